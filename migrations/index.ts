@@ -1,0 +1,21 @@
+import type { Knex } from 'knex';
+import * as createProjects from './20261128000001_create_projects';
+import * as createOrganizations from './20261128000002_create_organizations';
+import * as createMembers from './20261128000003_create_members';
+
+/**
+ * Migrations are listed here instead of discovered on disk so that the same
+ * source works compiled (`npm start`, `release`), under ts-jest, and in a
+ * bundled deployment. Append new migrations in order.
+ */
+const MIGRATIONS: Record<string, Knex.Migration> = {
+  '20261128000001_create_projects': createProjects,
+  '20261128000002_create_organizations': createOrganizations,
+  '20261128000003_create_members': createMembers,
+};
+
+export const migrationSource: Knex.MigrationSource<string> = {
+  getMigrations: async () => Object.keys(MIGRATIONS),
+  getMigrationName: (name) => name,
+  getMigration: async (name) => MIGRATIONS[name],
+};

@@ -1,0 +1,31 @@
+import express, { Express } from 'express';
+import type { Container } from '../container';
+import { logger } from '../logger';
+import { authenticate } from './middleware/authenticate';
+import { errorHandler, requireJsonBody, routeNotFound } from './middleware/error-handler';
+import { requestContext } from './middleware/request-context';
+import { healthRoutes } from './routes/health.routes';
+import { memberRoutes } from './routes/members.routes';
+import { organizationRoutes } from './routes/organizations.routes';
+
+/** The largest JSON body accepted; bulk work goes through jobs, not giant requests. */
+export const JSON_BODY_LIMIT = '1mb';
+
+export function createApp(container: Container): Express {
+  const app = express();
+  app.disable('x-powered-by');
+  app.set('query parser', 'simple');
+  app.use(requestContext(logger));
+  app.use(healthRoutes(container));
+
+  const b2b = express.Router();
+  b2b.use(authenticate(container.projects));
+  b2b.use(requireJsonBody, express.json({ limit: JSON_BODY_LIMIT, strict: true }));
+  b2b.use(organizationRoutes(container.organizations));
+  b2b.use(memberRoutes(container.members));
+  app.use('/v1/b2b', b2b);
+
+  app.use(routeNotFound);
+  app.use(errorHandler);
+  return app;
+}

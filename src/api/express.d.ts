@@ -1,0 +1,14 @@
+import type { Logger } from '../logger';
+import type { ProjectContext } from '../services/project-context';
+
+declare global {
+  // eslint-disable-next-line @typescript-eslint/no-namespace -- Express's own augmentation point
+  namespace Express {
+    interface Request {
+      requestId: string;
+      log: Logger;
+      /** Set by the authentication middleware on /v1/b2b routes. */
+      project: ProjectContext;
+    }
+  }
+}

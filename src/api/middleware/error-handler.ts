@@ -1,0 +1,50 @@
+import type { ErrorRequestHandler, RequestHandler } from 'express';
+import { AppError } from '../../errors';
+import { respond } from '../respond';
+
+/** Failures of express.json(): malformed, oversized or undecodable bodies. */
+function bodyParserError(err: { type?: string; status?: number; limit?: number }): AppError | undefined {
+  switch (err.type) {
+    case 'entity.parse.failed':
+      return new AppError('invalid_json', 400, 'The request body is not valid JSON.');
+    case 'entity.too.large':
+      return new AppError('request_too_large', 413, `The request body is larger than the limit of ${err.limit} bytes.`);
+    case 'encoding.unsupported':
+    case 'charset.unsupported':
+      return new AppError('unsupported_encoding', 415, 'The request body encoding or charset is not supported.');
+    case 'request.aborted':
+    case 'request.size.invalid':
+    case 'stream.encoding.set':
+      return new AppError('bad_request', 400, 'The request body could not be read.');
+    default:
+      return err.status !== undefined && err.status >= 400 && err.status < 500
+        ? new AppError('bad_request', err.status, 'The request could not be read.')
+        : undefined;
+  }
+}
+
+/** Stytch's error envelope for every failure; 5xx bodies never carry SQL or stacks. */
+export const errorHandler: ErrorRequestHandler = (err, req, res, _next) => {
+  const known = err instanceof AppError ? err : bodyParserError(err);
+  const error = known ?? new AppError('internal_server_error', 500, 'Something went wrong on our side; the request_id identifies it in the logs.');
+  if (!known) req.log.error({ err }, 'unhandled error');
+  respond(req, res, error.statusCode, {
+    error_type: error.errorType,
+    error_message: error.message,
+    error_url: `https://stytch.com/docs/api-reference/b2b/api/errors/${error.statusCode}#${error.errorType}`,
+    ...(error.details ? { error_details: error.details } : {}),
+  });
+};
+
+export const routeNotFound: RequestHandler = (req) => {
+  throw new AppError('route_not_found', 404, `No route for ${req.method} ${req.path}.`);
+};
+
+/** A body that is not JSON would otherwise be ignored and the request handled as if empty. */
+export const requireJsonBody: RequestHandler = (req, _res, next) => {
+  const hasBody = Number(req.headers['content-length'] ?? 0) > 0 || req.headers['transfer-encoding'] !== undefined;
+  if (hasBody && !req.is('application/json')) {
+    throw new AppError('unsupported_content_type', 415, 'Send the request body as application/json.');
+  }
+  next();
+};

@@ -1,0 +1,128 @@
+/**
+ * The only reader of process.env. Every runtime setting is read, validated and
+ * frozen here at boot; a bad value stops the process with the full list of
+ * problems, each naming its variable.
+ */
+const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
+export type LogLevel = (typeof LOG_LEVELS)[number];
+
+export interface Config {
+  port: number;
+  databaseUrl: string;
+  redisUrl: string;
+  queuePrefix: string;
+  publicUrl: string;
+  smtpUrl: string | undefined;
+  mailFrom: string;
+  bootstrapProject: { projectId: string; secret: string; redirectUrls: string[] } | undefined;
+  logLevel: LogLevel;
+  workerQueues: string[] | undefined;
+}
+
+export class ConfigError extends Error {
+  constructor(readonly problems: string[]) {
+    super(`Invalid configuration:\n${problems.map((p) => `  - ${p}`).join('\n')}`);
+  }
+}
+
+type Env = Record<string, string | undefined>;
+
+const PROJECT_ID = /^project-(test|live)-[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
+
+function parseUrl(value: string, protocols: string[]): URL | undefined {
+  try {
+    const url = new URL(value);
+    return protocols.includes(url.protocol) ? url : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+export function loadConfig(env: Env = process.env): Readonly<Config> {
+  const problems: string[] = [];
+  const get = (name: string): string | undefined => {
+    const value = env[name];
+    return value === undefined || value.trim() === '' ? undefined : value.trim();
+  };
+
+  const portText = get('PORT') ?? '3000';
+  const port = Number(portText);
+  if (!/^\d+$/.test(portText) || port < 0 || port > 65535) {
+    problems.push(`PORT must be an integer between 0 and 65535 (got "${portText}")`);
+  }
+
+  const databaseUrl = get('DATABASE_URL') ?? 'postgres://postgres@127.0.0.1:5432/roster';
+  const dbUrl = parseUrl(databaseUrl, ['postgres:', 'postgresql:']);
+  if (!dbUrl || dbUrl.pathname.length <= 1) {
+    problems.push(`DATABASE_URL must be a postgres:// URL naming a database (got "${databaseUrl}")`);
+  }
+
+  const redisUrl = get('REDIS_URL') ?? 'redis://127.0.0.1:6379';
+  if (!parseUrl(redisUrl, ['redis:', 'rediss:'])) {
+    problems.push(`REDIS_URL must be a redis:// or rediss:// URL (got "${redisUrl}")`);
+  }
+
+  const queuePrefix = get('ROSTER_QUEUE_PREFIX') ?? 'roster';
+  if (!/^[A-Za-z0-9_-]{1,64}$/.test(queuePrefix)) {
+    problems.push(`ROSTER_QUEUE_PREFIX must be 1-64 letters, digits, "_" or "-" (got "${queuePrefix}")`);
+  }
+
+  const publicUrl = (get('PUBLIC_URL') ?? `http://localhost:${portText}`).replace(/\/+$/, '');
+  if (!parseUrl(publicUrl, ['http:', 'https:'])) {
+    problems.push(`PUBLIC_URL must be an http(s) URL (got "${publicUrl}")`);
+  }
+
+  const smtpUrl = get('SMTP_URL');
+  if (smtpUrl !== undefined && !parseUrl(smtpUrl, ['smtp:', 'smtps:'])) {
+    problems.push('SMTP_URL must be an smtp:// or smtps:// URL');
+  }
+
+  const mailFrom = get('MAIL_FROM') ?? 'Roster <no-reply@localhost>';
+
+  const projectId = get('ROSTER_PROJECT_ID');
+  const secret = get('ROSTER_PROJECT_SECRET');
+  const redirectUrls = (get('ROSTER_REDIRECT_URLS') ?? '')
+    .split(',')
+    .map((u) => u.trim())
+    .filter((u) => u !== '');
+  let bootstrapProject: Config['bootstrapProject'];
+  if (projectId !== undefined || secret !== undefined) {
+    if (projectId === undefined || secret === undefined) {
+      problems.push('ROSTER_PROJECT_ID and ROSTER_PROJECT_SECRET must be set together');
+    } else if (!PROJECT_ID.test(projectId)) {
+      problems.push(`ROSTER_PROJECT_ID must look like project-test-<uuid> or project-live-<uuid> (got "${projectId}")`);
+    } else if (secret.length < 32) {
+      problems.push('ROSTER_PROJECT_SECRET must be at least 32 characters');
+    } else {
+      bootstrapProject = { projectId, secret, redirectUrls };
+    }
+  }
+  for (const url of redirectUrls) {
+    if (!parseUrl(url, ['http:', 'https:'])) problems.push(`ROSTER_REDIRECT_URLS has an invalid URL: "${url}"`);
+  }
+  if (redirectUrls.length > 0 && projectId === undefined) {
+    problems.push('ROSTER_REDIRECT_URLS needs ROSTER_PROJECT_ID');
+  }
+
+  const logLevel = (get('LOG_LEVEL') ?? 'info') as LogLevel;
+  if (!LOG_LEVELS.includes(logLevel)) {
+    problems.push(`LOG_LEVEL must be one of ${LOG_LEVELS.join(', ')} (got "${logLevel}")`);
+  }
+
+  const workerQueuesText = get('WORKER_QUEUES');
+  const workerQueues = workerQueuesText?.split(',').map((q) => q.trim()).filter((q) => q !== '');
+
+  if (problems.length > 0) throw new ConfigError(problems);
+  return Object.freeze({
+    port,
+    databaseUrl,
+    redisUrl,
+    queuePrefix,
+    publicUrl,
+    smtpUrl,
+    mailFrom,
+    bootstrapProject,
+    logLevel,
+    workerQueues,
+  });
+}

@@ -1,0 +1,46 @@
+import type { Knex } from 'knex';
+import type { Redis } from 'ioredis';
+import type { Config } from './config';
+import { createKnex } from './db/knex';
+import { fastFailConnection } from './queues/connection';
+import { MemberRepository } from './repositories/member.repository';
+import { OrganizationRepository } from './repositories/organization.repository';
+import { ProjectRepository } from './repositories/project.repository';
+import { MemberService } from './services/member.service';
+import { OrganizationService } from './services/organization.service';
+import { ProjectService } from './services/project.service';
+
+/** The composition root: one per process, built from config, closed on shutdown. */
+export interface Container {
+  config: Readonly<Config>;
+  knex: Knex;
+  /** For health checks; fails fast while Redis is down. */
+  redis: Redis;
+  projects: ProjectService;
+  organizations: OrganizationService;
+  members: MemberService;
+  close(): Promise<void>;
+}
+
+export function createContainer(config: Readonly<Config>): Container {
+  const knex = createKnex(config.databaseUrl);
+  const redis = fastFailConnection(config.redisUrl);
+  // Errors surface through health checks and callers; without a listener
+  // ioredis would print every reconnect attempt.
+  redis.on('error', () => undefined);
+
+  const organizationRepository = new OrganizationRepository();
+  const organizations = new OrganizationService(knex, organizationRepository);
+  return {
+    config,
+    knex,
+    redis,
+    projects: new ProjectService(knex, new ProjectRepository()),
+    organizations,
+    members: new MemberService(knex, new MemberRepository(), organizationRepository, organizations),
+    async close() {
+      redis.disconnect();
+      await knex.destroy();
+    },
+  };
+}

@@ -1,0 +1,45 @@
+import { randomBytes } from 'node:crypto';
+
+/**
+ * Ids at the API edge follow Stytch's shape (`member-test-<uuid>`); inside,
+ * rows are keyed by bare uuids. Roster mints UUIDv7 so that ids sort by
+ * creation time: cursor pagination walks them in order and bulk inserts
+ * append to the right edge of the primary-key index.
+ */
+export type ProjectEnv = 'test' | 'live';
+export type IdKind = 'project' | 'organization' | 'member' | 'email';
+
+const UUID = '[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}';
+const PUBLIC_ID = new RegExp(`^(project|organization|member|email)-(test|live)-(${UUID})$`);
+
+export function uuidv7(now: number = Date.now()): string {
+  const bytes = randomBytes(16);
+  bytes.writeUIntBE(now, 0, 6);
+  bytes[6] = (bytes[6] & 0x0f) | 0x70;
+  bytes[8] = (bytes[8] & 0x3f) | 0x80;
+  const hex = bytes.toString('hex');
+  return `${hex.slice(0, 8)}-${hex.slice(8, 12)}-${hex.slice(12, 16)}-${hex.slice(16, 20)}-${hex.slice(20)}`;
+}
+
+export function formatId(kind: IdKind, env: ProjectEnv, uuid: string): string {
+  return `${kind}-${env}-${uuid}`;
+}
+
+/** The uuid inside a public id of this kind and env, or undefined if it is not one. */
+export function parseId(kind: IdKind, env: ProjectEnv, publicId: string): string | undefined {
+  const match = PUBLIC_ID.exec(publicId);
+  if (!match || match[1] !== kind || match[2] !== env) return undefined;
+  return match[3];
+}
+
+/** Whether a string has the shape of any Stytch-style id of this kind, whatever its env. */
+export function looksLikeId(kind: IdKind, value: string): boolean {
+  const match = PUBLIC_ID.exec(value);
+  return match !== null && match[1] === kind;
+}
+
+export function parseProjectId(publicId: string): { env: ProjectEnv; uuid: string } | undefined {
+  const match = PUBLIC_ID.exec(publicId);
+  if (!match || match[1] !== 'project') return undefined;
+  return { env: match[2] as ProjectEnv, uuid: match[3] };
+}

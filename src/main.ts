@@ -1,0 +1,80 @@
+import type { Server } from 'node:http';
+import { createApp } from './api/app';
+import { ConfigError, loadConfig } from './config';
+import { createContainer } from './container';
+import { ensureDatabase, migrateToLatest } from './db/database';
+import { logger } from './logger';
+import { startScheduler } from './scheduler';
+import { startWorkers } from '../workers';
+
+const ROLES = ['all', 'web', 'worker', 'scheduler'] as const;
+type Role = (typeof ROLES)[number];
+
+const SHUTDOWN_TIMEOUT_MS = 30_000;
+
+/**
+ * One entry point for every process role of the Procfile. `all` (what
+ * `npm start` runs) also creates the database and applies migrations, so a
+ * fresh machine needs nothing else.
+ */
+async function main(role: Role): Promise<void> {
+  const config = loadConfig();
+  logger.level = config.logLevel;
+  if (role === 'all') {
+    await ensureDatabase(config.databaseUrl);
+  }
+  const container = createContainer(config);
+  if (role === 'all') {
+    const applied = await migrateToLatest(container.knex);
+    if (applied.length) logger.info({ applied }, 'migrations applied');
+  }
+  if (config.bootstrapProject && (role === 'all' || role === 'web')) {
+    const { projectId, secret, redirectUrls } = config.bootstrapProject;
+    await container.projects.ensure(projectId, secret, redirectUrls);
+    logger.info({ project_id: projectId }, 'project from ROSTER_PROJECT_ID ensured');
+  }
+
+  const stops: (() => Promise<void>)[] = [];
+  if (role === 'all' || role === 'web') {
+    const server: Server = createApp(container).listen(config.port, () => {
+      logger.info({ port: config.port, public_url: config.publicUrl }, 'Roster API listening');
+    });
+    stops.push(() => new Promise((resolve) => server.close(() => resolve())));
+  }
+  if (role === 'all' || role === 'worker') {
+    const workers = startWorkers(container);
+    stops.push(() => workers.close());
+  }
+  if (role === 'all' || role === 'scheduler') {
+    const scheduler = await startScheduler(config);
+    stops.push(() => scheduler.close());
+  }
+
+  let stopping = false;
+  const shutdown = async (signal: string) => {
+    if (stopping) return;
+    stopping = true;
+    logger.info({ signal }, 'shutting down');
+    const timer = setTimeout(() => {
+      logger.error('shutdown timed out; exiting');
+      process.exit(1);
+    }, SHUTDOWN_TIMEOUT_MS);
+    timer.unref();
+    await Promise.all(stops.map((stop) => stop()));
+    await container.close();
+    logger.info('stopped');
+  };
+  process.on('SIGTERM', () => void shutdown('SIGTERM'));
+  process.on('SIGINT', () => void shutdown('SIGINT'));
+}
+
+const role = (process.argv[2] ?? 'all') as Role;
+if (!ROLES.includes(role)) {
+  console.error(`Unknown role "${role}". Use one of: ${ROLES.join(', ')}.`);
+  process.exit(2);
+}
+main(role).catch((err) => {
+  if (err instanceof ConfigError) console.error(err.message);
+  else logger.fatal({ err }, 'Roster failed to start');
+  process.exit(1);
+});

@@ -1,0 +1,144 @@
+import type { Knex } from 'knex';
+import { OrganizationModel, OrganizationSettings } from '../models/organization.model';
+import type { Filter, ParsedQuery } from '../services/search-query';
+import { Db, keysetPage, likeContains, Page } from './db';
+
+export const ORGANIZATION_FILTERS = {
+  organization_ids: 'strings',
+  organization_slugs: 'strings',
+  organization_name_fuzzy: 'string',
+  organization_slug_fuzzy: 'string',
+  member_emails: 'strings',
+  member_email_fuzzy: 'string',
+  allowed_domains: 'strings',
+  allowed_domain_fuzzy: 'string',
+  claimed_email_domains: 'strings',
+} as const;
+export type OrganizationFilterName = keyof typeof ORGANIZATION_FILTERS;
+
+export type NewOrganization = OrganizationSettings & { id: string; project_id: string };
+
+/** Every query is scoped by project and sees only organizations that are not deleted. */
+export class OrganizationRepository {
+  private live(db: Db, projectId: string) {
+    return OrganizationModel.query(db).where({ project_id: projectId }).whereNull('deleted_at');
+  }
+
+  async insert(db: Db, row: NewOrganization): Promise<OrganizationModel> {
+    return OrganizationModel.query(db).insert(row).returning('*');
+  }
+
+  async findById(db: Db, projectId: string, id: string): Promise<OrganizationModel | undefined> {
+    return this.live(db, projectId).findById(id);
+  }
+
+  async findBySlug(db: Db, projectId: string, slug: string): Promise<OrganizationModel | undefined> {
+    return this.live(db, projectId).whereRaw('lower(slug) = lower(?)', [slug]).first();
+  }
+
+  async findByExternalId(db: Db, projectId: string, externalId: string): Promise<OrganizationModel | undefined> {
+    return this.live(db, projectId).where({ external_id: externalId }).first();
+  }
+
+  async findByIds(db: Db, projectId: string, ids: string[]): Promise<OrganizationModel[]> {
+    return this.live(db, projectId).whereIn('id', ids);
+  }
+
+  /** Locks the row until the transaction ends, so concurrent updates apply one after the other. */
+  async findByIdForUpdate(db: Db, projectId: string, id: string): Promise<OrganizationModel | undefined> {
+    return this.live(db, projectId).findById(id).forUpdate();
+  }
+
+  async update(db: Db, projectId: string, id: string, patch: Partial<OrganizationSettings>): Promise<OrganizationModel> {
+    const [row] = await this.live(db, projectId)
+      .where({ id })
+      .patch({ ...patch, updated_at: new Date() })
+      .returning('*');
+    return row as unknown as OrganizationModel;
+  }
+
+  async markDeleted(db: Db, projectId: string, id: string): Promise<boolean> {
+    const count = await this.live(db, projectId).where({ id }).patch({ deleted_at: new Date() });
+    return count > 0;
+  }
+
+  async memberCount(db: Db, organizationId: string): Promise<number> {
+    const row = (await db('members')
+      .where({ organization_id: organizationId })
+      .whereNot({ status: 'deleted' })
+      .count({ total: '*' })
+      .first()) as { total: number } | undefined;
+    return Number(row?.total ?? 0);
+  }
+
+  search(
+    db: Db,
+    projectId: string,
+    query: ParsedQuery<OrganizationFilterName>,
+    afterId: string | undefined,
+    limit: number,
+  ): Promise<Page<OrganizationModel>> {
+    const filtered = this.live(db, projectId).where((group) => {
+      for (const filter of query.filters) {
+        const apply = (qb: Knex.QueryBuilder) => applyFilter(qb, db, projectId, filter);
+        if (query.operator === 'AND') group.where(apply);
+        else group.orWhere(apply);
+      }
+    });
+    return keysetPage<OrganizationModel>(filtered as unknown as Knex.QueryBuilder, 'organizations.id', afterId, limit);
+  }
+
+  /** Deleted organizations whose members have not been purged yet, oldest first. */
+  async findDeleted(db: Db, limit: number): Promise<{ id: string }[]> {
+    return db('organizations').select('id').whereNotNull('deleted_at').orderBy('deleted_at').limit(limit);
+  }
+
+  /** Deletes up to `batchSize` members of a deleted organization; returns how many went. */
+  async purgeMembersBatch(db: Db, organizationId: string, batchSize: number): Promise<number> {
+    return db('members')
+      .whereIn('id', db('members').select('id').where({ organization_id: organizationId }).limit(batchSize))
+      .delete();
+  }
+
+  async deletePurged(db: Db, organizationId: string): Promise<void> {
+    await db('organizations').where({ id: organizationId }).whereNotNull('deleted_at').delete();
+  }
+}
+
+function membersOfProject(db: Db, projectId: string) {
+  return db('members').select('organization_id').where({ project_id: projectId }).whereNot({ status: 'deleted' });
+}
+
+function applyFilter(qb: Knex.QueryBuilder, db: Db, projectId: string, filter: Filter<OrganizationFilterName>): void {
+  const strings = () => (filter.value as string[]).map((v) => v.trim().toLowerCase());
+  const fuzzy = () => likeContains((filter.value as string).toLowerCase());
+  switch (filter.name) {
+    case 'organization_ids':
+      qb.whereIn('organizations.id', filter.value as string[]);
+      return;
+    case 'organization_slugs':
+      qb.whereRaw('lower(slug) = ANY(?::text[])', [strings()]);
+      return;
+    case 'organization_name_fuzzy':
+      qb.whereRaw('lower(name) LIKE ?', [fuzzy()]);
+      return;
+    case 'organization_slug_fuzzy':
+      qb.whereRaw('lower(slug) LIKE ?', [fuzzy()]);
+      return;
+    case 'member_emails':
+      qb.whereIn('organizations.id', membersOfProject(db, projectId).whereIn('email_normalized', strings()));
+      return;
+    case 'member_email_fuzzy':
+      qb.whereIn('organizations.id', membersOfProject(db, projectId).where('email_normalized', 'like', fuzzy()));
+      return;
+    case 'allowed_domains':
+      qb.whereRaw('email_allowed_domains && ?::text[]', [strings()]);
+      return;
+    case 'allowed_domain_fuzzy':
+      qb.whereRaw('roster_join_domains(email_allowed_domains) LIKE ?', [fuzzy()]);
+      return;
+    case 'claimed_email_domains':
+      qb.whereRaw('claimed_email_domains && ?::text[]', [strings()]);
+      return;
+  }
+}

@@ -1,0 +1,297 @@
+import type { Knex } from 'knex';
+import type {
+  CreateMemberInput,
+  GetMemberQuery,
+  SearchMembersInput,
+  UpdateMemberInput,
+} from '../api/schemas/member.schemas';
+import { AppError, badRequest, memberNotFound, organizationNotFound } from '../errors';
+import { formatId, looksLikeId, parseId, uuidv7 } from '../ids';
+import type { MemberModel, MemberRetiredEmailModel } from '../models/member.model';
+import type { OrganizationModel } from '../models/organization.model';
+import type { Db } from '../repositories/db';
+import { MEMBER_FILTERS, MemberPatch, MemberRepository } from '../repositories/member.repository';
+import type { OrganizationRepository } from '../repositories/organization.repository';
+import { uniqueViolation } from '../repositories/pg-errors';
+import { cleanEmail, normalizeEmail } from './email';
+import { checkMetadataSize, mergeMetadata } from './organization-rules';
+import type { OrganizationService } from './organization.service';
+import type { ProjectContext } from './project-context';
+import { checkDirectRoles } from './roles';
+import { checkLimit, decodeCursor, encodeCursor, parseSearchQuery } from './search-query';
+
+/** A member as the API shows it: with its organization (for implicit roles) and retired emails. */
+export interface MemberRecord {
+  member: MemberModel;
+  organization: OrganizationModel;
+  retiredEmails: MemberRetiredEmailModel[];
+}
+
+export interface MemberPage {
+  members: MemberRecord[];
+  organizations: OrganizationModel[];
+  total: number;
+  nextCursor: string | null;
+}
+
+const customRoleIds = (organization: OrganizationModel) => organization.custom_roles.map((r) => r.role_id);
+
+export class MemberService {
+  constructor(
+    private readonly knex: Knex,
+    private readonly members: MemberRepository,
+    private readonly organizations: OrganizationRepository,
+    private readonly organizationService: OrganizationService,
+  ) {}
+
+  /** A member of this organization by member id or external id; deleted members only when asked for. */
+  private async resolveMember(
+    db: Db,
+    project: ProjectContext,
+    organization: OrganizationModel,
+    ref: string,
+    includeDeleted = false,
+  ): Promise<MemberModel> {
+    const id = parseId('member', project.env, ref);
+    let member: MemberModel | undefined;
+    if (id) member = await this.members.findById(db, organization.id, id);
+    else if (!looksLikeId('member', ref)) member = await this.members.findByExternalId(db, organization.id, ref);
+    if (!member || (member.status === 'deleted' && !includeDeleted)) throw memberNotFound();
+    return member;
+  }
+
+  private async record(db: Db, member: MemberModel, organization: OrganizationModel): Promise<MemberRecord> {
+    return { member, organization, retiredEmails: await this.members.retiredEmails(db, [member.id]) };
+  }
+
+  /** Turns unique violations into errors that name the Member already holding the email or external id. */
+  private async translateConflict(err: unknown, project: ProjectContext, organizationId: string, email?: string): Promise<unknown> {
+    const constraint = uniqueViolation(err);
+    if (constraint === 'members__organization_id_email_normalized__unique' && email !== undefined) {
+      const holder = await this.members.findByEmail(this.knex, organizationId, normalizeEmail(email));
+      const holderId = holder ? formatId('member', project.env, holder.id) : undefined;
+      return badRequest(
+        'duplicate_member_email',
+        `A Member with email address "${cleanEmail(email)}" already exists in this organization${holderId ? ` (${holderId})` : ''}.`,
+        holderId ? { member_id: holderId } : undefined,
+      );
+    }
+    if (constraint === 'members__organization_id_external_id__unique') {
+      return badRequest('duplicate_member_external_id', 'Another Member of this organization already has this external_id.');
+    }
+    return err;
+  }
+
+  /** Claims an email for a member, refusing one that another member of the organization retired. */
+  private async claimEmail(db: Db, organizationId: string, memberId: string | undefined, normalized: string): Promise<void> {
+    await this.members.lockEmail(db, organizationId, normalized);
+    const retired = await this.members.findRetiredEmail(db, organizationId, normalized);
+    if (retired && retired.member_id !== memberId) {
+      throw badRequest(
+        'retired_member_email',
+        'This email address was retired by another Member of the organization and cannot be reused until it is unlinked.',
+      );
+    }
+    if (retired) await this.members.deleteRetiredEmails(db, retired.member_id, normalized);
+  }
+
+  async create(project: ProjectContext, organizationRef: string, input: CreateMemberInput): Promise<MemberRecord> {
+    const organization = await this.organizationService.resolve(this.knex, project, organizationRef);
+    const email = cleanEmail(input.email_address);
+    const roles = checkDirectRoles(input.roles ?? [], customRoleIds(organization));
+    checkMetadataSize('trusted_metadata', input.trusted_metadata ?? {});
+    checkMetadataSize('untrusted_metadata', input.untrusted_metadata ?? {});
+    try {
+      return await this.knex.transaction(async (trx) => {
+        await this.claimEmail(trx, organization.id, undefined, normalizeEmail(email));
+        const member = await this.members.insert(trx, {
+          id: uuidv7(),
+          project_id: project.id,
+          organization_id: organization.id,
+          email,
+          email_normalized: normalizeEmail(email),
+          status: input.create_member_as_pending ? 'pending' : 'active',
+          name: input.name?.trim() ?? '',
+          is_breakglass: input.is_breakglass ?? false,
+          mfa_enrolled: input.mfa_enrolled ?? false,
+          mfa_phone_number: input.mfa_phone_number ?? '',
+          external_id: input.external_id || null,
+          roles,
+          trusted_metadata: input.trusted_metadata ?? {},
+          untrusted_metadata: input.untrusted_metadata ?? {},
+        });
+        return { member, organization, retiredEmails: [] };
+      });
+    } catch (err) {
+      throw await this.translateConflict(err, project, organization.id, email);
+    }
+  }
+
+  async get(project: ProjectContext, organizationRef: string, query: GetMemberQuery): Promise<MemberRecord> {
+    const organization = await this.organizationService.resolve(this.knex, project, organizationRef);
+    let member: MemberModel | undefined;
+    if (query.member_id !== undefined) {
+      member = await this.resolveMember(this.knex, project, organization, query.member_id);
+    } else if (query.email_address !== undefined) {
+      member = await this.members.findByEmail(this.knex, organization.id, normalizeEmail(query.email_address));
+      if (!member) throw memberNotFound();
+    } else {
+      throw badRequest('invalid_member_get_fields', 'Either member_id or email_address is required.');
+    }
+    return this.record(this.knex, member, organization);
+  }
+
+  async dangerouslyGet(project: ProjectContext, memberRef: string, includeDeleted: boolean): Promise<MemberRecord> {
+    const id = parseId('member', project.env, memberRef);
+    const member = id ? await this.members.findInProject(this.knex, project.id, id) : undefined;
+    if (!member || (member.status === 'deleted' && !includeDeleted)) throw memberNotFound();
+    const organization = await this.organizations.findById(this.knex, project.id, member.organization_id);
+    if (!organization) throw memberNotFound();
+    return this.record(this.knex, member, organization);
+  }
+
+  async update(project: ProjectContext, organizationRef: string, memberRef: string, input: UpdateMemberInput): Promise<MemberRecord> {
+    const organization = await this.organizationService.resolve(this.knex, project, organizationRef);
+    try {
+      return await this.knex.transaction(async (trx) => {
+        const current = await this.resolveMember(trx, project, organization, memberRef);
+        const patch: MemberPatch = {};
+        if (input.name !== undefined) patch.name = input.name.trim();
+        if (input.is_breakglass !== undefined) patch.is_breakglass = input.is_breakglass;
+        if (input.mfa_enrolled !== undefined) patch.mfa_enrolled = input.mfa_enrolled;
+        if (input.default_mfa_method !== undefined) patch.default_mfa_method = input.default_mfa_method;
+        if (input.external_id !== undefined) patch.external_id = input.external_id || null;
+        if (input.roles !== undefined) patch.roles = checkDirectRoles(input.roles, customRoleIds(organization));
+        if (input.mfa_phone_number !== undefined && input.mfa_phone_number !== current.mfa_phone_number) {
+          patch.mfa_phone_number = input.mfa_phone_number;
+          patch.mfa_phone_number_verified = false;
+        }
+        for (const field of ['trusted_metadata', 'untrusted_metadata'] as const) {
+          if (input[field] !== undefined) {
+            patch[field] = mergeMetadata(current[field], input[field]);
+            checkMetadataSize(field, patch[field]);
+          }
+        }
+        if (input.email_address !== undefined) await this.changeEmail(trx, current, input, patch);
+        if (Object.keys(patch).length === 0) return this.record(trx, current, organization);
+        return this.record(trx, await this.members.update(trx, organization.id, current.id, patch), organization);
+      });
+    } catch (err) {
+      throw await this.translateConflict(err, project, organization.id, input.email_address);
+    }
+  }
+
+  /**
+   * A new primary email retires the old one (other Members may not take it)
+   * unless `unlink_email` releases it; the new address is unverified.
+   */
+  private async changeEmail(trx: Db, current: MemberModel, input: UpdateMemberInput, patch: MemberPatch): Promise<void> {
+    const email = cleanEmail(input.email_address!);
+    const normalized = normalizeEmail(email);
+    if (normalized === current.email_normalized) {
+      if (email !== current.email) patch.email = email;
+      return;
+    }
+    await this.claimEmail(trx, current.organization_id, current.id, normalized);
+    if (!input.unlink_email) {
+      await this.members.retireEmail(trx, {
+        id: uuidv7(),
+        member_id: current.id,
+        organization_id: current.organization_id,
+        email: current.email,
+        email_normalized: current.email_normalized,
+      });
+    }
+    Object.assign(patch, { email, email_normalized: normalized, email_address_verified: false });
+  }
+
+  /** Soft delete: the member keeps its row (and can be reactivated) but releases its email and retired emails. */
+  async delete(project: ProjectContext, organizationRef: string, memberRef: string): Promise<string> {
+    const organization = await this.organizationService.resolve(this.knex, project, organizationRef);
+    return this.knex.transaction(async (trx) => {
+      const member = await this.resolveMember(trx, project, organization, memberRef);
+      await this.members.update(trx, organization.id, member.id, { status: 'deleted' });
+      await this.members.deleteRetiredEmails(trx, member.id);
+      return member.id;
+    });
+  }
+
+  async reactivate(project: ProjectContext, organizationRef: string, memberRef: string): Promise<MemberRecord> {
+    const organization = await this.organizationService.resolve(this.knex, project, organizationRef);
+    try {
+      return await this.knex.transaction(async (trx) => {
+        const member = await this.resolveMember(trx, project, organization, memberRef, true);
+        if (member.status !== 'deleted') {
+          throw badRequest('no_deleted_member_found_for_reactivation', 'The Member is not deleted, so it cannot be reactivated.');
+        }
+        await this.claimEmail(trx, organization.id, member.id, member.email_normalized);
+        return this.record(trx, await this.members.update(trx, organization.id, member.id, { status: 'active' }), organization);
+      });
+    } catch (err) {
+      const translated = await this.translateConflict(err, project, organization.id);
+      if (uniqueViolation(err) === 'members__organization_id_email_normalized__unique' || isRetiredEmailError(translated)) {
+        throw badRequest(
+          'reactivation_email_belongs_to_another_member',
+          "Another Member of this organization now holds this Member's email address.",
+        );
+      }
+      throw translated;
+    }
+  }
+
+  async deleteExternalId(project: ProjectContext, organizationRef: string, memberRef: string): Promise<MemberRecord> {
+    const organization = await this.organizationService.resolve(this.knex, project, organizationRef);
+    const member = await this.resolveMember(this.knex, project, organization, memberRef);
+    return this.record(this.knex, await this.members.update(this.knex, organization.id, member.id, { external_id: null }), organization);
+  }
+
+  async search(project: ProjectContext, input: SearchMembersInput): Promise<MemberPage> {
+    const organizations = await this.resolveOrganizations(project, input.organization_ids);
+    const query = parseSearchQuery(input.query, MEMBER_FILTERS, 'member_search');
+    for (const filter of query.filters) {
+      if (filter.name === 'member_ids') {
+        filter.value = (filter.value as string[]).flatMap((ref) => parseId('member', project.env, ref) ?? []);
+      }
+    }
+    const page = await this.members.search(
+      this.knex,
+      organizations.map((o) => o.id),
+      query,
+      decodeCursor(input.cursor),
+      checkLimit(input.limit),
+    );
+    const byId = new Map(organizations.map((o) => [o.id, o]));
+    const retired = await this.members.retiredEmails(this.knex, page.rows.map((m) => m.id));
+    const members = page.rows.map((member) => ({
+      member,
+      organization: byId.get(member.organization_id)!,
+      retiredEmails: retired.filter((r) => r.member_id === member.id),
+    }));
+    const returnedOrgIds = new Set(page.rows.map((m) => m.organization_id));
+    return {
+      members,
+      organizations: organizations.filter((o) => returnedOrgIds.has(o.id)),
+      total: page.total,
+      nextCursor: encodeCursor(page.nextAfterId),
+    };
+  }
+
+  /** All organizations named by a search, in one query for ids; any unknown one fails the search. */
+  private async resolveOrganizations(project: ProjectContext, refs: string[]): Promise<OrganizationModel[]> {
+    const ids = refs.map((ref) => parseId('organization', project.env, ref));
+    const found = await this.organizations.findByIds(this.knex, project.id, ids.filter((id): id is string => id !== undefined));
+    const byId = new Map(found.map((o) => [o.id, o]));
+    const resolved: OrganizationModel[] = [];
+    for (const [index, ref] of refs.entries()) {
+      const id = ids[index];
+      const organization = id ? byId.get(id) : await this.organizationService.resolve(this.knex, project, ref).catch(() => undefined);
+      if (!organization) throw organizationNotFound();
+      if (!resolved.some((o) => o.id === organization.id)) resolved.push(organization);
+    }
+    return resolved;
+  }
+}
+
+function isRetiredEmailError(err: unknown): boolean {
+  return err instanceof AppError && err.errorType === 'retired_member_email';
+}

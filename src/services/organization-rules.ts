@@ -1,0 +1,123 @@
+import { badRequest, notFound } from '../errors';
+import type { OrganizationSettings } from '../models/organization.model';
+import { assignableRoleIds } from './roles';
+
+/**
+ * Consumer email providers Stytch refuses as allowed or claimed domains,
+ * matched on the domain's first label so that every TLD is covered
+ * (gmail.com, yahoo.co.uk, …).
+ */
+const COMMON_EMAIL_PROVIDERS = new Set([
+  'gmail', 'aol', 'yahoo', 'icloud', 'hotmail', 'msn', 'comcast', 'live', 'outlook', 'att',
+  'earthlink', 'me', 'mac', 'sbcglobal', 'verizon', 'ig', 'mail', 'hey', 'laposte', 'wanadoo',
+  'googlemail', 'orange', 'rediffmail', 'uol', 'bol', 'free', 'gmx', 'yandex', 'ymail', 'libero',
+]);
+
+export function isCommonEmailDomain(domain: string): boolean {
+  return COMMON_EMAIL_PROVIDERS.has(domain.split('.')[0]);
+}
+
+export const METADATA_MAX_BYTES = 16 * 1024;
+
+export function checkMetadataSize(field: string, metadata: Record<string, unknown>): void {
+  if (Buffer.byteLength(JSON.stringify(metadata)) > METADATA_MAX_BYTES) {
+    throw badRequest('metadata_too_large', `${field} must be at most ${METADATA_MAX_BYTES} bytes as JSON.`);
+  }
+}
+
+/**
+ * Top-level merge, as Stytch updates metadata: keys given replace the stored
+ * ones, a key given as null is removed, keys not given are kept.
+ */
+export function mergeMetadata(current: Record<string, unknown>, update: Record<string, unknown>): Record<string, unknown> {
+  const merged: Record<string, unknown> = { ...current };
+  for (const [key, value] of Object.entries(update)) {
+    if (value === null) delete merged[key];
+    else merged[key] = value;
+  }
+  return merged;
+}
+
+export function normalizeDomains(field: string, domains: string[], allowCommon = false): string[] {
+  const normalized = [...new Set(domains.map((d) => d.trim().toLowerCase()))];
+  if (!allowCommon) {
+    const common = normalized.filter(isCommonEmailDomain);
+    if (common.length > 0) {
+      throw badRequest(
+        field === 'claimed_email_domains' ? 'organization_settings_claimed_domain_too_common' : 'organization_settings_domain_too_common',
+        `${field} cannot include common consumer email domains: ${common.join(', ')}.`,
+      );
+    }
+  }
+  return normalized;
+}
+
+export function checkLogoUrl(url: string): void {
+  if (url === '') return;
+  let parsed: URL | undefined;
+  try {
+    parsed = new URL(url);
+  } catch {
+    parsed = undefined;
+  }
+  if (!parsed || (parsed.protocol !== 'https:' && parsed.protocol !== 'http:')) {
+    throw badRequest('invalid_organization_logo_url', 'organization_logo_url must be an http(s) URL.');
+  }
+}
+
+/** Rules that span fields; checked on the organization as it would be after the write. */
+export function checkOrganizationSettings(s: OrganizationSettings, customRoleIds: string[]): void {
+  if (s.auth_methods === 'RESTRICTED' && s.allowed_auth_methods.length === 0) {
+    throw badRequest(
+      'allowed_auth_methods_required_for_restricted',
+      "Allowed auth methods must be set for 'RESTRICTED' auth methods",
+    );
+  }
+  if (s.mfa_methods === 'RESTRICTED' && s.allowed_mfa_methods.length === 0) {
+    throw badRequest(
+      'allowed_mfa_methods_required_for_restricted',
+      "Allowed mfa methods must be set for 'RESTRICTED' auth methods",
+    );
+  }
+  if (
+    (s.email_invites === 'RESTRICTED' || s.email_jit_provisioning === 'RESTRICTED') &&
+    s.email_allowed_domains.length === 0
+  ) {
+    throw badRequest(
+      'invalid_restricted_email_setting',
+      "email_allowed_domains must list at least one domain when email_invites or email_jit_provisioning is 'RESTRICTED'.",
+    );
+  }
+  if (
+    s.sso_jit_provisioning === 'NOT_ALLOWED' &&
+    s.email_jit_provisioning === 'NOT_ALLOWED' &&
+    s.email_invites === 'NOT_ALLOWED'
+  ) {
+    throw badRequest(
+      'invalid_organization_auth_method_settings',
+      'sso_jit_provisioning, email_jit_provisioning and email_invites cannot all be NOT_ALLOWED: new Members could never join.',
+    );
+  }
+  if (s.oauth_tenant_jit_provisioning === 'RESTRICTED' && !Object.values(s.allowed_oauth_tenants).some((t) => t.length > 0)) {
+    throw badRequest(
+      'invalid_restricted_oauth_tenants_setting',
+      "allowed_oauth_tenants must list at least one tenant when oauth_tenant_jit_provisioning is 'RESTRICTED'.",
+    );
+  }
+  // No SSO connections exist in Roster yet, so none can be referenced.
+  const unknownConnection = s.sso_default_connection_id ?? s.sso_jit_provisioning_allowed_connections[0];
+  if (unknownConnection) {
+    throw notFound('sso_connection_not_found', `SSO connection "${unknownConnection}" does not exist in this organization.`);
+  }
+  const roles = assignableRoleIds(customRoleIds);
+  for (const assignment of s.rbac_email_implicit_role_assignments) {
+    if (!roles.has(assignment.role_id)) {
+      throw badRequest(
+        'invalid_rbac_role_id',
+        `rbac_email_implicit_role_assignments names role "${assignment.role_id}", which is not defined.`,
+      );
+    }
+  }
+  checkMetadataSize('trusted_metadata', s.trusted_metadata);
+  checkLogoUrl(s.logo_url);
+}

@@ -1,0 +1,229 @@
+import { randomBytes } from 'node:crypto';
+import type { Knex } from 'knex';
+import type {
+  CreateOrganizationInput,
+  SearchOrganizationsInput,
+  UpdateOrganizationInput,
+} from '../api/schemas/organization.schemas';
+import { badRequest, organizationNotFound } from '../errors';
+import { looksLikeId, parseId, uuidv7 } from '../ids';
+import type { OrganizationModel, OrganizationSettings } from '../models/organization.model';
+import type { Db } from '../repositories/db';
+import { ORGANIZATION_FILTERS, OrganizationRepository } from '../repositories/organization.repository';
+import { uniqueViolation } from '../repositories/pg-errors';
+import { checkOrganizationSettings, mergeMetadata, normalizeDomains } from './organization-rules';
+import type { ProjectContext } from './project-context';
+import { checkLimit, decodeCursor, encodeCursor, parseSearchQuery } from './search-query';
+
+
+const DEFAULT_SETTINGS: Omit<OrganizationSettings, 'name' | 'slug'> = {
+  logo_url: '',
+  external_id: null,
+  trusted_metadata: {},
+  email_allowed_domains: [],
+  email_jit_provisioning: 'NOT_ALLOWED',
+  email_invites: 'ALL_ALLOWED',
+  auth_methods: 'ALL_ALLOWED',
+  allowed_auth_methods: [],
+  mfa_policy: 'OPTIONAL',
+  mfa_methods: 'ALL_ALLOWED',
+  allowed_mfa_methods: [],
+  sso_jit_provisioning: 'ALL_ALLOWED',
+  sso_jit_provisioning_allowed_connections: [],
+  sso_default_connection_id: null,
+  rbac_email_implicit_role_assignments: [],
+  oauth_tenant_jit_provisioning: 'NOT_ALLOWED',
+  allowed_oauth_tenants: {},
+  claimed_email_domains: [],
+  first_party_connected_apps_allowed_type: 'ALL_ALLOWED',
+  allowed_first_party_connected_apps: [],
+  third_party_connected_apps_allowed_type: 'ALL_ALLOWED',
+  allowed_third_party_connected_apps: [],
+};
+
+/** The settings a request sets, renamed to columns and normalized; metadata is handled by the caller. */
+function settingsFrom(input: UpdateOrganizationInput): Partial<OrganizationSettings> {
+  const patch: Partial<OrganizationSettings> = {};
+  const copy = <K extends keyof OrganizationSettings>(column: K, value: OrganizationSettings[K] | undefined) => {
+    if (value !== undefined) patch[column] = value;
+  };
+  copy('name', input.organization_name?.trim());
+  copy('slug', input.organization_slug);
+  copy('logo_url', input.organization_logo_url?.trim());
+  copy('external_id', input.organization_external_id === '' ? null : input.organization_external_id);
+  copy('email_allowed_domains', input.email_allowed_domains && normalizeDomains('email_allowed_domains', input.email_allowed_domains));
+  copy('claimed_email_domains', input.claimed_email_domains && normalizeDomains('claimed_email_domains', input.claimed_email_domains));
+  copy('email_jit_provisioning', input.email_jit_provisioning);
+  copy('email_invites', input.email_invites);
+  copy('auth_methods', input.auth_methods);
+  copy('allowed_auth_methods', input.allowed_auth_methods as string[] | undefined);
+  copy('mfa_policy', input.mfa_policy);
+  copy('mfa_methods', input.mfa_methods);
+  copy('allowed_mfa_methods', input.allowed_mfa_methods as string[] | undefined);
+  copy('sso_jit_provisioning', input.sso_jit_provisioning);
+  copy('sso_jit_provisioning_allowed_connections', input.sso_jit_provisioning_allowed_connections);
+  copy('sso_default_connection_id', input.sso_default_connection_id === '' ? null : input.sso_default_connection_id);
+  copy(
+    'rbac_email_implicit_role_assignments',
+    input.rbac_email_implicit_role_assignments?.map((a) => ({ domain: a.domain.trim().toLowerCase(), role_id: a.role_id })),
+  );
+  copy('oauth_tenant_jit_provisioning', input.oauth_tenant_jit_provisioning);
+  copy('allowed_oauth_tenants', input.allowed_oauth_tenants as Record<string, string[]> | undefined);
+  copy('first_party_connected_apps_allowed_type', input.first_party_connected_apps_allowed_type);
+  copy('allowed_first_party_connected_apps', input.allowed_first_party_connected_apps);
+  copy('third_party_connected_apps_allowed_type', input.third_party_connected_apps_allowed_type);
+  copy('allowed_third_party_connected_apps', input.allowed_third_party_connected_apps);
+  return patch;
+}
+
+/** A slug for an organization created without one: its name in slug characters. */
+function slugFromName(name: string): string {
+  const base = name
+    .normalize('NFKD')
+    .toLowerCase()
+    .replace(/[^a-z0-9._~-]+/g, '-')
+    .replace(/^-+|-+$/g, '')
+    .slice(0, 120);
+  return /[a-z0-9]/.test(base) && base.length >= 2 ? base : `org-${randomBytes(4).toString('hex')}`;
+}
+
+function translateConflict(err: unknown): unknown {
+  switch (uniqueViolation(err)) {
+    case 'organizations__project_id_slug__unique':
+      return badRequest('organization_slug_already_used', 'The provided organization_slug is already used in another organization.');
+    case 'organizations__project_id_external_id__unique':
+      return badRequest(
+        'organization_external_id_already_used',
+        'The provided organization_external_id is already used by another organization.',
+      );
+    default:
+      return err;
+  }
+}
+
+export interface OrganizationPage {
+  organizations: OrganizationModel[];
+  total: number;
+  nextCursor: string | null;
+}
+
+export class OrganizationService {
+  constructor(
+    private readonly knex: Knex,
+    private readonly organizations: OrganizationRepository,
+  ) {}
+
+  /**
+   * An organization of the caller's project by id, slug or external id (Stytch
+   * accepts all three wherever it takes an organization_id). Anything else,
+   * including another project's organization, is "not found".
+   */
+  async resolve(db: Db, project: ProjectContext, ref: string): Promise<OrganizationModel> {
+    const id = parseId('organization', project.env, ref);
+    let organization: OrganizationModel | undefined;
+    if (id) organization = await this.organizations.findById(db, project.id, id);
+    else if (!looksLikeId('organization', ref)) {
+      organization =
+        (await this.organizations.findBySlug(db, project.id, ref)) ??
+        (await this.organizations.findByExternalId(db, project.id, ref));
+    }
+    if (!organization) throw organizationNotFound();
+    return organization;
+  }
+
+  get(project: ProjectContext, ref: string): Promise<OrganizationModel> {
+    return this.resolve(this.knex, project, ref);
+  }
+
+  async create(project: ProjectContext, input: CreateOrganizationInput): Promise<OrganizationModel> {
+    const given = settingsFrom(input);
+    // Stytch: with no auth settings given, invites are allowed; once some are
+    // given, email_invites must be opted into explicitly.
+    const authSettingsGiven = input.sso_jit_provisioning !== undefined || input.email_jit_provisioning !== undefined;
+    const settings: OrganizationSettings = {
+      ...DEFAULT_SETTINGS,
+      email_invites: authSettingsGiven ? 'NOT_ALLOWED' : 'ALL_ALLOWED',
+      ...given,
+      name: given.name!,
+      slug: given.slug ?? slugFromName(given.name!),
+      trusted_metadata: input.trusted_metadata ?? {},
+    };
+    checkOrganizationSettings(settings, []);
+    if (input.organization_slug === undefined && (await this.organizations.findBySlug(this.knex, project.id, settings.slug))) {
+      settings.slug = `${settings.slug.slice(0, 119)}-${randomBytes(4).toString('hex')}`;
+    }
+    try {
+      return await this.organizations.insert(this.knex, { ...settings, id: uuidv7(), project_id: project.id });
+    } catch (err) {
+      throw translateConflict(err);
+    }
+  }
+
+  async update(project: ProjectContext, ref: string, input: UpdateOrganizationInput): Promise<OrganizationModel> {
+    try {
+      return await this.knex.transaction(async (trx) => {
+        const current = await this.resolve(trx, project, ref);
+        await this.organizations.findByIdForUpdate(trx, project.id, current.id);
+        const patch = settingsFrom(input);
+        if (input.trusted_metadata !== undefined) {
+          patch.trusted_metadata = mergeMetadata(current.trusted_metadata, input.trusted_metadata);
+        }
+        checkOrganizationSettings({ ...current, ...patch }, current.custom_roles.map((r) => r.role_id));
+        if (Object.keys(patch).length === 0) return current;
+        return this.organizations.update(trx, project.id, current.id, patch);
+      });
+    } catch (err) {
+      throw translateConflict(err);
+    }
+  }
+
+  async deleteExternalId(project: ProjectContext, ref: string): Promise<OrganizationModel> {
+    const current = await this.resolve(this.knex, project, ref);
+    return this.organizations.update(this.knex, project.id, current.id, { external_id: null });
+  }
+
+  /** The organization disappears at once; its members are purged by the maintenance job. */
+  async delete(project: ProjectContext, ref: string): Promise<string> {
+    const organization = await this.resolve(this.knex, project, ref);
+    if (!(await this.organizations.markDeleted(this.knex, project.id, organization.id))) throw organizationNotFound();
+    return organization.id;
+  }
+
+  async metrics(project: ProjectContext, ref: string): Promise<{ member_count: number }> {
+    const organization = await this.resolve(this.knex, project, ref);
+    return { member_count: await this.organizations.memberCount(this.knex, organization.id) };
+  }
+
+  async search(project: ProjectContext, input: SearchOrganizationsInput): Promise<OrganizationPage> {
+    const query = parseSearchQuery(input.query, ORGANIZATION_FILTERS, 'organization_search');
+    for (const filter of query.filters) {
+      if (filter.name === 'organization_ids') {
+        filter.value = (filter.value as string[]).flatMap((ref) => parseId('organization', project.env, ref) ?? []);
+      }
+    }
+    const page = await this.organizations.search(
+      this.knex,
+      project.id,
+      query,
+      decodeCursor(input.cursor),
+      checkLimit(input.limit),
+    );
+    return { organizations: page.rows, total: page.total, nextCursor: encodeCursor(page.nextAfterId) };
+  }
+
+  /**
+   * Removes the members of deleted organizations in batches (short
+   * transactions, so a huge organization never holds long locks), then the
+   * organizations themselves. Safe to run concurrently and to re-run.
+   */
+  async purgeDeleted(batchSize = 5000, maxOrganizations = 100): Promise<number> {
+    const deleted = await this.organizations.findDeleted(this.knex, maxOrganizations);
+    for (const { id } of deleted) {
+      while ((await this.organizations.purgeMembersBatch(this.knex, id, batchSize)) > 0) {
+        // keep going until the organization is empty
+      }
+      await this.organizations.deletePurged(this.knex, id);
+    }
+    return deleted.length;
+  }
+}

@@ -1,0 +1,57 @@
+import { badRequest } from '../errors';
+
+/** Stytch's default roles: every Member holds stytch_member; stytch_admin makes is_admin true. */
+export const MEMBER_ROLE = 'stytch_member';
+export const ADMIN_ROLE = 'stytch_admin';
+
+export type RoleSourceType = 'direct_assignment' | 'email_assignment';
+export interface MemberRole {
+  role_id: string;
+  sources: { type: RoleSourceType; details: Record<string, unknown> }[];
+}
+
+/** Roles that may be assigned explicitly or by email rule: stytch_admin and the organization's custom roles. */
+export function assignableRoleIds(customRoleIds: string[]): Set<string> {
+  return new Set([ADMIN_ROLE, MEMBER_ROLE, ...customRoleIds]);
+}
+
+/** Validates explicit role assignments and returns them deduplicated, in the order given. */
+export function checkDirectRoles(roles: string[], customRoleIds: string[]): string[] {
+  const assignable = assignableRoleIds(customRoleIds);
+  for (const role of roles) {
+    if (role === MEMBER_ROLE) {
+      throw badRequest(
+        'cannot_assign_default_rbac_role_id',
+        `${MEMBER_ROLE} is held by every Member implicitly and cannot be assigned.`,
+      );
+    }
+    if (!assignable.has(role)) {
+      throw badRequest('invalid_rbac_role_id', `Role "${role}" is not defined for this organization.`);
+    }
+  }
+  return [...new Set(roles)];
+}
+
+/**
+ * A member's effective roles with their sources: the implicit default role,
+ * explicit assignments, then the organization's email-domain rules.
+ */
+export function effectiveRoles(
+  directRoles: string[],
+  emailNormalized: string,
+  implicitAssignments: { domain: string; role_id: string }[],
+): MemberRole[] {
+  const byRole = new Map<string, MemberRole>();
+  const add = (roleId: string, source: MemberRole['sources'][number]) => {
+    const role = byRole.get(roleId) ?? { role_id: roleId, sources: [] };
+    role.sources.push(source);
+    byRole.set(roleId, role);
+  };
+  add(MEMBER_ROLE, { type: 'direct_assignment', details: {} });
+  for (const roleId of directRoles) add(roleId, { type: 'direct_assignment', details: {} });
+  const domain = emailNormalized.slice(emailNormalized.lastIndexOf('@') + 1);
+  for (const rule of implicitAssignments) {
+    if (rule.domain.toLowerCase() === domain) add(rule.role_id, { type: 'email_assignment', details: { email_domain: domain } });
+  }
+  return [...byRole.values()];
+}

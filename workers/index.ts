@@ -1,0 +1,43 @@
+import { Processor, Worker } from 'bullmq';
+import type { Container } from '../src/container';
+import { logger } from '../src/logger';
+import { bullPrefix, workerConnection } from '../src/queues/connection';
+import { maintenanceProcessor } from '../src/queues/processors/maintenance.processor';
+import { QueueName, QUEUES } from '../src/queues/registry';
+
+export interface Workers {
+  close(): Promise<void>;
+}
+
+/** Starts one BullMQ worker per queue (all of them, or those in WORKER_QUEUES). */
+export function startWorkers(container: Container): Workers {
+  const processors: Record<QueueName, Processor> = {
+    maintenance: maintenanceProcessor(container.organizations),
+  };
+  const names = (container.config.workerQueues ?? Object.keys(QUEUES)) as QueueName[];
+  const unknown = names.filter((name) => !(name in QUEUES));
+  if (unknown.length > 0) throw new Error(`WORKER_QUEUES names unknown queues: ${unknown.join(', ')}`);
+
+  const connection = workerConnection(container.config.redisUrl);
+  const workers = names.map((name) => {
+    const worker = new Worker(name, processors[name], {
+      connection,
+      prefix: bullPrefix(container.config.queuePrefix),
+      concurrency: 1,
+    });
+    const log = logger.child({ queue: name });
+    worker.on('failed', (job, err) => log.warn({ job_id: job?.id, job: job?.name, err }, 'job failed'));
+    worker.on('error', (err) => log.error({ err }, 'worker error'));
+    return worker;
+  });
+  logger.info({ queues: names }, 'workers started');
+
+  return {
+    // close() waits for in-flight jobs to finish before resolving.
+    async close() {
+      await Promise.all(workers.map((w) => w.close()));
+      // BullMQ leaves a connection it was handed open.
+      await connection.quit();
+    },
+  };
+}
