@@ -63,16 +63,19 @@ export class MemberRepository {
     return MemberModel.query(db).insert(row).returning('*');
   }
 
-  async findById(db: Db, organizationId: string, id: string): Promise<MemberModel | undefined> {
-    return MemberModel.query(db).where({ organization_id: organizationId, id }).first();
+  /** `forUpdate` locks the row until the transaction ends, for read-modify-write updates. */
+  async findById(db: Db, organizationId: string, id: string, forUpdate = false): Promise<MemberModel | undefined> {
+    const query = MemberModel.query(db).where({ organization_id: organizationId, id }).first();
+    return forUpdate ? query.forUpdate() : query;
   }
 
   /** The live member with this external id (a deleted one may share it). */
-  async findByExternalId(db: Db, organizationId: string, externalId: string): Promise<MemberModel | undefined> {
-    return MemberModel.query(db)
+  async findByExternalId(db: Db, organizationId: string, externalId: string, forUpdate = false): Promise<MemberModel | undefined> {
+    const query = MemberModel.query(db)
       .where({ organization_id: organizationId, external_id: externalId })
       .whereNot({ status: 'deleted' })
       .first();
+    return forUpdate ? query.forUpdate() : query;
   }
 
   async findByEmail(db: Db, organizationId: string, emailNormalized: string): Promise<MemberModel | undefined> {

@@ -44,18 +44,21 @@ export class MemberService {
     private readonly organizationService: OrganizationService,
   ) {}
 
-  /** A member of this organization by member id or external id; deleted members only when asked for. */
+  /**
+   * A member of this organization by member id or external id; deleted
+   * members only when asked for. Writers pass `forUpdate` to lock the row.
+   */
   private async resolveMember(
     db: Db,
     project: ProjectContext,
     organization: OrganizationModel,
     ref: string,
-    includeDeleted = false,
+    { includeDeleted = false, forUpdate = false } = {},
   ): Promise<MemberModel> {
     const id = parseId('member', project.env, ref);
     let member: MemberModel | undefined;
-    if (id) member = await this.members.findById(db, organization.id, id);
-    else if (!looksLikeId('member', ref)) member = await this.members.findByExternalId(db, organization.id, ref);
+    if (id) member = await this.members.findById(db, organization.id, id, forUpdate);
+    else if (!looksLikeId('member', ref)) member = await this.members.findByExternalId(db, organization.id, ref, forUpdate);
     if (!member || (member.status === 'deleted' && !includeDeleted)) throw memberNotFound();
     return member;
   }
@@ -154,7 +157,7 @@ export class MemberService {
     const organization = await this.organizationService.resolve(this.knex, project, organizationRef);
     try {
       return await this.knex.transaction(async (trx) => {
-        const current = await this.resolveMember(trx, project, organization, memberRef);
+        const current = await this.resolveMember(trx, project, organization, memberRef, { forUpdate: true });
         const patch: MemberPatch = {};
         if (input.name !== undefined) patch.name = input.name.trim();
         if (input.is_breakglass !== undefined) patch.is_breakglass = input.is_breakglass;
@@ -209,7 +212,7 @@ export class MemberService {
   async delete(project: ProjectContext, organizationRef: string, memberRef: string): Promise<string> {
     const organization = await this.organizationService.resolve(this.knex, project, organizationRef);
     return this.knex.transaction(async (trx) => {
-      const member = await this.resolveMember(trx, project, organization, memberRef);
+      const member = await this.resolveMember(trx, project, organization, memberRef, { forUpdate: true });
       await this.members.update(trx, organization.id, member.id, { status: 'deleted' });
       await this.members.deleteRetiredEmails(trx, member.id);
       return member.id;
@@ -220,7 +223,7 @@ export class MemberService {
     const organization = await this.organizationService.resolve(this.knex, project, organizationRef);
     try {
       return await this.knex.transaction(async (trx) => {
-        const member = await this.resolveMember(trx, project, organization, memberRef, true);
+        const member = await this.resolveMember(trx, project, organization, memberRef, { includeDeleted: true, forUpdate: true });
         if (member.status !== 'deleted') {
           throw badRequest('no_deleted_member_found_for_reactivation', 'The Member is not deleted, so it cannot be reactivated.');
         }

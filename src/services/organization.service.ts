@@ -162,8 +162,10 @@ export class OrganizationService {
   async update(project: ProjectContext, ref: string, input: UpdateOrganizationInput): Promise<OrganizationModel> {
     try {
       return await this.knex.transaction(async (trx) => {
-        const current = await this.resolve(trx, project, ref);
-        await this.organizations.findByIdForUpdate(trx, project.id, current.id);
+        // Lock, then read: concurrent updates (metadata merges) apply one after the other.
+        const resolved = await this.resolve(trx, project, ref);
+        const current = await this.organizations.findByIdForUpdate(trx, project.id, resolved.id);
+        if (!current) throw organizationNotFound();
         const patch = settingsFrom(input);
         if (input.trusted_metadata !== undefined) {
           patch.trusted_metadata = mergeMetadata(current.trusted_metadata, input.trusted_metadata);

@@ -1,0 +1,100 @@
+import type { AddressInfo } from 'node:net';
+import type { Server } from 'node:http';
+import { B2BClient } from 'stytch';
+import { createApp } from '../../src/api/app';
+import { loadConfig } from '../../src/config';
+import { Container, createContainer } from '../../src/container';
+import type { ProjectEnv } from '../../src/ids';
+import { createTestDatabase, databaseUrl, dropDatabase } from './database';
+
+export interface TestProject {
+  projectId: string;
+  secret: string;
+  client: B2BClient;
+}
+
+export interface TestApp {
+  baseUrl: string;
+  container: Container;
+  databaseName: string;
+  /** A project created for this app, with an SDK client authenticated as it. */
+  project: TestProject;
+  /** Another project on the same server (tenant isolation tests). */
+  newProject(env?: ProjectEnv): Promise<TestProject>;
+  /** Raw HTTP, for what the SDK cannot send. Authenticated as `project` unless `auth` says otherwise. */
+  http(method: string, path: string, init?: RawRequest): Promise<RawResponse>;
+  close(): Promise<void>;
+}
+
+export interface RawRequest {
+  /** A value to send as JSON, or a string sent as is. */
+  body?: unknown;
+  headers?: Record<string, string>;
+  /** `null` sends no Authorization header; a pair overrides the credentials. */
+  auth?: { projectId: string; secret: string } | null;
+}
+
+export interface RawResponse {
+  status: number;
+  body: Record<string, any>;
+  headers: Headers;
+}
+
+/** The real app on a database of its own, listening on an ephemeral port. */
+export async function startTestApp(env: Record<string, string> = {}): Promise<TestApp> {
+  const databaseName = await createTestDatabase();
+  const config = loadConfig({
+    DATABASE_URL: databaseUrl(databaseName),
+    REDIS_URL: process.env.REDIS_URL ?? 'redis://127.0.0.1:6379',
+    ROSTER_QUEUE_PREFIX: databaseName,
+    PORT: '0',
+    LOG_LEVEL: 'silent',
+    ...env,
+  });
+  const container = createContainer(config);
+  const server: Server = await new Promise((resolve) => {
+    const s = createApp(container).listen(0, '127.0.0.1', () => resolve(s));
+  });
+  const baseUrl = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+
+  const newProject = async (projectEnv: ProjectEnv = 'test'): Promise<TestProject> => {
+    const { projectId, secret } = await container.projects.create(`project ${projectEnv}`, projectEnv);
+    return { projectId, secret, client: new B2BClient({ project_id: projectId, secret, env: `${baseUrl}/` }) };
+  };
+  const project = await newProject();
+
+  const http = async (method: string, path: string, init: RawRequest = {}): Promise<RawResponse> => {
+    const headers: Record<string, string> = { ...init.headers };
+    const auth = init.auth === undefined ? project : init.auth;
+    if (auth) headers.authorization = `Basic ${Buffer.from(`${auth.projectId}:${auth.secret}`).toString('base64')}`;
+    let body: string | undefined;
+    if (init.body !== undefined) {
+      body = typeof init.body === 'string' ? init.body : JSON.stringify(init.body);
+      headers['content-type'] ??= 'application/json';
+    }
+    const response = await fetch(`${baseUrl}${path}`, { method, headers, body });
+    const text = await response.text();
+    let parsed: Record<string, any>;
+    try {
+      parsed = JSON.parse(text);
+    } catch {
+      parsed = { raw: text };
+    }
+    return { status: response.status, body: parsed, headers: response.headers };
+  };
+
+  return {
+    baseUrl,
+    container,
+    databaseName,
+    project,
+    newProject,
+    http,
+    async close() {
+      server.closeAllConnections();
+      await new Promise((resolve) => server.close(resolve));
+      await container.close();
+      await dropDatabase(databaseName);
+    },
+  };
+}
