@@ -47,9 +47,8 @@ export function loadConfig(env: Env = process.env): Readonly<Config> {
 
   const portText = get('PORT') ?? '3000';
   const port = Number(portText);
-  if (!/^\d+$/.test(portText) || port < 0 || port > 65535) {
-    problems.push(`PORT must be an integer between 0 and 65535 (got "${portText}")`);
-  }
+  const portValid = /^\d+$/.test(portText) && port <= 65535;
+  if (!portValid) problems.push(`PORT must be an integer between 0 and 65535 (got "${portText}")`);
 
   const databaseUrl = get('DATABASE_URL') ?? 'postgres://postgres@127.0.0.1:5432/roster';
   const dbUrl = parseUrl(databaseUrl, ['postgres:', 'postgresql:']);
@@ -67,7 +66,8 @@ export function loadConfig(env: Env = process.env): Readonly<Config> {
     problems.push(`ROSTER_QUEUE_PREFIX must be 1-64 letters, digits, "_" or "-" (got "${queuePrefix}")`);
   }
 
-  const publicUrl = (get('PUBLIC_URL') ?? `http://localhost:${portText}`).replace(/\/+$/, '');
+  // A bad PORT is reported once, as PORT, not again through the default PUBLIC_URL.
+  const publicUrl = (get('PUBLIC_URL') ?? `http://localhost:${portValid ? port : 3000}`).replace(/\/+$/, '');
   if (!parseUrl(publicUrl, ['http:', 'https:'])) {
     problems.push(`PUBLIC_URL must be an http(s) URL (got "${publicUrl}")`);
   }

@@ -34,38 +34,43 @@ async function main(role: Role): Promise<void> {
     logger.info({ project_id: projectId }, 'project from ROSTER_PROJECT_ID ensured');
   }
 
+  // Signal handlers go in before anything starts, so a SIGTERM during boot
+  // still stops whatever has started by then, in reverse order.
   const stops: (() => Promise<void>)[] = [];
-  if (role === 'all' || role === 'web') {
-    const server: Server = createApp(container).listen(config.port, () => {
-      logger.info({ port: config.port, public_url: config.publicUrl }, 'Roster API listening');
-    });
-    stops.push(() => new Promise((resolve) => server.close(() => resolve())));
-  }
+  let stopping: Promise<void> | undefined;
+  const shutdown = (signal: string) => {
+    stopping ??= (async () => {
+      logger.info({ signal }, 'shutting down');
+      const timer = setTimeout(() => {
+        logger.error('shutdown timed out; exiting');
+        process.exit(1);
+      }, SHUTDOWN_TIMEOUT_MS);
+      timer.unref();
+      for (const stop of stops.reverse()) await stop();
+      await container.close();
+      logger.info('stopped');
+    })();
+    return stopping;
+  };
+  process.on('SIGTERM', () => void shutdown('SIGTERM'));
+  process.on('SIGINT', () => void shutdown('SIGINT'));
+
   if (role === 'all' || role === 'worker') {
     const workers = startWorkers(container);
     stops.push(() => workers.close());
   }
   if (role === 'all' || role === 'scheduler') {
     const scheduler = await startScheduler(config);
-    stops.push(() => scheduler.close());
+    // A signal that came while it was starting has already run the other stops.
+    if (stopping) await scheduler.close();
+    else stops.push(() => scheduler.close());
   }
-
-  let stopping = false;
-  const shutdown = async (signal: string) => {
-    if (stopping) return;
-    stopping = true;
-    logger.info({ signal }, 'shutting down');
-    const timer = setTimeout(() => {
-      logger.error('shutdown timed out; exiting');
-      process.exit(1);
-    }, SHUTDOWN_TIMEOUT_MS);
-    timer.unref();
-    await Promise.all(stops.map((stop) => stop()));
-    await container.close();
-    logger.info('stopped');
-  };
-  process.on('SIGTERM', () => void shutdown('SIGTERM'));
-  process.on('SIGINT', () => void shutdown('SIGINT'));
+  if ((role === 'all' || role === 'web') && !stopping) {
+    const server: Server = createApp(container).listen(config.port, () => {
+      logger.info({ port: config.port, public_url: config.publicUrl }, 'Roster API listening');
+    });
+    stops.push(() => new Promise((resolve) => server.close(() => resolve())));
+  }
 }
 
 const role = (process.argv[2] ?? 'all') as Role;

@@ -1,18 +1,28 @@
 import { createKnex } from '../src/db/knex';
 import { migrateToLatest } from '../src/db/database';
-import { databaseUrl, TEMPLATE_DB, withAdmin } from './helpers/database';
+import { databaseUrl, RUN_PREFIX, templateName, withAdmin } from './helpers/database';
+
+const STALE_AFTER_MS = 6 * 3600 * 1000;
 
 /**
- * Builds the migrated template every test file copies its own database
- * from, and removes databases left by interrupted runs.
+ * Builds the migrated template every test file of this run copies its
+ * database from, and drops what runs older than a few hours left behind.
  */
 export default async function globalSetup(): Promise<void> {
+  const run = String(Date.now());
+  // Inherited by the test workers, which jest starts after this returns.
+  process.env.ROSTER_TEST_RUN_ID = run;
   await withAdmin(async (c) => {
-    const stale = await c.query("SELECT datname FROM pg_database WHERE datname LIKE 'roster_test_%'");
-    for (const { datname } of stale.rows) await c.query(`DROP DATABASE IF EXISTS ${datname} WITH (FORCE)`);
-    await c.query(`CREATE DATABASE ${TEMPLATE_DB}`);
+    const leftovers = await c.query('SELECT datname FROM pg_database WHERE datname LIKE $1', [`${RUN_PREFIX}\\_%`]);
+    for (const { datname } of leftovers.rows as { datname: string }[]) {
+      const started = Number(datname.split('_')[2]);
+      if (Number.isFinite(started) && Date.now() - started > STALE_AFTER_MS) {
+        await c.query(`DROP DATABASE IF EXISTS ${datname} WITH (FORCE)`);
+      }
+    }
+    await c.query(`CREATE DATABASE ${templateName(run)}`);
   });
-  const knex = createKnex(databaseUrl(TEMPLATE_DB), { min: 0, max: 1 });
+  const knex = createKnex(databaseUrl(templateName(run)), { min: 0, max: 1 });
   try {
     await migrateToLatest(knex);
   } finally {

@@ -181,7 +181,7 @@ function applyFilter(qb: Knex.QueryBuilder, filter: Filter<MemberFilterName>): v
       if (roles.includes('stytch_member')) return;
       qb.where((any) =>
         any.whereRaw('members.roles && ?::text[]', [roles]).orWhereExists(function implicitRole(this: Knex.QueryBuilder) {
-          this.select(this.client.raw('1'))
+          this.select('o.id')
             .from('organizations as o')
             .joinRaw('CROSS JOIN LATERAL jsonb_array_elements(o.rbac_email_implicit_role_assignments) AS a')
             .whereRaw('o.id = members.organization_id')

@@ -4,8 +4,9 @@ import { assignableRoleIds } from './roles';
 
 /**
  * Consumer email providers Stytch refuses as allowed or claimed domains,
- * matched on the domain's first label so that every TLD is covered
- * (gmail.com, yahoo.co.uk, …).
+ * matched as <provider>.<tld> or <provider>.<sld>.<cc> so that every country
+ * variant is covered (gmail.com, yahoo.co.uk) while a company's own
+ * subdomains (mail.acme.com) are not.
  */
 const COMMON_EMAIL_PROVIDERS = new Set([
   'gmail', 'aol', 'yahoo', 'icloud', 'hotmail', 'msn', 'comcast', 'live', 'outlook', 'att',
@@ -14,7 +15,9 @@ const COMMON_EMAIL_PROVIDERS = new Set([
 ]);
 
 export function isCommonEmailDomain(domain: string): boolean {
-  return COMMON_EMAIL_PROVIDERS.has(domain.split('.')[0]);
+  const labels = domain.split('.');
+  const countrySecondLevel = labels.length === 3 && labels[2].length === 2 && labels[1].length <= 3;
+  return (labels.length === 2 || countrySecondLevel) && COMMON_EMAIL_PROVIDERS.has(labels[0]);
 }
 
 export const METADATA_MAX_BYTES = 16 * 1024;

@@ -3,7 +3,15 @@ import { Client } from 'pg';
 
 /** The server tests run against: DATABASE_URL's, or the local default. */
 export const SERVER_URL = process.env.DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/roster';
-export const TEMPLATE_DB = 'roster_test_template';
+
+/**
+ * Every database a test run makes is named after the run (its start time),
+ * so concurrent runs never touch each other's databases and a later run can
+ * tell which leftovers are stale.
+ */
+export const RUN_PREFIX = 'roster_t';
+export const runId = () => process.env.ROSTER_TEST_RUN_ID!;
+export const templateName = (run = runId()) => `${RUN_PREFIX}_${run}_template`;
 
 export function databaseUrl(name: string): string {
   const url = new URL(SERVER_URL);
@@ -21,10 +29,13 @@ export async function withAdmin<T>(fn: (client: Client) => Promise<T>): Promise<
   }
 }
 
+/** A database name of this run that no other test uses. */
+export const uniqueDatabaseName = () => `${RUN_PREFIX}_${runId()}_${randomBytes(6).toString('hex')}`;
+
 /** A fresh database for one test file: a copy of the migrated template. */
 export async function createTestDatabase(): Promise<string> {
-  const name = `roster_test_${randomBytes(6).toString('hex')}`;
-  await withAdmin((c) => c.query(`CREATE DATABASE ${name} TEMPLATE ${TEMPLATE_DB}`));
+  const name = uniqueDatabaseName();
+  await withAdmin((c) => c.query(`CREATE DATABASE ${name} TEMPLATE ${templateName()}`));
   return name;
 }
 

@@ -1,10 +1,19 @@
+import {
+  DOMAIN_PATTERN,
+  EMAIL_MAX_LENGTH,
+  EMAIL_PATTERN,
+  EXTERNAL_ID_MAX_LENGTH,
+  EXTERNAL_ID_PATTERN,
+  PHONE_PATTERN,
+} from '../../formats';
+
 /** Building blocks shared by the route schemas. `as const` keeps them usable with FromSchema. */
 export const metadataSchema = { type: 'object', errorType: 'metadata_invalid_format' } as const;
 
 export const domainSchema = {
   type: 'string',
   maxLength: 253,
-  pattern: '^\\s*([A-Za-z0-9]([A-Za-z0-9-]{0,61}[A-Za-z0-9])?\\.)+[A-Za-z]{2,63}\\s*$',
+  pattern: DOMAIN_PATTERN,
   errorType: 'organization_settings_invalid_domain',
 } as const;
 
@@ -12,22 +21,21 @@ export const stringList = (maxItems = 1000) => ({ type: 'array', items: { type: 
 
 export const externalIdSchema = {
   type: 'string',
-  maxLength: 128,
-  pattern: '^[A-Za-z0-9._|-]*$',
+  maxLength: EXTERNAL_ID_MAX_LENGTH,
+  pattern: EXTERNAL_ID_PATTERN,
   errorType: 'invalid_external_id',
 } as const;
 
 export const phoneSchema = {
   type: 'string',
-  pattern: '^(\\+[1-9][0-9]{6,14})?$',
+  pattern: PHONE_PATTERN,
   errorType: 'invalid_phone_number',
 } as const;
 
 export const emailSchema = {
   type: 'string',
-  maxLength: 320,
-  // Surrounding spaces are allowed here and trimmed by normalization.
-  pattern: '^\\s*[^\\s@]{1,64}@[^\\s@]+\\.[^\\s@]+\\s*$',
+  maxLength: EMAIL_MAX_LENGTH,
+  pattern: EMAIL_PATTERN,
   errorType: 'invalid_email',
 } as const;
 

@@ -1,4 +1,5 @@
 import type { FromSchema } from 'json-schema-to-ts';
+import { MEMBER_NAME_MAX_LENGTH } from '../../formats';
 import { emailSchema, externalIdSchema, metadataSchema, phoneSchema, searchPagingProperties } from './common.schemas';
 
 const rolesSchema = {
@@ -9,7 +10,7 @@ const rolesSchema = {
 } as const;
 
 const memberProperties = {
-  name: { type: 'string', maxLength: 255, errorType: 'invalid_member_name' },
+  name: { type: 'string', maxLength: MEMBER_NAME_MAX_LENGTH, errorType: 'invalid_member_name' },
   trusted_metadata: metadataSchema,
   untrusted_metadata: metadataSchema,
   is_breakglass: { type: 'boolean' },

@@ -1,4 +1,5 @@
 import type { FromSchema } from 'json-schema-to-ts';
+import { SLUG_PATTERN } from '../../formats';
 import { domainSchema, externalIdSchema, metadataSchema, searchPagingProperties, stringList } from './common.schemas';
 
 const enumOf = <T extends readonly string[]>(values: T, errorType: string) =>
@@ -27,7 +28,7 @@ const settingsProperties = {
   organization_name: { type: 'string', minLength: 1, maxLength: 128, errorType: 'invalid_organization_name' },
   organization_slug: {
     type: 'string',
-    pattern: '^(?=.*[A-Za-z0-9])[A-Za-z0-9._~-]{2,128}$',
+    pattern: SLUG_PATTERN,
     errorType: 'invalid_organization_slug',
   },
   organization_logo_url: { type: 'string', maxLength: 2048, errorType: 'invalid_organization_logo_url' },

@@ -1,0 +1,127 @@
+import { ConfigError, loadConfig } from '../../src/config';
+
+const PROJECT_ID = 'project-test-0190a1b2-c3d4-7e5f-8a9b-0c1d2e3f4a5b';
+const SECRET = 'a'.repeat(32);
+
+/** The ConfigError loadConfig throws for this env (fails the test if it returns). */
+function configError(env: Record<string, string>): ConfigError {
+  try {
+    loadConfig(env);
+  } catch (err) {
+    expect(err).toBeInstanceOf(ConfigError);
+    return err as ConfigError;
+  }
+  throw new Error('expected loadConfig to throw a ConfigError');
+}
+
+describe('loadConfig', () => {
+  it('uses the documented defaults when nothing is set', () => {
+    expect(loadConfig({})).toEqual({
+      port: 3000,
+      databaseUrl: 'postgres://postgres@127.0.0.1:5432/roster',
+      redisUrl: 'redis://127.0.0.1:6379',
+      queuePrefix: 'roster',
+      publicUrl: 'http://localhost:3000',
+      smtpUrl: undefined,
+      mailFrom: 'Roster <no-reply@localhost>',
+      bootstrapProject: undefined,
+      logLevel: 'info',
+      workerQueues: undefined,
+    });
+  });
+
+  it('reads explicit settings, trimming spaces and a trailing slash on PUBLIC_URL', () => {
+    const config = loadConfig({
+      PORT: ' 8080 ',
+      DATABASE_URL: 'postgresql://u:p@db:5432/roster_prod',
+      REDIS_URL: 'rediss://cache:6380',
+      ROSTER_QUEUE_PREFIX: 'prod_1',
+      PUBLIC_URL: 'https://roster.example.com/',
+      SMTP_URL: 'smtp://mail:25',
+      MAIL_FROM: 'Team <team@example.com>',
+      LOG_LEVEL: 'debug',
+      WORKER_QUEUES: 'maintenance, ,other',
+    });
+    expect(config).toMatchObject({
+      port: 8080,
+      databaseUrl: 'postgresql://u:p@db:5432/roster_prod',
+      redisUrl: 'rediss://cache:6380',
+      queuePrefix: 'prod_1',
+      publicUrl: 'https://roster.example.com',
+      smtpUrl: 'smtp://mail:25',
+      mailFrom: 'Team <team@example.com>',
+      logLevel: 'debug',
+      workerQueues: ['maintenance', 'other'],
+    });
+  });
+
+  it('treats blank values as unset', () => {
+    expect(loadConfig({ PORT: '  ', LOG_LEVEL: '' })).toMatchObject({ port: 3000, logLevel: 'info' });
+  });
+
+  it('builds the bootstrap project from ROSTER_PROJECT_ID, ROSTER_PROJECT_SECRET and ROSTER_REDIRECT_URLS', () => {
+    const config = loadConfig({
+      ROSTER_PROJECT_ID: PROJECT_ID,
+      ROSTER_PROJECT_SECRET: SECRET,
+      ROSTER_REDIRECT_URLS: 'https://app.example.com/cb, http://localhost:5173/cb',
+    });
+    expect(config.bootstrapProject).toEqual({
+      projectId: PROJECT_ID,
+      secret: SECRET,
+      redirectUrls: ['https://app.example.com/cb', 'http://localhost:5173/cb'],
+    });
+  });
+
+  it('returns a frozen object', () => {
+    expect(Object.isFrozen(loadConfig({}))).toBe(true);
+  });
+
+  it.each<[string, string, Record<string, string>]>([
+    ['a non-numeric PORT', 'PORT', { PORT: 'abc' }],
+    ['a PORT above 65535', 'PORT', { PORT: '70000' }],
+    ['a negative PORT', 'PORT', { PORT: '-1' }],
+    ['a DATABASE_URL that is not postgres', 'DATABASE_URL', { DATABASE_URL: 'mysql://db/roster' }],
+    ['a DATABASE_URL naming no database', 'DATABASE_URL', { DATABASE_URL: 'postgres://db:5432' }],
+    ['a DATABASE_URL that is not a URL', 'DATABASE_URL', { DATABASE_URL: 'not a url' }],
+    ['a REDIS_URL that is not redis', 'REDIS_URL', { REDIS_URL: 'http://cache:6379' }],
+    ['a ROSTER_QUEUE_PREFIX with spaces', 'ROSTER_QUEUE_PREFIX', { ROSTER_QUEUE_PREFIX: 'my queue' }],
+    ['a ROSTER_QUEUE_PREFIX longer than 64', 'ROSTER_QUEUE_PREFIX', { ROSTER_QUEUE_PREFIX: 'q'.repeat(65) }],
+    ['a PUBLIC_URL that is not http(s)', 'PUBLIC_URL', { PUBLIC_URL: 'ftp://roster.example.com' }],
+    ['an SMTP_URL that is not smtp', 'SMTP_URL', { SMTP_URL: 'http://mail:25' }],
+    ['a LOG_LEVEL that does not exist', 'LOG_LEVEL', { LOG_LEVEL: 'loud' }],
+    ['ROSTER_PROJECT_ID without a secret', 'ROSTER_PROJECT_SECRET', { ROSTER_PROJECT_ID: PROJECT_ID }],
+    ['ROSTER_PROJECT_SECRET without an id', 'ROSTER_PROJECT_ID', { ROSTER_PROJECT_SECRET: SECRET }],
+    ['a malformed ROSTER_PROJECT_ID', 'ROSTER_PROJECT_ID', { ROSTER_PROJECT_ID: 'project-prod-123', ROSTER_PROJECT_SECRET: SECRET }],
+    ['a ROSTER_PROJECT_SECRET shorter than 32', 'ROSTER_PROJECT_SECRET', { ROSTER_PROJECT_ID: PROJECT_ID, ROSTER_PROJECT_SECRET: 'short' }],
+    [
+      'an invalid URL in ROSTER_REDIRECT_URLS',
+      'ROSTER_REDIRECT_URLS',
+      { ROSTER_PROJECT_ID: PROJECT_ID, ROSTER_PROJECT_SECRET: SECRET, ROSTER_REDIRECT_URLS: 'https://ok.example.com,javascript:alert(1)' },
+    ],
+    ['ROSTER_REDIRECT_URLS without a project', 'ROSTER_REDIRECT_URLS', { ROSTER_REDIRECT_URLS: 'https://app.example.com/cb' }],
+  ])('refuses %s with one problem naming %s', (_case, variable, env) => {
+    const error = configError(env);
+    expect(error.problems).toHaveLength(1);
+    expect(error.problems[0]).toContain(variable);
+    expect(error.message).toContain(variable);
+  });
+
+  it('reports several bad values together, each naming its variable', () => {
+    const error = configError({ PORT: 'abc', REDIS_URL: 'nope', LOG_LEVEL: 'loud', PUBLIC_URL: 'https://roster.example.com' });
+    expect(error.problems).toHaveLength(3);
+    for (const variable of ['PORT', 'REDIS_URL', 'LOG_LEVEL']) {
+      expect(error.problems.some((p) => p.startsWith(variable))).toBe(true);
+    }
+  });
+
+  it('never reads process.env when given an explicit env', () => {
+    const saved = process.env.PORT;
+    process.env.PORT = 'not-a-port';
+    try {
+      expect(loadConfig({}).port).toBe(3000);
+    } finally {
+      if (saved === undefined) delete process.env.PORT;
+      else process.env.PORT = saved;
+    }
+  });
+});
