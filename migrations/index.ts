@@ -2,6 +2,8 @@ import type { Knex } from 'knex';
 import * as createProjects from './20261128000001_create_projects';
 import * as createOrganizations from './20261128000002_create_organizations';
 import * as createMembers from './20261128000003_create_members';
+import * as createJobs from './20261128000004_create_jobs';
+import * as createUuidv7Function from './20261128000005_create_uuidv7_function';
 
 /**
  * Migrations are listed here instead of discovered on disk so that the same
@@ -12,6 +14,8 @@ const MIGRATIONS: Record<string, Knex.Migration> = {
   '20261128000001_create_projects': createProjects,
   '20261128000002_create_organizations': createOrganizations,
   '20261128000003_create_members': createMembers,
+  '20261128000004_create_jobs': createJobs,
+  '20261128000005_create_uuidv7_function': createUuidv7Function,
 };
 
 export const migrationSource: Knex.MigrationSource<string> = {

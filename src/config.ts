@@ -17,6 +17,10 @@ export interface Config {
   bootstrapProject: { projectId: string; secret: string; redirectUrls: string[] } | undefined;
   logLevel: LogLevel;
   workerQueues: string[] | undefined;
+  /** How long a worker holds a job before BullMQ deems it stalled and hands it to another worker. */
+  jobLockMs: number;
+  /** Input lines per chunk of a member migration: one transaction, and the most a crash can redo. */
+  migrationChunkRows: number;
 }
 
 export class ConfigError extends Error {
@@ -112,6 +116,19 @@ export function loadConfig(env: Env = process.env): Readonly<Config> {
   const workerQueuesText = get('WORKER_QUEUES');
   const workerQueues = workerQueuesText?.split(',').map((q) => q.trim()).filter((q) => q !== '');
 
+  const positiveInt = (name: string, fallback: number, min: number): number => {
+    const text = get(name);
+    if (text === undefined) return fallback;
+    const value = Number(text);
+    if (!/^\d+$/.test(text) || value < min) {
+      problems.push(`${name} must be an integer of at least ${min} (got "${text}")`);
+      return fallback;
+    }
+    return value;
+  };
+  const jobLockMs = positiveInt('ROSTER_JOB_LOCK_MS', 30_000, 1000);
+  const migrationChunkRows = positiveInt('ROSTER_MIGRATION_CHUNK_ROWS', 50_000, 1);
+
   if (problems.length > 0) throw new ConfigError(problems);
   return Object.freeze({
     port,
@@ -124,5 +141,7 @@ export function loadConfig(env: Env = process.env): Readonly<Config> {
     bootstrapProject,
     logLevel,
     workerQueues,
+    jobLockMs,
+    migrationChunkRows,
   });
 }

@@ -3,6 +3,11 @@ import type { Redis } from 'ioredis';
 import type { Config } from './config';
 import { createKnex } from './db/knex';
 import { fastFailConnection } from './queues/connection';
+import { BullJobProducer, JobProducer } from './queues/producer';
+import { JobRepository } from './repositories/job.repository';
+import { MigrationRepository } from './repositories/migration.repository';
+import { JobService } from './services/job.service';
+import { MigrationService } from './services/migrations/migration.service';
 import { MemberRepository } from './repositories/member.repository';
 import { OrganizationRepository } from './repositories/organization.repository';
 import { ProjectRepository } from './repositories/project.repository';
@@ -14,11 +19,14 @@ import { ProjectService } from './services/project.service';
 export interface Container {
   config: Readonly<Config>;
   knex: Knex;
-  /** For health checks; fails fast while Redis is down. */
+  /** For health checks and enqueueing; fails fast while Redis is down. */
   redis: Redis;
   projects: ProjectService;
   organizations: OrganizationService;
   members: MemberService;
+  jobs: JobService;
+  migrations: MigrationService;
+  producer: JobProducer;
   close(): Promise<void>;
 }
 
@@ -29,16 +37,29 @@ export function createContainer(config: Readonly<Config>): Container {
   // ioredis would print every reconnect attempt.
   redis.on('error', () => undefined);
 
+  const producer = new BullJobProducer(redis, config.queuePrefix);
   const organizationRepository = new OrganizationRepository();
+  const jobRepository = new JobRepository();
   const organizations = new OrganizationService(knex, organizationRepository);
   return {
     config,
     knex,
     redis,
+    producer,
     projects: new ProjectService(knex, new ProjectRepository()),
     organizations,
     members: new MemberService(knex, new MemberRepository(), organizationRepository, organizations),
+    jobs: new JobService(knex, jobRepository),
+    migrations: new MigrationService(
+      knex,
+      jobRepository,
+      new MigrationRepository(),
+      organizations,
+      producer,
+      config.migrationChunkRows,
+    ),
     async close() {
+      await producer.close();
       redis.disconnect();
       await knex.destroy();
     },

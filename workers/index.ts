@@ -3,6 +3,7 @@ import type { Container } from '../src/container';
 import { logger } from '../src/logger';
 import { bullPrefix, workerConnection } from '../src/queues/connection';
 import { maintenanceProcessor } from '../src/queues/processors/maintenance.processor';
+import { migrationProcessor } from '../src/queues/processors/migration.processor';
 import { QueueName, QUEUES } from '../src/queues/registry';
 
 export interface Workers {
@@ -12,8 +13,11 @@ export interface Workers {
 /** Starts one BullMQ worker per queue (all of them, or those in WORKER_QUEUES). */
 export function startWorkers(container: Container): Workers {
   const processors: Record<QueueName, Processor> = {
-    maintenance: maintenanceProcessor(container.organizations),
+    maintenance: maintenanceProcessor(container.organizations, container.migrations),
+    migrations: migrationProcessor(container.migrations),
   };
+  // Chunks of one migration spread over workers; two per process suit a small machine.
+  const concurrency: Record<QueueName, number> = { maintenance: 1, migrations: 2 };
   const names = (container.config.workerQueues ?? Object.keys(QUEUES)) as QueueName[];
   const unknown = names.filter((name) => !(name in QUEUES));
   if (unknown.length > 0) throw new Error(`WORKER_QUEUES names unknown queues: ${unknown.join(', ')}`);
@@ -23,7 +27,9 @@ export function startWorkers(container: Container): Workers {
     const worker = new Worker(name, processors[name], {
       connection,
       prefix: bullPrefix(container.config.queuePrefix),
-      concurrency: 1,
+      concurrency: concurrency[name],
+      lockDuration: container.config.jobLockMs,
+      stalledInterval: container.config.jobLockMs,
     });
     const log = logger.child({ queue: name });
     worker.on('failed', (job, err) => log.warn({ job_id: job?.id, job: job?.name, err }, 'job failed'));

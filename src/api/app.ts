@@ -5,7 +5,9 @@ import { authenticate } from './middleware/authenticate';
 import { errorHandler, requireJsonBody, routeNotFound } from './middleware/error-handler';
 import { requestContext } from './middleware/request-context';
 import { healthRoutes } from './routes/health.routes';
+import { jobRoutes } from './routes/jobs.routes';
 import { memberRoutes } from './routes/members.routes';
+import { migrationRoutes } from './routes/migrations.routes';
 import { organizationRoutes } from './routes/organizations.routes';
 
 /** The largest JSON body accepted; bulk work goes through jobs, not giant requests. */
@@ -20,9 +22,12 @@ export function createApp(container: Container): Express {
 
   const b2b = express.Router();
   b2b.use(authenticate(container.projects));
+  // CSV uploads stream straight to Postgres: they must not meet the JSON parser.
+  b2b.use(migrationRoutes(container.migrations));
   b2b.use(requireJsonBody, express.json({ limit: JSON_BODY_LIMIT, strict: true }));
   b2b.use(organizationRoutes(container.organizations));
   b2b.use(memberRoutes(container.members));
+  b2b.use(jobRoutes(container.jobs));
   app.use('/v1/b2b', b2b);
 
   app.use(routeNotFound);

@@ -6,18 +6,33 @@
 export interface JobPayloads {
   /** Purges members of deleted organizations, then the organizations. Idempotent. */
   'organizations.purge-deleted': Record<string, never>;
+  /** Re-enqueues caller-visible jobs whose queue entries were lost; drops finished staging tables. */
+  'jobs.sweep': Record<string, never>;
+  /** Validates a member migration set-based and plans its chunks; on a planned job, re-enqueues what is pending. */
+  'migration.prepare': { jobId: string };
+  /** Applies one chunk of a member migration in one transaction. */
+  'migration.chunk': { jobId: string; chunkNo: number };
 }
 export type JobName = keyof JobPayloads;
 
 export const QUEUES = {
-  maintenance: ['organizations.purge-deleted'],
+  maintenance: ['organizations.purge-deleted', 'jobs.sweep'],
+  migrations: ['migration.prepare', 'migration.chunk'],
 } as const satisfies Record<string, readonly JobName[]>;
 export type QueueName = keyof typeof QUEUES;
+
+export function queueOf(job: JobName): QueueName {
+  return (Object.keys(QUEUES) as QueueName[]).find((queue) => (QUEUES[queue] as readonly JobName[]).includes(job))!;
+}
 
 /** Recurring jobs the scheduler role registers (idempotently, with upsertJobScheduler). */
 export const SCHEDULES: { queue: QueueName; job: JobName; everyMs: number }[] = [
   { queue: 'maintenance', job: 'organizations.purge-deleted', everyMs: 60_000 },
+  { queue: 'maintenance', job: 'jobs.sweep', everyMs: 30_000 },
 ];
+
+/** Retries for work jobs: transient failures (deadlocks, a database restart) heal themselves. */
+export const ATTEMPTS = { attempts: 5, backoff: { type: 'exponential' as const, delay: 2000 } };
 
 /** Finished jobs are kept for inspection, but bounded so Redis never grows without limit. */
 export const RETENTION = {

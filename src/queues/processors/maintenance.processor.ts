@@ -1,15 +1,10 @@
-import { Job, UnrecoverableError } from 'bullmq';
+import type { MigrationService } from '../../services/migrations/migration.service';
 import type { OrganizationService } from '../../services/organization.service';
-import type { JobName } from '../registry';
+import { dispatch } from './dispatch';
 
-export function maintenanceProcessor(organizations: OrganizationService) {
-  const handlers: Record<JobName, () => Promise<unknown>> = {
+export function maintenanceProcessor(organizations: OrganizationService, migrations: MigrationService) {
+  return dispatch<'maintenance'>({
     'organizations.purge-deleted': async () => ({ purged: await organizations.purgeDeleted() }),
-  };
-  return async (job: Job): Promise<unknown> => {
-    const handler = handlers[job.name as JobName];
-    // A job no handler knows will never succeed: fail it without retries.
-    if (!handler) throw new UnrecoverableError(`no handler for job ${job.name}`);
-    return handler();
-  };
+    'jobs.sweep': async () => migrations.sweep(),
+  });
 }

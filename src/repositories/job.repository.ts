@@ -1,0 +1,82 @@
+import { JobModel, JobRowError, JobStatus } from '../models/job.model';
+import type { Db } from './db';
+
+export class JobRepository {
+  async insert(db: Db, row: Pick<JobModel, 'id' | 'project_id' | 'type' | 'phase' | 'params' | 'progress'>): Promise<JobModel> {
+    return JobModel.query(db).insert(row).returning('*');
+  }
+
+  async findById(db: Db, projectId: string, id: string): Promise<JobModel | undefined> {
+    return JobModel.query(db).where({ project_id: projectId, id }).first();
+  }
+
+  /** For workers: job payloads carry the id only; the row says which project it is. */
+  async findForWork(db: Db, id: string, forUpdate = false): Promise<JobModel | undefined> {
+    const query = JobModel.query(db).findById(id);
+    return forUpdate ? query.forUpdate() : query;
+  }
+
+  /** The input is all in: the job waits for a worker. */
+  async queueAfterUpload(db: Db, id: string, progress: Record<string, number>): Promise<void> {
+    await db('jobs').where({ id }).update({ phase: 'queued', progress, updated_at: db.fn.now() });
+  }
+
+  async start(db: Db, id: string, progress: Record<string, number>, phase: string): Promise<void> {
+    await db('jobs')
+      .where({ id })
+      .update({ status: 'running', phase, progress, started_at: db.raw('coalesce(started_at, now())'), updated_at: db.fn.now() });
+  }
+
+  /** Adds to progress counters atomically, so concurrent chunks never lose each other's counts. */
+  async addProgress(db: Db, id: string, deltas: Record<string, number>): Promise<void> {
+    const entries = Object.entries(deltas);
+    const sets = entries.map(() => `jsonb_build_object(?::text, coalesce((progress->>?)::bigint, 0) + ?)`).join(' || ');
+    await db.raw(`UPDATE jobs SET progress = progress || ${sets}, updated_at = now() WHERE id = ?`, [
+      ...entries.flatMap(([key, delta]) => [key, key, delta]),
+      id,
+    ]);
+  }
+
+  async finish(db: Db, id: string, status: JobStatus, fields: Pick<Partial<JobModel>, 'result' | 'error'> = {}): Promise<void> {
+    await JobModel.query(db)
+      .findById(id)
+      .patch({ status, phase: null, ...fields, finished_at: new Date(), updated_at: new Date() });
+  }
+
+  /** Asks a running job to stop at its next chunk boundary; false if it has already finished. */
+  async requestCancel(db: Db, projectId: string, id: string): Promise<boolean> {
+    const count = await db('jobs')
+      .where({ project_id: projectId, id })
+      .whereIn('status', ['queued', 'running'])
+      .update({ cancel_requested_at: db.raw('coalesce(cancel_requested_at, now())'), updated_at: db.fn.now() });
+    return count > 0;
+  }
+
+  /** Unfinished jobs nobody has advanced for `idleSeconds`: their queue entries may have been lost. */
+  async findIdleUnfinished(db: Db, idleSeconds: number, limit: number): Promise<Pick<JobModel, 'id' | 'type' | 'phase'>[]> {
+    return db('jobs')
+      .select('id', 'type', 'phase')
+      .whereIn('status', ['queued', 'running'])
+      .where('updated_at', '<', db.raw(`now() - make_interval(secs => ?)`, [idleSeconds]))
+      .orderBy('updated_at')
+      .limit(limit);
+  }
+
+  async touch(db: Db, id: string): Promise<void> {
+    await db('jobs').where({ id }).update({ updated_at: db.fn.now() });
+  }
+
+  async rowErrors(db: Db, jobId: string, afterLine: number, limit: number): Promise<JobRowError[]> {
+    return db('job_row_errors')
+      .select('line', 'error_type', 'column_name', 'value', 'message')
+      .where({ job_id: jobId })
+      .where('line', '>', afterLine)
+      .orderBy('line')
+      .limit(limit);
+  }
+
+  async countRowErrors(db: Db, jobId: string): Promise<number> {
+    const row = (await db('job_row_errors').where({ job_id: jobId }).count({ total: '*' }).first()) as { total: number };
+    return Number(row.total);
+  }
+}

@@ -1,0 +1,294 @@
+import type { Knex } from 'knex';
+import type { PoolClient } from 'pg';
+import { from as copyFrom } from 'pg-copy-streams';
+import type { Writable } from 'node:stream';
+import { STAGING_COLUMNS } from '../services/migrations/csv-rows';
+import type { Db } from './db';
+
+/**
+ * SQL of member migrations. Each migration stages its rows in an UNLOGGED
+ * table of its own (no WAL, no shared index to maintain, dropped in one
+ * statement at the end); everything after the upload is set-based over it.
+ */
+export const stagingTable = (jobId: string) => `migration_rows_${jobId.replace(/-/g, '')}`;
+
+export interface ChunkCounts {
+  total: number;
+  failed: number;
+  created: number;
+  updated: number;
+}
+
+export interface ChunkWork {
+  projectId: string;
+  jobId: string;
+  firstLine: number;
+  lastLine: number;
+  onConflict: 'skip' | 'update';
+  dryRun: boolean;
+  /** Columns the file has: an update changes only these. */
+  columns: string[];
+}
+
+export class MigrationRepository {
+  async createStaging(db: Db, jobId: string): Promise<void> {
+    await db.raw(`
+      CREATE UNLOGGED TABLE ${stagingTable(jobId)} (
+        line integer PRIMARY KEY,
+        organization_id uuid,
+        organization_slug text,
+        email text,
+        email_normalized text,
+        name text,
+        roles text[],
+        trusted_metadata jsonb,
+        untrusted_metadata jsonb,
+        external_id text,
+        is_breakglass boolean,
+        status text,
+        mfa_phone_number text,
+        error_type text,
+        error_column text,
+        error_value text,
+        error_message text
+      )`);
+  }
+
+  async dropStaging(db: Db, jobId: string): Promise<void> {
+    await db.raw(`DROP TABLE IF EXISTS ${stagingTable(jobId)}`);
+  }
+
+  /**
+   * A COPY stream into the staging table on a connection of its own; call
+   * `release` once the stream has finished or failed.
+   */
+  async openCopy(knex: Knex, jobId: string): Promise<{ stream: Writable; release: () => void }> {
+    const connection = (await knex.client.acquireConnection()) as PoolClient;
+    const stream = connection.query(
+      copyFrom(`COPY ${stagingTable(jobId)} (${STAGING_COLUMNS.join(', ')}) FROM STDIN`),
+    ) as unknown as Writable;
+    return { stream, release: () => knex.client.releaseConnection(connection) };
+  }
+
+  /**
+   * Resolves organizations by slug, optionally creating missing ones, and
+   * rejects rows whose organization is not one of the project's.
+   */
+  async resolveOrganizations(
+    db: Db,
+    projectId: string,
+    jobId: string,
+    missing: 'reject' | 'create' | 'assume-created',
+  ): Promise<void> {
+    const table = stagingTable(jobId);
+    if (missing === 'create') {
+      await db.raw(
+        `INSERT INTO organizations (id, project_id, name, slug)
+         SELECT roster_uuidv7(), ?, slug, slug
+         FROM (SELECT DISTINCT ON (lower(organization_slug)) organization_slug AS slug
+               FROM ${table} WHERE error_type IS NULL AND organization_slug IS NOT NULL) wanted
+         ON CONFLICT DO NOTHING`,
+        [projectId],
+      );
+    }
+    await db.raw(
+      `UPDATE ${table} s SET organization_id = o.id
+       FROM organizations o
+       WHERE s.error_type IS NULL AND s.organization_slug IS NOT NULL
+         AND o.project_id = ? AND o.deleted_at IS NULL AND lower(o.slug) = lower(s.organization_slug)`,
+      [projectId],
+    );
+    await db.raw(
+      `UPDATE ${table} s SET error_type = 'unknown_organization',
+         error_column = CASE WHEN s.organization_slug IS NULL THEN 'organization_id' ELSE 'organization_slug' END,
+         error_value = coalesce(s.organization_slug, s.organization_id::text),
+         error_message = 'The organization does not exist in this project.'
+       WHERE s.error_type IS NULL
+         AND NOT EXISTS (SELECT 1 FROM organizations o
+                         WHERE o.id = s.organization_id AND o.project_id = ? AND o.deleted_at IS NULL)
+         AND NOT (? AND s.organization_slug IS NOT NULL)`,
+      // A dry run that would create organizations counts their rows as creatable.
+      [projectId, missing === 'assume-created'],
+    );
+  }
+
+  /**
+   * Duplicates within the file: the first row for an (organization, email)
+   * or (organization, external id) wins, later ones are reported.
+   */
+  async rejectDuplicatesInFile(db: Db, jobId: string): Promise<void> {
+    const table = stagingTable(jobId);
+    const organizationKey = `coalesce(organization_id::text, lower(organization_slug))`;
+    for (const [column, key] of [
+      ['email_address', 'email_normalized'],
+      ['external_id', 'external_id'],
+    ] as const) {
+      await db.raw(
+        `UPDATE ${table} s SET error_type = 'duplicate_in_file', error_column = ?,
+           error_value = ${column === 'email_address' ? 's.email' : 's.external_id'},
+           error_message = 'The same ' || ? || ' appears earlier in the file, at line ' || d.first_line || '.'
+         FROM (SELECT line, min(line) OVER (PARTITION BY ${organizationKey}, ${key}) AS first_line
+               FROM ${table} WHERE error_type IS NULL AND ${key} IS NOT NULL) d
+         WHERE s.line = d.line AND d.line > d.first_line`,
+        [column, column],
+      );
+    }
+  }
+
+  /** Rows naming roles that neither Stytch's defaults nor their organization define. */
+  async rejectUnknownRoles(db: Db, jobId: string): Promise<void> {
+    const table = stagingTable(jobId);
+    await db.raw(
+      `UPDATE ${table} s SET error_type = 'unknown_role', error_column = 'roles',
+         error_value = array_to_string(s.roles, ';'),
+         error_message = 'The roles include one that is not defined for the organization.'
+       FROM organizations o
+       WHERE s.error_type IS NULL AND s.organization_id = o.id AND cardinality(s.roles) > 0
+         AND NOT s.roles <@ (ARRAY['stytch_admin'] || ARRAY(SELECT r->>'role_id' FROM jsonb_array_elements(o.custom_roles) r))`,
+    );
+  }
+
+  async lineRange(db: Db, jobId: string): Promise<{ first: number; last: number; total: number }> {
+    const { rows } = await db.raw(`SELECT min(line) AS first, max(line) AS last, count(*) AS total FROM ${stagingTable(jobId)}`);
+    return { first: Number(rows[0].first ?? 0), last: Number(rows[0].last ?? 0), total: Number(rows[0].total) };
+  }
+
+  /** Splits lines first..last into chunks of `size` lines; a no-op when the plan exists (a resumed job). */
+  async planChunks(db: Db, jobId: string, first: number, last: number, size: number): Promise<void> {
+    const chunks = [];
+    for (let start = first, n = 0; start <= last; start += size, n++) {
+      chunks.push({ job_id: jobId, chunk_no: n, first_line: start, last_line: Math.min(start + size - 1, last) });
+    }
+    if (chunks.length > 0) await db('migration_chunks').insert(chunks).onConflict(['job_id', 'chunk_no']).ignore();
+  }
+
+  async chunksOf(db: Db, jobId: string): Promise<{ chunk_no: number; status: string }[]> {
+    return db('migration_chunks').select('chunk_no', 'status').where({ job_id: jobId }).orderBy('chunk_no');
+  }
+
+  /** The chunk, locked so that two runs of it (a retry racing a sweep) apply it once. */
+  async lockChunk(db: Db, jobId: string, chunkNo: number): Promise<{ first_line: number; last_line: number; status: string } | undefined> {
+    return db('migration_chunks').where({ job_id: jobId, chunk_no: chunkNo }).forUpdate().first();
+  }
+
+  async setChunkStatus(db: Db, jobId: string, chunkNo: number, status: 'done' | 'cancelled'): Promise<void> {
+    await db('migration_chunks').where({ job_id: jobId, chunk_no: chunkNo }).update({ status });
+  }
+
+  async pendingChunks(db: Db, jobId: string): Promise<number> {
+    const row = (await db('migration_chunks').where({ job_id: jobId, status: 'pending' }).count({ n: '*' }).first()) as { n: number };
+    return Number(row.n);
+  }
+
+  /**
+   * Applies one chunk: rejects external ids other members already hold,
+   * inserts (or updates) members with one multi-row statement, and records
+   * the chunk's rejected rows. Returns the chunk's counts.
+   */
+  async applyChunk(db: Db, work: ChunkWork): Promise<ChunkCounts> {
+    const table = stagingTable(work.jobId);
+    const range = [work.firstLine, work.lastLine];
+    await db.raw(
+      `UPDATE ${table} s SET error_type = 'duplicate_external_id', error_column = 'external_id', error_value = s.external_id,
+         error_message = 'Another member of the organization already has this external_id.'
+       FROM members m
+       WHERE s.line BETWEEN ? AND ? AND s.error_type IS NULL AND s.external_id IS NOT NULL
+         AND m.organization_id = s.organization_id AND m.external_id = s.external_id AND m.status <> 'deleted'
+         AND m.email_normalized <> s.email_normalized`,
+      range,
+    );
+    await db.raw(
+      `INSERT INTO job_row_errors (job_id, line, error_type, column_name, value, message)
+       SELECT ?, line, error_type, error_column, error_value, error_message
+       FROM ${table} WHERE line BETWEEN ? AND ? AND error_type IS NOT NULL
+       ON CONFLICT DO NOTHING`,
+      [work.jobId, ...range],
+    );
+    const { rows: totals } = await db.raw(
+      `SELECT count(*) AS total, count(*) FILTER (WHERE error_type IS NOT NULL) AS failed FROM ${table} WHERE line BETWEEN ? AND ?`,
+      range,
+    );
+    const counts = { total: Number(totals[0].total), failed: Number(totals[0].failed), created: 0, updated: 0 };
+    const { created, updated } = work.dryRun ? await this.countChunk(db, work) : await this.writeChunk(db, work);
+    return { ...counts, created, updated };
+  }
+
+  private async writeChunk(db: Db, work: ChunkWork): Promise<{ created: number; updated: number }> {
+    const table = stagingTable(work.jobId);
+    // Both statements see one snapshot, so the UPDATE touches only members
+    // that existed before this chunk, never the ones it has just inserted.
+    const update = work.onConflict === 'update' && updateAssignments(work.columns).length > 0;
+    const { rows } = await db.raw(
+      `WITH valid AS (
+         SELECT * FROM ${table} WHERE line BETWEEN ? AND ? AND error_type IS NULL
+       ), inserted AS (
+         INSERT INTO members (id, project_id, organization_id, email, email_normalized, status, name, is_breakglass,
+                              roles, trusted_metadata, untrusted_metadata, external_id, mfa_phone_number)
+         SELECT roster_uuidv7(), ?, organization_id, email, email_normalized, coalesce(status, 'active'), coalesce(name, ''),
+                coalesce(is_breakglass, false), coalesce(roles, '{}'), coalesce(trusted_metadata, '{}'),
+                coalesce(untrusted_metadata, '{}'), external_id, coalesce(mfa_phone_number, '')
+         FROM valid
+         ORDER BY organization_id, email_normalized
+         ON CONFLICT (organization_id, email_normalized) WHERE status <> 'deleted' DO NOTHING
+         RETURNING 1
+       )${
+         update
+           ? `, updated AS (
+         UPDATE members m SET ${updateAssignments(work.columns).join(', ')}, updated_at = now()
+         FROM valid v
+         WHERE m.organization_id = v.organization_id AND m.email_normalized = v.email_normalized AND m.status <> 'deleted'
+         RETURNING 1
+       )`
+           : ''
+       }
+       SELECT (SELECT count(*) FROM inserted) AS created, ${update ? '(SELECT count(*) FROM updated)' : '0'} AS updated`,
+      [work.firstLine, work.lastLine, work.projectId],
+    );
+    return { created: Number(rows[0].created), updated: Number(rows[0].updated) };
+  }
+
+  /** A dry run's counts: what writeChunk would do, writing nothing. */
+  private async countChunk(db: Db, work: ChunkWork): Promise<{ created: number; updated: number }> {
+    const { rows } = await db.raw(
+      `SELECT count(*) FILTER (WHERE m.id IS NULL) AS created, count(m.id) AS existing
+       FROM ${stagingTable(work.jobId)} s
+       LEFT JOIN members m ON m.organization_id = s.organization_id AND m.email_normalized = s.email_normalized AND m.status <> 'deleted'
+       WHERE s.line BETWEEN ? AND ? AND s.error_type IS NULL`,
+      [work.firstLine, work.lastLine],
+    );
+    const existing = Number(rows[0].existing);
+    return { created: Number(rows[0].created), updated: work.onConflict === 'update' ? existing : 0 };
+  }
+
+  /** Staging tables whose migration has finished (or whose job row is gone): safe to drop. */
+  async finishedStagingTables(db: Db): Promise<string[]> {
+    const { rows } = await db.raw(
+      `SELECT c.relname FROM pg_class c
+       WHERE c.relkind = 'r' AND c.relname LIKE 'migration\\_rows\\_%'
+         AND NOT EXISTS (SELECT 1 FROM jobs j
+                         WHERE replace(j.id::text, '-', '') = substring(c.relname FROM 16)
+                           AND j.status IN ('queued', 'running'))`,
+    );
+    return rows.map((r: { relname: string }) => r.relname);
+  }
+
+  async dropTable(db: Db, name: string): Promise<void> {
+    if (!/^migration_rows_[0-9a-f]{32}$/.test(name)) throw new Error(`not a staging table: ${name}`);
+    await db.raw(`DROP TABLE IF EXISTS ${name}`);
+  }
+}
+
+/** `SET` clauses for on_conflict=update: only the columns the file has; empty cells keep what is stored. */
+function updateAssignments(columns: string[]): string[] {
+  const has = (c: string) => columns.includes(c);
+  const sets: string[] = [];
+  if (has('name')) sets.push('name = coalesce(v.name, m.name)');
+  if (has('roles')) sets.push('roles = coalesce(v.roles, m.roles)');
+  if (has('trusted_metadata')) sets.push("trusted_metadata = m.trusted_metadata || coalesce(v.trusted_metadata, '{}')");
+  if (has('untrusted_metadata')) sets.push("untrusted_metadata = m.untrusted_metadata || coalesce(v.untrusted_metadata, '{}')");
+  if (has('external_id')) sets.push('external_id = coalesce(v.external_id, m.external_id)');
+  if (has('is_breakglass')) sets.push('is_breakglass = coalesce(v.is_breakglass, m.is_breakglass)');
+  if (has('status')) sets.push('status = coalesce(v.status, m.status)');
+  if (has('mfa_phone_number')) sets.push('mfa_phone_number = coalesce(v.mfa_phone_number, m.mfa_phone_number)');
+  return sets;
+}

@@ -1,0 +1,307 @@
+import { badRequest } from '../../errors';
+import {
+  EMAIL_MAX_LENGTH,
+  EMAIL_PATTERN,
+  EXTERNAL_ID_MAX_LENGTH,
+  EXTERNAL_ID_PATTERN,
+  MEMBER_NAME_MAX_LENGTH,
+  PHONE_PATTERN,
+  SLUG_PATTERN,
+} from '../../formats';
+import { parseId, ProjectEnv } from '../../ids';
+import type { MemberStatus } from '../../models/member.model';
+import { cleanEmail, normalizeEmail } from '../email';
+import { METADATA_MAX_BYTES } from '../organization-rules';
+import { MEMBER_ROLE } from '../roles';
+
+/**
+ * Turns CSV records of a member migration into staging rows: everything
+ * that can be checked on one row alone is checked here, as the file streams
+ * in; what needs the database (organizations, roles, duplicates) is checked
+ * set-based by the worker afterwards.
+ */
+export const MIGRATION_COLUMNS = [
+  'organization_id',
+  'organization_slug',
+  'email_address',
+  'name',
+  'roles',
+  'trusted_metadata',
+  'untrusted_metadata',
+  'external_id',
+  'is_breakglass',
+  'status',
+  'mfa_phone_number',
+] as const;
+export type MigrationColumn = (typeof MIGRATION_COLUMNS)[number];
+
+export interface CsvHeader {
+  /** Where each known column is in a record. */
+  index: Partial<Record<MigrationColumn, number>>;
+  /** How many fields every record must have. */
+  width: number;
+  /** Columns Roster does not know; their values are ignored. */
+  ignored: string[];
+}
+
+export function readHeader(fields: string[]): CsvHeader {
+  const index: CsvHeader['index'] = {};
+  const ignored: string[] = [];
+  fields.forEach((raw, position) => {
+    const name = raw.trim().toLowerCase() as MigrationColumn;
+    if (!(MIGRATION_COLUMNS as readonly string[]).includes(name)) {
+      ignored.push(raw.trim());
+      return;
+    }
+    if (index[name] !== undefined) throw badRequest('duplicate_column', `The header names column "${name}" twice.`);
+    index[name] = position;
+  });
+  if (index.email_address === undefined) {
+    throw badRequest(
+      'missing_required_column',
+      `The header row has no email_address column. Columns found: ${fields.join(', ') || '(none)'}.`,
+    );
+  }
+  return { index, width: fields.length, ignored };
+}
+
+export interface RowError {
+  type: string;
+  column: MigrationColumn | null;
+  value: string | null;
+  message: string;
+}
+
+/** One staged row; `error` set means the row is rejected and every other field may be null. */
+export interface StagedRow {
+  line: number;
+  organization_id: string | null;
+  organization_slug: string | null;
+  email: string | null;
+  email_normalized: string | null;
+  name: string | null;
+  roles: string[] | null;
+  trusted_metadata: string | null;
+  untrusted_metadata: string | null;
+  external_id: string | null;
+  is_breakglass: boolean | null;
+  status: MemberStatus | null;
+  mfa_phone_number: string | null;
+  error: RowError | null;
+}
+
+const EMAIL = new RegExp(EMAIL_PATTERN);
+const PHONE = new RegExp(PHONE_PATTERN);
+const EXTERNAL_ID = new RegExp(EXTERNAL_ID_PATTERN);
+const SLUG = new RegExp(SLUG_PATTERN);
+const ROLE_ID = /^[A-Za-z0-9_.:-]{1,128}$/;
+const BOOLEANS: Record<string, boolean> = { true: true, false: false, '1': true, '0': false, yes: true, no: false };
+const STATUSES: MemberStatus[] = ['active', 'invited', 'pending'];
+
+class RowRejected extends Error {
+  constructor(readonly rowError: RowError) {
+    super(rowError.message);
+  }
+}
+
+const reject = (type: string, column: MigrationColumn | null, value: string | null, message: string): never => {
+  throw new RowRejected({ type, column, value, message });
+};
+
+function metadata(column: MigrationColumn, text: string): string | null {
+  if (text.trim() === '') return null;
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(text);
+  } catch {
+    return reject('invalid_json', column, text, `${column} is not valid JSON.`);
+  }
+  if (typeof parsed !== 'object' || parsed === null || Array.isArray(parsed)) {
+    return reject('invalid_json', column, text, `${column} must be a JSON object.`);
+  }
+  const json = JSON.stringify(parsed);
+  // Postgres jsonb cannot hold U+0000.
+  if (json.includes('\\u0000')) reject('invalid_json', column, text, `${column} contains a NUL character.`);
+  if (Buffer.byteLength(json) > METADATA_MAX_BYTES) {
+    reject('metadata_too_large', column, null, `${column} must be at most ${METADATA_MAX_BYTES} bytes as JSON.`);
+  }
+  return json;
+}
+
+export interface StageContext {
+  header: CsvHeader;
+  env: ProjectEnv;
+  /** The organization for rows that name none (the `organization_id` option), as a uuid. */
+  defaultOrganizationId: string | null;
+}
+
+/** A row that failed before any field could be read (e.g. a quote never closed). */
+export function rejectedRow(line: number, error: RowError): StagedRow {
+  return { ...emptyRow(line), error };
+}
+
+function emptyRow(line: number): StagedRow {
+  return {
+    line,
+    organization_id: null,
+    organization_slug: null,
+    email: null,
+    email_normalized: null,
+    name: null,
+    roles: null,
+    trusted_metadata: null,
+    untrusted_metadata: null,
+    external_id: null,
+    is_breakglass: null,
+    status: null,
+    mfa_phone_number: null,
+    error: null,
+  };
+}
+
+/** Validates one record; never throws for bad data, which becomes the row's error. */
+export function stageRecord(ctx: StageContext, fields: string[], line: number): StagedRow {
+  const row = emptyRow(line);
+  try {
+    fillRow(ctx, fields, row);
+  } catch (err) {
+    if (!(err instanceof RowRejected)) throw err;
+    row.error = err.rowError;
+  }
+  return row;
+}
+
+function fillRow({ header, env, defaultOrganizationId }: StageContext, fields: string[], row: StagedRow): void {
+  if (fields.length !== header.width) {
+    reject('wrong_column_count', null, null, `The row has ${fields.length} fields; the header has ${header.width}.`);
+  }
+  const cell = (column: MigrationColumn): string | undefined => {
+    const position = header.index[column];
+    if (position === undefined) return undefined;
+    const value = fields[position];
+    // csv-parse decodes invalid UTF-8 to U+FFFD; Postgres text cannot hold U+0000.
+    if (value.includes('\uFFFD')) reject('invalid_utf8', column, null, `${column} is not valid UTF-8.`);
+    if (value.includes('\u0000')) reject('invalid_character', column, null, `${column} contains a NUL character.`);
+    return value;
+  };
+
+  const email = cell('email_address') ?? '';
+  if (email.trim() === '') reject('invalid_email', 'email_address', email, 'email_address is empty.');
+  if (email.length > EMAIL_MAX_LENGTH || !EMAIL.test(email)) {
+    reject('invalid_email', 'email_address', email, 'email_address is not a valid email address.');
+  }
+  row.email = cleanEmail(email);
+  row.email_normalized = normalizeEmail(email);
+
+  const organizationId = cell('organization_id')?.trim();
+  const organizationSlug = cell('organization_slug')?.trim();
+  if (organizationId) {
+    row.organization_id =
+      parseId('organization', env, organizationId) ??
+      reject('unknown_organization', 'organization_id', organizationId, 'organization_id is not an organization of this project.');
+  } else if (organizationSlug) {
+    if (!SLUG.test(organizationSlug)) {
+      reject('invalid_organization_slug', 'organization_slug', organizationSlug, 'organization_slug is not a valid slug.');
+    }
+    row.organization_slug = organizationSlug;
+  } else if (defaultOrganizationId) {
+    row.organization_id = defaultOrganizationId;
+  } else {
+    reject('unknown_organization', null, null, 'The row names no organization and the migration has no default organization_id.');
+  }
+
+  const name = cell('name')?.trim();
+  if (name) {
+    if (name.length > MEMBER_NAME_MAX_LENGTH) reject('invalid_name', 'name', name, `name is longer than ${MEMBER_NAME_MAX_LENGTH} characters.`);
+    row.name = name;
+  }
+
+  const roles = cell('roles');
+  if (roles !== undefined && roles.trim() !== '') {
+    const ids = [...new Set(roles.split(';').map((r) => r.trim()).filter((r) => r !== ''))];
+    const bad = ids.find((r) => !ROLE_ID.test(r));
+    if (bad !== undefined) reject('unknown_role', 'roles', roles, `"${bad}" is not a role id.`);
+    // Every member holds stytch_member implicitly; exports often list it anyway.
+    row.roles = ids.filter((r) => r !== MEMBER_ROLE);
+  }
+
+  const trusted = cell('trusted_metadata');
+  if (trusted !== undefined) row.trusted_metadata = metadata('trusted_metadata', trusted);
+  const untrusted = cell('untrusted_metadata');
+  if (untrusted !== undefined) row.untrusted_metadata = metadata('untrusted_metadata', untrusted);
+
+  const externalId = cell('external_id')?.trim();
+  if (externalId) {
+    if (externalId.length > EXTERNAL_ID_MAX_LENGTH || !EXTERNAL_ID.test(externalId)) {
+      reject('invalid_external_id', 'external_id', externalId, 'external_id may hold up to 128 letters, digits, ".", "_", "-" or "|".');
+    }
+    row.external_id = externalId;
+  }
+
+  const breakglass = cell('is_breakglass')?.trim().toLowerCase();
+  if (breakglass) {
+    row.is_breakglass = BOOLEANS[breakglass] ?? reject('invalid_boolean', 'is_breakglass', breakglass, 'is_breakglass must be true or false.');
+  }
+
+  const status = cell('status')?.trim().toLowerCase();
+  if (status) {
+    if (!STATUSES.includes(status as MemberStatus)) {
+      reject('invalid_status', 'status', status, 'status must be active, invited or pending.');
+    }
+    row.status = status as MemberStatus;
+  }
+
+  const phone = cell('mfa_phone_number')?.trim();
+  if (phone) {
+    if (!PHONE.test(phone)) reject('invalid_phone_number', 'mfa_phone_number', phone, 'mfa_phone_number must be in E.164 format (+15555550123).');
+    row.mfa_phone_number = phone;
+  }
+}
+
+/** The staging table's columns, in COPY order. */
+export const STAGING_COLUMNS = [
+  'line',
+  'organization_id',
+  'organization_slug',
+  'email',
+  'email_normalized',
+  'name',
+  'roles',
+  'trusted_metadata',
+  'untrusted_metadata',
+  'external_id',
+  'is_breakglass',
+  'status',
+  'mfa_phone_number',
+  'error_type',
+  'error_column',
+  'error_value',
+  'error_message',
+] as const;
+
+const escapeCopy = (value: string) => value.replace(/[\\\t\n\r]/g, (c) => (c === '\\' ? '\\\\' : c === '\t' ? '\\t' : c === '\n' ? '\\n' : '\\r'));
+const text = (value: string | null) => (value === null ? '\\N' : escapeCopy(value));
+
+/** One line of COPY's text format for a staged row. Role ids are restricted to characters that need no quoting. */
+export function toCopyLine(row: StagedRow): string {
+  const e = row.error;
+  return [
+    String(row.line),
+    text(row.organization_id),
+    text(row.organization_slug),
+    text(row.email),
+    text(row.email_normalized),
+    text(row.name),
+    row.roles === null ? '\\N' : `{${row.roles.join(',')}}`,
+    text(row.trusted_metadata),
+    text(row.untrusted_metadata),
+    text(row.external_id),
+    row.is_breakglass === null ? '\\N' : String(row.is_breakglass),
+    text(row.status),
+    text(row.mfa_phone_number),
+    text(e?.type ?? null),
+    text(e?.column ?? null),
+    text(e?.value === undefined || e.value === null ? null : e.value.slice(0, 1000)),
+    text(e?.message ?? null),
+  ].join('\t') + '\n';
+}
