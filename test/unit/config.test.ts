@@ -27,7 +27,23 @@ describe('loadConfig', () => {
       bootstrapProject: undefined,
       logLevel: 'info',
       workerQueues: undefined,
+      jobLockMs: 30_000,
+      migrationChunkRows: 50_000,
     });
+  });
+
+  it.each([
+    ['ROSTER_JOB_LOCK_MS', '999'],
+    ['ROSTER_JOB_LOCK_MS', 'soon'],
+    ['ROSTER_MIGRATION_CHUNK_ROWS', '0'],
+    ['ROSTER_MIGRATION_CHUNK_ROWS', '1.5'],
+  ])('refuses %s=%s, naming it', (name, value) => {
+    expect(() => loadConfig({ [name]: value })).toThrow(new RegExp(name));
+  });
+
+  it('reads the job lock and the migration chunk size', () => {
+    const config = loadConfig({ ROSTER_JOB_LOCK_MS: '5000', ROSTER_MIGRATION_CHUNK_ROWS: '100' });
+    expect([config.jobLockMs, config.migrationChunkRows]).toEqual([5000, 100]);
   });
 
   it('reads explicit settings, trimming spaces and a trailing slash on PUBLIC_URL', () => {
