@@ -12,6 +12,8 @@ export interface Config {
   redisUrl: string;
   queuePrefix: string;
   publicUrl: string;
+  /** The Roster server the CLI's client commands talk to. */
+  serverUrl: string;
   smtpUrl: string | undefined;
   mailFrom: string;
   bootstrapProject: { projectId: string; secret: string; redirectUrls: string[] } | undefined;
@@ -76,6 +78,9 @@ export function loadConfig(env: Env = process.env): Readonly<Config> {
     problems.push(`PUBLIC_URL must be an http(s) URL (got "${publicUrl}")`);
   }
 
+  const serverUrl = (get('ROSTER_URL') ?? publicUrl).replace(/\/+$/, '');
+  if (!parseUrl(serverUrl, ['http:', 'https:'])) problems.push(`ROSTER_URL must be an http(s) URL (got "${serverUrl}")`);
+
   const smtpUrl = get('SMTP_URL');
   if (smtpUrl !== undefined && !parseUrl(smtpUrl, ['smtp:', 'smtps:'])) {
     problems.push('SMTP_URL must be an smtp:// or smtps:// URL');
@@ -136,6 +141,7 @@ export function loadConfig(env: Env = process.env): Readonly<Config> {
     redisUrl,
     queuePrefix,
     publicUrl,
+    serverUrl,
     smtpUrl,
     mailFrom,
     bootstrapProject,

@@ -22,6 +22,7 @@ describe('loadConfig', () => {
       redisUrl: 'redis://127.0.0.1:6379',
       queuePrefix: 'roster',
       publicUrl: 'http://localhost:3000',
+      serverUrl: 'http://localhost:3000',
       smtpUrl: undefined,
       mailFrom: 'Roster <no-reply@localhost>',
       bootstrapProject: undefined,
