@@ -78,8 +78,11 @@ export function loadConfig(env: Env = process.env): Readonly<Config> {
     problems.push(`PUBLIC_URL must be an http(s) URL (got "${publicUrl}")`);
   }
 
+  // Checked only when set: the default is PUBLIC_URL, already checked above.
   const serverUrl = (get('ROSTER_URL') ?? publicUrl).replace(/\/+$/, '');
-  if (!parseUrl(serverUrl, ['http:', 'https:'])) problems.push(`ROSTER_URL must be an http(s) URL (got "${serverUrl}")`);
+  if (get('ROSTER_URL') !== undefined && !parseUrl(serverUrl, ['http:', 'https:'])) {
+    problems.push(`ROSTER_URL must be an http(s) URL (got "${serverUrl}")`);
+  }
 
   const smtpUrl = get('SMTP_URL');
   if (smtpUrl !== undefined && !parseUrl(smtpUrl, ['smtp:', 'smtps:'])) {
