@@ -4,6 +4,7 @@ import * as createOrganizations from './20261128000002_create_organizations';
 import * as createMembers from './20261128000003_create_members';
 import * as createJobs from './20261128000004_create_jobs';
 import * as createUuidv7Function from './20261128000005_create_uuidv7_function';
+import * as createMemberAliases from './20261128000006_create_member_aliases';
 
 /**
  * Migrations are listed here instead of discovered on disk so that the same
@@ -16,6 +17,7 @@ const MIGRATIONS: Record<string, Knex.Migration> = {
   '20261128000003_create_members': createMembers,
   '20261128000004_create_jobs': createJobs,
   '20261128000005_create_uuidv7_function': createUuidv7Function,
+  '20261128000006_create_member_aliases': createMemberAliases,
 };
 
 export const migrationSource: Knex.MigrationSource<string> = {

@@ -6,8 +6,11 @@ import { fastFailConnection } from './queues/connection';
 import { BullJobProducer, JobProducer } from './queues/producer';
 import { JobRepository } from './repositories/job.repository';
 import { MigrationRepository } from './repositories/migration.repository';
+import { DeduplicationRepository } from './repositories/deduplication.repository';
+import { DeduplicationService, MERGE_JOB_TYPE, SCAN_JOB_TYPE } from './services/deduplication.service';
 import { JobService } from './services/job.service';
-import { MigrationService } from './services/migrations/migration.service';
+import { JobSweeper } from './services/job-sweeper';
+import { MIGRATION_JOB_TYPE, MigrationService } from './services/migrations/migration.service';
 import { MemberRepository } from './repositories/member.repository';
 import { OrganizationRepository } from './repositories/organization.repository';
 import { ProjectRepository } from './repositories/project.repository';
@@ -26,6 +29,8 @@ export interface Container {
   members: MemberService;
   jobs: JobService;
   migrations: MigrationService;
+  deduplication: DeduplicationService;
+  sweeper: JobSweeper;
   producer: JobProducer;
   close(): Promise<void>;
 }
@@ -39,25 +44,51 @@ export function createContainer(config: Readonly<Config>): Container {
 
   const producer = new BullJobProducer(redis, config.queuePrefix);
   const organizationRepository = new OrganizationRepository();
+  const memberRepository = new MemberRepository();
+  const projectRepository = new ProjectRepository();
   const jobRepository = new JobRepository();
   const organizations = new OrganizationService(knex, organizationRepository);
+  const members = new MemberService(knex, memberRepository, organizationRepository, organizations);
+  const migrations = new MigrationService(
+    knex,
+    jobRepository,
+    new MigrationRepository(),
+    organizations,
+    producer,
+    config.migrationChunkRows,
+  );
+  const deduplication = new DeduplicationService(
+    knex,
+    new DeduplicationRepository(),
+    memberRepository,
+    jobRepository,
+    organizations,
+    members,
+    projectRepository,
+    producer,
+  );
+  const sweeper = new JobSweeper(
+    knex,
+    jobRepository,
+    {
+      [MIGRATION_JOB_TYPE]: (job) => migrations.resume(job),
+      [MERGE_JOB_TYPE]: (job) => deduplication.resume(job),
+      [SCAN_JOB_TYPE]: (job) => deduplication.resume(job),
+    },
+    [() => migrations.dropFinishedStaging()],
+  );
   return {
     config,
     knex,
     redis,
     producer,
-    projects: new ProjectService(knex, new ProjectRepository()),
+    projects: new ProjectService(knex, projectRepository),
     organizations,
-    members: new MemberService(knex, new MemberRepository(), organizationRepository, organizations),
+    members,
     jobs: new JobService(knex, jobRepository),
-    migrations: new MigrationService(
-      knex,
-      jobRepository,
-      new MigrationRepository(),
-      organizations,
-      producer,
-      config.migrationChunkRows,
-    ),
+    migrations,
+    deduplication,
+    sweeper,
     async close() {
       await producer.close();
       redis.disconnect();

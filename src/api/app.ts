@@ -4,6 +4,7 @@ import { logger } from '../logger';
 import { authenticate } from './middleware/authenticate';
 import { errorHandler, requireJsonBody, routeNotFound } from './middleware/error-handler';
 import { requestContext } from './middleware/request-context';
+import { deduplicationRoutes } from './routes/deduplication.routes';
 import { healthRoutes } from './routes/health.routes';
 import { jobRoutes } from './routes/jobs.routes';
 import { memberRoutes } from './routes/members.routes';
@@ -28,6 +29,7 @@ export function createApp(container: Container): Express {
   b2b.use(organizationRoutes(container.organizations));
   b2b.use(memberRoutes(container.members));
   b2b.use(jobRoutes(container.jobs));
+  b2b.use(deduplicationRoutes(container.deduplication));
   app.use('/v1/b2b', b2b);
 
   app.use(routeNotFound);

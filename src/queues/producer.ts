@@ -1,5 +1,6 @@
 import { Queue } from 'bullmq';
 import type { Redis } from 'ioredis';
+import { logger } from '../logger';
 import { bullPrefix } from './connection';
 import { ATTEMPTS, JobName, JobPayloads, queueOf, QueueName, RETENTION } from './registry';
 
@@ -10,6 +11,8 @@ import { ATTEMPTS, JobName, JobPayloads, queueOf, QueueName, RETENTION } from '.
  */
 export interface JobProducer {
   enqueue<N extends JobName>(name: N, payload: JobPayloads[N], jobId: string): Promise<void>;
+  /** Enqueue after commit; if Redis is away the sweep enqueues it later, so this never throws. */
+  nudge<N extends JobName>(name: N, payload: JobPayloads[N], jobId: string): Promise<void>;
   close(): Promise<void>;
 }
 
@@ -32,6 +35,14 @@ export class BullJobProducer implements JobProducer {
 
   async enqueue<N extends JobName>(name: N, payload: JobPayloads[N], jobId: string): Promise<void> {
     await this.queue(queueOf(name)).add(name, payload, { jobId, ...ATTEMPTS, ...RETENTION });
+  }
+
+  async nudge<N extends JobName>(name: N, payload: JobPayloads[N], jobId: string): Promise<void> {
+    try {
+      await this.enqueue(name, payload, jobId);
+    } catch (err) {
+      logger.warn({ queue_job_id: jobId, err }, `could not enqueue ${name}; the sweep will retry`);
+    }
   }
 
   async close(): Promise<void> {

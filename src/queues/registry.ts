@@ -12,12 +12,17 @@ export interface JobPayloads {
   'migration.prepare': { jobId: string };
   /** Applies one chunk of a member migration in one transaction. */
   'migration.chunk': { jobId: string; chunkNo: number };
+  /** Folds duplicate members into a primary member. */
+  'members.merge': { jobId: string };
+  /** Reports candidate duplicate members of an organization, changing nothing. */
+  'members.scan-duplicates': { jobId: string };
 }
 export type JobName = keyof JobPayloads;
 
 export const QUEUES = {
   maintenance: ['organizations.purge-deleted', 'jobs.sweep'],
   migrations: ['migration.prepare', 'migration.chunk'],
+  deduplication: ['members.merge', 'members.scan-duplicates'],
 } as const satisfies Record<string, readonly JobName[]>;
 export type QueueName = keyof typeof QUEUES;
 

@@ -102,6 +102,27 @@ export class MemberRepository {
     return row as unknown as MemberModel;
   }
 
+  /** Live members of the organization among `ids`, locked (in id order, so concurrent lockers cannot deadlock). */
+  async lockLive(db: Db, organizationId: string, ids: string[]): Promise<MemberModel[]> {
+    return MemberModel.query(db)
+      .where({ organization_id: organizationId })
+      .whereIn('id', ids)
+      .whereNot({ status: 'deleted' })
+      .orderBy('id')
+      .forUpdate();
+  }
+
+  /** The member a merged-away member id now stands for. */
+  async findAliased(db: Db, organizationId: string | undefined, aliasId: string, forUpdate = false): Promise<MemberModel | undefined> {
+    const query = MemberModel.query(db)
+      .select('members.*')
+      .join('member_aliases as a', 'a.member_id', 'members.id')
+      .where('a.alias_id', aliasId)
+      .first();
+    if (organizationId) query.where('a.organization_id', organizationId);
+    return forUpdate ? query.forUpdate() : query;
+  }
+
   async retiredEmails(db: Db, memberIds: string[]): Promise<MemberRetiredEmailModel[]> {
     if (memberIds.length === 0) return [];
     return MemberRetiredEmailModel.query(db).whereIn('member_id', memberIds).orderBy('created_at');

@@ -57,10 +57,18 @@ export class MemberService {
   ): Promise<MemberModel> {
     const id = parseId('member', project.env, ref);
     let member: MemberModel | undefined;
-    if (id) member = await this.members.findById(db, organization.id, id, forUpdate);
-    else if (!looksLikeId('member', ref)) member = await this.members.findByExternalId(db, organization.id, ref, forUpdate);
+    if (id) {
+      member =
+        (await this.members.findById(db, organization.id, id, forUpdate)) ??
+        (await this.members.findAliased(db, organization.id, id, forUpdate));
+    } else if (!looksLikeId('member', ref)) member = await this.members.findByExternalId(db, organization.id, ref, forUpdate);
     if (!member || (member.status === 'deleted' && !includeDeleted)) throw memberNotFound();
     return member;
+  }
+
+  /** A live member of this organization by member id, alias or external id. */
+  resolveLive(db: Db, project: ProjectContext, organization: OrganizationModel, ref: string): Promise<MemberModel> {
+    return this.resolveMember(db, project, organization, ref);
   }
 
   private async record(db: Db, member: MemberModel, organization: OrganizationModel): Promise<MemberRecord> {
@@ -146,11 +154,18 @@ export class MemberService {
 
   async dangerouslyGet(project: ProjectContext, memberRef: string, includeDeleted: boolean): Promise<MemberRecord> {
     const id = parseId('member', project.env, memberRef);
-    const member = id ? await this.members.findInProject(this.knex, project.id, id) : undefined;
+    const member = id
+      ? ((await this.members.findInProject(this.knex, project.id, id)) ?? (await this.aliasedInProject(project, id)))
+      : undefined;
     if (!member || (member.status === 'deleted' && !includeDeleted)) throw memberNotFound();
     const organization = await this.organizations.findById(this.knex, project.id, member.organization_id);
     if (!organization) throw memberNotFound();
     return this.record(this.knex, member, organization);
+  }
+
+  private async aliasedInProject(project: ProjectContext, aliasId: string): Promise<MemberModel | undefined> {
+    const member = await this.members.findAliased(this.knex, undefined, aliasId);
+    return member && member.project_id === project.id ? member : undefined;
   }
 
   async update(project: ProjectContext, organizationRef: string, memberRef: string, input: UpdateMemberInput): Promise<MemberRecord> {

@@ -12,6 +12,7 @@ export function presentJob(env: ProjectEnv, job: JobModel) {
     progress: job.progress,
     params: job.params,
     cancel_requested: job.cancel_requested_at !== null,
+    result: job.result,
     error: job.error,
     created_at: timestamp(job.created_at),
     started_at: job.started_at && timestamp(job.started_at),

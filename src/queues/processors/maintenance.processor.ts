@@ -1,10 +1,10 @@
-import type { MigrationService } from '../../services/migrations/migration.service';
+import type { JobSweeper } from '../../services/job-sweeper';
 import type { OrganizationService } from '../../services/organization.service';
 import { dispatch } from './dispatch';
 
-export function maintenanceProcessor(organizations: OrganizationService, migrations: MigrationService) {
+export function maintenanceProcessor(organizations: OrganizationService, sweeper: JobSweeper) {
   return dispatch<'maintenance'>({
     'organizations.purge-deleted': async () => ({ purged: await organizations.purgeDeleted() }),
-    'jobs.sweep': async () => migrations.sweep(),
+    'jobs.sweep': () => sweeper.sweep(),
   });
 }

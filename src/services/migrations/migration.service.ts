@@ -10,7 +10,6 @@ import type { JobModel } from '../../models/job.model';
 import type { JobRepository } from '../../repositories/job.repository';
 import type { MigrationRepository } from '../../repositories/migration.repository';
 import type { JobProducer } from '../../queues/producer';
-import type { JobName, JobPayloads } from '../../queues/registry';
 import type { OrganizationService } from '../organization.service';
 import type { ProjectContext } from '../project-context';
 import { MIGRATION_COLUMNS, readHeader, rejectedRow, stageRecord, toCopyLine } from './csv-rows';
@@ -37,8 +36,6 @@ interface MigrationParams {
 const EMPTY_PROGRESS = { total_rows: 0, processed_rows: 0, created: 0, updated: 0, skipped: 0, failed: 0 };
 const COPY_BATCH_CHARS = 256 * 1024;
 const UPLOAD_HEARTBEAT_MS = 5000;
-/** An unfinished job untouched this long has lost its queue entry (Redis down, a worker gone). */
-const IDLE_SECONDS = 60;
 
 interface CsvRecord {
   record: string[];
@@ -114,7 +111,7 @@ export class MigrationService {
       await this.abandon(job.id, { error_type: 'upload_failed', error_message: 'The upload did not complete.' });
       throw err instanceof AppError ? err : badRequest('upload_failed', `The upload did not complete: ${(err as Error).message}`);
     }
-    await this.nudge('migration.prepare', { jobId: job.id }, `prepare.${job.id}`);
+    await this.producer.nudge('migration.prepare', { jobId: job.id }, `prepare.${job.id}`);
     return (await this.jobs.findById(this.knex, project.id, job.id))!;
   }
 
@@ -216,7 +213,7 @@ export class MigrationService {
     // Fresh queue ids each time: a retained completed entry with the same id would swallow the re-enqueue.
     const round = Date.now();
     for (const chunk of pending) {
-      await this.nudge('migration.chunk', { jobId, chunkNo: chunk.chunk_no }, `chunk.${jobId}.${chunk.chunk_no}.${round}`);
+      await this.producer.nudge('migration.chunk', { jobId, chunkNo: chunk.chunk_no }, `chunk.${jobId}.${chunk.chunk_no}.${round}`);
     }
     return { chunks: pending.length };
   }
@@ -269,27 +266,21 @@ export class MigrationService {
     await this.abandon(jobId, { error_type: 'internal_error', error_message: 'The migration failed; the logs have the cause.' });
   }
 
-  /**
-   * Repairs what crashes and outages leave behind: uploads that died are
-   * failed, idle jobs are re-enqueued, finished jobs' staging tables dropped.
-   */
-  async sweep(): Promise<{ resumed: number; abandoned: number; dropped: number }> {
-    let resumed = 0;
-    let abandoned = 0;
-    for (const job of await this.jobs.findIdleUnfinished(this.knex, IDLE_SECONDS, 100)) {
-      if (job.type !== MIGRATION_JOB_TYPE) continue;
-      if (job.phase === 'uploading') {
-        await this.abandon(job.id, { error_type: 'upload_failed', error_message: 'The upload stopped before it completed.' });
-        abandoned++;
-      } else {
-        await this.jobs.touch(this.knex, job.id);
-        await this.nudge('migration.prepare', { jobId: job.id }, `prepare.${job.id}.${Date.now()}`);
-        resumed++;
-      }
+  /** For the sweep: an idle migration either died uploading (abandon it) or lost its queue entry (resume it). */
+  async resume(job: Pick<JobModel, 'id' | 'phase'>): Promise<'resumed' | 'abandoned'> {
+    if (job.phase === 'uploading') {
+      await this.abandon(job.id, { error_type: 'upload_failed', error_message: 'The upload stopped before it completed.' });
+      return 'abandoned';
     }
+    await this.producer.nudge('migration.prepare', { jobId: job.id }, `prepare.${job.id}.${Date.now()}`);
+    return 'resumed';
+  }
+
+  /** Drops the staging tables of finished migrations (normally dropped as they finish; this catches the rest). */
+  async dropFinishedStaging(): Promise<number> {
     const tables = await this.migrations.finishedStagingTables(this.knex);
     for (const table of tables) await this.migrations.dropTable(this.knex, table);
-    return { resumed, abandoned, dropped: tables.length };
+    return tables.length;
   }
 
   private async finish(db: Knex | Knex.Transaction, job: JobModel, status: 'completed' | 'cancelled'): Promise<void> {
@@ -300,14 +291,5 @@ export class MigrationService {
   private async abandon(jobId: string, error: { error_type: string; error_message: string }): Promise<void> {
     await this.jobs.finish(this.knex, jobId, 'failed', { error });
     await this.migrations.dropStaging(this.knex, jobId);
-  }
-
-  /** Enqueue after commit; if Redis is away the sweep enqueues it later, so this never fails the caller. */
-  private async nudge<N extends JobName>(name: N, payload: JobPayloads[N], queueJobId: string): Promise<void> {
-    try {
-      await this.producer.enqueue(name, payload, queueJobId);
-    } catch (err) {
-      logger.warn({ queue_job_id: queueJobId, err }, `could not enqueue ${name}; the sweep will retry`);
-    }
   }
 }

@@ -1,0 +1,189 @@
+import type { Knex } from 'knex';
+import type { MergeInput, ScanInput } from '../api/schemas/deduplication.schemas';
+import { badRequest } from '../errors';
+import { formatId, ProjectEnv, uuidv7 } from '../ids';
+import type { JobModel } from '../models/job.model';
+import type { MemberModel, MemberStatus } from '../models/member.model';
+import type { DeduplicationRepository, EmailVariantRule } from '../repositories/deduplication.repository';
+import type { JobRepository } from '../repositories/job.repository';
+import type { MemberRepository } from '../repositories/member.repository';
+import type { ProjectRepository } from '../repositories/project.repository';
+import type { JobProducer } from '../queues/producer';
+import type { MemberService } from './member.service';
+import type { OrganizationService } from './organization.service';
+import { normalizeDomains } from './organization-rules';
+import type { ProjectContext } from './project-context';
+
+export const MERGE_JOB_TYPE = 'members.merge';
+export const SCAN_JOB_TYPE = 'members.scan-duplicates';
+/** A scan reports at most this many groups (the job result says when it stopped there). */
+const SCAN_GROUP_LIMIT = 10_000;
+
+interface MergeParams {
+  organization_id: string;
+  primary_member_id: string;
+  duplicate_member_ids: string[];
+  dry_run: boolean;
+}
+
+interface ScanParams {
+  organization_id: string;
+  rules: EmailVariantRule[];
+}
+
+const STATUS_RANK: Record<MemberStatus, number> = { deleted: 0, pending: 1, invited: 2, active: 3 };
+
+/** Metadata of a merge: the primary's keys win, duplicates fill the gaps (earlier duplicates first). */
+function foldMetadata(primary: Record<string, unknown>, duplicates: Record<string, unknown>[]): Record<string, unknown> {
+  return Object.assign({}, ...[...duplicates].reverse(), primary);
+}
+
+/** The primary as it will be after the merge. */
+export function mergedMember(primary: MemberModel, duplicates: MemberModel[]) {
+  const fill = <K extends 'name' | 'mfa_phone_number' | 'external_id' | 'default_mfa_method'>(key: K): MemberModel[K] =>
+    primary[key] || duplicates.find((d) => d[key])?.[key] || primary[key];
+  const phoneFrom = primary.mfa_phone_number ? primary : duplicates.find((d) => d.mfa_phone_number);
+  return {
+    name: fill('name'),
+    external_id: fill('external_id'),
+    default_mfa_method: fill('default_mfa_method'),
+    mfa_phone_number: phoneFrom?.mfa_phone_number ?? '',
+    mfa_phone_number_verified: phoneFrom?.mfa_phone_number_verified ?? false,
+    // Security settings only ever tighten: a merged account needs MFA if any part did.
+    mfa_enrolled: primary.mfa_enrolled || duplicates.some((d) => d.mfa_enrolled),
+    status: [primary, ...duplicates].reduce((best, m) => (STATUS_RANK[m.status] > STATUS_RANK[best] ? m.status : best), primary.status),
+    roles: [...new Set([primary, ...duplicates].flatMap((m) => m.roles))],
+    trusted_metadata: foldMetadata(primary.trusted_metadata, duplicates.map((d) => d.trusted_metadata)),
+    untrusted_metadata: foldMetadata(primary.untrusted_metadata, duplicates.map((d) => d.untrusted_metadata)),
+  };
+}
+
+/** Duplicate detection and merging: each runs as a caller-visible job. */
+export class DeduplicationService {
+  constructor(
+    private readonly knex: Knex,
+    private readonly dedup: DeduplicationRepository,
+    private readonly members: MemberRepository,
+    private readonly jobs: JobRepository,
+    private readonly organizations: OrganizationService,
+    private readonly memberService: MemberService,
+    private readonly projects: ProjectRepository,
+    private readonly producer: JobProducer,
+  ) {}
+
+  async rules(project: ProjectContext): Promise<EmailVariantRule[]> {
+    return this.dedup.rules(this.knex, project.id);
+  }
+
+  async setRules(project: ProjectContext, rules: ScanInput['rules']): Promise<EmailVariantRule[]> {
+    const normalized = this.normalizeRules(rules ?? []);
+    await this.dedup.setRules(this.knex, project.id, normalized);
+    return normalized;
+  }
+
+  private normalizeRules(rules: NonNullable<ScanInput['rules']>): EmailVariantRule[] {
+    return rules.map((rule) => ({
+      domains: normalizeDomains('domains', rule.domains, true),
+      ignore_dots: rule.ignore_dots ?? false,
+      ignore_plus_tags: rule.ignore_plus_tags ?? false,
+    }));
+  }
+
+  async requestScan(project: ProjectContext, organizationRef: string, input: ScanInput): Promise<JobModel> {
+    const organization = await this.organizations.resolve(this.knex, project, organizationRef);
+    const rules = input.rules ? this.normalizeRules(input.rules) : await this.dedup.rules(this.knex, project.id);
+    const params: ScanParams = { organization_id: organization.id, rules };
+    return this.start(project, SCAN_JOB_TYPE, params as unknown as Record<string, unknown>);
+  }
+
+  async requestMerge(project: ProjectContext, organizationRef: string, input: MergeInput): Promise<JobModel> {
+    const organization = await this.organizations.resolve(this.knex, project, organizationRef);
+    const primary = await this.memberService.resolveLive(this.knex, project, organization, input.primary_member_id);
+    const duplicates: MemberModel[] = [];
+    for (const ref of input.duplicate_member_ids) {
+      const duplicate = await this.memberService.resolveLive(this.knex, project, organization, ref);
+      if (duplicate.id === primary.id) {
+        throw badRequest('merge_primary_in_duplicates', `${ref} is the primary member; it cannot also be a duplicate.`);
+      }
+      if (!duplicates.some((d) => d.id === duplicate.id)) duplicates.push(duplicate);
+    }
+    const params: MergeParams = {
+      organization_id: organization.id,
+      primary_member_id: primary.id,
+      duplicate_member_ids: duplicates.map((d) => d.id),
+      dry_run: input.dry_run ?? false,
+    };
+    return this.start(project, MERGE_JOB_TYPE, params as unknown as Record<string, unknown>);
+  }
+
+  private async start(project: ProjectContext, type: typeof MERGE_JOB_TYPE | typeof SCAN_JOB_TYPE, params: Record<string, unknown>): Promise<JobModel> {
+    const job = await this.jobs.insert(this.knex, { id: uuidv7(), project_id: project.id, type, phase: 'queued', params, progress: {} });
+    await this.resume(job);
+    return job;
+  }
+
+  /** Enqueues the job's work (also how the sweep resumes a job whose queue entry was lost). */
+  async resume(job: Pick<JobModel, 'id' | 'type'>): Promise<'resumed'> {
+    const name = job.type === MERGE_JOB_TYPE ? 'members.merge' : 'members.scan-duplicates';
+    await this.producer.nudge(name, { jobId: job.id }, `${job.type}.${job.id}.${Date.now()}`);
+    return 'resumed';
+  }
+
+  /**
+   * The merge, in one transaction with every member involved locked. If any
+   * of them changed since the request (deleted, merged elsewhere), nothing
+   * happens and the job fails saying so.
+   */
+  async merge(jobId: string): Promise<unknown> {
+    return this.knex.transaction(async (trx) => {
+      const job = await this.jobs.findForWork(trx, jobId, true);
+      if (!job || job.finished_at) return { skipped: true };
+      const env = await this.envOf(trx, job);
+      const params = job.params as unknown as MergeParams;
+      const ids = [params.primary_member_id, ...params.duplicate_member_ids];
+      const found = await this.members.lockLive(trx, params.organization_id, ids);
+      const primary = found.find((m) => m.id === params.primary_member_id);
+      const duplicates = params.duplicate_member_ids.map((id) => found.find((m) => m.id === id));
+      if (!primary || duplicates.some((d) => !d)) {
+        await this.jobs.finish(trx, jobId, 'failed', {
+          error: { error_type: 'merge_members_changed', error_message: 'A member of the merge was deleted or merged since the request; nothing was changed.' },
+        });
+        return { failed: true };
+      }
+      const live = duplicates as MemberModel[];
+      const merged = mergedMember(primary, live);
+      if (!params.dry_run) {
+        await this.dedup.foldInto(trx, params.organization_id, primary.id, live);
+        await this.members.update(trx, params.organization_id, primary.id, merged);
+      }
+      const result = {
+        dry_run: params.dry_run,
+        primary_member_id: formatId('member', env, primary.id),
+        merged_member_ids: live.map((d) => formatId('member', env, d.id)),
+        retired_email_addresses: live.map((d) => d.email),
+        member: { ...merged, email_address: primary.email },
+      };
+      await this.jobs.finish(trx, jobId, 'completed', { result });
+      return result;
+    });
+  }
+
+  async scan(jobId: string): Promise<unknown> {
+    const job = await this.jobs.findForWork(this.knex, jobId);
+    if (!job || job.finished_at) return { skipped: true };
+    await this.jobs.start(this.knex, jobId, {}, 'scanning');
+    const env = await this.envOf(this.knex, job);
+    const params = job.params as unknown as ScanParams;
+    const groups = await this.dedup.scan(this.knex, params.organization_id, params.rules, SCAN_GROUP_LIMIT + 1);
+    const result = {
+      truncated: groups.length > SCAN_GROUP_LIMIT,
+      groups: groups.slice(0, SCAN_GROUP_LIMIT).map((g) => ({ ...g, member_ids: g.member_ids.map((id) => formatId('member', env, id)) })),
+    };
+    await this.jobs.finish(this.knex, jobId, 'completed', { result });
+    return { groups: result.groups.length };
+  }
+
+  private async envOf(db: Knex | Knex.Transaction, job: JobModel): Promise<ProjectEnv> {
+    return (await this.projects.findById(db, job.project_id))!.env;
+  }
+}

@@ -1,0 +1,35 @@
+import type { Knex } from 'knex';
+import type { JobModel } from '../models/job.model';
+import type { JobRepository } from '../repositories/job.repository';
+
+/** An unfinished job untouched this long has lost its queue entry (Redis was down, a worker died). */
+const IDLE_SECONDS = 60;
+
+export type Resumer = (job: Pick<JobModel, 'id' | 'type' | 'phase'>) => Promise<'resumed' | 'abandoned'>;
+
+/**
+ * The reconciliation half of the job engine: Postgres says which jobs are
+ * unfinished, so any job whose queue entry was lost is re-enqueued here
+ * (handlers are idempotent, so a duplicate is harmless).
+ */
+export class JobSweeper {
+  constructor(
+    private readonly knex: Knex,
+    private readonly jobs: JobRepository,
+    private readonly resumers: Record<string, Resumer>,
+    private readonly cleanups: (() => Promise<number>)[],
+  ) {}
+
+  async sweep(): Promise<{ resumed: number; abandoned: number; cleaned: number }> {
+    const outcome = { resumed: 0, abandoned: 0, cleaned: 0 };
+    for (const job of await this.jobs.findIdleUnfinished(this.knex, IDLE_SECONDS, 100)) {
+      const resume = this.resumers[job.type];
+      if (!resume) continue;
+      // Touched first, so the next sweep leaves it alone while it is being picked up.
+      await this.jobs.touch(this.knex, job.id);
+      outcome[await resume(job)]++;
+    }
+    for (const cleanup of this.cleanups) outcome.cleaned += await cleanup();
+    return outcome;
+  }
+}
