@@ -2,6 +2,7 @@ import { Processor, Worker } from 'bullmq';
 import type { Container } from '../src/container';
 import { logger } from '../src/logger';
 import { bullPrefix, workerConnection } from '../src/queues/connection';
+import { deduplicationProcessor } from '../src/queues/processors/deduplication.processor';
 import { maintenanceProcessor } from '../src/queues/processors/maintenance.processor';
 import { migrationProcessor } from '../src/queues/processors/migration.processor';
 import { QueueName, QUEUES } from '../src/queues/registry';
@@ -13,11 +14,12 @@ export interface Workers {
 /** Starts one BullMQ worker per queue (all of them, or those in WORKER_QUEUES). */
 export function startWorkers(container: Container): Workers {
   const processors: Record<QueueName, Processor> = {
-    maintenance: maintenanceProcessor(container.organizations, container.migrations),
+    maintenance: maintenanceProcessor(container.organizations, container.sweeper),
     migrations: migrationProcessor(container.migrations),
+    deduplication: deduplicationProcessor(container.deduplication),
   };
   // Chunks of one migration spread over workers; two per process suit a small machine.
-  const concurrency: Record<QueueName, number> = { maintenance: 1, migrations: 2 };
+  const concurrency: Record<QueueName, number> = { maintenance: 1, migrations: 2, deduplication: 1 };
   const names = (container.config.workerQueues ?? Object.keys(QUEUES)) as QueueName[];
   const unknown = names.filter((name) => !(name in QUEUES));
   if (unknown.length > 0) throw new Error(`WORKER_QUEUES names unknown queues: ${unknown.join(', ')}`);

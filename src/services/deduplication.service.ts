@@ -138,6 +138,7 @@ export class DeduplicationService {
     return this.knex.transaction(async (trx) => {
       const job = await this.jobs.findForWork(trx, jobId, true);
       if (!job || job.finished_at) return { skipped: true };
+      await this.jobs.start(trx, jobId, {}, 'merging');
       const env = await this.envOf(trx, job);
       const params = job.params as unknown as MergeParams;
       const ids = [params.primary_member_id, ...params.duplicate_member_ids];
@@ -161,7 +162,8 @@ export class DeduplicationService {
         primary_member_id: formatId('member', env, primary.id),
         merged_member_ids: live.map((d) => formatId('member', env, d.id)),
         retired_email_addresses: live.map((d) => d.email),
-        member: { ...merged, email_address: primary.email },
+        // The primary's fields after the merge (GET the member for the full Member object).
+        merged_fields: { ...merged, external_id: merged.external_id ?? '' },
       };
       await this.jobs.finish(trx, jobId, 'completed', { result });
       return result;
