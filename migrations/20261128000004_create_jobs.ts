@@ -45,6 +45,9 @@ export async function up(knex: Knex): Promise<void> {
     t.integer('chunk_no').notNullable();
     t.integer('first_line').notNullable();
     t.integer('last_line').notNullable();
+    // Rows staged in the range when the chunk was planned: a chunk finding fewer
+    // (an UNLOGGED staging table truncated by a Postgres crash) fails the job.
+    t.integer('row_count').notNullable();
     t.text('status')
       .notNullable()
       .defaultTo('pending')

@@ -52,7 +52,7 @@ export function createContainer(config: Readonly<Config>): Container {
   const migrations = new MigrationService(
     knex,
     jobRepository,
-    new MigrationRepository(),
+    new MigrationRepository(config.databaseUrl),
     organizations,
     producer,
     config.migrationChunkRows,

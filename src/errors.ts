@@ -23,3 +23,17 @@ export const organizationNotFound = () =>
   notFound('organization_not_found', 'Organization could not be found.');
 
 export const memberNotFound = () => notFound('member_not_found', 'Member could not be found.');
+
+/**
+ * A job failure that retrying cannot fix (its input is gone or changed).
+ * Workers record it on the job and stop retrying.
+ */
+export class PermanentJobFailure extends Error {
+  constructor(
+    readonly errorType: string,
+    message: string,
+  ) {
+    super(message);
+    this.name = 'PermanentJobFailure';
+  }
+}

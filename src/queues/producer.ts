@@ -10,11 +10,16 @@ import { ATTEMPTS, JobName, JobPayloads, queueOf, QueueName, RETENTION } from '.
  * the sweep, and a duplicate is harmless because handlers re-check Postgres.
  */
 export interface JobProducer {
-  enqueue<N extends JobName>(name: N, payload: JobPayloads[N], jobId: string): Promise<void>;
-  /** Enqueue after commit; if Redis is away the sweep enqueues it later, so this never throws. */
-  nudge<N extends JobName>(name: N, payload: JobPayloads[N], jobId: string): Promise<void>;
+  /**
+   * Makes sure a queue entry with this id is waiting or running: adds it,
+   * or replaces a finished one; does nothing while one is pending. Never
+   * throws: if Redis is away, the sweep tries again later.
+   */
+  ensure<N extends JobName>(name: N, payload: JobPayloads[N], jobId: string): Promise<void>;
   close(): Promise<void>;
 }
+
+const PENDING_STATES = new Set(['waiting', 'active', 'delayed', 'prioritized', 'waiting-children']);
 
 export class BullJobProducer implements JobProducer {
   private readonly queues = new Map<QueueName, Queue>();
@@ -33,13 +38,16 @@ export class BullJobProducer implements JobProducer {
     return queue;
   }
 
-  async enqueue<N extends JobName>(name: N, payload: JobPayloads[N], jobId: string): Promise<void> {
-    await this.queue(queueOf(name)).add(name, payload, { jobId, ...ATTEMPTS, ...RETENTION });
-  }
-
-  async nudge<N extends JobName>(name: N, payload: JobPayloads[N], jobId: string): Promise<void> {
+  async ensure<N extends JobName>(name: N, payload: JobPayloads[N], jobId: string): Promise<void> {
     try {
-      await this.enqueue(name, payload, jobId);
+      const queue = this.queue(queueOf(name));
+      const existing = await queue.getJob(jobId);
+      if (existing) {
+        // A jobId dedups only while its entry exists: a finished entry must go before the id can run again.
+        if (PENDING_STATES.has(await existing.getState())) return;
+        await existing.remove();
+      }
+      await queue.add(name, payload, { jobId, ...ATTEMPTS, ...RETENTION });
     } catch (err) {
       logger.warn({ queue_job_id: jobId, err }, `could not enqueue ${name}; the sweep will retry`);
     }

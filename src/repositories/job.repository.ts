@@ -16,9 +16,13 @@ export class JobRepository {
     return forUpdate ? query.forUpdate() : query;
   }
 
-  /** The input is all in: the job waits for a worker. */
-  async queueAfterUpload(db: Db, id: string, progress: Record<string, number>): Promise<void> {
-    await db('jobs').where({ id }).update({ phase: 'queued', progress, updated_at: db.fn.now() });
+  /** The input is all in: the job waits for a worker. False if the sweep gave the upload up meanwhile. */
+  async queueAfterUpload(db: Db, id: string, progress: Record<string, number>): Promise<boolean> {
+    const count = await db('jobs')
+      .where({ id, phase: 'uploading' })
+      .whereNull('finished_at')
+      .update({ phase: 'queued', progress, updated_at: db.fn.now() });
+    return count > 0;
   }
 
   async start(db: Db, id: string, progress: Record<string, number>, phase: string): Promise<void> {
@@ -37,10 +41,13 @@ export class JobRepository {
     ]);
   }
 
-  async finish(db: Db, id: string, status: JobStatus, fields: Pick<Partial<JobModel>, 'result' | 'error'> = {}): Promise<void> {
-    await JobModel.query(db)
-      .findById(id)
+  /** Ends a job; false if it had already ended (a finished job never changes again). */
+  async finish(db: Db, id: string, status: JobStatus, fields: Pick<Partial<JobModel>, 'result' | 'error'> = {}): Promise<boolean> {
+    const count = await JobModel.query(db)
+      .where({ id })
+      .whereNull('finished_at')
       .patch({ status, phase: null, ...fields, finished_at: new Date(), updated_at: new Date() });
+    return count > 0;
   }
 
   /** Asks a running job to stop at its next chunk boundary; false if it has already finished. */
@@ -52,14 +59,21 @@ export class JobRepository {
     return count > 0;
   }
 
-  /** Unfinished jobs nobody has advanced for `idleSeconds`: their queue entries may have been lost. */
-  async findIdleUnfinished(db: Db, idleSeconds: number, limit: number): Promise<Pick<JobModel, 'id' | 'type' | 'phase'>[]> {
-    return db('jobs')
-      .select('id', 'type', 'phase')
-      .whereIn('status', ['queued', 'running'])
-      .where('updated_at', '<', db.raw(`now() - make_interval(secs => ?)`, [idleSeconds]))
-      .orderBy('updated_at')
-      .limit(limit);
+  /**
+   * Claims unfinished jobs nobody has advanced for `idleSeconds` (their queue
+   * entries may have been lost) by touching them. Rows another transaction
+   * holds (a job being prepared) are skipped, not waited for.
+   */
+  async claimIdleUnfinished(db: Db, idleSeconds: number, limit: number): Promise<Pick<JobModel, 'id' | 'type' | 'phase'>[]> {
+    const { rows } = await db.raw(
+      `UPDATE jobs SET updated_at = now()
+       WHERE id IN (SELECT id FROM jobs
+                    WHERE status IN ('queued', 'running') AND updated_at < now() - make_interval(secs => ?)
+                    ORDER BY updated_at LIMIT ? FOR UPDATE SKIP LOCKED)
+       RETURNING id, type, phase`,
+      [idleSeconds, limit],
+    );
+    return rows;
   }
 
   async touch(db: Db, id: string): Promise<void> {

@@ -1,6 +1,6 @@
 import type { Knex } from 'knex';
 import { MemberModel, MemberRetiredEmailModel } from '../models/member.model';
-import type { Filter, ParsedQuery } from '../services/search-query';
+import type { Filter, ParsedQuery } from './search';
 import { Db, keysetPage, likeContains, Page } from './db';
 
 export const MEMBER_FILTERS = {
@@ -199,7 +199,11 @@ function applyFilter(qb: Knex.QueryBuilder, filter: Filter<MemberFilterName>): v
       const roles = (filter.value as string[]).map((v) => v.trim());
       // Every member holds stytch_member; email-implicit roles come from the
       // organization's rules matched against the member's email domain.
-      if (roles.includes('stytch_member')) return;
+      if (roles.includes('stytch_member')) {
+        // An explicit always-true clause: an empty group would vanish from an OR.
+        qb.whereRaw('true');
+        return;
+      }
       qb.where((any) =>
         any.whereRaw('members.roles && ?::text[]', [roles]).orWhereExists(function implicitRole(this: Knex.QueryBuilder) {
           this.select('o.id')

@@ -1,9 +1,32 @@
-import type { Knex } from 'knex';
-import type { PoolClient } from 'pg';
+import { Client } from 'pg';
 import { from as copyFrom } from 'pg-copy-streams';
 import type { Writable } from 'node:stream';
-import { STAGING_COLUMNS } from '../services/migrations/csv-rows';
 import type { Db } from './db';
+import { uniqueViolation } from './pg-errors';
+
+/** The staging table's columns, in the order COPY receives them. */
+export const STAGING_COLUMNS = [
+  'line',
+  'organization_id',
+  'organization_slug',
+  'email',
+  'email_normalized',
+  'name',
+  'roles',
+  'trusted_metadata',
+  'untrusted_metadata',
+  'external_id',
+  'is_breakglass',
+  'status',
+  'mfa_phone_number',
+  'error_type',
+  'error_column',
+  'error_value',
+  'error_message',
+] as const;
+
+/** How often a chunk re-checks external ids after losing a race for one to a concurrent writer. */
+const EXTERNAL_ID_RACE_RETRIES = 5;
 
 /**
  * SQL of member migrations. Each migration stages its rows in an UNLOGGED
@@ -31,6 +54,9 @@ export interface ChunkWork {
 }
 
 export class MigrationRepository {
+  /** COPY runs on a connection of its own, outside the pool, so that long uploads never starve requests. */
+  constructor(private readonly databaseUrl: string) {}
+
   async createStaging(db: Db, jobId: string): Promise<void> {
     await db.raw(`
       CREATE UNLOGGED TABLE ${stagingTable(jobId)} (
@@ -58,57 +84,58 @@ export class MigrationRepository {
     await db.raw(`DROP TABLE IF EXISTS ${stagingTable(jobId)}`);
   }
 
-  /**
-   * A COPY stream into the staging table on a connection of its own; call
-   * `release` once the stream has finished or failed.
-   */
-  async openCopy(knex: Knex, jobId: string): Promise<{ stream: Writable; release: () => void }> {
-    const connection = (await knex.client.acquireConnection()) as PoolClient;
-    const stream = connection.query(
-      copyFrom(`COPY ${stagingTable(jobId)} (${STAGING_COLUMNS.join(', ')}) FROM STDIN`),
-    ) as unknown as Writable;
-    return { stream, release: () => knex.client.releaseConnection(connection) };
+  /** A COPY stream into the staging table; call `release` once it has finished or failed. */
+  async openCopy(jobId: string): Promise<{ stream: Writable; release: () => Promise<void> }> {
+    const client = new Client({ connectionString: this.databaseUrl });
+    await client.connect();
+    const stream = client.query(copyFrom(`COPY ${stagingTable(jobId)} (${STAGING_COLUMNS.join(', ')}) FROM STDIN`));
+    return { stream, release: () => client.end() };
   }
 
-  /**
-   * Resolves organizations by slug, optionally creating missing ones, and
-   * rejects rows whose organization is not one of the project's.
-   */
-  async resolveOrganizations(
-    db: Db,
-    projectId: string,
-    jobId: string,
-    missing: 'reject' | 'create' | 'assume-created',
-  ): Promise<void> {
-    const table = stagingTable(jobId);
-    if (missing === 'create') {
-      await db.raw(
-        `INSERT INTO organizations (id, project_id, name, slug)
-         SELECT roster_uuidv7(), ?, slug, slug
-         FROM (SELECT DISTINCT ON (lower(organization_slug)) organization_slug AS slug
-               FROM ${table} WHERE error_type IS NULL AND organization_slug IS NOT NULL) wanted
-         ON CONFLICT DO NOTHING`,
-        [projectId],
-      );
-    }
+  async stagedRows(db: Db, jobId: string): Promise<number> {
+    const { rows } = await db.raw(`SELECT count(*) AS n FROM ${stagingTable(jobId)}`);
+    return Number(rows[0].n);
+  }
+
+  /** Points rows that name an organization by slug at it, where it exists. */
+  async resolveSlugs(db: Db, projectId: string, jobId: string): Promise<void> {
     await db.raw(
-      `UPDATE ${table} s SET organization_id = o.id
+      `UPDATE ${stagingTable(jobId)} s SET organization_id = o.id
        FROM organizations o
-       WHERE s.error_type IS NULL AND s.organization_slug IS NOT NULL
+       WHERE s.error_type IS NULL AND s.organization_id IS NULL AND s.organization_slug IS NOT NULL
          AND o.project_id = ? AND o.deleted_at IS NULL AND lower(o.slug) = lower(s.organization_slug)`,
       [projectId],
     );
+  }
+
+  /** Creates the organizations that rows still valid name by a slug no organization has. */
+  async createMissingOrganizations(db: Db, projectId: string, jobId: string): Promise<void> {
     await db.raw(
-      `UPDATE ${table} s SET error_type = 'unknown_organization',
+      `INSERT INTO organizations (id, project_id, name, slug)
+       SELECT roster_uuidv7(), ?, slug, slug
+       FROM (SELECT DISTINCT ON (lower(organization_slug)) organization_slug AS slug
+             FROM ${stagingTable(jobId)}
+             WHERE error_type IS NULL AND organization_id IS NULL AND organization_slug IS NOT NULL) wanted
+       ON CONFLICT DO NOTHING`,
+      [projectId],
+    );
+  }
+
+  /**
+   * Rejects rows whose organization is not one of the project's. A dry run
+   * that would create organizations lets rows with unknown slugs through.
+   */
+  async rejectUnknownOrganizations(db: Db, projectId: string, jobId: string, assumeSlugsCreated: boolean): Promise<void> {
+    await db.raw(
+      `UPDATE ${stagingTable(jobId)} s SET error_type = 'unknown_organization',
          error_column = CASE WHEN s.organization_slug IS NULL THEN 'organization_id' ELSE 'organization_slug' END,
          error_value = coalesce(s.organization_slug, s.organization_id::text),
          error_message = 'The organization does not exist in this project.'
        WHERE s.error_type IS NULL
          AND NOT EXISTS (SELECT 1 FROM organizations o
                          WHERE o.id = s.organization_id AND o.project_id = ? AND o.deleted_at IS NULL)
-         AND NOT (? AND s.organization_slug IS NOT NULL)`,
-      // A dry run that would create organizations counts their rows as creatable.
-      [projectId, missing === 'assume-created'],
+         AND NOT (? AND s.organization_id IS NULL AND s.organization_slug IS NOT NULL)`,
+      [projectId, assumeSlugsCreated],
     );
   }
 
@@ -135,31 +162,41 @@ export class MigrationRepository {
     }
   }
 
-  /** Rows naming roles that neither Stytch's defaults nor their organization define. */
+  /**
+   * Rows naming roles that neither Stytch's defaults nor their organization
+   * define (an organization still to be created has no custom roles).
+   */
   async rejectUnknownRoles(db: Db, jobId: string): Promise<void> {
-    const table = stagingTable(jobId);
     await db.raw(
-      `UPDATE ${table} s SET error_type = 'unknown_role', error_column = 'roles',
+      `UPDATE ${stagingTable(jobId)} s SET error_type = 'unknown_role', error_column = 'roles',
          error_value = array_to_string(s.roles, ';'),
          error_message = 'The roles include one that is not defined for the organization.'
-       FROM organizations o
-       WHERE s.error_type IS NULL AND s.organization_id = o.id AND cardinality(s.roles) > 0
-         AND NOT s.roles <@ (ARRAY['stytch_admin'] || ARRAY(SELECT r->>'role_id' FROM jsonb_array_elements(o.custom_roles) r))`,
+       WHERE s.error_type IS NULL AND cardinality(s.roles) > 0
+         AND NOT s.roles <@ (ARRAY['stytch_admin'] || ARRAY(
+               SELECT r->>'role_id' FROM organizations o, jsonb_array_elements(o.custom_roles) r WHERE o.id = s.organization_id))`,
     );
   }
 
-  async lineRange(db: Db, jobId: string): Promise<{ first: number; last: number; total: number }> {
-    const { rows } = await db.raw(`SELECT min(line) AS first, max(line) AS last, count(*) AS total FROM ${stagingTable(jobId)}`);
-    return { first: Number(rows[0].first ?? 0), last: Number(rows[0].last ?? 0), total: Number(rows[0].total) };
-  }
-
-  /** Splits lines first..last into chunks of `size` lines; a no-op when the plan exists (a resumed job). */
-  async planChunks(db: Db, jobId: string, first: number, last: number, size: number): Promise<void> {
-    const chunks = [];
-    for (let start = first, n = 0; start <= last; start += size, n++) {
-      chunks.push({ job_id: jobId, chunk_no: n, first_line: start, last_line: Math.min(start + size - 1, last) });
-    }
+  /**
+   * Splits the staged lines into chunks of `size` lines, each knowing how
+   * many rows it holds; a no-op when the plan exists (a resumed job).
+   */
+  async planChunks(db: Db, jobId: string, size: number): Promise<number> {
+    const { rows } = await db.raw(
+      `SELECT (line - first) / ? AS chunk_no, min(line) AS first_line, max(line) AS last_line, count(*) AS row_count
+       FROM ${stagingTable(jobId)}, (SELECT min(line) AS first FROM ${stagingTable(jobId)}) f
+       GROUP BY 1 ORDER BY 1`,
+      [size],
+    );
+    const chunks = (rows as Record<string, string | number>[]).map((r) => ({
+      job_id: jobId,
+      chunk_no: Number(r.chunk_no),
+      first_line: Number(r.first_line),
+      last_line: Number(r.last_line),
+      row_count: Number(r.row_count),
+    }));
     if (chunks.length > 0) await db('migration_chunks').insert(chunks).onConflict(['job_id', 'chunk_no']).ignore();
+    return chunks.length;
   }
 
   async chunksOf(db: Db, jobId: string): Promise<{ chunk_no: number; status: string }[]> {
@@ -167,7 +204,11 @@ export class MigrationRepository {
   }
 
   /** The chunk, locked so that two runs of it (a retry racing a sweep) apply it once. */
-  async lockChunk(db: Db, jobId: string, chunkNo: number): Promise<{ first_line: number; last_line: number; status: string } | undefined> {
+  async lockChunk(
+    db: Db,
+    jobId: string,
+    chunkNo: number,
+  ): Promise<{ first_line: number; last_line: number; row_count: number; status: string } | undefined> {
     return db('migration_chunks').where({ job_id: jobId, chunk_no: chunkNo }).forUpdate().first();
   }
 
@@ -181,11 +222,41 @@ export class MigrationRepository {
   }
 
   /**
-   * Applies one chunk: rejects external ids other members already hold,
-   * inserts (or updates) members with one multi-row statement, and records
-   * the chunk's rejected rows. Returns the chunk's counts.
+   * Applies one chunk: rejects rows the organization's current members rule
+   * out, inserts (or updates) members with one multi-row statement, and
+   * records the chunk's rejected rows. Returns the chunk's counts.
    */
   async applyChunk(db: Db, work: ChunkWork): Promise<ChunkCounts> {
+    const table = stagingTable(work.jobId);
+    const range = [work.firstLine, work.lastLine];
+    let written: { created: number; updated: number } | undefined;
+    for (let attempt = 0; !written; attempt++) {
+      await this.rejectTakenIdentities(db, work);
+      try {
+        // In a savepoint: a concurrent writer that took one of these external
+        // ids after the check above fails only this statement, which is then
+        // re-checked and re-run instead of failing the chunk.
+        written = work.dryRun ? await this.countChunk(db, work) : await db.transaction((sp) => this.writeChunk(sp, work));
+      } catch (err) {
+        if (uniqueViolation(err) !== 'members__organization_id_external_id__unique' || attempt >= EXTERNAL_ID_RACE_RETRIES) throw err;
+      }
+    }
+    await db.raw(
+      `INSERT INTO job_row_errors (job_id, line, error_type, column_name, value, message)
+       SELECT ?, line, error_type, error_column, error_value, error_message
+       FROM ${table} WHERE line BETWEEN ? AND ? AND error_type IS NOT NULL
+       ON CONFLICT DO NOTHING`,
+      [work.jobId, ...range],
+    );
+    const { rows: totals } = await db.raw(
+      `SELECT count(*) AS total, count(*) FILTER (WHERE error_type IS NOT NULL) AS failed FROM ${table} WHERE line BETWEEN ? AND ?`,
+      range,
+    );
+    return { total: Number(totals[0].total), failed: Number(totals[0].failed), ...written };
+  }
+
+  /** Rows whose external id another member holds, or whose email a member of the organization retired. */
+  private async rejectTakenIdentities(db: Db, work: ChunkWork): Promise<void> {
     const table = stagingTable(work.jobId);
     const range = [work.firstLine, work.lastLine];
     await db.raw(
@@ -198,19 +269,13 @@ export class MigrationRepository {
       range,
     );
     await db.raw(
-      `INSERT INTO job_row_errors (job_id, line, error_type, column_name, value, message)
-       SELECT ?, line, error_type, error_column, error_value, error_message
-       FROM ${table} WHERE line BETWEEN ? AND ? AND error_type IS NOT NULL
-       ON CONFLICT DO NOTHING`,
-      [work.jobId, ...range],
-    );
-    const { rows: totals } = await db.raw(
-      `SELECT count(*) AS total, count(*) FILTER (WHERE error_type IS NOT NULL) AS failed FROM ${table} WHERE line BETWEEN ? AND ?`,
+      `UPDATE ${table} s SET error_type = 'retired_member_email', error_column = 'email_address', error_value = s.email,
+         error_message = 'A member of the organization retired this email address; it cannot be reused until it is unlinked.'
+       FROM member_retired_emails r
+       WHERE s.line BETWEEN ? AND ? AND s.error_type IS NULL
+         AND r.organization_id = s.organization_id AND r.email_normalized = s.email_normalized`,
       range,
     );
-    const counts = { total: Number(totals[0].total), failed: Number(totals[0].failed), created: 0, updated: 0 };
-    const { created, updated } = work.dryRun ? await this.countChunk(db, work) : await this.writeChunk(db, work);
-    return { ...counts, created, updated };
   }
 
   private async writeChunk(db: Db, work: ChunkWork): Promise<{ created: number; updated: number }> {

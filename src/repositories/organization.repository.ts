@@ -1,6 +1,6 @@
 import type { Knex } from 'knex';
 import { OrganizationModel, OrganizationSettings } from '../models/organization.model';
-import type { Filter, ParsedQuery } from '../services/search-query';
+import type { Filter, ParsedQuery } from './search';
 import { Db, keysetPage, likeContains, Page } from './db';
 
 export const ORGANIZATION_FILTERS = {

@@ -1,6 +1,8 @@
 import type { Knex } from 'knex';
 import type { MergeInput, ScanInput } from '../api/schemas/deduplication.schemas';
 import { badRequest } from '../errors';
+import { logger } from '../logger';
+import { jobError } from './job-failure';
 import { formatId, ProjectEnv, uuidv7 } from '../ids';
 import type { JobModel } from '../models/job.model';
 import type { MemberModel, MemberStatus } from '../models/member.model';
@@ -125,7 +127,7 @@ export class DeduplicationService {
   /** Enqueues the job's work (also how the sweep resumes a job whose queue entry was lost). */
   async resume(job: Pick<JobModel, 'id' | 'type'>): Promise<'resumed'> {
     const name = job.type === MERGE_JOB_TYPE ? 'members.merge' : 'members.scan-duplicates';
-    await this.producer.nudge(name, { jobId: job.id }, `${job.type}.${job.id}.${Date.now()}`);
+    await this.producer.ensure(name, { jobId: job.id }, `${job.type}.${job.id}`);
     return 'resumed';
   }
 
@@ -168,6 +170,12 @@ export class DeduplicationService {
       await this.jobs.finish(trx, jobId, 'completed', { result });
       return result;
     });
+  }
+
+  /** Records a job's permanent failure (its last attempt failed, or it can never succeed). */
+  async fail(jobId: string, err: unknown): Promise<void> {
+    logger.error({ job_id: jobId, err }, 'deduplication job failed');
+    await this.jobs.finish(this.knex, jobId, 'failed', { error: jobError(err) });
   }
 
   async scan(jobId: string): Promise<unknown> {

@@ -22,12 +22,10 @@ export class JobSweeper {
 
   async sweep(): Promise<{ resumed: number; abandoned: number; cleaned: number }> {
     const outcome = { resumed: 0, abandoned: 0, cleaned: 0 };
-    for (const job of await this.jobs.findIdleUnfinished(this.knex, IDLE_SECONDS, 100)) {
+    // Claiming touches the jobs, so the next sweep leaves them alone while they are picked up.
+    for (const job of await this.jobs.claimIdleUnfinished(this.knex, IDLE_SECONDS, 100)) {
       const resume = this.resumers[job.type];
-      if (!resume) continue;
-      // Touched first, so the next sweep leaves it alone while it is being picked up.
-      await this.jobs.touch(this.knex, job.id);
-      outcome[await resume(job)]++;
+      if (resume) outcome[await resume(job)]++;
     }
     for (const cleanup of this.cleanups) outcome.cleaned += await cleanup();
     return outcome;

@@ -1,20 +1,11 @@
 import { badRequest } from '../errors';
+import type { Filter, FilterKind, FilterValue, ParsedQuery } from '../repositories/search';
 
 /**
  * Stytch's search query language: `{ operator: 'AND' | 'OR', operands: [{ filter_name, filter_value }] }`.
  * Each search declares the filters it knows and the kind of value each takes;
  * this module checks a request against that declaration.
  */
-export type FilterKind = 'strings' | 'string' | 'boolean';
-export type FilterValue = string[] | string | boolean;
-export interface Filter<N extends string = string> {
-  name: N;
-  value: FilterValue;
-}
-export interface ParsedQuery<N extends string = string> {
-  operator: 'AND' | 'OR';
-  filters: Filter<N>[];
-}
 
 export const SEARCH_LIMIT_DEFAULT = 100;
 export const SEARCH_LIMIT_MAX = 1000;

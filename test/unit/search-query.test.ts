@@ -1,9 +1,9 @@
 import { AppError } from '../../src/errors';
+import type { FilterKind } from '../../src/repositories/search';
 import {
   checkLimit,
   decodeCursor,
   encodeCursor,
-  FilterKind,
   parseSearchQuery,
   SEARCH_LIMIT_DEFAULT,
   SEARCH_LIMIT_MAX,

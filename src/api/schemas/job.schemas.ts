@@ -22,8 +22,9 @@ export type MigrateMembersQuery = FromSchema<typeof migrateMembersQuery>;
 export const jobErrorsQuery = {
   type: 'object',
   properties: {
-    cursor: { type: 'string', pattern: '^[0-9]*$', errorType: 'invalid_cursor' },
-    limit: { type: 'string', pattern: '^[0-9]+$', errorType: 'invalid_limit' },
+    // Lines are Postgres integers: nine digits keep a cursor in range.
+    cursor: { type: 'string', pattern: '^[0-9]{0,9}$', errorType: 'invalid_cursor' },
+    limit: { type: 'string', pattern: '^[0-9]{1,4}$', errorType: 'invalid_limit' },
   },
 } as const;
 export type JobErrorsQuery = FromSchema<typeof jobErrorsQuery>;

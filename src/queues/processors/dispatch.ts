@@ -1,4 +1,5 @@
 import { Job, Processor, UnrecoverableError } from 'bullmq';
+import { PermanentJobFailure } from '../../errors';
 import { JobPayloads, QueueName, QUEUES } from '../registry';
 
 export type Handlers<Q extends QueueName> = {
@@ -15,7 +16,17 @@ export function dispatch<Q extends QueueName>(handlers: Handlers<Q>): Processor 
   };
 }
 
-/** Whether this run is the job's last attempt: the place to record a permanent failure. */
-export function isLastAttempt(job: Job): boolean {
-  return job.attemptsMade + 1 >= (job.opts.attempts ?? 1);
+/**
+ * Runs a caller-visible job's work. Errors propagate so BullMQ retries; a
+ * failure that is permanent, or the last attempt's, is first recorded on
+ * the job (`fail`), and a permanent one stops the retries.
+ */
+export async function recordingFailure<T>(job: Job, fail: (err: unknown) => Promise<void>, work: () => Promise<T>): Promise<T> {
+  try {
+    return await work();
+  } catch (err) {
+    const permanent = err instanceof PermanentJobFailure;
+    if (permanent || job.attemptsMade + 1 >= (job.opts.attempts ?? 1)) await fail(err);
+    throw permanent ? new UnrecoverableError(err.message) : err;
+  }
 }

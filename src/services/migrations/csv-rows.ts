@@ -135,11 +135,6 @@ export interface StageContext {
   defaultOrganizationId: string | null;
 }
 
-/** A row that failed before any field could be read (e.g. a quote never closed). */
-export function rejectedRow(line: number, error: RowError): StagedRow {
-  return { ...emptyRow(line), error };
-}
-
 function emptyRow(line: number): StagedRow {
   return {
     line,
@@ -258,31 +253,10 @@ function fillRow({ header, env, defaultOrganizationId }: StageContext, fields: s
   }
 }
 
-/** The staging table's columns, in COPY order. */
-export const STAGING_COLUMNS = [
-  'line',
-  'organization_id',
-  'organization_slug',
-  'email',
-  'email_normalized',
-  'name',
-  'roles',
-  'trusted_metadata',
-  'untrusted_metadata',
-  'external_id',
-  'is_breakglass',
-  'status',
-  'mfa_phone_number',
-  'error_type',
-  'error_column',
-  'error_value',
-  'error_message',
-] as const;
-
 const escapeCopy = (value: string) => value.replace(/[\\\t\n\r]/g, (c) => (c === '\\' ? '\\\\' : c === '\t' ? '\\t' : c === '\n' ? '\\n' : '\\r'));
 const text = (value: string | null) => (value === null ? '\\N' : escapeCopy(value));
 
-/** One line of COPY's text format for a staged row. Role ids are restricted to characters that need no quoting. */
+/** One line of COPY's text format for a staged row, in the order of the repository's STAGING_COLUMNS. Role ids need no quoting. */
 export function toCopyLine(row: StagedRow): string {
   const e = row.error;
   return [

@@ -1,18 +1,19 @@
 import { once } from 'node:events';
 import { finished } from 'node:stream/promises';
-import type { Readable, Writable } from 'node:stream';
+import type { Readable } from 'node:stream';
 import { parse } from 'csv-parse';
 import type { Knex } from 'knex';
-import { AppError, badRequest } from '../../errors';
+import { AppError, badRequest, PermanentJobFailure } from '../../errors';
 import { uuidv7 } from '../../ids';
 import { logger } from '../../logger';
 import type { JobModel } from '../../models/job.model';
 import type { JobRepository } from '../../repositories/job.repository';
 import type { MigrationRepository } from '../../repositories/migration.repository';
 import type { JobProducer } from '../../queues/producer';
+import { jobError } from '../job-failure';
 import type { OrganizationService } from '../organization.service';
 import type { ProjectContext } from '../project-context';
-import { MIGRATION_COLUMNS, readHeader, rejectedRow, stageRecord, toCopyLine } from './csv-rows';
+import { MIGRATION_COLUMNS, readHeader, stageRecord, StageContext, toCopyLine } from './csv-rows';
 
 export const MIGRATION_JOB_TYPE = 'migration.members';
 
@@ -35,7 +36,12 @@ interface MigrationParams {
 
 const EMPTY_PROGRESS = { total_rows: 0, processed_rows: 0, created: 0, updated: 0, skipped: 0, failed: 0 };
 const COPY_BATCH_CHARS = 256 * 1024;
-const UPLOAD_HEARTBEAT_MS = 5000;
+/** Keeps an upload's job fresh, so the sweep never takes a slow upload for a dead one. */
+const UPLOAD_HEARTBEAT_MS = 10_000;
+/** One record larger than this means a quote never closed: the parser would swallow the rest of the file. */
+const MAX_RECORD_CHARS = 1024 * 1024;
+/** Uploads one process streams at once; each holds a Postgres connection for its duration. */
+const MAX_CONCURRENT_UPLOADS = 8;
 
 interface CsvRecord {
   record: string[];
@@ -49,8 +55,25 @@ function startLine({ record, info }: CsvRecord): number {
   return info.lines - newlines;
 }
 
+/**
+ * csv-parse errors that leave no way to find the next row: the upload
+ * stops and the job fails, naming the line, rather than import a file cut short.
+ */
+function fatalCsvError(err: unknown, line: number): AppError {
+  const code = (err as { code?: string }).code;
+  if (code === 'CSV_QUOTE_NOT_CLOSED' || code === 'CSV_MAX_RECORD_SIZE') {
+    return badRequest(
+      'unterminated_quote',
+      `Line ${line}: a quoted field is never closed, so the rows after it cannot be read. Nothing was imported.`,
+    );
+  }
+  return badRequest('invalid_csv', `Line ${line}: the file is not valid CSV (${(err as Error).message}). Nothing was imported.`);
+}
+
 /** Member migrations: stream a CSV into staging, then validate and apply it set-based in chunks. */
 export class MigrationService {
+  private activeUploads = 0;
+
   constructor(
     private readonly knex: Knex,
     private readonly jobs: JobRepository,
@@ -66,17 +89,36 @@ export class MigrationService {
    * and the job is committed; the work itself is left to the workers.
    */
   async upload(project: ProjectContext, body: Readable, options: MigrationOptions): Promise<JobModel> {
+    if (this.activeUploads >= MAX_CONCURRENT_UPLOADS) {
+      throw new AppError('too_many_requests', 429, `At most ${MAX_CONCURRENT_UPLOADS} uploads run at once here; retry shortly.`);
+    }
+    this.activeUploads++;
+    try {
+      return await this.receive(project, body, options);
+    } finally {
+      this.activeUploads--;
+    }
+  }
+
+  private async receive(project: ProjectContext, body: Readable, options: MigrationOptions): Promise<JobModel> {
     const defaultOrganization = options.organization_id
       ? await this.organizations.resolve(this.knex, project, options.organization_id)
       : undefined;
     const parser = body.pipe(
-      parse({ bom: true, relax_column_count: true, relax_quotes: true, skip_empty_lines: true, info: true }),
+      parse({
+        bom: true,
+        relax_column_count: true,
+        relax_quotes: true,
+        skip_empty_lines: true,
+        info: true,
+        max_record_size: MAX_RECORD_CHARS,
+      }),
     );
     body.once('error', (err) => parser.destroy(err));
     const records = parser[Symbol.asyncIterator]() as AsyncIterator<CsvRecord>;
 
     const first = await records.next().catch((err) => {
-      throw badRequest('invalid_csv', `The header row could not be read: ${(err as Error).message}`);
+      throw fatalCsvError(err, 1);
     });
     if (first.done) throw badRequest('empty_file', 'The file is empty: it needs a header row with an email_address column.');
     const header = readHeader(first.value.record);
@@ -98,6 +140,7 @@ export class MigrationService {
       progress: { ...EMPTY_PROGRESS },
     });
 
+    const heartbeat = setInterval(() => void this.jobs.touch(this.knex, job.id).catch(() => undefined), UPLOAD_HEARTBEAT_MS);
     try {
       await this.migrations.createStaging(this.knex, job.id);
       const totalRows = await this.stageAll(job.id, records, first.value.info.lines, {
@@ -105,28 +148,27 @@ export class MigrationService {
         env: project.env,
         defaultOrganizationId: defaultOrganization?.id ?? null,
       });
-      await this.jobs.queueAfterUpload(this.knex, job.id, { ...EMPTY_PROGRESS, total_rows: totalRows });
+      if (!(await this.jobs.queueAfterUpload(this.knex, job.id, { ...EMPTY_PROGRESS, total_rows: totalRows }))) {
+        throw new AppError('upload_abandoned', 409, 'The upload took so long that it was given up; send the file again.');
+      }
     } catch (err) {
       parser.destroy();
-      await this.abandon(job.id, { error_type: 'upload_failed', error_message: 'The upload did not complete.' });
-      throw err instanceof AppError ? err : badRequest('upload_failed', `The upload did not complete: ${(err as Error).message}`);
+      const error = err instanceof AppError ? err : badRequest('upload_failed', `The upload did not complete: ${(err as Error).message}`);
+      await this.abandon(job.id, { error_type: error.errorType, error_message: error.message });
+      throw error;
+    } finally {
+      clearInterval(heartbeat);
     }
-    await this.producer.nudge('migration.prepare', { jobId: job.id }, `prepare.${job.id}`);
+    await this.producer.ensure('migration.prepare', { jobId: job.id }, `prepare.${job.id}`);
     return (await this.jobs.findById(this.knex, project.id, job.id))!;
   }
 
   /** Copies every record into staging; returns how many rows the file has. */
-  private async stageAll(
-    jobId: string,
-    records: AsyncIterator<CsvRecord>,
-    headerLine: number,
-    context: Parameters<typeof stageRecord>[0],
-  ): Promise<number> {
-    const { stream, release } = await this.migrations.openCopy(this.knex, jobId);
+  private async stageAll(jobId: string, records: AsyncIterator<CsvRecord>, headerLine: number, context: StageContext): Promise<number> {
+    const { stream, release } = await this.migrations.openCopy(jobId);
     let rows = 0;
     let lastLine = headerLine;
     let batch = '';
-    let heartbeat = Date.now();
     const flush = async () => {
       if (batch === '') return;
       const ok = stream.write(batch);
@@ -135,51 +177,32 @@ export class MigrationService {
     };
     try {
       for (;;) {
-        let next: IteratorResult<CsvRecord>;
-        try {
-          next = await records.next();
-        } catch (err) {
-          // A quote never closed swallows the rest of the file into one field: that row fails, the rest stand.
-          if ((err as { code?: string }).code !== 'CSV_QUOTE_NOT_CLOSED') throw err;
-          batch += toCopyLine(
-            rejectedRow(lastLine + 1, {
-              type: 'unterminated_quote',
-              column: null,
-              value: null,
-              message: 'A quoted field is never closed; the rest of the file was read into it.',
-            }),
-          );
-          rows++;
-          break;
-        }
+        const next = await records.next().catch((err) => {
+          throw fatalCsvError(err, lastLine + 1);
+        });
         if (next.done) break;
-        const line = startLine(next.value);
         lastLine = next.value.info.lines;
-        batch += toCopyLine(stageRecord(context, next.value.record, line));
+        batch += toCopyLine(stageRecord(context, next.value.record, startLine(next.value)));
         rows++;
         if (batch.length >= COPY_BATCH_CHARS) await flush();
-        if (Date.now() - heartbeat > UPLOAD_HEARTBEAT_MS) {
-          heartbeat = Date.now();
-          await this.jobs.touch(this.knex, jobId);
-        }
       }
       await flush();
       stream.end();
       await finished(stream);
       return rows;
     } catch (err) {
-      (stream as Writable).destroy(err as Error);
+      stream.destroy(err as Error);
       await finished(stream).catch(() => undefined);
       throw err;
     } finally {
-      release();
+      await release();
     }
   }
 
   /**
    * Validates the staged rows against the database and plans the chunks, in
-   * one transaction; then (re)enqueues every pending chunk. Idempotent: the
-   * sweep calls it again for any job that stopped moving.
+   * one transaction; then makes sure every pending chunk is queued.
+   * Idempotent: the sweep calls it again for any job that stopped moving.
    */
   async prepare(jobId: string): Promise<{ chunks: number }> {
     const job = await this.jobs.findForWork(this.knex, jobId);
@@ -188,34 +211,41 @@ export class MigrationService {
       await this.finish(this.knex, job, 'cancelled');
       return { chunks: 0 };
     }
-    const params = job.params as unknown as MigrationParams;
     if (job.status === 'queued') {
       const planned = await this.knex.transaction(async (trx) => {
         const locked = await this.jobs.findForWork(trx, jobId, true);
         if (!locked || locked.status !== 'queued') return true;
-        await this.migrations.resolveOrganizations(
-          trx,
-          job.project_id,
-          jobId,
-          !params.create_organizations ? 'reject' : params.dry_run ? 'assume-created' : 'create',
-        );
-        await this.migrations.rejectDuplicatesInFile(trx, jobId);
-        await this.migrations.rejectUnknownRoles(trx, jobId);
-        const { first, last, total } = await this.migrations.lineRange(trx, jobId);
-        await this.migrations.planChunks(trx, jobId, first, last, this.chunkRows);
-        await this.jobs.start(trx, jobId, { ...EMPTY_PROGRESS, total_rows: total }, 'processing');
-        if (total === 0) await this.finish(trx, locked, 'completed');
-        return total > 0;
+        return this.plan(trx, locked);
       });
       if (!planned) return { chunks: 0 };
     }
     const pending = (await this.migrations.chunksOf(this.knex, jobId)).filter((c) => c.status === 'pending');
-    // Fresh queue ids each time: a retained completed entry with the same id would swallow the re-enqueue.
-    const round = Date.now();
     for (const chunk of pending) {
-      await this.producer.nudge('migration.chunk', { jobId, chunkNo: chunk.chunk_no }, `chunk.${jobId}.${chunk.chunk_no}.${round}`);
+      await this.producer.ensure('migration.chunk', { jobId, chunkNo: chunk.chunk_no }, `chunk.${jobId}.${chunk.chunk_no}`);
     }
     return { chunks: pending.length };
+  }
+
+  /** The set-based checks, in an order that creates no organization for rows that are rejected anyway. */
+  private async plan(trx: Knex.Transaction, job: JobModel): Promise<boolean> {
+    const params = job.params as unknown as MigrationParams;
+    const total = job.progress.total_rows ?? 0;
+    // UNLOGGED staging is emptied by a Postgres crash: never import a file cut short.
+    if ((await this.migrations.stagedRows(trx, job.id)) !== total) {
+      throw new PermanentJobFailure('staging_lost', 'The uploaded rows were lost (the database restarted); upload the file again.');
+    }
+    await this.migrations.resolveSlugs(trx, job.project_id, job.id);
+    await this.migrations.rejectDuplicatesInFile(trx, job.id);
+    await this.migrations.rejectUnknownRoles(trx, job.id);
+    if (params.create_organizations && !params.dry_run) {
+      await this.migrations.createMissingOrganizations(trx, job.project_id, job.id);
+      await this.migrations.resolveSlugs(trx, job.project_id, job.id);
+    }
+    await this.migrations.rejectUnknownOrganizations(trx, job.project_id, job.id, params.create_organizations && params.dry_run);
+    await this.migrations.planChunks(trx, job.id, this.chunkRows);
+    await this.jobs.start(trx, job.id, { ...EMPTY_PROGRESS, total_rows: total }, 'processing');
+    if (total === 0) await this.finish(trx, job, 'completed');
+    return total > 0;
   }
 
   /**
@@ -242,6 +272,9 @@ export class MigrationService {
           dryRun: params.dry_run,
           columns: params.columns,
         });
+        if (counts.total !== chunk.row_count) {
+          throw new PermanentJobFailure('staging_lost', 'Uploaded rows were lost (the database restarted); upload the file again.');
+        }
         await this.migrations.setChunkStatus(trx, jobId, chunkNo, 'done');
       }
       // Locks the job row: chunks finishing at once pass here one by one, so exactly one sees none pending.
@@ -260,10 +293,10 @@ export class MigrationService {
     });
   }
 
-  /** Records a job's permanent failure (its last attempt failed). */
+  /** Records a job's permanent failure (its last attempt failed, or it can never succeed). */
   async fail(jobId: string, err: unknown): Promise<void> {
     logger.error({ job_id: jobId, err }, 'migration failed');
-    await this.abandon(jobId, { error_type: 'internal_error', error_message: 'The migration failed; the logs have the cause.' });
+    await this.abandon(jobId, jobError(err));
   }
 
   /** For the sweep: an idle migration either died uploading (abandon it) or lost its queue entry (resume it). */
@@ -272,7 +305,7 @@ export class MigrationService {
       await this.abandon(job.id, { error_type: 'upload_failed', error_message: 'The upload stopped before it completed.' });
       return 'abandoned';
     }
-    await this.producer.nudge('migration.prepare', { jobId: job.id }, `prepare.${job.id}.${Date.now()}`);
+    await this.producer.ensure('migration.prepare', { jobId: job.id }, `prepare.${job.id}`);
     return 'resumed';
   }
 
