@@ -57,17 +57,18 @@ function startLine({ record, info }: CsvRecord): number {
 
 /**
  * csv-parse errors that leave no way to find the next row: the upload
- * stops and the job fails, naming the line, rather than import a file cut short.
+ * stops and the job fails, naming where the broken record starts, rather
+ * than import a file cut short.
  */
-function fatalCsvError(err: unknown, line: number): AppError {
+function fatalCsvError(err: unknown, lastGoodLine: number): AppError {
   const code = (err as { code?: string }).code;
   if (code === 'CSV_QUOTE_NOT_CLOSED' || code === 'CSV_MAX_RECORD_SIZE') {
     return badRequest(
       'unterminated_quote',
-      `Line ${line}: a quoted field is never closed, so the rows after it cannot be read. Nothing was imported.`,
+      `A quoted field opened after line ${lastGoodLine} is never closed, so the rows after it cannot be read. Nothing was imported.`,
     );
   }
-  return badRequest('invalid_csv', `Line ${line}: the file is not valid CSV (${(err as Error).message}). Nothing was imported.`);
+  return badRequest('invalid_csv', `After line ${lastGoodLine} the file is not valid CSV (${(err as Error).message}). Nothing was imported.`);
 }
 
 /** Member migrations: stream a CSV into staging, then validate and apply it set-based in chunks. */
@@ -104,8 +105,15 @@ export class MigrationService {
     const defaultOrganization = options.organization_id
       ? await this.organizations.resolve(this.knex, project, options.organization_id)
       : undefined;
+    // Where the last complete record ended, tracked as the parser goes: the
+    // stream drops records it still buffers when it fails.
+    let lastGoodLine = 0;
     const parser = body.pipe(
       parse({
+        on_record: (record, context) => {
+          lastGoodLine = context.lines;
+          return record;
+        },
         bom: true,
         relax_column_count: true,
         relax_quotes: true,
@@ -115,11 +123,12 @@ export class MigrationService {
       }),
     );
     body.once('error', (err) => parser.destroy(err));
+    const fatal = (err: unknown): never => {
+      throw fatalCsvError(err, lastGoodLine);
+    };
     const records = parser[Symbol.asyncIterator]() as AsyncIterator<CsvRecord>;
 
-    const first = await records.next().catch((err) => {
-      throw fatalCsvError(err, 1);
-    });
+    const first = await records.next().catch(fatal);
     if (first.done) throw badRequest('empty_file', 'The file is empty: it needs a header row with an email_address column.');
     const header = readHeader(first.value.record);
 
@@ -143,7 +152,7 @@ export class MigrationService {
     const heartbeat = setInterval(() => void this.jobs.touch(this.knex, job.id).catch(() => undefined), UPLOAD_HEARTBEAT_MS);
     try {
       await this.migrations.createStaging(this.knex, job.id);
-      const totalRows = await this.stageAll(job.id, records, first.value.info.lines, {
+      const totalRows = await this.stageAll(job.id, records, fatal, {
         header,
         env: project.env,
         defaultOrganizationId: defaultOrganization?.id ?? null,
@@ -164,10 +173,14 @@ export class MigrationService {
   }
 
   /** Copies every record into staging; returns how many rows the file has. */
-  private async stageAll(jobId: string, records: AsyncIterator<CsvRecord>, headerLine: number, context: StageContext): Promise<number> {
+  private async stageAll(
+    jobId: string,
+    records: AsyncIterator<CsvRecord>,
+    fatal: (err: unknown) => never,
+    context: StageContext,
+  ): Promise<number> {
     const { stream, release } = await this.migrations.openCopy(jobId);
     let rows = 0;
-    let lastLine = headerLine;
     let batch = '';
     const flush = async () => {
       if (batch === '') return;
@@ -177,11 +190,8 @@ export class MigrationService {
     };
     try {
       for (;;) {
-        const next = await records.next().catch((err) => {
-          throw fatalCsvError(err, lastLine + 1);
-        });
+        const next = await records.next().catch(fatal);
         if (next.done) break;
-        lastLine = next.value.info.lines;
         batch += toCopyLine(stageRecord(context, next.value.record, startLine(next.value)));
         rows++;
         if (batch.length >= COPY_BATCH_CHARS) await flush();
