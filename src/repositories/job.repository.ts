@@ -6,6 +6,10 @@ export class JobRepository {
     return JobModel.query(db).insert(row).returning('*');
   }
 
+  async delete(db: Db, id: string): Promise<void> {
+    await db('jobs').where({ id }).delete();
+  }
+
   async findById(db: Db, projectId: string, id: string): Promise<JobModel | undefined> {
     return JobModel.query(db).where({ project_id: projectId, id }).first();
   }

@@ -321,8 +321,9 @@ export class MigrationRepository {
        WHERE s.line BETWEEN ? AND ? AND s.error_type IS NULL`,
       [work.firstLine, work.lastLine],
     );
-    const existing = Number(rows[0].existing);
-    return { created: Number(rows[0].created), updated: work.onConflict === 'update' ? existing : 0 };
+    // As writeChunk: existing members count as updated only when the file has columns to update.
+    const updates = work.onConflict === 'update' && updateAssignments(work.columns).length > 0;
+    return { created: Number(rows[0].created), updated: updates ? Number(rows[0].existing) : 0 };
   }
 
   /** Staging tables whose migration has finished (or whose job row is gone): safe to drop. */

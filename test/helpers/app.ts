@@ -27,7 +27,7 @@ export interface TestApp {
 }
 
 export interface RawRequest {
-  /** A value to send as JSON, or a string sent as is. */
+  /** A value to send as JSON, or a string or Buffer sent as is. */
   body?: unknown;
   headers?: Record<string, string>;
   /** `null` sends no Authorization header; a pair overrides the credentials. */
@@ -67,9 +67,9 @@ export async function startTestApp(env: Record<string, string> = {}): Promise<Te
     const headers: Record<string, string> = { ...init.headers };
     const auth = init.auth === undefined ? project : init.auth;
     if (auth) headers.authorization = `Basic ${Buffer.from(`${auth.projectId}:${auth.secret}`).toString('base64')}`;
-    let body: string | undefined;
+    let body: string | Buffer | undefined;
     if (init.body !== undefined) {
-      body = typeof init.body === 'string' ? init.body : JSON.stringify(init.body);
+      body = typeof init.body === 'string' || Buffer.isBuffer(init.body) ? init.body : JSON.stringify(init.body);
       headers['content-type'] ??= 'application/json';
     }
     const response = await fetch(`${baseUrl}${path}`, { method, headers, body });

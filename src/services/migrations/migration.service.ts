@@ -4,7 +4,7 @@ import type { Readable } from 'node:stream';
 import { parse } from 'csv-parse';
 import type { Knex } from 'knex';
 import { AppError, badRequest, PermanentJobFailure } from '../../errors';
-import { uuidv7 } from '../../ids';
+import { formatId, uuidv7 } from '../../ids';
 import { logger } from '../../logger';
 import type { JobModel } from '../../models/job.model';
 import type { JobRepository } from '../../repositories/job.repository';
@@ -48,11 +48,23 @@ interface CsvRecord {
   info: { lines: number };
 }
 
-/** The line a record starts on: where it ends, less the newlines inside its quoted fields. */
-function startLine({ record, info }: CsvRecord): number {
-  let newlines = 0;
-  for (const field of record) for (let i = field.indexOf('\n'); i >= 0; i = field.indexOf('\n', i + 1)) newlines++;
-  return info.lines - newlines;
+/**
+ * Numbers records by the line they start on. csv-parse reports the line a
+ * record ends on, and counts a CRLF inside a quoted field as two lines, so
+ * the quoted newlines of this record and the CRLF surplus so far come off.
+ */
+function lineNumbering(): (record: CsvRecord) => number {
+  let crlfSurplus = 0;
+  return ({ record, info }) => {
+    let newlines = 0;
+    for (const field of record) {
+      for (let i = field.indexOf('\n'); i >= 0; i = field.indexOf('\n', i + 1)) {
+        newlines++;
+        if (i > 0 && field[i - 1] === '\r') crlfSurplus++;
+      }
+    }
+    return info.lines - crlfSurplus - newlines;
+  };
 }
 
 /**
@@ -162,9 +174,17 @@ export class MigrationService {
       }
     } catch (err) {
       parser.destroy();
-      const error = err instanceof AppError ? err : badRequest('upload_failed', `The upload did not complete: ${(err as Error).message}`);
-      await this.abandon(job.id, { error_type: error.errorType, error_message: error.message });
-      throw error;
+      if (err instanceof AppError) {
+        // The file itself is bad: the caller is told why, and nothing remains of it.
+        await this.migrations.dropStaging(this.knex, job.id);
+        await this.jobs.delete(this.knex, job.id);
+        throw err;
+      }
+      // The transfer broke: the failed job stays on record.
+      await this.abandon(job.id, { error_type: 'upload_failed', error_message: 'The upload did not complete.' });
+      throw badRequest('upload_failed', `The upload did not complete: ${(err as Error).message}`, {
+        job_id: formatId('job', project.env, job.id),
+      });
     } finally {
       clearInterval(heartbeat);
     }
@@ -180,6 +200,7 @@ export class MigrationService {
     context: StageContext,
   ): Promise<number> {
     const { stream, release } = await this.migrations.openCopy(jobId);
+    const startLine = lineNumbering();
     let rows = 0;
     let batch = '';
     const flush = async () => {
