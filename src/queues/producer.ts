@@ -20,6 +20,7 @@ export interface JobProducer {
 }
 
 const PENDING_STATES = new Set(['waiting', 'active', 'delayed', 'prioritized', 'waiting-children']);
+const ENQUEUE_TIMEOUT_MS = 2000;
 
 export class BullJobProducer implements JobProducer {
   private readonly queues = new Map<QueueName, Queue>();
@@ -33,24 +34,37 @@ export class BullJobProducer implements JobProducer {
     let queue = this.queues.get(name);
     if (!queue) {
       queue = new Queue(name, { connection: this.connection, prefix: bullPrefix(this.queuePrefix) });
+      // Outages surface through ensure's warnings and /healthz, not as unhandled noise.
+      queue.on('error', () => undefined);
       this.queues.set(name, queue);
     }
     return queue;
   }
 
   async ensure<N extends JobName>(name: N, payload: JobPayloads[N], jobId: string): Promise<void> {
+    let timer: NodeJS.Timeout | undefined;
     try {
-      const queue = this.queue(queueOf(name));
-      const existing = await queue.getJob(jobId);
-      if (existing) {
-        // A jobId dedups only while its entry exists: a finished entry must go before the id can run again.
-        if (PENDING_STATES.has(await existing.getState())) return;
-        await existing.remove();
-      }
-      await queue.add(name, payload, { jobId, ...ATTEMPTS, ...RETENTION });
+      // BullMQ waits for a ready connection without limit; a caller must not wait on an outage.
+      const timeout = new Promise<never>((_, reject) => {
+        timer = setTimeout(() => reject(new Error(`Redis did not answer within ${ENQUEUE_TIMEOUT_MS} ms`)), ENQUEUE_TIMEOUT_MS);
+      });
+      await Promise.race([this.add(name, payload, jobId), timeout]);
     } catch (err) {
       logger.warn({ queue_job_id: jobId, err }, `could not enqueue ${name}; the sweep will retry`);
+    } finally {
+      clearTimeout(timer);
     }
+  }
+
+  private async add<N extends JobName>(name: N, payload: JobPayloads[N], jobId: string): Promise<void> {
+    const queue = this.queue(queueOf(name));
+    const existing = await queue.getJob(jobId);
+    if (existing) {
+      // A jobId dedups only while its entry exists: a finished entry must go before the id can run again.
+      if (PENDING_STATES.has(await existing.getState())) return;
+      await existing.remove();
+    }
+    await queue.add(name, payload, { jobId, ...ATTEMPTS, ...RETENTION });
   }
 
   async close(): Promise<void> {
