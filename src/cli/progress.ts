@@ -1,3 +1,5 @@
+import { FINISHED } from '../models/job.model';
+
 /** A job as the API shows it, as far as the CLI cares. */
 export interface JobView {
   job_id: string;
@@ -7,8 +9,7 @@ export interface JobView {
   error: { error_type: string; error_message: string } | null;
 }
 
-const FINISHED = ['completed', 'failed', 'cancelled'];
-export const isFinished = (job: JobView) => FINISHED.includes(job.status);
+export const isFinished = (job: JobView) => (FINISHED as readonly string[]).includes(job.status);
 
 const n = (value: number | undefined) => (value ?? 0).toLocaleString('en-US');
 
