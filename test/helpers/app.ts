@@ -5,6 +5,7 @@ import { createApp } from '../../src/api/app';
 import { loadConfig } from '../../src/config';
 import { Container, createContainer } from '../../src/container';
 import type { ProjectEnv } from '../../src/ids';
+import { startWorkers, Workers } from '../../workers';
 import { createTestDatabase, databaseUrl, dropDatabase } from './database';
 
 export interface TestProject {
@@ -97,4 +98,30 @@ export async function startTestApp(env: Record<string, string> = {}): Promise<Te
       await dropDatabase(databaseName);
     },
   };
+}
+
+export interface TestAppHolder {
+  app: TestApp;
+  /** The SDK client of `app.project`. */
+  client: B2BClient;
+  /** In-process workers on the app's queues (only with `{ workers: true }`); closed before `app` is. */
+  workers?: Workers;
+}
+
+/**
+ * Starts the app in beforeAll (with in-process workers when asked) and closes it in afterAll.
+ * The returned holder is filled in beforeAll: read its properties inside hooks and tests.
+ */
+export function useTestApp(env: Record<string, string> = {}, options: { workers?: boolean } = {}): TestAppHolder {
+  const holder = {} as TestAppHolder;
+  beforeAll(async () => {
+    holder.app = await startTestApp(env);
+    holder.client = holder.app.project.client;
+    if (options.workers) holder.workers = startWorkers(holder.app.container);
+  });
+  afterAll(async () => {
+    await holder.workers?.close();
+    await holder.app?.close();
+  });
+  return holder;
 }

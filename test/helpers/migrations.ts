@@ -53,3 +53,16 @@ export async function migrate(app: TestApp, body: string, query: Record<string, 
   if (response.status !== 202) throw new Error(`upload: ${response.status} ${JSON.stringify(response.body)}`);
   return waitForJob(app, response.body.job.job_id);
 }
+
+/** created + updated + skipped + failed: the rows a job has accounted for. */
+export const accountedRows = (p: JobBody['progress']) => p.created + p.updated + p.skipped + p.failed;
+
+/** The job's counts add up to its total rows. */
+export const countsAddUp = (job: JobBody) => accountedRows(job.progress) === job.progress.total_rows;
+
+/** created + updated + skipped + failed = total_rows = processed_rows, on a finished job. */
+export function expectBalanced(job: JobBody): void {
+  const p = job.progress;
+  expect(accountedRows(p)).toBe(p.total_rows);
+  expect(p.processed_rows).toBe(p.total_rows);
+}

@@ -4,8 +4,7 @@ import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { parseId } from '../../src/ids';
-import { startWorkers, Workers } from '../../workers';
-import { startTestApp, TestApp } from '../helpers/app';
+import { useTestApp } from '../helpers/app';
 import { createOrganization, unique } from '../helpers/factories';
 import { csv, getJob, migrate } from '../helpers/migrations';
 
@@ -18,18 +17,13 @@ interface CliRun {
 }
 
 describe('the roster CLI', () => {
-  let app: TestApp;
-  let workers: Workers;
+  const ctx = useTestApp({}, { workers: true });
   let dir: string;
 
   beforeAll(async () => {
-    app = await startTestApp();
-    workers = startWorkers(app.container);
     dir = await mkdtemp(path.join(tmpdir(), 'roster-cli-'));
   });
   afterAll(async () => {
-    await workers.close();
-    await app.close();
     await rm(dir, { recursive: true, force: true });
   });
 
@@ -39,9 +33,9 @@ describe('the roster CLI', () => {
       cwd: ROOT,
       env: {
         PATH: process.env.PATH,
-        ROSTER_URL: app.baseUrl,
-        ROSTER_PROJECT_ID: app.project.projectId,
-        ROSTER_PROJECT_SECRET: app.project.secret,
+        ROSTER_URL: ctx.app.baseUrl,
+        ROSTER_PROJECT_ID: ctx.app.project.projectId,
+        ROSTER_PROJECT_SECRET: ctx.app.project.secret,
         LOG_LEVEL: 'silent',
       },
     });
@@ -68,25 +62,25 @@ describe('the roster CLI', () => {
   const jobIdIn = (stderr: string) => /uploaded [\d.]+ MB; job (job-test-\S+)/.exec(stderr)?.[1];
   const memberCount = async (organizationId: string) =>
     Number(
-      ((await app.container
+      ((await ctx.app.container
         .knex('members')
         .where({ organization_id: parseId('organization', 'test', organizationId) })
         .count({ n: '*' })
         .first()) as { n: string }).n,
     );
-  const jobCount = async () => Number(((await app.container.knex('jobs').count({ n: '*' }).first()) as { n: string }).n);
+  const jobCount = async () => Number(((await ctx.app.container.knex('jobs').count({ n: '*' }).first()) as { n: string }).n);
 
   /** A finished migration of 3 good rows and one invalid email into a fresh organization. */
   async function finishedJobWithOneBadRow() {
-    const org = await createOrganization(app.project.client);
-    return migrate(app, csv(['email_address'], [[`a@${unique('d')}.com`], ['not-an-email'], [`b@${unique('d')}.com`]]), {
+    const org = await createOrganization(ctx.client);
+    return migrate(ctx.app, csv(['email_address'], [[`a@${unique('d')}.com`], ['not-an-email'], [`b@${unique('d')}.com`]]), {
       organization_id: org.organization_id,
     });
   }
 
   describe('import', () => {
     it('uploads the file, shows progress with rows and counts, and exits 0 once the job completes', async () => {
-      const org = await createOrganization(app.project.client);
+      const org = await createOrganization(ctx.client);
       const file = await membersFile(25);
 
       const run = await roster('import', file, '--org', org.organization_slug);
@@ -100,12 +94,12 @@ describe('the roster CLI', () => {
         /^\[#{24}\] 100% 25\/25 rows .* created 25 {2}updated 0 {2}skipped 0 {2}failed 0 {2}completed$/,
       );
       expect(run.stderr).not.toContain('rejected');
-      expect(await getJob(app, jobId!)).toMatchObject({ status: 'completed', progress: { total_rows: 25, created: 25 } });
+      expect(await getJob(ctx.app, jobId!)).toMatchObject({ status: 'completed', progress: { total_rows: 25, created: 25 } });
       expect(await memberCount(org.organization_id)).toBe(25);
     });
 
     it('says how many rows were rejected and where the error report is', async () => {
-      const org = await createOrganization(app.project.client);
+      const org = await createOrganization(ctx.client);
       const file = await membersFile(4, ['not-an-email', 'also@bad@example.com']);
 
       const run = await roster('import', file, '--org', org.organization_id);
@@ -114,7 +108,7 @@ describe('the roster CLI', () => {
       const jobId = jobIdIn(run.stderr)!;
       expect(run.stderr).toMatch(/6\/6 rows .* created 4 .* failed 2 {2}completed\n/);
       expect(run.stderr).toContain(`2 rows were rejected. Error report: npm run roster -- jobs errors ${jobId} > errors.csv`);
-      expect(run.stderr).toContain(`GET ${app.baseUrl}/v1/b2b/jobs/${jobId}/errors with Accept: text/csv`);
+      expect(run.stderr).toContain(`GET ${ctx.app.baseUrl}/v1/b2b/jobs/${jobId}/errors with Accept: text/csv`);
       expect(await memberCount(org.organization_id)).toBe(4);
     });
 
@@ -142,7 +136,7 @@ describe('the roster CLI', () => {
       const run = await roster('jobs', 'show', job.job_id);
 
       expect(run.code).toBe(0);
-      expect(JSON.parse(run.stdout)).toEqual(await getJob(app, job.job_id));
+      expect(JSON.parse(run.stdout)).toEqual(await getJob(ctx.app, job.job_id));
     });
 
     it('errors prints the CSV error report', async () => {
@@ -155,7 +149,7 @@ describe('the roster CLI', () => {
       expect(header).toBe('line,error_type,column_name,value,message');
       expect(rows).toHaveLength(1);
       expect(rows[0]).toMatch(/^3,invalid_email,email_address,not-an-email,/);
-      const api = await app.http('GET', `/v1/b2b/jobs/${job.job_id}/errors`, { headers: { accept: 'text/csv' } });
+      const api = await ctx.app.http('GET', `/v1/b2b/jobs/${job.job_id}/errors`, { headers: { accept: 'text/csv' } });
       expect(run.stdout).toBe(api.body.raw);
     });
 

@@ -1,6 +1,6 @@
-import type { B2BClient } from 'stytch';
-import { startWorkers, Workers } from '../../workers/index';
-import { startTestApp, TestApp, TestProject } from '../helpers/app';
+import { startWorkers } from '../../workers/index';
+import { TestProject, useTestApp } from '../helpers/app';
+import { expectErrorEnvelope } from '../helpers/assertions';
 import { createMember, createOrganization, stytchError } from '../helpers/factories';
 import { JobBody, waitForJob } from '../helpers/migrations';
 
@@ -31,53 +31,35 @@ interface Rule {
 const GMAIL_VARIANTS: Rule = { domains: ['gmail.com'], ignore_dots: true, ignore_plus_tags: true };
 const UNKNOWN_MEMBER_ID = 'member-test-00000000-0000-7000-8000-000000000000';
 
-function expectEnvelope(body: Record<string, any>, status: number, errorType: string) {
-  expect(body).toMatchObject({ status_code: status, error_type: errorType });
-  expect(body.error_message).toEqual(expect.any(String));
-  expect(body.request_id).toEqual(expect.any(String));
-  expect(body.error_url).toContain(errorType);
-}
-
 describe('deduplication: scans and merges', () => {
-  let app: TestApp;
-  let client: B2BClient;
-  let workers: Workers;
-  beforeAll(async () => {
-    app = await startTestApp();
-    client = app.project.client;
-    workers = startWorkers(app.container);
-  });
-  afterAll(async () => {
-    await workers.close();
-    await app.close();
-  });
+  const ctx = useTestApp({}, { workers: true });
 
-  const newOrg = () => createOrganization(client);
-  const member = (organizationId: string, overrides: Record<string, unknown> = {}) => createMember(client, organizationId, overrides);
+  const newOrg = () => createOrganization(ctx.client);
+  const member = (organizationId: string, overrides: Record<string, unknown> = {}) => createMember(ctx.client, organizationId, overrides);
   const getById = (organization_id: string, member_id: string) =>
-    client.organizations.members.get({ organization_id, member_id }).then((r) => r.member);
-  const memberCount = (organization_id: string) => client.organizations.metrics({ organization_id }).then((r) => r.member_count);
-  const jobCount = async () => Number(((await app.container.knex('jobs').count({ n: '*' }).first()) as { n: string }).n);
+    ctx.client.organizations.members.get({ organization_id, member_id }).then((r) => r.member);
+  const memberCount = (organization_id: string) => ctx.client.organizations.metrics({ organization_id }).then((r) => r.member_count);
+  const jobCount = async () => Number(((await ctx.app.container.knex('jobs').count({ n: '*' }).first()) as { n: string }).n);
   /** Every live member of the organization as the API shows it, and the number of jobs: what a refused request must not change. */
   const snapshot = async (organizationId: string) => {
-    const { members } = await client.organizations.members.search({ organization_ids: [organizationId], limit: 1000 });
+    const { members } = await ctx.client.organizations.members.search({ organization_ids: [organizationId], limit: 1000 });
     return { members: [...members].sort((a, b) => a.member_id.localeCompare(b.member_id)), jobs: await jobCount() };
   };
 
   const as = (project?: TestProject) => (project ? { auth: { projectId: project.projectId, secret: project.secret } } : {});
   const requestMerge = (organizationId: string, body: unknown, project?: TestProject) =>
-    app.http('POST', `/v1/b2b/organizations/${organizationId}/members/merge`, { body, ...as(project) });
+    ctx.app.http('POST', `/v1/b2b/organizations/${organizationId}/members/merge`, { body, ...as(project) });
   const requestScan = (organizationId: string, body: unknown = {}, project?: TestProject) =>
-    app.http('POST', `/v1/b2b/organizations/${organizationId}/members/duplicates/scan`, { body, ...as(project) });
+    ctx.app.http('POST', `/v1/b2b/organizations/${organizationId}/members/duplicates/scan`, { body, ...as(project) });
 
   async function finished<R>(response: { status: number; body: Record<string, any> }, project?: TestProject): Promise<ResultJob<R>> {
     expect(response.status).toBe(202);
     const jobId = response.body.job.job_id as string;
-    if (!project) return (await waitForJob(app, jobId)) as ResultJob<R>;
+    if (!project) return (await waitForJob(ctx.app, jobId)) as ResultJob<R>;
     // waitForJob reads as the app's project; another project's job is read with its own credentials.
     const deadline = Date.now() + 30_000;
     for (;;) {
-      const { body } = await app.http('GET', `/v1/b2b/jobs/${jobId}`, as(project));
+      const { body } = await ctx.app.http('GET', `/v1/b2b/jobs/${jobId}`, as(project));
       if (['completed', 'failed', 'cancelled'].includes(body.job.status)) return body.job as ResultJob<R>;
       if (Date.now() > deadline) throw new Error(`job ${jobId} still ${body.job.status}`);
       await new Promise((resolve) => setTimeout(resolve, 50));
@@ -132,7 +114,7 @@ describe('deduplication: scans and merges', () => {
     });
 
     it('unions explicit roles and still derives the email-implicit roles of the primary, keeping both sources', async () => {
-      const org = await createOrganization(client, { rbac_email_implicit_role_assignments: [{ domain: 'admins.example.com', role_id: 'stytch_admin' }] });
+      const org = await createOrganization(ctx.client, { rbac_email_implicit_role_assignments: [{ domain: 'admins.example.com', role_id: 'stytch_admin' }] });
       const primary = await member(org.organization_id, { email_address: 'ada@admins.example.com' });
       const duplicate = await member(org.organization_id, { email_address: 'ada@elsewhere.example.com', roles: ['stytch_admin'] });
       const plain = await member(org.organization_id);
@@ -232,7 +214,7 @@ describe('deduplication: scans and merges', () => {
       const org = await newOrg();
       const primary = await member(org.organization_id, { email_address: 'ada@acme.com' });
       const duplicate = await member(org.organization_id, { email_address: 'ada.old@acme.com' });
-      await client.organizations.members.update({ organization_id: org.organization_id, member_id: duplicate.member_id, email_address: 'ada.new@acme.com' });
+      await ctx.client.organizations.members.update({ organization_id: org.organization_id, member_id: duplicate.member_id, email_address: 'ada.new@acme.com' });
       const other = await member(org.organization_id, { email_address: 'ada.l@acme.com' });
       await merge(org.organization_id, primary.member_id, [duplicate.member_id, other.member_id]);
 
@@ -261,7 +243,7 @@ describe('deduplication: scans and merges', () => {
 
       for (const old of duplicates) {
         expect((await getById(org.organization_id, old.member_id)).member_id).toBe(primary.member_id);
-        const { member: viaDangerously } = await client.organizations.members.dangerouslyGet({ member_id: old.member_id });
+        const { member: viaDangerously } = await ctx.client.organizations.members.dangerouslyGet({ member_id: old.member_id });
         expect(viaDangerously.member_id).toBe(primary.member_id);
         expect(viaDangerously.organization_id).toBe(org.organization_id);
       }
@@ -275,7 +257,7 @@ describe('deduplication: scans and merges', () => {
 
       const otherOrg = await newOrg();
       expect(await stytchError(getById(otherOrg.organization_id, duplicate.member_id))).toMatchObject({ status_code: 404, error_type: 'member_not_found' });
-      const other = await app.newProject();
+      const other = await ctx.app.newProject();
       expect(await stytchError(other.client.organizations.members.dangerouslyGet({ member_id: duplicate.member_id }))).toMatchObject({
         status_code: 404,
         error_type: 'member_not_found',
@@ -301,7 +283,7 @@ describe('deduplication: scans and merges', () => {
       expect(await memberCount(org.organization_id)).toBe(4);
       await merge(org.organization_id, primary.member_id, duplicates.map((d) => d.member_id));
 
-      const { members } = await client.organizations.members.search({ organization_ids: [org.organization_id] });
+      const { members } = await ctx.client.organizations.members.search({ organization_ids: [org.organization_id] });
       expect(members.map((m) => m.member_id).sort()).toEqual([primary.member_id, survivor.member_id].sort());
       expect(await memberCount(org.organization_id)).toBe(2);
     });
@@ -359,7 +341,7 @@ describe('deduplication: scans and merges', () => {
       const before = await snapshot(organizationId);
       const response = await requestMerge(organizationId, body, project);
       expect(response.status).toBe(status);
-      expectEnvelope(response.body, status, errorType);
+      expectErrorEnvelope(response.body, status, errorType);
       expect(await snapshot(organizationId)).toEqual(before);
     }
 
@@ -411,7 +393,7 @@ describe('deduplication: scans and merges', () => {
     ])('refuses a deleted member as the %s with 404', async (_name, body) => {
       const { org, primary } = await setup();
       const gone = await member(org.organization_id);
-      await client.organizations.members.delete({ organization_id: org.organization_id, member_id: gone.member_id });
+      await ctx.client.organizations.members.delete({ organization_id: org.organization_id, member_id: gone.member_id });
       await expectRefused(org.organization_id, body(primary, gone.member_id), 404, 'member_not_found');
     });
 
@@ -424,7 +406,7 @@ describe('deduplication: scans and merges', () => {
 
     it('refuses a duplicate that belongs to another project with 404', async () => {
       const { org, primary } = await setup();
-      const other = await app.newProject();
+      const other = await ctx.app.newProject();
       const foreign = await createMember(other.client, (await createOrganization(other.client)).organization_id);
       await expectRefused(org.organization_id, { primary_member_id: primary, duplicate_member_ids: [foreign.member_id] }, 404, 'member_not_found');
       const { member: stillThere } = await other.client.organizations.members.dangerouslyGet({ member_id: foreign.member_id });
@@ -436,7 +418,7 @@ describe('deduplication: scans and merges', () => {
       const jobs = await jobCount();
       const response = await requestMerge('organization-test-00000000-0000-7000-8000-000000000000', { primary_member_id: primary, duplicate_member_ids: [duplicate] });
       expect(response.status).toBe(404);
-      expectEnvelope(response.body, 404, 'organization_not_found');
+      expectErrorEnvelope(response.body, 404, 'organization_not_found');
       expect(await jobCount()).toBe(jobs);
     });
 
@@ -446,15 +428,15 @@ describe('deduplication: scans and merges', () => {
       const kept = await member(org.organization_id, { name: 'Kept', roles: ['stytch_admin'] });
       const deleted = await member(org.organization_id);
       // No worker runs between the request and the deletion.
-      await workers.close();
+      await ctx.workers!.close();
       let response;
       let before;
       try {
         response = await requestMerge(org.organization_id, { primary_member_id: primary.member_id, duplicate_member_ids: [kept.member_id, deleted.member_id] });
-        await client.organizations.members.delete({ organization_id: org.organization_id, member_id: deleted.member_id });
+        await ctx.client.organizations.members.delete({ organization_id: org.organization_id, member_id: deleted.member_id });
         before = await snapshot(org.organization_id);
       } finally {
-        workers = startWorkers(app.container);
+        ctx.workers = startWorkers(ctx.app.container);
       }
       const job = await finished<MergeResult>(response);
 
@@ -535,7 +517,7 @@ describe('deduplication: scans and merges', () => {
     it('ignores deleted members', async () => {
       const org = await newOrg();
       const gone = await member(org.organization_id, { email_address: 'a.b@gmail.com', external_id: 'EMP-9' });
-      await client.organizations.members.delete({ organization_id: org.organization_id, member_id: gone.member_id });
+      await ctx.client.organizations.members.delete({ organization_id: org.organization_id, member_id: gone.member_id });
       await member(org.organization_id, { email_address: 'ab@gmail.com', external_id: 'emp-9' });
       expect((await scan(org.organization_id, [GMAIL_VARIANTS])).groups).toEqual([]);
     });
@@ -573,11 +555,11 @@ describe('deduplication: scans and merges', () => {
   });
 
   describe('stored rules', () => {
-    const rulesOf = (project: TestProject) => app.http('GET', '/v1/b2b/deduplication/rules', as(project));
-    const putRules = (project: TestProject, rules: unknown) => app.http('PUT', '/v1/b2b/deduplication/rules', { body: { rules }, ...as(project) });
+    const rulesOf = (project: TestProject) => ctx.app.http('GET', '/v1/b2b/deduplication/rules', as(project));
+    const putRules = (project: TestProject, rules: unknown) => ctx.app.http('PUT', '/v1/b2b/deduplication/rules', { body: { rules }, ...as(project) });
 
     it('starts empty and round-trips rules through PUT and GET, domains lowercased and flags defaulted', async () => {
-      const project = await app.newProject();
+      const project = await ctx.app.newProject();
       expect((await rulesOf(project)).body.rules).toEqual([]);
       const put = await putRules(project, [{ domains: ['Gmail.COM', ' googlemail.com '], ignore_dots: true }, { domains: ['corp.example.com'], ignore_plus_tags: true }]);
       const expected = [
@@ -599,7 +581,7 @@ describe('deduplication: scans and merges', () => {
       ['a flag that is not a boolean', [{ domains: ['gmail.com'], ignore_dots: 'yes' }]],
       ['rules that are not an array', { domains: ['gmail.com'] }],
     ])('refuses %s with 400 and keeps the stored rules', async (_name, rules) => {
-      const project = await app.newProject();
+      const project = await ctx.app.newProject();
       const stored = [{ domains: ['gmail.com'], ignore_dots: true, ignore_plus_tags: true }];
       await putRules(project, stored);
       const response = await putRules(project, rules);
@@ -609,7 +591,7 @@ describe('deduplication: scans and merges', () => {
     });
 
     it("uses the project's stored rules when the scan names none", async () => {
-      const project = await app.newProject();
+      const project = await ctx.app.newProject();
       await putRules(project, [GMAIL_VARIANTS]);
       const org = await createOrganization(project.client);
       const a = await createMember(project.client, org.organization_id, { email_address: 'm.x@gmail.com' });
@@ -620,7 +602,7 @@ describe('deduplication: scans and merges', () => {
     });
 
     it("lets the rules of a scan request override the project's stored rules", async () => {
-      const project = await app.newProject();
+      const project = await ctx.app.newProject();
       await putRules(project, [GMAIL_VARIANTS]);
       const org = await createOrganization(project.client);
       await createMember(project.client, org.organization_id, { email_address: 'm.x@gmail.com' });
@@ -635,7 +617,7 @@ describe('deduplication: scans and merges', () => {
     });
 
     it("keeps one project's rules from another project", async () => {
-      const [one, two] = [await app.newProject(), await app.newProject()];
+      const [one, two] = [await ctx.app.newProject(), await ctx.app.newProject()];
       await putRules(one, [GMAIL_VARIANTS]);
       expect((await rulesOf(two)).body.rules).toEqual([]);
     });
@@ -646,27 +628,27 @@ describe('deduplication: scans and merges', () => {
       const org = await newOrg();
       const primary = await member(org.organization_id);
       const duplicate = await member(org.organization_id);
-      const other = await app.newProject();
+      const other = await ctx.app.newProject();
       const before = await snapshot(org.organization_id);
 
       const scanned = await requestScan(org.organization_id, { rules: [GMAIL_VARIANTS] }, other);
       expect(scanned.status).toBe(404);
-      expectEnvelope(scanned.body, 404, 'organization_not_found');
+      expectErrorEnvelope(scanned.body, 404, 'organization_not_found');
       const merged = await requestMerge(org.organization_id, { primary_member_id: primary.member_id, duplicate_member_ids: [duplicate.member_id] }, other);
       expect(merged.status).toBe(404);
-      expectEnvelope(merged.body, 404, 'organization_not_found');
+      expectErrorEnvelope(merged.body, 404, 'organization_not_found');
       expect(await snapshot(org.organization_id)).toEqual(before);
     });
 
     it("refuses another project's merge of this project's members into its own organization with 404", async () => {
-      const other = await app.newProject();
+      const other = await ctx.app.newProject();
       const theirs = await createOrganization(other.client);
       const theirMember = await createMember(other.client, theirs.organization_id);
       const org = await newOrg();
       const mine = await member(org.organization_id);
       const response = await requestMerge(theirs.organization_id, { primary_member_id: theirMember.member_id, duplicate_member_ids: [mine.member_id] }, other);
       expect(response.status).toBe(404);
-      expectEnvelope(response.body, 404, 'member_not_found');
+      expectErrorEnvelope(response.body, 404, 'member_not_found');
       expect((await getById(org.organization_id, mine.member_id)).member_id).toBe(mine.member_id);
     });
 
@@ -676,13 +658,13 @@ describe('deduplication: scans and merges', () => {
       const duplicate = await member(org.organization_id);
       const mergeJob = await requestMerge(org.organization_id, { primary_member_id: primary.member_id, duplicate_member_ids: [duplicate.member_id], dry_run: true });
       const scanJob = await requestScan(org.organization_id, { rules: [] });
-      const other = await app.newProject();
+      const other = await ctx.app.newProject();
       for (const response of [mergeJob, scanJob]) {
         const jobId = response.body.job.job_id as string;
-        await waitForJob(app, jobId);
-        const seen = await app.http('GET', `/v1/b2b/jobs/${jobId}`, as(other));
+        await waitForJob(ctx.app, jobId);
+        const seen = await ctx.app.http('GET', `/v1/b2b/jobs/${jobId}`, as(other));
         expect(seen.status).toBe(404);
-        expectEnvelope(seen.body, 404, 'job_not_found');
+        expectErrorEnvelope(seen.body, 404, 'job_not_found');
       }
     });
   });

@@ -1,41 +1,34 @@
 import { randomUUID } from 'node:crypto';
-import { RawResponse, startTestApp, TestApp } from '../helpers/app';
+import { RawResponse, startTestApp, useTestApp } from '../helpers/app';
+import { expectErrorEnvelope } from '../helpers/assertions';
 import { createOrganization, stytchError, unique } from '../helpers/factories';
 
 /** Asserts Stytch's error envelope with this status and error_type. */
 function expectEnvelope(res: RawResponse, status: number, errorType: string): void {
   expect(res.status).toBe(status);
-  expect(res.body).toEqual({
-    status_code: status,
-    request_id: expect.stringMatching(/^request-id-/),
-    error_type: errorType,
-    error_message: expect.any(String),
-    error_url: expect.stringMatching(/^https:\/\//),
-    ...(res.body.error_details !== undefined ? { error_details: res.body.error_details } : {}),
-  });
-  expect(res.body.error_message.length).toBeGreaterThan(0);
+  expectErrorEnvelope(res.body, status, errorType);
+  // Nothing but the envelope (and error_details where given), served as JSON.
+  const { error_details: _details, ...envelope } = res.body;
+  expect(Object.keys(envelope).sort()).toEqual(['error_message', 'error_type', 'error_url', 'request_id', 'status_code']);
+  expect(res.body.error_url).toMatch(/^https:\/\//);
   expect(res.headers.get('content-type')).toMatch(/application\/json/);
 }
 
 const basic = (value: string) => ({ authorization: `Basic ${Buffer.from(value).toString('base64')}` });
 
 describe('the HTTP edge', () => {
-  let app: TestApp;
-  beforeAll(async () => {
-    app = await startTestApp();
-  });
-  afterAll(() => app.close());
+  const ctx = useTestApp();
 
   /** Asserts that no organization with this slug exists in the app's project. */
   async function expectNoOrganization(slug: string): Promise<void> {
-    const error = await stytchError(app.project.client.organizations.get({ organization_id: slug }));
+    const error = await stytchError(ctx.client.organizations.get({ organization_id: slug }));
     expect(error.error_type).toBe('organization_not_found');
   }
 
   describe('request bodies', () => {
     it('answers malformed JSON with 400 invalid_json and creates nothing', async () => {
       const slug = unique('edge');
-      const res = await app.http('POST', '/v1/b2b/organizations', {
+      const res = await ctx.app.http('POST', '/v1/b2b/organizations', {
         body: `{"organization_name": "Edge", "organization_slug": "${slug}",`,
       });
       expectEnvelope(res, 400, 'invalid_json');
@@ -44,7 +37,7 @@ describe('the HTTP edge', () => {
 
     it('answers a body over the 1 MB JSON limit with 413 and creates nothing', async () => {
       const slug = unique('edge');
-      const res = await app.http('POST', '/v1/b2b/organizations', {
+      const res = await ctx.app.http('POST', '/v1/b2b/organizations', {
         body: { organization_name: 'Edge', organization_slug: slug, trusted_metadata: { blob: 'x'.repeat(1024 * 1024) } },
       });
       expectEnvelope(res, 413, 'request_too_large');
@@ -57,12 +50,12 @@ describe('the HTTP edge', () => {
       ['a number', '42', 'invalid_json'],
       ['null', 'null', 'invalid_json'],
     ])('refuses a JSON body that is %s with 400', async (_case, body, errorType) => {
-      expectEnvelope(await app.http('POST', '/v1/b2b/organizations', { body }), 400, errorType);
+      expectEnvelope(await ctx.app.http('POST', '/v1/b2b/organizations', { body }), 400, errorType);
     });
 
     it('refuses a body that is not JSON with 415 and creates nothing', async () => {
       const slug = unique('edge');
-      const res = await app.http('POST', '/v1/b2b/organizations', {
+      const res = await ctx.app.http('POST', '/v1/b2b/organizations', {
         body: JSON.stringify({ organization_name: 'Edge', organization_slug: slug }),
         headers: { 'content-type': 'text/plain' },
       });
@@ -71,7 +64,7 @@ describe('the HTTP edge', () => {
     });
 
     it('refuses a form-encoded body with 415', async () => {
-      const res = await app.http('POST', '/v1/b2b/organizations', {
+      const res = await ctx.app.http('POST', '/v1/b2b/organizations', {
         body: 'organization_name=Edge',
         headers: { 'content-type': 'application/x-www-form-urlencoded' },
       });
@@ -82,28 +75,28 @@ describe('the HTTP edge', () => {
   describe('field types', () => {
     it('refuses an organization_name that is a number, naming the field, and creates nothing', async () => {
       const slug = unique('edge');
-      const res = await app.http('POST', '/v1/b2b/organizations', { body: { organization_name: 5, organization_slug: slug } });
+      const res = await ctx.app.http('POST', '/v1/b2b/organizations', { body: { organization_name: 5, organization_slug: slug } });
       expectEnvelope(res, 400, 'invalid_organization_name');
       expect(res.body.error_message).toContain('organization_name');
       await expectNoOrganization(slug);
     });
 
     it('refuses member roles that are a string, naming the field, and creates no member', async () => {
-      const organization = await createOrganization(app.project.client);
+      const organization = await createOrganization(ctx.client);
       const email = `${unique('user')}@acme.com`;
-      const res = await app.http('POST', `/v1/b2b/organizations/${organization.organization_id}/members`, {
+      const res = await ctx.app.http('POST', `/v1/b2b/organizations/${organization.organization_id}/members`, {
         body: { email_address: email, roles: 'x' },
       });
       expectEnvelope(res, 400, 'invalid_rbac_role_id');
       expect(res.body.error_message).toContain('roles');
       const error = await stytchError(
-        app.project.client.organizations.members.get({ organization_id: organization.organization_id, email_address: email }),
+        ctx.client.organizations.members.get({ organization_id: organization.organization_id, email_address: email }),
       );
       expect(error.error_type).toBe('member_not_found');
     });
 
     it('refuses a search limit that is a string, naming the field', async () => {
-      const res = await app.http('POST', '/v1/b2b/organizations/search', { body: { limit: 'ten' } });
+      const res = await ctx.app.http('POST', '/v1/b2b/organizations/search', { body: { limit: 'ten' } });
       expectEnvelope(res, 400, 'invalid_limit');
       expect(res.body.error_message).toContain('limit');
     });
@@ -111,26 +104,26 @@ describe('the HTTP edge', () => {
 
   describe('authentication', () => {
     it('answers a request without Authorization with 401 unauthorized_credentials', async () => {
-      expectEnvelope(await app.http('GET', '/v1/b2b/organizations/anything', { auth: null }), 401, 'unauthorized_credentials');
+      expectEnvelope(await ctx.app.http('GET', '/v1/b2b/organizations/anything', { auth: null }), 401, 'unauthorized_credentials');
     });
 
     it('answers a wrong secret with 401', async () => {
-      const res = await app.http('GET', '/v1/b2b/organizations/anything', {
-        auth: { projectId: app.project.projectId, secret: `${app.project.secret}x` },
+      const res = await ctx.app.http('GET', '/v1/b2b/organizations/anything', {
+        auth: { projectId: ctx.app.project.projectId, secret: `${ctx.app.project.secret}x` },
       });
       expectEnvelope(res, 401, 'unauthorized_credentials');
     });
 
     it('answers an unknown project id with 401', async () => {
-      const res = await app.http('GET', '/v1/b2b/organizations/anything', {
-        auth: { projectId: `project-test-${randomUUID()}`, secret: app.project.secret },
+      const res = await ctx.app.http('GET', '/v1/b2b/organizations/anything', {
+        auth: { projectId: `project-test-${randomUUID()}`, secret: ctx.app.project.secret },
       });
       expectEnvelope(res, 401, 'unauthorized_credentials');
     });
 
     it("answers the project's id under the other env with 401", async () => {
-      const res = await app.http('GET', '/v1/b2b/organizations/anything', {
-        auth: { projectId: app.project.projectId.replace('-test-', '-live-'), secret: app.project.secret },
+      const res = await ctx.app.http('GET', '/v1/b2b/organizations/anything', {
+        auth: { projectId: ctx.app.project.projectId.replace('-test-', '-live-'), secret: ctx.app.project.secret },
       });
       expectEnvelope(res, 401, 'unauthorized_credentials');
     });
@@ -142,12 +135,12 @@ describe('the HTTP edge', () => {
       ['Basic credentials without a colon', basic('project-test-nocolon')],
       ['Basic credentials with an empty secret', basic(`${'project-test-'}${randomUUID()}:`)],
     ])('answers a malformed Authorization header (%s) with 401', async (_case, headers) => {
-      const res = await app.http('GET', '/v1/b2b/organizations/anything', { auth: null, headers });
+      const res = await ctx.app.http('GET', '/v1/b2b/organizations/anything', { auth: null, headers });
       expectEnvelope(res, 401, 'unauthorized_credentials');
     });
 
     it('authenticates before reading the body, so bad credentials with a bad body still get 401', async () => {
-      const res = await app.http('POST', '/v1/b2b/organizations', { auth: null, body: '{not json' });
+      const res = await ctx.app.http('POST', '/v1/b2b/organizations', { auth: null, body: '{not json' });
       expectEnvelope(res, 401, 'unauthorized_credentials');
     });
   });
@@ -158,12 +151,12 @@ describe('the HTTP edge', () => {
       ['GET', '/v1/b2b/nothing-here'],
       ['PATCH', '/v1/b2b/organizations/some-org'],
     ])('answers %s %s with 404 route_not_found', async (method, path) => {
-      expectEnvelope(await app.http(method, path), 404, 'route_not_found');
+      expectEnvelope(await ctx.app.http(method, path), 404, 'route_not_found');
     });
 
     it('gives successful responses request_id and status_code, matching the X-Request-Id header', async () => {
-      const organization = await createOrganization(app.project.client);
-      const res = await app.http('GET', `/v1/b2b/organizations/${organization.organization_id}`);
+      const organization = await createOrganization(ctx.client);
+      const res = await ctx.app.http('GET', `/v1/b2b/organizations/${organization.organization_id}`);
       expect(res.status).toBe(200);
       expect(res.body.status_code).toBe(200);
       expect(res.body.request_id).toMatch(/^request-id-(test-|live-)?[0-9a-f]{8}-[0-9a-f-]{27}$/);
@@ -172,18 +165,18 @@ describe('the HTTP edge', () => {
     });
 
     it('gives error responses the X-Request-Id header of their envelope', async () => {
-      const res = await app.http('GET', '/v1/b2b/organizations/does-not-exist');
+      const res = await ctx.app.http('GET', '/v1/b2b/organizations/does-not-exist');
       expectEnvelope(res, 404, 'organization_not_found');
       expect(res.headers.get('x-request-id')).toBe(res.body.request_id);
     });
 
     it('gives every request its own request_id', async () => {
-      const [first, second] = await Promise.all([app.http('GET', '/nope'), app.http('GET', '/nope')]);
+      const [first, second] = await Promise.all([ctx.app.http('GET', '/nope'), ctx.app.http('GET', '/nope')]);
       expect(first.body.request_id).not.toBe(second.body.request_id);
     });
 
     it("points error_url at Stytch's documentation of the error", async () => {
-      const res = await app.http('GET', '/v1/b2b/organizations/anything', { auth: null });
+      const res = await ctx.app.http('GET', '/v1/b2b/organizations/anything', { auth: null });
       expect(res.body.error_url).toContain('stytch.com/docs');
       expect(res.body.error_url).toContain('unauthorized_credentials');
     });
@@ -191,7 +184,7 @@ describe('the HTTP edge', () => {
 
   describe('GET /healthz', () => {
     it('answers 200 with Postgres and Redis up, without credentials', async () => {
-      const res = await app.http('GET', '/healthz', { auth: null });
+      const res = await ctx.app.http('GET', '/healthz', { auth: null });
       expect(res.status).toBe(200);
       expect(res.body).toMatchObject({ status_code: 200, checks: { postgres: 'up', redis: 'up' } });
       expect(res.body.request_id).toMatch(/^request-id-/);

@@ -1,5 +1,4 @@
-import type { B2BClient } from 'stytch';
-import { startTestApp, TestApp } from '../helpers/app';
+import { useTestApp } from '../helpers/app';
 import { createMember, createOrganization, unique } from '../helpers/factories';
 
 type Settled<T> = PromiseSettledResult<T>;
@@ -19,19 +18,13 @@ function variantsOf(address: string, count: number): string[] {
 }
 
 describe('concurrent member creation', () => {
-  let app: TestApp;
-  let client: B2BClient;
-  beforeAll(async () => {
-    app = await startTestApp();
-    client = app.project.client;
-  });
-  afterAll(() => app.close());
+  const ctx = useTestApp();
 
   it('lets exactly one of 20 parallel creates of the same email win; the rest get duplicate_member_email', async () => {
-    const org = await createOrganization(client);
+    const org = await createOrganization(ctx.client);
     const address = `${unique('race')}@acme.com`;
     const results = await Promise.allSettled(
-      variantsOf(address, 20).map((email_address) => createMember(client, org.organization_id, { email_address })),
+      variantsOf(address, 20).map((email_address) => createMember(ctx.client, org.organization_id, { email_address })),
     );
 
     const winners = fulfilled(results);
@@ -47,23 +40,23 @@ describe('concurrent member creation', () => {
       expect(err.error_url).toContain('#duplicate_member_email');
     }
 
-    const search = await client.organizations.members.search({ organization_ids: [org.organization_id] });
+    const search = await ctx.client.organizations.members.search({ organization_ids: [org.organization_id] });
     expect(search.members.map((m) => m.member_id)).toEqual([winner.member_id]);
     expect(search.results_metadata.total).toBe(1);
-    expect((await client.organizations.metrics({ organization_id: org.organization_id })).member_count).toBe(1);
-    const rows = await app.container.knex('members').whereRaw('lower(trim(email)) = ?', [address]).count({ n: '*' });
+    expect((await ctx.client.organizations.metrics({ organization_id: org.organization_id })).member_count).toBe(1);
+    const rows = await ctx.app.container.knex('members').whereRaw('lower(trim(email)) = ?', [address]).count({ n: '*' });
     expect(Number(rows[0].n)).toBe(1);
   });
 
   it('creates a separate member in each of 5 organizations for parallel creates of one email', async () => {
-    const orgs = await Promise.all(Array.from({ length: 5 }, () => createOrganization(client)));
+    const orgs = await Promise.all(Array.from({ length: 5 }, () => createOrganization(ctx.client)));
     const address = `${unique('everywhere')}@acme.com`;
     const spellings = variantsOf(address, orgs.length);
-    const members = await Promise.all(orgs.map((org, i) => createMember(client, org.organization_id, { email_address: spellings[i] })));
+    const members = await Promise.all(orgs.map((org, i) => createMember(ctx.client, org.organization_id, { email_address: spellings[i] })));
 
     expect(new Set(members.map((m) => m.member_id)).size).toBe(5);
     expect(members.map((m) => m.organization_id)).toEqual(orgs.map((o) => o.organization_id));
-    const search = await client.organizations.members.search({
+    const search = await ctx.client.organizations.members.search({
       organization_ids: orgs.map((o) => o.organization_id),
       query: { operator: 'AND', operands: [{ filter_name: 'member_emails', filter_value: [address] }] },
     });
@@ -72,14 +65,14 @@ describe('concurrent member creation', () => {
   });
 
   it('keeps one member per email when parallel creates of two emails interleave', async () => {
-    const org = await createOrganization(client);
+    const org = await createOrganization(ctx.client);
     const [first, second] = [`${unique('one')}@acme.com`, `${unique('two')}@acme.com`];
     const attempts = [...variantsOf(first, 10), ...variantsOf(second, 10)];
-    const results = await Promise.allSettled(attempts.map((email_address) => createMember(client, org.organization_id, { email_address })));
+    const results = await Promise.allSettled(attempts.map((email_address) => createMember(ctx.client, org.organization_id, { email_address })));
 
     const winners = fulfilled(results);
     expect(winners.map((m) => m.email_address.trim().toLowerCase()).sort()).toEqual([first, second].sort());
     expect(rejected(results).every((err) => err.status_code === 400 && err.error_type === 'duplicate_member_email')).toBe(true);
-    expect((await client.organizations.metrics({ organization_id: org.organization_id })).member_count).toBe(2);
+    expect((await ctx.client.organizations.metrics({ organization_id: org.organization_id })).member_count).toBe(2);
   });
 });

@@ -1,33 +1,19 @@
 import { randomUUID } from 'node:crypto';
 import type { B2BClient } from 'stytch';
-import { startTestApp, TestApp } from '../helpers/app';
+import { useTestApp } from '../helpers/app';
+import { expectErrorEnvelope } from '../helpers/assertions';
 import { createMember, createOrganization, stytchError, unique } from '../helpers/factories';
 
 type SearchRequest = Parameters<B2BClient['organizations']['members']['search']>[0];
 type Operand = { filter_name: string; filter_value: unknown };
 
-/** Stytch's error envelope with this status (and error_type, when given). */
-function expectError(err: Record<string, any>, status: number, errorType?: string | RegExp) {
-  expect(err.status_code).toBe(status);
-  if (errorType !== undefined) expect(err.error_type).toEqual(typeof errorType === 'string' ? errorType : expect.stringMatching(errorType));
-  expect(err.error_message).toEqual(expect.any(String));
-  expect(err.request_id).toMatch(/^request-id-/);
-  expect(err.error_url).toContain(`#${err.error_type}`);
-}
-
 const sorted = (ids: string[]) => [...ids].sort();
 
 describe('organizations.members.search', () => {
-  let app: TestApp;
-  let client: B2BClient;
-  beforeAll(async () => {
-    app = await startTestApp();
-    client = app.project.client;
-  });
-  afterAll(() => app.close());
+  const ctx = useTestApp();
 
   const search = (organization_ids: string[], operands: Operand[] = [], extra: Partial<SearchRequest> = {}) =>
-    client.organizations.members.search({
+    ctx.client.organizations.members.search({
       organization_ids,
       query: { operator: 'AND', operands },
       ...extra,
@@ -41,17 +27,17 @@ describe('organizations.members.search', () => {
    * a pending member, a deleted member, and one who gets stytch_admin by email rule.
    */
   async function cast() {
-    const org = await createOrganization(client, {
+    const org = await createOrganization(ctx.client, {
       rbac_email_implicit_role_assignments: [{ domain: 'admins.example.com', role_id: 'stytch_admin' }],
     });
-    const add = (overrides: Record<string, unknown>) => createMember(client, org.organization_id, overrides);
+    const add = (overrides: Record<string, unknown>) => createMember(ctx.client, org.organization_id, overrides);
     const tag = unique('t');
     const admin = await add({ email_address: `${tag}-alice@acme.com`, roles: ['stytch_admin'] });
     const breakglass = await add({ email_address: `${tag}-bob@acme.com`, is_breakglass: true, mfa_phone_number: '+14155550111' });
     const pending = await add({ email_address: `${tag}-carol@other.com`, create_member_as_pending: true });
     const implicitAdmin = await add({ email_address: `${tag}-dave@admins.example.com` });
     const deleted = await add({ email_address: `${tag}-erin@acme.com`, is_breakglass: true });
-    await client.organizations.members.delete({ organization_id: org.organization_id, member_id: deleted.member_id });
+    await ctx.client.organizations.members.delete({ organization_id: org.organization_id, member_id: deleted.member_id });
     return { org, tag, admin, breakglass, pending, implicitAdmin, deleted, live: ids(admin, breakglass, pending, implicitAdmin) };
   }
 
@@ -60,17 +46,17 @@ describe('organizations.members.search', () => {
       ['missing', {}],
       ['empty', { organization_ids: [] }],
     ])('refuses a search with organization_ids %s', async (_label, body) => {
-      const res = await app.http('POST', '/v1/b2b/organizations/members/search', { body });
-      expectError(res.body, 400, /organization_ids/);
+      const res = await ctx.app.http('POST', '/v1/b2b/organizations/members/search', { body });
+      expectErrorEnvelope(res.body, 400, /organization_ids/);
       expect(res.status).toBe(400);
       expect(res.body.error_message).toContain('organization_ids');
     });
 
     it('searches across several organizations, accepting slugs in place of ids', async () => {
-      const [orgA, orgB, orgC] = await Promise.all([createOrganization(client), createOrganization(client), createOrganization(client)]);
-      const a = await createMember(client, orgA.organization_id);
-      const b = await createMember(client, orgB.organization_id);
-      await createMember(client, orgC.organization_id);
+      const [orgA, orgB, orgC] = await Promise.all([createOrganization(ctx.client), createOrganization(ctx.client), createOrganization(ctx.client)]);
+      const a = await createMember(ctx.client, orgA.organization_id);
+      const b = await createMember(ctx.client, orgB.organization_id);
+      await createMember(ctx.client, orgC.organization_id);
       const response = await search([orgA.organization_id, orgB.organization_slug]);
       expect(sorted(response.members.map((m) => m.member_id))).toEqual(ids(a, b));
       expect(response.results_metadata.total).toBe(2);
@@ -78,23 +64,23 @@ describe('organizations.members.search', () => {
     });
 
     it('refuses a search naming an unknown organization', async () => {
-      const org = await createOrganization(client);
-      await createMember(client, org.organization_id);
+      const org = await createOrganization(ctx.client);
+      await createMember(ctx.client, org.organization_id);
       const err = await stytchError(search([org.organization_id, `organization-test-${randomUUID()}`]));
-      expectError(err, 404, 'organization_not_found');
+      expectErrorEnvelope(err, 404, 'organization_not_found');
     });
 
     it("refuses a search naming another project's organization", async () => {
-      const org = await createOrganization(client);
-      await createMember(client, org.organization_id);
-      const other = await app.newProject();
+      const org = await createOrganization(ctx.client);
+      await createMember(ctx.client, org.organization_id);
+      const other = await ctx.app.newProject();
       const err = await stytchError(other.client.organizations.members.search({ organization_ids: [org.organization_id] }));
-      expectError(err, 404, 'organization_not_found');
+      expectErrorEnvelope(err, 404, 'organization_not_found');
     });
 
     it('returns all live members of the organizations when no query is given', async () => {
       const { org, live } = await cast();
-      const response = await client.organizations.members.search({ organization_ids: [org.organization_id] });
+      const response = await ctx.client.organizations.members.search({ organization_ids: [org.organization_id] });
       expect(sorted(response.members.map((m) => m.member_id))).toEqual(live);
     });
   });
@@ -185,17 +171,17 @@ describe('organizations.members.search', () => {
       ['a filter_value of the wrong type', { operator: 'AND', operands: [{ filter_name: 'member_is_breakglass', filter_value: 'yes' }] }],
       ['an unknown operator', { operator: 'XOR', operands: [] }],
     ])('refuses %s with a 400', async (_label, query) => {
-      const org = await createOrganization(client);
-      const err = await stytchError(client.organizations.members.search({ organization_ids: [org.organization_id], query } as SearchRequest));
-      expectError(err, 400);
+      const org = await createOrganization(ctx.client);
+      const err = await stytchError(ctx.client.organizations.members.search({ organization_ids: [org.organization_id], query } as SearchRequest));
+      expectErrorEnvelope(err, 400);
     });
   });
 
   describe('response organizations', () => {
     it('maps organization_id to the organizations of the returned members only', async () => {
-      const [orgA, orgB] = await Promise.all([createOrganization(client), createOrganization(client)]);
-      const a = await createMember(client, orgA.organization_id, { is_breakglass: true });
-      await createMember(client, orgB.organization_id);
+      const [orgA, orgB] = await Promise.all([createOrganization(ctx.client), createOrganization(ctx.client)]);
+      const a = await createMember(ctx.client, orgA.organization_id, { is_breakglass: true });
+      await createMember(ctx.client, orgB.organization_id);
       const response = await search([orgA.organization_id, orgB.organization_id], [{ filter_name: 'member_is_breakglass', filter_value: true }]);
       expect(response.members.map((m) => m.member_id)).toEqual([a.member_id]);
       expect(Object.keys(response.organizations)).toEqual([orgA.organization_id]);
@@ -207,9 +193,9 @@ describe('organizations.members.search', () => {
     });
 
     it('holds every organization that has a returned member', async () => {
-      const [orgA, orgB] = await Promise.all([createOrganization(client), createOrganization(client)]);
-      await createMember(client, orgA.organization_id);
-      await createMember(client, orgB.organization_id);
+      const [orgA, orgB] = await Promise.all([createOrganization(ctx.client), createOrganization(ctx.client)]);
+      await createMember(ctx.client, orgA.organization_id);
+      await createMember(ctx.client, orgB.organization_id);
       const response = await search([orgA.organization_slug, orgB.organization_id]);
       expect(sorted(Object.keys(response.organizations))).toEqual(sorted([orgA.organization_id, orgB.organization_id]));
       for (const [key, organization] of Object.entries(response.organizations)) expect(organization.organization_id).toBe(key);
@@ -234,10 +220,10 @@ describe('organizations.members.search', () => {
     }
 
     it('walks every member of several organizations exactly once, with exact totals', async () => {
-      const [orgA, orgB] = await Promise.all([createOrganization(client), createOrganization(client)]);
+      const [orgA, orgB] = await Promise.all([createOrganization(ctx.client), createOrganization(ctx.client)]);
       const created = [
-        ...(await Promise.all(Array.from({ length: 4 }, () => createMember(client, orgA.organization_id)))),
-        ...(await Promise.all(Array.from({ length: 3 }, () => createMember(client, orgB.organization_id)))),
+        ...(await Promise.all(Array.from({ length: 4 }, () => createMember(ctx.client, orgA.organization_id)))),
+        ...(await Promise.all(Array.from({ length: 3 }, () => createMember(ctx.client, orgB.organization_id)))),
       ];
       const { seen, totals, pageSizes } = await walk([orgA.organization_id, orgB.organization_id], [], 3);
       expect(sorted(seen)).toEqual(ids(...created));
@@ -247,17 +233,17 @@ describe('organizations.members.search', () => {
     });
 
     it('counts only matching members in the total while paging a filtered search', async () => {
-      const org = await createOrganization(client);
-      const breakglass = await Promise.all(Array.from({ length: 5 }, () => createMember(client, org.organization_id, { is_breakglass: true })));
-      await Promise.all(Array.from({ length: 3 }, () => createMember(client, org.organization_id)));
+      const org = await createOrganization(ctx.client);
+      const breakglass = await Promise.all(Array.from({ length: 5 }, () => createMember(ctx.client, org.organization_id, { is_breakglass: true })));
+      await Promise.all(Array.from({ length: 3 }, () => createMember(ctx.client, org.organization_id)));
       const { seen, totals } = await walk([org.organization_id], [{ filter_name: 'member_is_breakglass', filter_value: true }], 2);
       expect(sorted(seen)).toEqual(ids(...breakglass));
       expect(totals).toEqual([5, 5, 5]);
     });
 
     it('answers a null next_cursor when everything fits on one page', async () => {
-      const org = await createOrganization(client);
-      await createMember(client, org.organization_id);
+      const org = await createOrganization(ctx.client);
+      await createMember(ctx.client, org.organization_id);
       const page = await search([org.organization_id], [], { limit: 10 });
       expect(page.results_metadata).toEqual({ total: 1, next_cursor: null });
     });
@@ -269,17 +255,17 @@ describe('organizations.members.search', () => {
       ['a negative limit', { limit: -1 }, /limit/],
       ['a fractional limit', { limit: 2.5 }, /limit/],
     ])('refuses %s with a 400', async (_label, extra, errorType) => {
-      const org = await createOrganization(client);
-      await createMember(client, org.organization_id);
+      const org = await createOrganization(ctx.client);
+      await createMember(ctx.client, org.organization_id);
       const err = await stytchError(search([org.organization_id], [], extra as Partial<SearchRequest>));
-      expectError(err, 400, errorType);
+      expectErrorEnvelope(err, 400, errorType);
     });
 
     it('refuses a limit that is not a number', async () => {
-      const org = await createOrganization(client);
-      const res = await app.http('POST', '/v1/b2b/organizations/members/search', { body: { organization_ids: [org.organization_id], limit: 'ten' } });
+      const org = await createOrganization(ctx.client);
+      const res = await ctx.app.http('POST', '/v1/b2b/organizations/members/search', { body: { organization_ids: [org.organization_id], limit: 'ten' } });
       expect(res.status).toBe(400);
-      expectError(res.body, 400, /limit/);
+      expectErrorEnvelope(res.body, 400, /limit/);
     });
   });
 });

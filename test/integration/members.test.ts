@@ -1,75 +1,52 @@
 import { randomUUID } from 'node:crypto';
 import type { B2BClient } from 'stytch';
-import { startTestApp, TestApp } from '../helpers/app';
+import { useTestApp } from '../helpers/app';
+import { expectErrorEnvelope } from '../helpers/assertions';
 import { createMember, createOrganization, stytchError, unique } from '../helpers/factories';
 
-type StytchFailure = Awaited<ReturnType<typeof stytchError>>;
 type Member = Awaited<ReturnType<typeof createMember>>;
 type UpdateRequest = Parameters<B2BClient['organizations']['members']['update']>[0];
 
 const RFC3339 = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d+)?(Z|[+-]\d{2}:\d{2})$/;
-
-/** Stytch's error envelope with this status and error_type. */
-function expectError(err: StytchFailure | Record<string, any>, status: number, errorType: string) {
-  expect(err).toMatchObject({ status_code: status, error_type: errorType });
-  expect(err.error_message).toEqual(expect.any(String));
-  expect(err.error_message.length).toBeGreaterThan(0);
-  expect(err.request_id).toMatch(/^request-id-/);
-  expect(err.error_url).toContain(`#${errorType}`);
-}
 
 const email = (local = 'user', domain = 'acme.com') => `${unique(local)}@${domain}`;
 const roleIds = (member: Member) => member.roles.map((r) => r.role_id).sort();
 const roleOf = (member: Member, roleId: string) => member.roles.find((r) => r.role_id === roleId);
 
 describe('organizations.members', () => {
-  let app: TestApp;
-  let client: B2BClient;
-  beforeAll(async () => {
-    app = await startTestApp();
-    client = app.project.client;
-  });
-  afterAll(() => app.close());
+  const ctx = useTestApp();
 
-  const newOrg = (overrides: Record<string, unknown> = {}) => createOrganization(client, overrides);
+  const newOrg = (overrides: Record<string, unknown> = {}) => createOrganization(ctx.client, overrides);
   const getMember = (organization_id: string, member_id: string) =>
-    client.organizations.members.get({ organization_id, member_id }).then((r) => r.member);
+    ctx.client.organizations.members.get({ organization_id, member_id }).then((r) => r.member);
   const memberCount = (organization_id: string) =>
-    client.organizations.metrics({ organization_id }).then((r) => r.member_count);
+    ctx.client.organizations.metrics({ organization_id }).then((r) => r.member_count);
   const update = (organization: { organization_id: string }, member: Member, fields: Omit<UpdateRequest, 'organization_id' | 'member_id'>) =>
-    client.organizations.members.update({ organization_id: organization.organization_id, member_id: member.member_id, ...fields });
+    ctx.client.organizations.members.update({ organization_id: organization.organization_id, member_id: member.member_id, ...fields });
 
   describe('create', () => {
     it('round-trips every field given on create', async () => {
       const org = await newOrg();
       const address = email('ada');
-      const { member, organization, member_id, status_code } = await client.organizations.members.create({
-        organization_id: org.organization_id,
-        email_address: address,
+      const fields = {
         name: 'Ada Lovelace',
         trusted_metadata: { tier: 'gold', seats: 3, nested: { a: [1, 2] } },
         untrusted_metadata: { theme: 'dark' },
         is_breakglass: true,
         mfa_phone_number: '+14155550123',
         mfa_enrolled: true,
-        roles: ['stytch_admin'],
         external_id: 'emp_42.x|y-z',
+      };
+      const { member, organization, member_id, status_code } = await ctx.client.organizations.members.create({
+        organization_id: org.organization_id,
+        email_address: address,
+        roles: ['stytch_admin'],
+        ...fields,
       });
       expect(status_code).toBe(200);
       expect(member_id).toBe(member.member_id);
       expect(organization.organization_id).toBe(org.organization_id);
-      expect(member).toMatchObject({
-        organization_id: org.organization_id,
-        email_address: address,
-        name: 'Ada Lovelace',
-        trusted_metadata: { tier: 'gold', seats: 3, nested: { a: [1, 2] } },
-        untrusted_metadata: { theme: 'dark' },
-        is_breakglass: true,
-        mfa_phone_number: '+14155550123',
-        mfa_enrolled: true,
-        external_id: 'emp_42.x|y-z',
-        is_admin: true,
-      });
+      expect(member).toMatchObject({ organization_id: org.organization_id, email_address: address, ...fields, is_admin: true });
       expect(member.member_id).toMatch(/^member-test-[0-9a-f-]{36}$/);
       expect(roleIds(member)).toEqual(['stytch_admin', 'stytch_member']);
       expect(await getMember(org.organization_id, member.member_id)).toEqual(member);
@@ -77,7 +54,7 @@ describe('organizations.members', () => {
 
     it('makes a new member active, with empty registrations and RFC 3339 timestamps', async () => {
       const org = await newOrg();
-      const member = await createMember(client, org.organization_id);
+      const member = await createMember(ctx.client, org.organization_id);
       expect(member.status).toBe('active');
       expect(member).toMatchObject({
         sso_registrations: [],
@@ -100,14 +77,14 @@ describe('organizations.members', () => {
 
     it('makes the member pending when create_member_as_pending is set', async () => {
       const org = await newOrg();
-      const member = await createMember(client, org.organization_id, { create_member_as_pending: true });
+      const member = await createMember(ctx.client, org.organization_id, { create_member_as_pending: true });
       expect(member.status).toBe('pending');
       expect((await getMember(org.organization_id, member.member_id)).status).toBe('pending');
     });
 
     it('accepts the organization slug in place of its id', async () => {
       const org = await newOrg();
-      const member = await createMember(client, org.organization_slug);
+      const member = await createMember(ctx.client, org.organization_slug);
       expect(member.organization_id).toBe(org.organization_id);
     });
   });
@@ -115,14 +92,14 @@ describe('organizations.members', () => {
   describe('roles', () => {
     it('gives every member stytch_member and no admin rights by default', async () => {
       const org = await newOrg();
-      const member = await createMember(client, org.organization_id);
+      const member = await createMember(ctx.client, org.organization_id);
       expect(roleIds(member)).toEqual(['stytch_member']);
       expect(member.is_admin).toBe(false);
     });
 
     it('marks an explicit stytch_admin as a direct assignment and makes the member an admin', async () => {
       const org = await newOrg();
-      const member = await createMember(client, org.organization_id, { roles: ['stytch_admin'] });
+      const member = await createMember(ctx.client, org.organization_id, { roles: ['stytch_admin'] });
       expect(member.is_admin).toBe(true);
       expect(roleOf(member, 'stytch_admin')!.sources).toEqual([{ type: 'direct_assignment', details: {} }]);
       expect(roleOf(member, 'stytch_member')).toBeDefined();
@@ -130,8 +107,8 @@ describe('organizations.members', () => {
 
     it("applies the organization's email-implicit roles with an email_assignment source", async () => {
       const org = await newOrg({ rbac_email_implicit_role_assignments: [{ domain: 'admins.example.com', role_id: 'stytch_admin' }] });
-      const admin = await createMember(client, org.organization_id, { email_address: email('boss', 'Admins.Example.com') });
-      const other = await createMember(client, org.organization_id, { email_address: email('dev', 'example.com') });
+      const admin = await createMember(ctx.client, org.organization_id, { email_address: email('boss', 'Admins.Example.com') });
+      const other = await createMember(ctx.client, org.organization_id, { email_address: email('dev', 'example.com') });
       expect(admin.is_admin).toBe(true);
       expect(roleOf(admin, 'stytch_admin')!.sources).toEqual([
         { type: 'email_assignment', details: expect.objectContaining({ email_domain: 'admins.example.com' }) },
@@ -142,10 +119,10 @@ describe('organizations.members', () => {
 
     it("follows changes to the organization's email-implicit role rules", async () => {
       const org = await newOrg();
-      const member = await createMember(client, org.organization_id, { email_address: email('ops', 'ops.example.com') });
+      const member = await createMember(ctx.client, org.organization_id, { email_address: email('ops', 'ops.example.com') });
       expect(member.is_admin).toBe(false);
 
-      await client.organizations.update({
+      await ctx.client.organizations.update({
         organization_id: org.organization_id,
         rbac_email_implicit_role_assignments: [{ domain: 'ops.example.com', role_id: 'stytch_admin' }],
       });
@@ -153,7 +130,7 @@ describe('organizations.members', () => {
       expect(promoted.is_admin).toBe(true);
       expect(roleOf(promoted, 'stytch_admin')!.sources[0].type).toBe('email_assignment');
 
-      await client.organizations.update({ organization_id: org.organization_id, rbac_email_implicit_role_assignments: [] });
+      await ctx.client.organizations.update({ organization_id: org.organization_id, rbac_email_implicit_role_assignments: [] });
       const demoted = await getMember(org.organization_id, member.member_id);
       expect(demoted.is_admin).toBe(false);
       expect(roleIds(demoted)).toEqual(['stytch_member']);
@@ -161,7 +138,7 @@ describe('organizations.members', () => {
 
     it('lists both sources when a role is assigned directly and by email rule', async () => {
       const org = await newOrg({ rbac_email_implicit_role_assignments: [{ domain: 'both.example.com', role_id: 'stytch_admin' }] });
-      const member = await createMember(client, org.organization_id, {
+      const member = await createMember(ctx.client, org.organization_id, {
         email_address: email('both', 'both.example.com'),
         roles: ['stytch_admin'],
       });
@@ -174,10 +151,10 @@ describe('organizations.members', () => {
     ])('refuses to assign %s on create, creating nothing', async (_label, roles, errorType) => {
       const org = await newOrg();
       const address = email();
-      const err = await stytchError(createMember(client, org.organization_id, { email_address: address, roles }));
-      expectError(err, 400, errorType);
-      expectError(
-        await stytchError(client.organizations.members.get({ organization_id: org.organization_id, email_address: address })),
+      const err = await stytchError(createMember(ctx.client, org.organization_id, { email_address: address, roles }));
+      expectErrorEnvelope(err, 400, errorType);
+      expectErrorEnvelope(
+        await stytchError(ctx.client.organizations.members.get({ organization_id: org.organization_id, email_address: address })),
         404,
         'member_not_found',
       );
@@ -185,8 +162,8 @@ describe('organizations.members', () => {
 
     it('refuses an unknown role on update, leaving the roles as they were', async () => {
       const org = await newOrg();
-      const member = await createMember(client, org.organization_id, { roles: ['stytch_admin'] });
-      expectError(await stytchError(update(org, member, { roles: ['stytch_admin', 'ghost'] })), 400, 'invalid_rbac_role_id');
+      const member = await createMember(ctx.client, org.organization_id, { roles: ['stytch_admin'] });
+      expectErrorEnvelope(await stytchError(update(org, member, { roles: ['stytch_admin', 'ghost'] })), 400, 'invalid_rbac_role_id');
       expect(await getMember(org.organization_id, member.member_id)).toEqual(member);
     });
   });
@@ -198,9 +175,9 @@ describe('organizations.members', () => {
       ['in another case with spaces', (e: string) => ` ${e[0].toUpperCase()}${e.slice(1)} `],
     ])('refuses a second member with the same email %s, naming the existing member', async (_label, variant) => {
       const org = await newOrg();
-      const existing = await createMember(client, org.organization_id, { email_address: email('dup') });
-      const err = await stytchError(createMember(client, org.organization_id, { email_address: variant(existing.email_address) }));
-      expectError(err, 400, 'duplicate_member_email');
+      const existing = await createMember(ctx.client, org.organization_id, { email_address: email('dup') });
+      const err = await stytchError(createMember(ctx.client, org.organization_id, { email_address: variant(existing.email_address) }));
+      expectErrorEnvelope(err, 400, 'duplicate_member_email');
       expect(err.error_message).toContain(existing.member_id);
       expect(await memberCount(org.organization_id)).toBe(1);
     });
@@ -208,8 +185,8 @@ describe('organizations.members', () => {
     it('makes the same email in another organization a separate member', async () => {
       const [orgA, orgB] = await Promise.all([newOrg(), newOrg()]);
       const address = email('shared');
-      const a = await createMember(client, orgA.organization_id, { email_address: address });
-      const b = await createMember(client, orgB.organization_id, { email_address: address.toUpperCase() });
+      const a = await createMember(ctx.client, orgA.organization_id, { email_address: address });
+      const b = await createMember(ctx.client, orgB.organization_id, { email_address: address.toUpperCase() });
       expect(b.member_id).not.toBe(a.member_id);
       expect(b.organization_id).toBe(orgB.organization_id);
       expect((await getMember(orgA.organization_id, a.member_id)).email_address).toBe(address);
@@ -218,7 +195,7 @@ describe('organizations.members', () => {
     it('stores the email trimmed with its case kept', async () => {
       const org = await newOrg();
       const address = `${unique('Grace')}@Acme.COM`;
-      const member = await createMember(client, org.organization_id, { email_address: `  ${address} ` });
+      const member = await createMember(ctx.client, org.organization_id, { email_address: `  ${address} ` });
       expect(member.email_address).toBe(address);
     });
   });
@@ -226,8 +203,8 @@ describe('organizations.members', () => {
   describe('get', () => {
     it('finds a member by member_id', async () => {
       const org = await newOrg();
-      const member = await createMember(client, org.organization_id);
-      const got = await client.organizations.members.get({ organization_id: org.organization_id, member_id: member.member_id });
+      const member = await createMember(ctx.client, org.organization_id);
+      const got = await ctx.client.organizations.members.get({ organization_id: org.organization_id, member_id: member.member_id });
       expect(got.member).toEqual(member);
       expect(got.member_id).toBe(member.member_id);
       expect(got.organization.organization_id).toBe(org.organization_id);
@@ -236,14 +213,14 @@ describe('organizations.members', () => {
     it('finds a member by its external_id given as member_id', async () => {
       const org = await newOrg();
       const externalId = unique('ext');
-      const member = await createMember(client, org.organization_id, { external_id: externalId });
+      const member = await createMember(ctx.client, org.organization_id, { external_id: externalId });
       expect((await getMember(org.organization_id, externalId)).member_id).toBe(member.member_id);
     });
 
     it('finds a member by email address case-insensitively', async () => {
       const org = await newOrg();
-      const member = await createMember(client, org.organization_id, { email_address: `${unique('Mixed')}@Acme.com` });
-      const got = await client.organizations.members.get({
+      const member = await createMember(ctx.client, org.organization_id, { email_address: `${unique('Mixed')}@Acme.com` });
+      const got = await ctx.client.organizations.members.get({
         organization_id: org.organization_slug,
         email_address: ` ${member.email_address.toUpperCase()} `,
       });
@@ -256,26 +233,26 @@ describe('organizations.members', () => {
       ['an unknown email address', () => ({ email_address: email('nobody') })],
     ])('answers 404 member_not_found for %s', async (_label, ref) => {
       const org = await newOrg();
-      await createMember(client, org.organization_id);
-      const err = await stytchError(client.organizations.members.get({ organization_id: org.organization_id, ...ref() }));
-      expectError(err, 404, 'member_not_found');
+      await createMember(ctx.client, org.organization_id);
+      const err = await stytchError(ctx.client.organizations.members.get({ organization_id: org.organization_id, ...ref() }));
+      expectErrorEnvelope(err, 404, 'member_not_found');
     });
 
     it("does not find a member through another organization's id", async () => {
       const [orgA, orgB] = await Promise.all([newOrg(), newOrg()]);
-      const member = await createMember(client, orgA.organization_id);
-      expectError(await stytchError(getMember(orgB.organization_id, member.member_id)), 404, 'member_not_found');
+      const member = await createMember(ctx.client, orgA.organization_id);
+      expectErrorEnvelope(await stytchError(getMember(orgB.organization_id, member.member_id)), 404, 'member_not_found');
     });
 
     it('answers 404 organization_not_found for an unknown organization', async () => {
       const err = await stytchError(getMember(`organization-test-${randomUUID()}`, `member-test-${randomUUID()}`));
-      expectError(err, 404, 'organization_not_found');
+      expectErrorEnvelope(err, 404, 'organization_not_found');
     });
 
     it("hides another project's member as if absent", async () => {
       const org = await newOrg();
-      const member = await createMember(client, org.organization_id);
-      const other = await app.newProject();
+      const member = await createMember(ctx.client, org.organization_id);
+      const other = await ctx.app.newProject();
       const err = await stytchError(other.client.organizations.members.get({ organization_id: org.organization_id, member_id: member.member_id }));
       expect(err.status_code).toBe(404);
     });
@@ -294,7 +271,7 @@ describe('organizations.members', () => {
       ['untrusted_metadata', { untrusted_metadata: { locale: 'fr' } }, { untrusted_metadata: { locale: 'fr' } }],
     ])('updates %s and keeps the other fields', async (_field, fields, expected) => {
       const org = await newOrg();
-      const before = await createMember(client, org.organization_id, { name: 'Before' });
+      const before = await createMember(ctx.client, org.organization_id, { name: 'Before' });
       const { member } = await update(org, before, fields);
       expect(member).toMatchObject(expected);
       expect(member.email_address).toBe(before.email_address);
@@ -308,7 +285,7 @@ describe('organizations.members', () => {
       'merges %s: given keys replace, null removes, others are kept',
       async (field) => {
         const org = await newOrg();
-        const before = await createMember(client, org.organization_id, { [field]: { keep: 1, replace: { deep: true }, drop: 'x' } });
+        const before = await createMember(ctx.client, org.organization_id, { [field]: { keep: 1, replace: { deep: true }, drop: 'x' } });
         const { member } = await update(org, before, { [field]: { replace: { other: 2 }, drop: null, added: [1] } });
         expect(member[field]).toEqual({ keep: 1, replace: { other: 2 }, added: [1] });
         expect((await getMember(org.organization_id, before.member_id))[field]).toEqual(member[field]);
@@ -317,7 +294,7 @@ describe('organizations.members', () => {
 
     it('replaces the explicit roles rather than adding to them', async () => {
       const org = await newOrg();
-      const admin = await createMember(client, org.organization_id, { roles: ['stytch_admin'] });
+      const admin = await createMember(ctx.client, org.organization_id, { roles: ['stytch_admin'] });
       const { member } = await update(org, admin, { roles: [] });
       expect(member.is_admin).toBe(false);
       expect(roleIds(member)).toEqual(['stytch_member']);
@@ -325,37 +302,37 @@ describe('organizations.members', () => {
 
     it('retires the old email when the email changes, so no other member can take it', async () => {
       const org = await newOrg();
-      const member = await createMember(client, org.organization_id);
+      const member = await createMember(ctx.client, org.organization_id);
       const newEmail = email('renamed');
       const { member: updated } = await update(org, member, { email_address: newEmail });
       expect(updated.email_address).toBe(newEmail);
       expect(updated.retired_email_addresses).toEqual([{ email_id: expect.any(String), email_address: member.email_address }]);
 
-      const createErr = await stytchError(createMember(client, org.organization_id, { email_address: member.email_address.toUpperCase() }));
+      const createErr = await stytchError(createMember(ctx.client, org.organization_id, { email_address: member.email_address.toUpperCase() }));
       expect(createErr.status_code).toBe(400);
       expect(createErr.error_type).toBe('retired_member_email');
       expect(await memberCount(org.organization_id)).toBe(1);
 
-      const other = await createMember(client, org.organization_id);
+      const other = await createMember(ctx.client, org.organization_id);
       const updateErr = await stytchError(update(org, other, { email_address: member.email_address }));
-      expectError(updateErr, 400, 'retired_member_email');
+      expectErrorEnvelope(updateErr, 400, 'retired_member_email');
       expect(await getMember(org.organization_id, other.member_id)).toEqual(other);
     });
 
     it('frees a retired email once the member that retired it is deleted', async () => {
       const org = await newOrg();
-      const member = await createMember(client, org.organization_id);
+      const member = await createMember(ctx.client, org.organization_id);
       await update(org, member, { email_address: email('moved') });
-      await client.organizations.members.delete({ organization_id: org.organization_id, member_id: member.member_id });
-      const taker = await createMember(client, org.organization_id, { email_address: member.email_address });
+      await ctx.client.organizations.members.delete({ organization_id: org.organization_id, member_id: member.member_id });
+      const taker = await createMember(ctx.client, org.organization_id, { email_address: member.email_address });
       expect(taker.email_address).toBe(member.email_address);
     });
 
     it("refuses to change a member's email to another member's email", async () => {
       const org = await newOrg();
-      const [a, b] = [await createMember(client, org.organization_id), await createMember(client, org.organization_id)];
+      const [a, b] = [await createMember(ctx.client, org.organization_id), await createMember(ctx.client, org.organization_id)];
       const err = await stytchError(update(org, b, { email_address: ` ${a.email_address.toUpperCase()} ` }));
-      expectError(err, 400, 'duplicate_member_email');
+      expectErrorEnvelope(err, 400, 'duplicate_member_email');
       expect(err.error_message).toContain(a.member_id);
       expect(await getMember(org.organization_id, b.member_id)).toEqual(b);
     });
@@ -363,12 +340,12 @@ describe('organizations.members', () => {
     it('refuses an external_id another member of the organization holds', async () => {
       const org = await newOrg();
       const externalId = unique('ext');
-      await createMember(client, org.organization_id, { external_id: externalId });
-      const other = await createMember(client, org.organization_id);
-      expectError(await stytchError(update(org, other, { external_id: externalId })), 400, 'duplicate_member_external_id');
+      await createMember(ctx.client, org.organization_id, { external_id: externalId });
+      const other = await createMember(ctx.client, org.organization_id);
+      expectErrorEnvelope(await stytchError(update(org, other, { external_id: externalId })), 400, 'duplicate_member_external_id');
       expect(await getMember(org.organization_id, other.member_id)).toEqual(other);
-      expectError(
-        await stytchError(createMember(client, org.organization_id, { external_id: externalId })),
+      expectErrorEnvelope(
+        await stytchError(createMember(ctx.client, org.organization_id, { external_id: externalId })),
         400,
         'duplicate_member_external_id',
       );
@@ -378,23 +355,23 @@ describe('organizations.members', () => {
     it('allows the same external_id in another organization', async () => {
       const [orgA, orgB] = await Promise.all([newOrg(), newOrg()]);
       const externalId = unique('ext');
-      await createMember(client, orgA.organization_id, { external_id: externalId });
-      const b = await createMember(client, orgB.organization_id, { external_id: externalId });
+      await createMember(ctx.client, orgA.organization_id, { external_id: externalId });
+      const b = await createMember(ctx.client, orgB.organization_id, { external_id: externalId });
       expect(b.external_id).toBe(externalId);
     });
 
     it('answers 404 when updating a deleted member', async () => {
       const org = await newOrg();
-      const member = await createMember(client, org.organization_id);
-      await client.organizations.members.delete({ organization_id: org.organization_id, member_id: member.member_id });
-      expectError(await stytchError(update(org, member, { name: 'Ghost' })), 404, 'member_not_found');
+      const member = await createMember(ctx.client, org.organization_id);
+      await ctx.client.organizations.members.delete({ organization_id: org.organization_id, member_id: member.member_id });
+      expectErrorEnvelope(await stytchError(update(org, member, { name: 'Ghost' })), 404, 'member_not_found');
     });
   });
 
   describe('delete and reactivate', () => {
     async function createAndDelete(orgId: string, overrides: Record<string, unknown> = {}) {
-      const member = await createMember(client, orgId, overrides);
-      const response = await client.organizations.members.delete({ organization_id: orgId, member_id: member.member_id });
+      const member = await createMember(ctx.client, orgId, overrides);
+      const response = await ctx.client.organizations.members.delete({ organization_id: orgId, member_id: member.member_id });
       expect(response).toMatchObject({ status_code: 200, member_id: member.member_id });
       return member;
     }
@@ -402,14 +379,14 @@ describe('organizations.members', () => {
     it('soft-deletes: get answers 404 but dangerouslyGet with include_deleted finds it deleted', async () => {
       const org = await newOrg();
       const member = await createAndDelete(org.organization_id);
-      expectError(await stytchError(getMember(org.organization_id, member.member_id)), 404, 'member_not_found');
-      expectError(
-        await stytchError(client.organizations.members.get({ organization_id: org.organization_id, email_address: member.email_address })),
+      expectErrorEnvelope(await stytchError(getMember(org.organization_id, member.member_id)), 404, 'member_not_found');
+      expectErrorEnvelope(
+        await stytchError(ctx.client.organizations.members.get({ organization_id: org.organization_id, email_address: member.email_address })),
         404,
         'member_not_found',
       );
-      expectError(await stytchError(client.organizations.members.dangerouslyGet({ member_id: member.member_id })), 404, 'member_not_found');
-      const found = await client.organizations.members.dangerouslyGet({ member_id: member.member_id, include_deleted: true });
+      expectErrorEnvelope(await stytchError(ctx.client.organizations.members.dangerouslyGet({ member_id: member.member_id })), 404, 'member_not_found');
+      const found = await ctx.client.organizations.members.dangerouslyGet({ member_id: member.member_id, include_deleted: true });
       expect(found.member).toMatchObject({ member_id: member.member_id, status: 'deleted', email_address: member.email_address });
       expect(await memberCount(org.organization_id)).toBe(0);
     });
@@ -417,14 +394,14 @@ describe('organizations.members', () => {
     it('answers 404 when deleting a member twice', async () => {
       const org = await newOrg();
       const member = await createAndDelete(org.organization_id);
-      const err = await stytchError(client.organizations.members.delete({ organization_id: org.organization_id, member_id: member.member_id }));
-      expectError(err, 404, 'member_not_found');
+      const err = await stytchError(ctx.client.organizations.members.delete({ organization_id: org.organization_id, member_id: member.member_id }));
+      expectErrorEnvelope(err, 404, 'member_not_found');
     });
 
     it("lets a new member take a deleted member's email", async () => {
       const org = await newOrg();
       const deleted = await createAndDelete(org.organization_id);
-      const fresh = await createMember(client, org.organization_id, { email_address: deleted.email_address });
+      const fresh = await createMember(ctx.client, org.organization_id, { email_address: deleted.email_address });
       expect(fresh.member_id).not.toBe(deleted.member_id);
       expect(fresh.status).toBe('active');
     });
@@ -432,7 +409,7 @@ describe('organizations.members', () => {
     it('reactivates a deleted member', async () => {
       const org = await newOrg();
       const member = await createAndDelete(org.organization_id, { name: 'Back Again' });
-      const response = await client.organizations.members.reactivate({ organization_id: org.organization_id, member_id: member.member_id });
+      const response = await ctx.client.organizations.members.reactivate({ organization_id: org.organization_id, member_id: member.member_id });
       expect(response.member).toMatchObject({ member_id: member.member_id, status: 'active', name: 'Back Again' });
       expect((await getMember(org.organization_id, member.member_id)).status).toBe('active');
       expect(await memberCount(org.organization_id)).toBe(1);
@@ -440,19 +417,19 @@ describe('organizations.members', () => {
 
     it('refuses to reactivate a member that is not deleted', async () => {
       const org = await newOrg();
-      const member = await createMember(client, org.organization_id);
-      const err = await stytchError(client.organizations.members.reactivate({ organization_id: org.organization_id, member_id: member.member_id }));
-      expectError(err, 400, 'no_deleted_member_found_for_reactivation');
+      const member = await createMember(ctx.client, org.organization_id);
+      const err = await stytchError(ctx.client.organizations.members.reactivate({ organization_id: org.organization_id, member_id: member.member_id }));
+      expectErrorEnvelope(err, 400, 'no_deleted_member_found_for_reactivation');
       expect(await getMember(org.organization_id, member.member_id)).toEqual(member);
     });
 
     it('refuses to reactivate a member whose email another member now holds', async () => {
       const org = await newOrg();
       const deleted = await createAndDelete(org.organization_id);
-      const holder = await createMember(client, org.organization_id, { email_address: deleted.email_address.toUpperCase() });
-      const err = await stytchError(client.organizations.members.reactivate({ organization_id: org.organization_id, member_id: deleted.member_id }));
-      expectError(err, 400, 'reactivation_email_belongs_to_another_member');
-      const still = await client.organizations.members.dangerouslyGet({ member_id: deleted.member_id, include_deleted: true });
+      const holder = await createMember(ctx.client, org.organization_id, { email_address: deleted.email_address.toUpperCase() });
+      const err = await stytchError(ctx.client.organizations.members.reactivate({ organization_id: org.organization_id, member_id: deleted.member_id }));
+      expectErrorEnvelope(err, 400, 'reactivation_email_belongs_to_another_member');
+      const still = await ctx.client.organizations.members.dangerouslyGet({ member_id: deleted.member_id, include_deleted: true });
       expect(still.member.status).toBe('deleted');
       expect((await getMember(org.organization_id, holder.member_id)).status).toBe('active');
     });
@@ -462,30 +439,30 @@ describe('organizations.members', () => {
     it('clears the external_id so it no longer finds the member and may be reused', async () => {
       const org = await newOrg();
       const externalId = unique('ext');
-      const member = await createMember(client, org.organization_id, { external_id: externalId });
-      const response = await client.organizations.members.deleteExternalId({ organization_id: org.organization_id, member_id: member.member_id });
+      const member = await createMember(ctx.client, org.organization_id, { external_id: externalId });
+      const response = await ctx.client.organizations.members.deleteExternalId({ organization_id: org.organization_id, member_id: member.member_id });
       expect(response.member).toMatchObject({ member_id: member.member_id, external_id: '' });
-      expectError(await stytchError(getMember(org.organization_id, externalId)), 404, 'member_not_found');
-      const reuser = await createMember(client, org.organization_id, { external_id: externalId });
+      expectErrorEnvelope(await stytchError(getMember(org.organization_id, externalId)), 404, 'member_not_found');
+      const reuser = await createMember(ctx.client, org.organization_id, { external_id: externalId });
       expect(reuser.external_id).toBe(externalId);
     });
 
     it('answers 404 for an unknown member', async () => {
       const org = await newOrg();
       const err = await stytchError(
-        client.organizations.members.deleteExternalId({ organization_id: org.organization_id, member_id: `member-test-${randomUUID()}` }),
+        ctx.client.organizations.members.deleteExternalId({ organization_id: org.organization_id, member_id: `member-test-${randomUUID()}` }),
       );
-      expectError(err, 404, 'member_not_found');
+      expectErrorEnvelope(err, 404, 'member_not_found');
     });
   });
 
   describe('dangerouslyGet', () => {
     it('finds members by member_id alone, across organizations', async () => {
       const [orgA, orgB] = await Promise.all([newOrg(), newOrg()]);
-      const a = await createMember(client, orgA.organization_id);
-      const b = await createMember(client, orgB.organization_id);
+      const a = await createMember(ctx.client, orgA.organization_id);
+      const b = await createMember(ctx.client, orgB.organization_id);
       for (const [member, org] of [[a, orgA], [b, orgB]] as const) {
-        const got = await client.organizations.members.dangerouslyGet({ member_id: member.member_id });
+        const got = await ctx.client.organizations.members.dangerouslyGet({ member_id: member.member_id });
         expect(got.member).toEqual(member);
         expect(got.organization.organization_id).toBe(org.organization_id);
       }
@@ -493,10 +470,10 @@ describe('organizations.members', () => {
 
     it("answers 404 for another project's member", async () => {
       const org = await newOrg();
-      const member = await createMember(client, org.organization_id);
-      const other = await app.newProject();
+      const member = await createMember(ctx.client, org.organization_id);
+      const other = await ctx.app.newProject();
       const err = await stytchError(other.client.organizations.members.dangerouslyGet({ member_id: member.member_id }));
-      expectError(err, 404, 'member_not_found');
+      expectErrorEnvelope(err, 404, 'member_not_found');
     });
   });
 
@@ -517,40 +494,40 @@ describe('organizations.members', () => {
 
     it.each(badFields)('refuses to create a member with %s, creating nothing', async (_label, fields, errorType) => {
       const org = await newOrg();
-      expectError(await stytchError(createMember(client, org.organization_id, fields)), 400, errorType);
+      expectErrorEnvelope(await stytchError(createMember(ctx.client, org.organization_id, fields)), 400, errorType);
       expect(await memberCount(org.organization_id)).toBe(0);
     });
 
     it.each(badFields)('refuses to update a member with %s, changing nothing', async (_label, fields, errorType) => {
       const org = await newOrg();
-      const member = await createMember(client, org.organization_id, { external_id: unique('ext'), mfa_phone_number: '+14155550100' });
-      expectError(await stytchError(update(org, member, { name: 'Changed', ...fields })), 400, errorType);
+      const member = await createMember(ctx.client, org.organization_id, { external_id: unique('ext'), mfa_phone_number: '+14155550100' });
+      expectErrorEnvelope(await stytchError(update(org, member, { name: 'Changed', ...fields })), 400, errorType);
       expect(await getMember(org.organization_id, member.member_id)).toEqual(member);
     });
 
     it.each(wrongTypes)('refuses to create a member with %s, creating nothing', async (_label, fields) => {
       const org = await newOrg();
-      const res = await app.http('POST', `/v1/b2b/organizations/${org.organization_id}/members`, {
+      const res = await ctx.app.http('POST', `/v1/b2b/organizations/${org.organization_id}/members`, {
         body: { email_address: email(), ...fields },
       });
       expect(res.status).toBe(400);
-      expectError(res.body, 400, 'metadata_invalid_format');
+      expectErrorEnvelope(res.body, 400, 'metadata_invalid_format');
       expect(await memberCount(org.organization_id)).toBe(0);
     });
 
     it.each(wrongTypes)('refuses to update a member with %s, changing nothing', async (_label, fields) => {
       const org = await newOrg();
-      const member = await createMember(client, org.organization_id, { trusted_metadata: { a: 1 }, untrusted_metadata: { b: 2 } });
-      const res = await app.http('PUT', `/v1/b2b/organizations/${org.organization_id}/members/${member.member_id}`, {
+      const member = await createMember(ctx.client, org.organization_id, { trusted_metadata: { a: 1 }, untrusted_metadata: { b: 2 } });
+      const res = await ctx.app.http('PUT', `/v1/b2b/organizations/${org.organization_id}/members/${member.member_id}`, {
         body: { name: 'Changed', ...fields },
       });
-      expectError(res.body, 400, 'metadata_invalid_format');
+      expectErrorEnvelope(res.body, 400, 'metadata_invalid_format');
       expect(await getMember(org.organization_id, member.member_id)).toEqual(member);
     });
 
     it('refuses a create without email_address, naming the field', async () => {
       const org = await newOrg();
-      const res = await app.http('POST', `/v1/b2b/organizations/${org.organization_id}/members`, { body: { name: 'No Email' } });
+      const res = await ctx.app.http('POST', `/v1/b2b/organizations/${org.organization_id}/members`, { body: { name: 'No Email' } });
       expect(res.status).toBe(400);
       expect(res.body.error_message).toContain('email_address');
       expect(await memberCount(org.organization_id)).toBe(0);
@@ -558,7 +535,7 @@ describe('organizations.members', () => {
 
     it('refuses malformed JSON with a clean 400', async () => {
       const org = await newOrg();
-      const res = await app.http('POST', `/v1/b2b/organizations/${org.organization_id}/members`, { body: '{"email_address": ' });
+      const res = await ctx.app.http('POST', `/v1/b2b/organizations/${org.organization_id}/members`, { body: '{"email_address": ' });
       expect(res.status).toBe(400);
       expect(res.body).toMatchObject({ status_code: 400, error_type: expect.any(String), request_id: expect.stringMatching(/^request-id-/) });
       expect(await memberCount(org.organization_id)).toBe(0);
@@ -566,7 +543,7 @@ describe('organizations.members', () => {
 
     it('refuses a member create without credentials', async () => {
       const org = await newOrg();
-      const res = await app.http('POST', `/v1/b2b/organizations/${org.organization_id}/members`, { body: { email_address: email() }, auth: null });
+      const res = await ctx.app.http('POST', `/v1/b2b/organizations/${org.organization_id}/members`, { body: { email_address: email() }, auth: null });
       expect(res.status).toBe(401);
       expect(await memberCount(org.organization_id)).toBe(0);
     });

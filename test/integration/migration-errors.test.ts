@@ -1,10 +1,9 @@
 import { randomUUID } from 'node:crypto';
 import { parse } from 'csv-parse/sync';
-import type { B2BClient } from 'stytch';
-import { startWorkers, Workers } from '../../workers/index';
-import { startTestApp, TestApp, TestProject } from '../helpers/app';
+import { TestProject, useTestApp } from '../helpers/app';
+import { expectErrorEnvelope } from '../helpers/assertions';
 import { createMember, createOrganization, unique } from '../helpers/factories';
-import { csv, JobBody, migrate, upload, waitForJob } from '../helpers/migrations';
+import { csv, expectBalanced, JobBody, migrate, upload, waitForJob } from '../helpers/migrations';
 
 interface RowError {
   line: number;
@@ -17,47 +16,23 @@ interface RowError {
 const q = (value: string) => `"${value.replace(/"/g, '""')}"`;
 const email = (local = 'user', domain = 'acme.com') => `${unique(local)}@${domain}`;
 
-function expectBalanced(job: JobBody) {
-  const p = job.progress;
-  expect(job.status).toBe('completed');
-  expect(p.created + p.updated + p.skipped + p.failed).toBe(p.total_rows);
-  expect(p.processed_rows).toBe(p.total_rows);
-}
-
-function expectEnvelope(body: Record<string, any>, status: number, errorType: string) {
-  expect(body).toMatchObject({ status_code: status, error_type: errorType });
-  expect(body.error_message).toEqual(expect.any(String));
-  expect(body.request_id).toMatch(/^request-id-/);
-  expect(body.error_url).toContain(errorType);
-}
-
 describe('member migrations: rejected rows and the error report', () => {
-  let app: TestApp;
-  let client: B2BClient;
-  let workers: Workers;
-  beforeAll(async () => {
-    app = await startTestApp({ ROSTER_MIGRATION_CHUNK_ROWS: '3' });
-    client = app.project.client;
-    workers = startWorkers(app.container);
-  });
-  afterAll(async () => {
-    await workers.close();
-    await app.close();
-  });
+  const ctx = useTestApp({ ROSTER_MIGRATION_CHUNK_ROWS: '3' }, { workers: true });
 
-  const newOrg = () => createOrganization(client);
-  const memberCount = (organization_id: string) => client.organizations.metrics({ organization_id }).then((r) => r.member_count);
+  const newOrg = () => createOrganization(ctx.client);
+  const memberCount = (organization_id: string) => ctx.client.organizations.metrics({ organization_id }).then((r) => r.member_count);
   const getMember = (organization_id: string, email_address: string) =>
-    client.organizations.members.get({ organization_id, email_address }).then((r) => r.member);
+    ctx.client.organizations.members.get({ organization_id, email_address }).then((r) => r.member);
 
   /** Runs a migration into `org` (the default organization) that must complete with balanced counts. */
   const run = async (org: { organization_id: string }, body: string, query: Record<string, string> = {}) => {
-    const job = await migrate(app, body, { organization_id: org.organization_id, ...query });
+    const job = await migrate(ctx.app, body, { organization_id: org.organization_id, ...query });
+    expect(job.status).toBe('completed');
     expectBalanced(job);
     return job;
   };
   const errorsOf = async (job: JobBody): Promise<RowError[]> => {
-    const response = await app.http('GET', `/v1/b2b/jobs/${job.job_id}/errors?limit=1000`);
+    const response = await ctx.app.http('GET', `/v1/b2b/jobs/${job.job_id}/errors?limit=1000`);
     expect(response.status).toBe(200);
     expect(response.body.results_metadata.total).toBe(response.body.errors.length);
     return response.body.errors;
@@ -97,12 +72,12 @@ describe('member migrations: rejected rows and the error report', () => {
     });
 
     it('reports unknown_organization for an organization of another project', async () => {
-      const other = await app.newProject();
+      const other = await ctx.app.newProject();
       const foreign = await createOrganization(other.client);
       const org = await newOrg();
       const job = await run(org, csv(['organization_id', 'email_address'], [[org.organization_id, email()], [foreign.organization_id, email()]]));
       expect(summary(await errorsOf(job))).toEqual([[3, 'unknown_organization']]);
-      expect(await client.organizations.metrics({ organization_id: org.organization_id }).then((r) => r.member_count)).toBe(1);
+      expect(await ctx.client.organizations.metrics({ organization_id: org.organization_id }).then((r) => r.member_count)).toBe(1);
       expect(await other.client.organizations.metrics({ organization_id: foreign.organization_id }).then((r) => r.member_count)).toBe(0);
     });
 
@@ -114,9 +89,10 @@ describe('member migrations: rejected rows and the error report', () => {
         Buffer.from([0xe9, 0xff]),
         Buffer.from(`\r\n${c},Zoë\r\n`),
       ]);
-      const response = await upload(app, body, { organization_id: org.organization_id });
+      const response = await upload(ctx.app, body, { organization_id: org.organization_id });
       expect(response.status).toBe(202);
-      const job = await waitForJob(app, response.body.job.job_id);
+      const job = await waitForJob(ctx.app, response.body.job.job_id);
+      expect(job.status).toBe('completed');
       expectBalanced(job);
       expect(job.progress).toMatchObject({ total_rows: 3, created: 2, failed: 1 });
       expect(await errorsOf(job)).toEqual([expect.objectContaining({ line: 3, error_type: 'invalid_utf8', column_name: 'name' })]);
@@ -126,13 +102,13 @@ describe('member migrations: rejected rows and the error report', () => {
     it('refuses a file whose quote never closes with 400 unterminated_quote naming the line, and imports nothing', async () => {
       const org = await newOrg();
       const body = csv(['email_address', 'name'], [[email(), 'A'], [email(), 'B'], [email(), '"Never closed'], [email(), 'D']]);
-      const jobsBefore = await app.container.knex('jobs').count({ n: '*' }).first();
-      const response = await upload(app, body, { organization_id: org.organization_id });
+      const jobsBefore = await ctx.app.container.knex('jobs').count({ n: '*' }).first();
+      const response = await upload(ctx.app, body, { organization_id: org.organization_id });
       expect(response.status).toBe(400);
-      expectEnvelope(response.body, 400, 'unterminated_quote');
+      expectErrorEnvelope(response.body, 400, 'unterminated_quote');
       expect(response.body.error_message).toMatch(/line 3\b/);
       expect(await memberCount(org.organization_id)).toBe(0);
-      expect(await app.container.knex('jobs').count({ n: '*' }).first()).toEqual(jobsBefore);
+      expect(await ctx.app.container.knex('jobs').count({ n: '*' }).first()).toEqual(jobsBefore);
     });
   });
 
@@ -163,7 +139,7 @@ describe('member migrations: rejected rows and the error report', () => {
 
     it('reports an external_id that another existing member holds as duplicate_external_id and leaves that member alone', async () => {
       const org = await newOrg();
-      const holder = await createMember(client, org.organization_id, { external_id: 'emp-1' });
+      const holder = await createMember(ctx.client, org.organization_id, { external_id: 'emp-1' });
       const [x, y] = [email('x'), email('y')];
       const job = await run(org, csv(['email_address', 'external_id'], [[x, 'emp-2'], [y, 'emp-1']]));
       expect(await errorsOf(job)).toEqual([expect.objectContaining({ line: 3, error_type: 'duplicate_external_id', column_name: 'external_id', value: 'emp-1' })]);
@@ -183,7 +159,7 @@ describe('member migrations: rejected rows and the error report', () => {
 
     it('lets a member keep its own external_id when updated from the file', async () => {
       const org = await newOrg();
-      const member = await createMember(client, org.organization_id, { external_id: 'emp-3', name: 'Before' });
+      const member = await createMember(ctx.client, org.organization_id, { external_id: 'emp-3', name: 'Before' });
       const job = await run(org, csv(['email_address', 'external_id', 'name'], [[member.email_address, 'emp-3', 'After']]), { on_conflict: 'update' });
       expect(job.progress).toMatchObject({ updated: 1, failed: 0 });
       expect(await getMember(org.organization_id, member.email_address)).toMatchObject({ name: 'After', external_id: 'emp-3' });
@@ -232,7 +208,7 @@ describe('member migrations: rejected rows and the error report', () => {
       const sizes: number[] = [];
       let cursor = '';
       for (let pages = 0; pages < 10; pages++) {
-        const response = await app.http('GET', `/v1/b2b/jobs/${job.job_id}/errors?limit=3&cursor=${cursor}`);
+        const response = await ctx.app.http('GET', `/v1/b2b/jobs/${job.job_id}/errors?limit=3&cursor=${cursor}`);
         expect(response.status).toBe(200);
         expect(response.body.results_metadata.total).toBe(lines.length);
         sizes.push(response.body.errors.length);
@@ -246,7 +222,7 @@ describe('member migrations: rejected rows and the error report', () => {
 
     it('answers an empty page for a job without errors', async () => {
       const job = await jobWithErrorsOn([]);
-      const response = await app.http('GET', `/v1/b2b/jobs/${job.job_id}/errors`);
+      const response = await ctx.app.http('GET', `/v1/b2b/jobs/${job.job_id}/errors`);
       expect(response.status).toBe(200);
       expect(response.body).toMatchObject({ errors: [], results_metadata: { total: 0, next_cursor: null } });
     });
@@ -254,10 +230,10 @@ describe('member migrations: rejected rows and the error report', () => {
     it('gives a CSV report of every error with Accept: text/csv, neutralising formula-like values', async () => {
       const values: Record<number, string> = { 2: '=HYPERLINK("http://evil")', 3: '+cmd', 5: '-2+3', 6: '@SUM(A1)', 7: 'plain, "quoted"' };
       const job = await jobWithErrorsOn([2, 3, 5, 6, 7], (line) => q(values[line]));
-      const response = await fetch(`${app.baseUrl}/v1/b2b/jobs/${job.job_id}/errors`, {
+      const response = await fetch(`${ctx.app.baseUrl}/v1/b2b/jobs/${job.job_id}/errors`, {
         headers: {
           accept: 'text/csv',
-          authorization: `Basic ${Buffer.from(`${app.project.projectId}:${app.project.secret}`).toString('base64')}`,
+          authorization: `Basic ${Buffer.from(`${ctx.app.project.projectId}:${ctx.app.project.secret}`).toString('base64')}`,
         },
       });
       expect(response.status).toBe(200);
@@ -282,9 +258,9 @@ describe('member migrations: rejected rows and the error report', () => {
       ['limit=-5', 'invalid_limit'],
     ])('refuses %s with 400 %s', async (query, errorType) => {
       const job = await jobWithErrorsOn([2]);
-      const response = await app.http('GET', `/v1/b2b/jobs/${job.job_id}/errors?${query}`);
+      const response = await ctx.app.http('GET', `/v1/b2b/jobs/${job.job_id}/errors?${query}`);
       expect(response.status).toBe(400);
-      expectEnvelope(response.body, 400, errorType);
+      expectErrorEnvelope(response.body, 400, errorType);
     });
   });
 
@@ -293,8 +269,8 @@ describe('member migrations: rejected rows and the error report', () => {
     let foreignJob: JobBody;
     const asOther = () => ({ projectId: other.projectId, secret: other.secret });
     beforeAll(async () => {
-      other = await app.newProject();
-      const response = await app.http('POST', '/v1/b2b/migrations/members', {
+      other = await ctx.app.newProject();
+      const response = await ctx.app.http('POST', '/v1/b2b/migrations/members', {
         body: csv(['email_address'], []),
         headers: { 'content-type': 'text/csv' },
         auth: asOther(),
@@ -317,15 +293,15 @@ describe('member migrations: rejected rows and the error report', () => {
     const table = refs.flatMap(([refName, ref]) => calls.map(([callName, method, suffix, headers]) => [callName, refName, method, suffix, headers, ref] as const));
 
     it.each(table)('%s answers 404 job_not_found for %s', async (_, __, method, suffix, headers, ref) => {
-      const response = await app.http(method, `/v1/b2b/jobs/${ref()}${suffix}`, { headers });
+      const response = await ctx.app.http(method, `/v1/b2b/jobs/${ref()}${suffix}`, { headers });
       expect(response.status).toBe(404);
-      expectEnvelope(response.body, 404, 'job_not_found');
+      expectErrorEnvelope(response.body, 404, 'job_not_found');
     });
 
     it('leaves another project’s job as it was after a refused DELETE', async () => {
-      const before = await app.http('GET', `/v1/b2b/jobs/${foreignJob.job_id}`, { auth: asOther() });
-      await app.http('DELETE', `/v1/b2b/jobs/${foreignJob.job_id}`);
-      const after = await app.http('GET', `/v1/b2b/jobs/${foreignJob.job_id}`, { auth: asOther() });
+      const before = await ctx.app.http('GET', `/v1/b2b/jobs/${foreignJob.job_id}`, { auth: asOther() });
+      await ctx.app.http('DELETE', `/v1/b2b/jobs/${foreignJob.job_id}`);
+      const after = await ctx.app.http('GET', `/v1/b2b/jobs/${foreignJob.job_id}`, { auth: asOther() });
       expect(after.status).toBe(200);
       expect(after.body.job.cancel_requested).toBe(false);
       expect(after.body.job.job_id).toBe(before.body.job.job_id);

@@ -9,10 +9,10 @@ import { parseId } from '../../src/ids';
 import { bullPrefix } from '../../src/queues/connection';
 import { MigrationRepository, stagingTable } from '../../src/repositories/migration.repository';
 import { startWorkers, Workers } from '../../workers';
-import { startTestApp, TestApp } from '../helpers/app';
+import { startTestApp, TestApp, useTestApp } from '../helpers/app';
 import { databaseUrl } from '../helpers/database';
 import { createOrganization, unique } from '../helpers/factories';
-import { csv, getJob, JobBody, migrate, upload, waitForJob } from '../helpers/migrations';
+import { countsAddUp, csv, getJob, JobBody, migrate, upload, waitForJob } from '../helpers/migrations';
 
 const CHUNK_ROWS = 200;
 /**
@@ -70,13 +70,8 @@ async function pollUntil<T>(read: () => Promise<T>, done: (value: T) => boolean,
 }
 
 describe('member migrations under concurrency, crashes, cancels and outages', () => {
-  let app: TestApp;
-  const knex = () => app.container.knex;
-
-  beforeAll(async () => {
-    app = await startTestApp({ ROSTER_MIGRATION_CHUNK_ROWS: String(CHUNK_ROWS), ROSTER_JOB_LOCK_MS: JOB_LOCK_MS });
-  });
-  afterAll(() => app.close());
+  const ctx = useTestApp({ ROSTER_MIGRATION_CHUNK_ROWS: String(CHUNK_ROWS), ROSTER_JOB_LOCK_MS: JOB_LOCK_MS });
+  const knex = () => ctx.app.container.knex;
 
   /** The organization's members, as comparable rows in email order. */
   const membersOf = (organizationId: string) =>
@@ -99,7 +94,7 @@ describe('member migrations under concurrency, crashes, cancels and outages', ()
 
   /** Loses every queued entry of the migrations queue, as a Redis flush or failover would. */
   async function loseMigrationQueue(): Promise<void> {
-    const queue = new Queue('migrations', { connection: app.container.redis, prefix: bullPrefix(app.container.config.queuePrefix) });
+    const queue = new Queue('migrations', { connection: ctx.app.container.redis, prefix: bullPrefix(ctx.app.container.config.queuePrefix) });
     try {
       await queue.obliterate({ force: true });
     } finally {
@@ -107,24 +102,21 @@ describe('member migrations under concurrency, crashes, cancels and outages', ()
     }
   }
 
-  const countsAddUp = (job: JobBody) =>
-    job.progress.created + job.progress.updated + job.progress.skipped + job.progress.failed === job.progress.total_rows;
-
   describe('two migrations into one organization at the same time', () => {
     it('never leaves two members for one email, and each job accounts for every row', async () => {
-      const org = await createOrganization(app.project.client);
+      const org = await createOrganization(ctx.client);
       const domain = `${unique('c')}.com`;
       // 3,000 rows each; 1,500 addresses in both files, spelled in upper case in the second.
       const first = emails(domain, 0, 3000);
       const second = emails(domain, 1500, 3000).map((e, i) => (i < 1500 ? e.toUpperCase() : e));
 
       const jobs = await withWorkers(
-        app.container,
+        ctx.app.container,
         async () => {
           const started = await Promise.all(
-            [first, second].map((addresses) => start(app, membersCsv(addresses), { organization_id: org.organization_id })),
+            [first, second].map((addresses) => start(ctx.app, membersCsv(addresses), { organization_id: org.organization_id })),
           );
-          return Promise.all(started.map((job) => waitForJob(app, job.job_id, 60_000)));
+          return Promise.all(started.map((job) => waitForJob(ctx.app, job.job_id, 60_000)));
         },
         2,
       );
@@ -163,9 +155,9 @@ describe('member migrations under concurrency, crashes, cancels and outages', ()
         cwd: ROOT,
         env: {
           PATH: process.env.PATH,
-          DATABASE_URL: databaseUrl(app.databaseName),
+          DATABASE_URL: databaseUrl(ctx.app.databaseName),
           REDIS_URL,
-          ROSTER_QUEUE_PREFIX: app.container.config.queuePrefix,
+          ROSTER_QUEUE_PREFIX: ctx.app.container.config.queuePrefix,
           LOG_LEVEL: 'silent',
           ROSTER_JOB_LOCK_MS: JOB_LOCK_MS,
           ROSTER_MIGRATION_CHUNK_ROWS: '500',
@@ -185,10 +177,10 @@ describe('member migrations under concurrency, crashes, cancels and outages', ()
     }
 
     it('resumes on another worker and ends in exactly the state a clean run gives', async () => {
-      const [crashed, clean] = [await createOrganization(app.project.client), await createOrganization(app.project.client)];
+      const [crashed, clean] = [await createOrganization(ctx.client), await createOrganization(ctx.client)];
       const file = bigFile(`${unique('k')}.com`);
 
-      const job = await start(app, file, { organization_id: crashed.organization_id });
+      const job = await start(ctx.app, file, { organization_id: crashed.organization_id });
       const first = spawnWorker();
       const atKill = await pollUntil(
         () => progressInDb(job.job_id),
@@ -203,8 +195,8 @@ describe('member migrations under concurrency, crashes, cancels and outages', ()
       expect(afterKill.progress.processed_rows).toBeLessThan(20_000);
 
       spawnWorker();
-      const resumed = await waitForJob(app, job.job_id, 90_000);
-      const reference = await withWorkers(app.container, () => migrate(app, file, { organization_id: clean.organization_id }));
+      const resumed = await waitForJob(ctx.app, job.job_id, 90_000);
+      const reference = await withWorkers(ctx.app.container, () => migrate(ctx.app, file, { organization_id: clean.organization_id }));
 
       expect(resumed.status).toBe('completed');
       expect(reference.status).toBe('completed');
@@ -220,20 +212,20 @@ describe('member migrations under concurrency, crashes, cancels and outages', ()
 
   describe('cancel', () => {
     it('stops a running migration at a chunk boundary: its members are exactly the chunks it finished', async () => {
-      const org = await createOrganization(app.project.client);
+      const org = await createOrganization(ctx.client);
       const total = 30_000;
-      const job = await start(app, membersCsv(emails(`${unique('x')}.com`, 0, total)), { organization_id: org.organization_id });
+      const job = await start(ctx.app, membersCsv(emails(`${unique('x')}.com`, 0, total)), { organization_id: org.organization_id });
 
-      const finished = await withWorkers(app.container, async () => {
+      const finished = await withWorkers(ctx.app.container, async () => {
         await pollUntil(
           () => progressInDb(job.job_id),
           (p) => p.progress.processed_rows > 0 || !['queued', 'running'].includes(p.status),
           'the first chunk',
         );
-        const cancel = await app.http('DELETE', `/v1/b2b/jobs/${job.job_id}`);
+        const cancel = await ctx.app.http('DELETE', `/v1/b2b/jobs/${job.job_id}`);
         expect(cancel.status).toBe(200);
         expect(cancel.body.job).toMatchObject({ job_id: job.job_id, cancel_requested: true, status: 'running' });
-        return waitForJob(app, job.job_id);
+        return waitForJob(ctx.app, job.job_id);
       });
 
       expect(finished.status).toBe('cancelled');
@@ -253,29 +245,29 @@ describe('member migrations under concurrency, crashes, cancels and outages', ()
     });
 
     it('refuses to cancel a finished job with 409 job_already_finished, and leaves it as it was', async () => {
-      const org = await createOrganization(app.project.client);
-      const done = await withWorkers(app.container, () =>
-        migrate(app, membersCsv(emails(`${unique('f')}.com`, 0, 3)), { organization_id: org.organization_id }),
+      const org = await createOrganization(ctx.client);
+      const done = await withWorkers(ctx.app.container, () =>
+        migrate(ctx.app, membersCsv(emails(`${unique('f')}.com`, 0, 3)), { organization_id: org.organization_id }),
       );
       expect(done.status).toBe('completed');
 
-      const response = await app.http('DELETE', `/v1/b2b/jobs/${done.job_id}`);
+      const response = await ctx.app.http('DELETE', `/v1/b2b/jobs/${done.job_id}`);
       expect(response.status).toBe(409);
       expect(response.body).toMatchObject({ status_code: 409, error_type: 'job_already_finished' });
       expect(typeof response.body.error_message).toBe('string');
       expect(typeof response.body.request_id).toBe('string');
-      expect(await getJob(app, done.job_id)).toEqual(done);
+      expect(await getJob(ctx.app, done.job_id)).toEqual(done);
     });
 
     it('ends a job cancelled before any worker picked it up as cancelled, with no members', async () => {
-      const org = await createOrganization(app.project.client);
-      const job = await start(app, membersCsv(emails(`${unique('q')}.com`, 0, 500)), { organization_id: org.organization_id });
+      const org = await createOrganization(ctx.client);
+      const job = await start(ctx.app, membersCsv(emails(`${unique('q')}.com`, 0, 500)), { organization_id: org.organization_id });
 
-      const cancel = await app.http('DELETE', `/v1/b2b/jobs/${job.job_id}`);
+      const cancel = await ctx.app.http('DELETE', `/v1/b2b/jobs/${job.job_id}`);
       expect(cancel.status).toBe(200);
       expect(cancel.body.job).toMatchObject({ status: 'queued', cancel_requested: true });
 
-      const finished = await withWorkers(app.container, () => waitForJob(app, job.job_id));
+      const finished = await withWorkers(ctx.app.container, () => waitForJob(ctx.app, job.job_id));
       expect(finished.status).toBe('cancelled');
       expect(finished.progress.created).toBe(0);
       expect(await memberCount(org.organization_id)).toBe(0);
@@ -285,14 +277,14 @@ describe('member migrations under concurrency, crashes, cancels and outages', ()
 
   describe('the sweep', () => {
     it('re-enqueues an idle job whose queue entry was lost, and a worker completes it', async () => {
-      const org = await createOrganization(app.project.client);
-      const job = await start(app, membersCsv(emails(`${unique('s')}.com`, 0, 700)), { organization_id: org.organization_id });
+      const org = await createOrganization(ctx.client);
+      const job = await start(ctx.app, membersCsv(emails(`${unique('s')}.com`, 0, 700)), { organization_id: org.organization_id });
       await loseMigrationQueue();
       await makeIdle(knex(), job.job_id);
 
-      const finished = await withWorkers(app.container, async () => {
-        expect(await app.container.sweeper.sweep()).toEqual({ resumed: 1, abandoned: 0, cleaned: 0 });
-        return waitForJob(app, job.job_id);
+      const finished = await withWorkers(ctx.app.container, async () => {
+        expect(await ctx.app.container.sweeper.sweep()).toEqual({ resumed: 1, abandoned: 0, cleaned: 0 });
+        return waitForJob(ctx.app, job.job_id);
       });
       expect(finished.status).toBe('completed');
       expect(finished.progress).toMatchObject({ total_rows: 700, processed_rows: 700, created: 700 });
@@ -300,8 +292,8 @@ describe('member migrations under concurrency, crashes, cancels and outages', ()
     });
 
     it('fails an upload that stopped mid-way as upload_failed and drops its staging table', async () => {
-      const org = await createOrganization(app.project.client);
-      const job = await start(app, membersCsv(emails(`${unique('u')}.com`, 0, 10)), { organization_id: org.organization_id });
+      const org = await createOrganization(ctx.client);
+      const job = await start(ctx.app, membersCsv(emails(`${unique('u')}.com`, 0, 10)), { organization_id: org.organization_id });
       await loseMigrationQueue();
       // The state an upload leaves when its process dies mid-stream: still uploading, untouched since.
       await knex()('jobs')
@@ -309,9 +301,9 @@ describe('member migrations under concurrency, crashes, cancels and outages', ()
         .update({ phase: 'uploading', updated_at: knex().raw("now() - interval '2 minutes'") });
       expect(await stagingExists(jobUuid(job.job_id))).toBe(true);
 
-      expect(await app.container.sweeper.sweep()).toEqual({ resumed: 0, abandoned: 1, cleaned: 0 });
+      expect(await ctx.app.container.sweeper.sweep()).toEqual({ resumed: 0, abandoned: 1, cleaned: 0 });
 
-      const failed = await getJob(app, job.job_id);
+      const failed = await getJob(ctx.app, job.job_id);
       expect(failed.status).toBe('failed');
       expect(failed.error?.error_type).toBe('upload_failed');
       expect(failed.finished_at).not.toBeNull();
@@ -320,23 +312,23 @@ describe('member migrations under concurrency, crashes, cancels and outages', ()
     });
 
     it("drops finished and orphaned jobs' staging tables and keeps those of unfinished jobs", async () => {
-      const org = await createOrganization(app.project.client);
-      const repository = new MigrationRepository(app.container.config.databaseUrl);
-      const done = await withWorkers(app.container, () =>
-        migrate(app, membersCsv(emails(`${unique('d')}.com`, 0, 5)), { organization_id: org.organization_id }),
+      const org = await createOrganization(ctx.client);
+      const repository = new MigrationRepository(ctx.app.container.config.databaseUrl);
+      const done = await withWorkers(ctx.app.container, () =>
+        migrate(ctx.app, membersCsv(emails(`${unique('d')}.com`, 0, 5)), { organization_id: org.organization_id }),
       );
       // Left behind as if a crash came between finishing the job and dropping its table; and one with no job at all.
       const orphan = randomUUID();
       await repository.createStaging(knex(), jobUuid(done.job_id));
       await repository.createStaging(knex(), orphan);
-      const pending = await start(app, membersCsv(emails(`${unique('p')}.com`, 0, 5)), { organization_id: org.organization_id });
+      const pending = await start(ctx.app, membersCsv(emails(`${unique('p')}.com`, 0, 5)), { organization_id: org.organization_id });
 
-      expect(await app.container.sweeper.sweep()).toEqual({ resumed: 0, abandoned: 0, cleaned: 2 });
+      expect(await ctx.app.container.sweeper.sweep()).toEqual({ resumed: 0, abandoned: 0, cleaned: 2 });
 
       expect(await stagingExists(jobUuid(done.job_id))).toBe(false);
       expect(await stagingExists(orphan)).toBe(false);
       expect(await stagingExists(jobUuid(pending.job_id))).toBe(true);
-      const completed = await withWorkers(app.container, () => waitForJob(app, pending.job_id));
+      const completed = await withWorkers(ctx.app.container, () => waitForJob(ctx.app, pending.job_id));
       expect(completed.status).toBe('completed');
       expect(completed.progress.created).toBe(5);
     });

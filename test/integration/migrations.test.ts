@@ -1,8 +1,7 @@
-import type { B2BClient } from 'stytch';
-import { startWorkers, Workers } from '../../workers/index';
-import { startTestApp, TestApp } from '../helpers/app';
+import { useTestApp } from '../helpers/app';
+import { expectErrorEnvelope } from '../helpers/assertions';
 import { createMember, createOrganization, stytchError, unique } from '../helpers/factories';
-import { csv, JobBody, migrate, upload, waitForJob } from '../helpers/migrations';
+import { csv, expectBalanced, JobBody, migrate, upload, waitForJob } from '../helpers/migrations';
 
 const RFC3339 = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d+)?(Z|[+-]\d{2}:\d{2})$/;
 
@@ -11,48 +10,23 @@ const q = (value: string) => `"${value.replace(/"/g, '""')}"`;
 const json = (value: unknown) => q(JSON.stringify(value));
 const email = (local = 'user', domain = 'acme.com') => `${unique(local)}@${domain}`;
 
-/** created + updated + skipped + failed = total_rows = processed_rows, on a finished job. */
-function expectBalanced(job: JobBody) {
-  const p = job.progress;
-  expect(p.created + p.updated + p.skipped + p.failed).toBe(p.total_rows);
-  expect(p.processed_rows).toBe(p.total_rows);
-}
-
-function expectEnvelope(body: Record<string, any>, status: number, errorType: string) {
-  expect(body).toMatchObject({ status_code: status, error_type: errorType });
-  expect(body.error_message).toEqual(expect.any(String));
-  expect(body.request_id).toMatch(/^request-id-/);
-  expect(body.error_url).toContain(errorType);
-}
-
 describe('member migrations: columns, options and counts', () => {
-  let app: TestApp;
-  let client: B2BClient;
-  let workers: Workers;
-  beforeAll(async () => {
-    app = await startTestApp({ ROSTER_MIGRATION_CHUNK_ROWS: '3' });
-    client = app.project.client;
-    workers = startWorkers(app.container);
-  });
-  afterAll(async () => {
-    await workers.close();
-    await app.close();
-  });
+  const ctx = useTestApp({ ROSTER_MIGRATION_CHUNK_ROWS: '3' }, { workers: true });
 
-  const newOrg = (overrides: Record<string, unknown> = {}) => createOrganization(client, overrides);
+  const newOrg = (overrides: Record<string, unknown> = {}) => createOrganization(ctx.client, overrides);
   const getMember = (organization_id: string, email_address: string) =>
-    client.organizations.members.get({ organization_id, email_address }).then((r) => r.member);
-  const memberCount = (organization_id: string) => client.organizations.metrics({ organization_id }).then((r) => r.member_count);
-  const jobCount = async () => Number(((await app.container.knex('jobs').count({ n: '*' }).first()) as { n: string }).n);
+    ctx.client.organizations.members.get({ organization_id, email_address }).then((r) => r.member);
+  const memberCount = (organization_id: string) => ctx.client.organizations.metrics({ organization_id }).then((r) => r.member_count);
+  const jobCount = async () => Number(((await ctx.app.container.knex('jobs').count({ n: '*' }).first()) as { n: string }).n);
   /** Runs a migration that must complete, and checks its counts add up. */
   const completed = async (body: string, query: Record<string, string> = {}) => {
-    const job = await migrate(app, body, query);
+    const job = await migrate(ctx.app, body, query);
     expect(job.status).toBe('completed');
     expectBalanced(job);
     return job;
   };
   const rowErrors = async (job: JobBody) => {
-    const response = await app.http('GET', `/v1/b2b/jobs/${job.job_id}/errors?limit=1000`);
+    const response = await ctx.app.http('GET', `/v1/b2b/jobs/${job.job_id}/errors?limit=1000`);
     expect(response.status).toBe(200);
     return response.body.errors as { line: number; error_type: string; column_name: string | null; value: string | null }[];
   };
@@ -187,15 +161,15 @@ describe('member migrations: columns, options and counts', () => {
 
     it('refuses an unknown default organization with 404 and starts no job', async () => {
       const before = await jobCount();
-      const response = await upload(app, csv(['email_address'], [[email()]]), { organization_id: unique('no-such-org') });
+      const response = await upload(ctx.app, csv(['email_address'], [[email()]]), { organization_id: unique('no-such-org') });
       expect(response.status).toBe(404);
-      expectEnvelope(response.body, 404, 'organization_not_found');
+      expectErrorEnvelope(response.body, 404, 'organization_not_found');
       expect(await jobCount()).toBe(before);
     });
 
     it('with on_conflict=skip leaves an existing member untouched and counts it skipped', async () => {
       const org = await newOrg();
-      const existing = await createMember(client, org.organization_id, { name: 'Old Name', trusted_metadata: { keep: 1 } });
+      const existing = await createMember(ctx.client, org.organization_id, { name: 'Old Name', trusted_metadata: { keep: 1 } });
       const fresh = email('fresh');
       const job = await completed(
         csv(['email_address', 'name', 'trusted_metadata'], [[existing.email_address.toUpperCase(), 'New Name', json({ new: 2 })], [fresh, 'Fresh', '']]),
@@ -209,7 +183,7 @@ describe('member migrations: columns, options and counts', () => {
 
     it('with on_conflict=update changes only the columns the file has and merges metadata', async () => {
       const org = await newOrg();
-      const existing = await createMember(client, org.organization_id, {
+      const existing = await createMember(ctx.client, org.organization_id, {
         name: 'Old Name',
         trusted_metadata: { a: 1, b: 2 },
         untrusted_metadata: { u: 1 },
@@ -235,7 +209,7 @@ describe('member migrations: columns, options and counts', () => {
 
     it('with on_conflict=update keeps the stored value where the file has an empty cell', async () => {
       const org = await newOrg();
-      const existing = await createMember(client, org.organization_id, { name: 'Kept', external_id: 'ext-kept' });
+      const existing = await createMember(ctx.client, org.organization_id, { name: 'Kept', external_id: 'ext-kept' });
       await completed(csv(['email_address', 'name', 'external_id', 'is_breakglass'], [[existing.email_address, '', '', 'true']]), {
         organization_id: org.organization_id,
         on_conflict: 'update',
@@ -252,7 +226,7 @@ describe('member migrations: columns, options and counts', () => {
         { create_organizations: 'true' },
       );
       expect(job.progress).toMatchObject({ total_rows: 3, created: 3, failed: 0 });
-      const { organization } = await client.organizations.get({ organization_id: slug });
+      const { organization } = await ctx.client.organizations.get({ organization_id: slug });
       expect(organization.organization_slug).toBe(slug);
       expect(await memberCount(organization.organization_id)).toBe(2);
       expect((await getMember(existing.organization_id, y)).email_address).toBe(y);
@@ -263,13 +237,13 @@ describe('member migrations: columns, options and counts', () => {
       const job = await completed(csv(['organization_slug', 'email_address'], [[slug, email()]]));
       expect(job.progress).toMatchObject({ total_rows: 1, created: 0, failed: 1 });
       expect(await rowErrors(job)).toEqual([expect.objectContaining({ line: 2, error_type: 'unknown_organization', column_name: 'organization_slug', value: slug })]);
-      expect((await stytchError(client.organizations.get({ organization_id: slug }))).status_code).toBe(404);
+      expect((await stytchError(ctx.client.organizations.get({ organization_id: slug }))).status_code).toBe(404);
     });
 
     /** A file exercising every outcome: new rows, an existing member, a bad row, a duplicate. */
     const mixedFile = async () => {
       const org = await newOrg();
-      const existing = await createMember(client, org.organization_id, { name: 'Before', trusted_metadata: { a: 1 } });
+      const existing = await createMember(ctx.client, org.organization_id, { name: 'Before', trusted_metadata: { a: 1 } });
       const a = email('a');
       const body = csv(
         ['email_address', 'name', 'trusted_metadata'],
@@ -293,7 +267,7 @@ describe('member migrations: columns, options and counts', () => {
 
     it('with dry_run=true and on_conflict=update reports the counts a real run gives for a file of email addresses only', async () => {
       const org = await newOrg();
-      const existing = await createMember(client, org.organization_id);
+      const existing = await createMember(ctx.client, org.organization_id);
       const body = csv(['email_address'], [[existing.email_address], [email('new')]]);
       const dry = await completed(body, { organization_id: org.organization_id, on_conflict: 'update', dry_run: 'true' });
       const real = await completed(body, { organization_id: org.organization_id, on_conflict: 'update' });
@@ -307,7 +281,7 @@ describe('member migrations: columns, options and counts', () => {
         [[slug, email('a'), 'stytch_admin'], [slug, email('b'), ''], [slug, email('c'), 'auditor'], [unique('x'), 'bad-email', '']],
       );
       const dry = await completed(body, { create_organizations: 'true', dry_run: 'true' });
-      expect((await stytchError(client.organizations.get({ organization_id: slug }))).status_code).toBe(404);
+      expect((await stytchError(ctx.client.organizations.get({ organization_id: slug }))).status_code).toBe(404);
 
       const real = await completed(body, { create_organizations: 'true' });
       expect(dry.progress).toEqual(real.progress);
@@ -318,7 +292,7 @@ describe('member migrations: columns, options and counts', () => {
   describe('counts', () => {
     it('adds up over several chunks with created, updated, skipped and failed rows', async () => {
       const org = await newOrg();
-      const existing = [await createMember(client, org.organization_id), await createMember(client, org.organization_id)];
+      const existing = [await createMember(ctx.client, org.organization_id), await createMember(ctx.client, org.organization_id)];
       const rows = [
         [email('n1'), 'N1'],
         [existing[0].email_address, 'E1'],
@@ -350,9 +324,9 @@ describe('member migrations: columns, options and counts', () => {
       ['a file of blank lines', '\r\n\r\n'],
     ])('refuses %s with 400 empty_file and starts no job', async (_, body) => {
       const before = await jobCount();
-      const response = await upload(app, body);
+      const response = await upload(ctx.app, body);
       expect(response.status).toBe(400);
-      expectEnvelope(response.body, 400, 'empty_file');
+      expectErrorEnvelope(response.body, 400, 'empty_file');
       expect(await jobCount()).toBe(before);
     });
 
@@ -367,18 +341,18 @@ describe('member migrations: columns, options and counts', () => {
     ])('refuses a header %s with 400 %s and starts no job', async (_, errorType, header) => {
       const org = await newOrg();
       const before = await jobCount();
-      const response = await upload(app, csv(header, [header.map(() => 'x@acme.com')]), { organization_id: org.organization_id });
+      const response = await upload(ctx.app, csv(header, [header.map(() => 'x@acme.com')]), { organization_id: org.organization_id });
       expect(response.status).toBe(400);
-      expectEnvelope(response.body, 400, errorType);
+      expectErrorEnvelope(response.body, 400, errorType);
       expect(await jobCount()).toBe(before);
       expect(await memberCount(org.organization_id)).toBe(0);
     });
 
     it('refuses a body that is not text/csv with 415 and starts no job', async () => {
       const before = await jobCount();
-      const response = await app.http('POST', '/v1/b2b/migrations/members', { body: { email_address: email() } });
+      const response = await ctx.app.http('POST', '/v1/b2b/migrations/members', { body: { email_address: email() } });
       expect(response.status).toBe(415);
-      expectEnvelope(response.body, 415, 'unsupported_content_type');
+      expectErrorEnvelope(response.body, 415, 'unsupported_content_type');
       expect(await jobCount()).toBe(before);
     });
   });
@@ -386,7 +360,7 @@ describe('member migrations: columns, options and counts', () => {
   describe('the job', () => {
     it('answers 202 with a queued job, then shows it finished with timestamps and no phase', async () => {
       const org = await newOrg();
-      const response = await upload(app, csv(['email_address'], [[email()], [email()]]), { organization_id: org.organization_id });
+      const response = await upload(ctx.app, csv(['email_address'], [[email()], [email()]]), { organization_id: org.organization_id });
       expect(response.status).toBe(202);
       const accepted = response.body.job as JobBody;
       expect(accepted.job_id).toMatch(/^job-test-[0-9a-f-]{36}$/);
@@ -394,7 +368,7 @@ describe('member migrations: columns, options and counts', () => {
       expect(['queued', 'running', 'completed']).toContain(accepted.status);
       expect(accepted.created_at).toMatch(RFC3339);
 
-      const job = await waitForJob(app, accepted.job_id);
+      const job = await waitForJob(ctx.app, accepted.job_id);
       expectBalanced(job);
       expect(job).toMatchObject({ type: 'migration.members', status: 'completed', phase: null, error: null, cancel_requested: false });
       expect(job.params).toMatchObject({ on_conflict: 'skip', create_organizations: false, dry_run: false, ignored_columns: [] });
@@ -405,9 +379,9 @@ describe('member migrations: columns, options and counts', () => {
 
     it('refuses an unknown on_conflict value with 400 and starts no job', async () => {
       const before = await jobCount();
-      const response = await upload(app, csv(['email_address'], [[email()]]), { on_conflict: 'merge' });
+      const response = await upload(ctx.app, csv(['email_address'], [[email()]]), { on_conflict: 'merge' });
       expect(response.status).toBe(400);
-      expectEnvelope(response.body, 400, 'invalid_on_conflict');
+      expectErrorEnvelope(response.body, 400, 'invalid_on_conflict');
       expect(await jobCount()).toBe(before);
     });
   });

@@ -1,21 +1,18 @@
 import type { B2BClient } from 'stytch';
-import { startTestApp, TestApp, TestProject } from '../helpers/app';
-import { createMember, createOrganization, stytchError } from '../helpers/factories';
+import { TestProject, useTestApp } from '../helpers/app';
+import { expectStytchError } from '../helpers/assertions';
+import { createMember, createOrganization } from '../helpers/factories';
 
 type SearchRequest = Parameters<B2BClient['organizations']['search']>[0];
 type Operand = NonNullable<SearchRequest['query']>['operands'][number];
 type Organization = Awaited<ReturnType<typeof createOrganization>>;
 
 describe('organizations.search', () => {
-  let app: TestApp;
-  beforeAll(async () => {
-    app = await startTestApp();
-  });
-  afterAll(() => app.close());
+  const ctx = useTestApp();
 
   /** Three organizations in a fresh project, each with distinct names, slugs, domains and one member. */
   async function seed() {
-    const project = await app.newProject();
+    const project = await ctx.app.newProject();
     const { client } = project;
     const alpha = await createOrganization(client, {
       organization_name: 'Alpha Analytics',
@@ -53,14 +50,8 @@ describe('organizations.search', () => {
   }
 
   /** The search fails with a 400 of this error_type in Stytch's envelope. */
-  async function expectBadRequest(client: B2BClient, request: unknown, errorType: string) {
-    const error = await stytchError(client.organizations.search(request as SearchRequest));
-    expect(error.status_code).toBe(400);
-    expect(error.error_type).toBe(errorType);
-    expect(error.error_message.length).toBeGreaterThan(0);
-    expect(error.request_id).toMatch(/^request-id-/);
-    expect(error.error_url).toContain(errorType);
-  }
+  const expectBadRequest = (client: B2BClient, request: unknown, errorType: string) =>
+    expectStytchError(client.organizations.search(request as SearchRequest), 400, errorType);
 
   /** Walks every page with this limit; returns the pages' organizations, totals and cursors. */
   async function walk(client: B2BClient, limit: number, query?: SearchRequest['query']) {
@@ -115,49 +106,39 @@ describe('organizations.search', () => {
   });
 
   describe('operators', () => {
-    it('AND returns only organizations matching every operand', async () => {
+    it.each<[string, 'AND' | 'OR', (s: Seeded) => Operand[], OrgKey[]]>([
+      [
+        'AND returns only organizations matching every operand',
+        'AND',
+        () => [
+          { filter_name: 'allowed_domains', filter_value: ['shared.net'] },
+          { filter_name: 'organization_slug_fuzzy', filter_value: 'beta' },
+        ],
+        ['beta'],
+      ],
+      [
+        'OR returns organizations matching any operand',
+        'OR',
+        (s) => [
+          { filter_name: 'organization_ids', filter_value: [s.orgs.alpha.organization_id] },
+          { filter_name: 'member_emails', filter_value: ['carol@gamma.org'] },
+        ],
+        ['alpha', 'gamma'],
+      ],
+      [
+        'AND of operands no organization satisfies together returns nothing',
+        'AND',
+        () => [
+          { filter_name: 'organization_slugs', filter_value: ['alpha-hq'] },
+          { filter_name: 'member_emails', filter_value: ['bob@beta.dev'] },
+        ],
+        [],
+      ],
+    ])('%s', async (_title, operator, operands, expected) => {
       const seeded = await seed();
-      const { organizations, results_metadata } = await search(seeded.client, {
-        query: {
-          operator: 'AND',
-          operands: [
-            { filter_name: 'allowed_domains', filter_value: ['shared.net'] },
-            { filter_name: 'organization_slug_fuzzy', filter_value: 'beta' },
-          ],
-        },
-      });
-      expect(ids(organizations)).toEqual(idsOf(seeded, ['beta']));
-      expect(results_metadata.total).toBe(1);
-    });
-
-    it('OR returns organizations matching any operand', async () => {
-      const seeded = await seed();
-      const { organizations, results_metadata } = await search(seeded.client, {
-        query: {
-          operator: 'OR',
-          operands: [
-            { filter_name: 'organization_ids', filter_value: [seeded.orgs.alpha.organization_id] },
-            { filter_name: 'member_emails', filter_value: ['carol@gamma.org'] },
-          ],
-        },
-      });
-      expect(ids(organizations)).toEqual(idsOf(seeded, ['alpha', 'gamma']));
-      expect(results_metadata.total).toBe(2);
-    });
-
-    it('AND of operands no organization satisfies together returns nothing', async () => {
-      const seeded = await seed();
-      const { organizations, results_metadata } = await search(seeded.client, {
-        query: {
-          operator: 'AND',
-          operands: [
-            { filter_name: 'organization_slugs', filter_value: ['alpha-hq'] },
-            { filter_name: 'member_emails', filter_value: ['bob@beta.dev'] },
-          ],
-        },
-      });
-      expect(organizations).toEqual([]);
-      expect(results_metadata).toEqual({ total: 0, next_cursor: null });
+      const { organizations, results_metadata } = await search(seeded.client, { query: { operator, operands: operands(seeded) } });
+      expect(ids(organizations)).toEqual(idsOf(seeded, expected));
+      expect(results_metadata).toEqual({ total: expected.length, next_cursor: null });
     });
 
     it.each<[string, SearchRequest]>([
@@ -165,7 +146,7 @@ describe('organizations.search', () => {
       ['an operator without operands', { query: { operator: 'AND', operands: [] } }],
     ])('returns every organization of the project for %s', async (_label, request) => {
       const seeded = await seed();
-      const other = await app.newProject();
+      const other = await ctx.app.newProject();
       await createOrganization(other.client);
       const { organizations, results_metadata } = await search(seeded.client, request);
       expect(ids(organizations)).toEqual(idsOf(seeded, ['alpha', 'beta', 'gamma']));
@@ -198,7 +179,7 @@ describe('organizations.search', () => {
 
     it("never returns another project's organization, even by its id or slug", async () => {
       const seeded = await seed();
-      const other: TestProject = await app.newProject();
+      const other: TestProject = await ctx.app.newProject();
       const foreign = await createOrganization(other.client, { organization_slug: 'foreign-hq' });
       const { organizations, results_metadata } = await search(seeded.client, {
         query: {
@@ -217,7 +198,7 @@ describe('organizations.search', () => {
   describe('pagination', () => {
     /** A fresh project with `count` organizations whose names start with `prefix`. */
     async function projectWith(count: number, prefix: string, project?: TestProject) {
-      const target = project ?? (await app.newProject());
+      const target = project ?? (await ctx.app.newProject());
       const created: Organization[] = [];
       for (let i = 0; i < count; i += 1) {
         created.push(await createOrganization(target.client, { organization_name: `${prefix} ${i}`, organization_slug: `${prefix.toLowerCase()}-${i}` }));
@@ -280,7 +261,7 @@ describe('organizations.search', () => {
       ['a missing filter_value', { query: { operator: 'AND', operands: [{ filter_name: 'organization_slugs' }] } }, 'organization_search_missing_filter_value'],
       ['an unknown operator', { query: { operator: 'XOR', operands: [] } }, 'organization_search_invalid_operator'],
     ])('refuses %s with a 400', async (_label, request, errorType) => {
-      const { client } = await app.newProject();
+      const { client } = await ctx.app.newProject();
       await expectBadRequest(client, request, errorType);
     });
 
@@ -288,12 +269,12 @@ describe('organizations.search', () => {
       ['a limit above 1000', 1001],
       ['a negative limit', -1],
     ])('refuses %s with 400 invalid_limit', async (_label, limit) => {
-      const { client } = await app.newProject();
+      const { client } = await ctx.app.newProject();
       await expectBadRequest(client, { limit }, 'invalid_limit');
     });
 
     it('refuses a non-numeric limit with 400 invalid_limit', async () => {
-      const response = await app.http('POST', '/v1/b2b/organizations/search', { body: { limit: 'ten' } });
+      const response = await ctx.app.http('POST', '/v1/b2b/organizations/search', { body: { limit: 'ten' } });
       expect(response.status).toBe(400);
       expect(response.body).toMatchObject({ status_code: 400, error_type: 'invalid_limit', request_id: expect.stringMatching(/^request-id-/) });
     });
@@ -302,7 +283,7 @@ describe('organizations.search', () => {
       ['random text', 'not-a-cursor'],
       ['base64 of something else', Buffer.from('{"after":"nope"}').toString('base64url')],
     ])('refuses a garbage cursor (%s) with 400 invalid_cursor', async (_label, cursor) => {
-      const { client } = await app.newProject();
+      const { client } = await ctx.app.newProject();
       await expectBadRequest(client, { cursor }, 'invalid_cursor');
     });
   });

@@ -1,6 +1,7 @@
 import type { B2BClient } from 'stytch';
-import { startTestApp, TestApp } from '../helpers/app';
-import { createMember, createOrganization, stytchError, unique } from '../helpers/factories';
+import { useTestApp } from '../helpers/app';
+import { expectStytchError } from '../helpers/assertions';
+import { createMember, createOrganization, unique } from '../helpers/factories';
 
 type CreateRequest = Parameters<B2BClient['organizations']['create']>[0];
 type UpdateRequest = Parameters<B2BClient['organizations']['update']>[0];
@@ -10,28 +11,9 @@ const ORGANIZATION_ID = /^organization-test-[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-
 const TIMESTAMP = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}Z$/;
 
 describe('organizations endpoints', () => {
-  let app: TestApp;
-  let client: B2BClient;
-  beforeAll(async () => {
-    app = await startTestApp();
-    client = app.project.client;
-  });
-  afterAll(() => app.close());
+  const ctx = useTestApp();
 
-  /** The call fails with this status and error_type, in Stytch's full error envelope. */
-  async function expectError(promise: Promise<unknown>, status: number, errorType: string | RegExp) {
-    const error = await stytchError(promise);
-    expect(error.status_code).toBe(status);
-    if (typeof errorType === 'string') expect(error.error_type).toBe(errorType);
-    else expect(error.error_type).toMatch(errorType);
-    expect(error.error_message).toEqual(expect.any(String));
-    expect(error.error_message.length).toBeGreaterThan(0);
-    expect(error.request_id).toMatch(/^request-id-/);
-    expect(error.error_url).toContain(error.error_type);
-    return error;
-  }
-
-  const get = async (ref: string) => (await client.organizations.get({ organization_id: ref })).organization;
+  const get = async (ref: string) => (await ctx.client.organizations.get({ organization_id: ref })).organization;
 
   /** The organization reads back exactly as it was. */
   async function expectUnchanged(organization: Organization) {
@@ -40,7 +22,7 @@ describe('organizations endpoints', () => {
 
   /** No organization of the project has this name (a refused create left nothing behind). */
   async function expectNoOrganizationNamed(name: string) {
-    const { results_metadata } = await client.organizations.search({
+    const { results_metadata } = await ctx.client.organizations.search({
       query: { operator: 'AND', operands: [{ filter_name: 'organization_name_fuzzy', filter_value: name }] },
     });
     expect(results_metadata.total).toBe(0);
@@ -49,7 +31,7 @@ describe('organizations endpoints', () => {
   describe('create', () => {
     it('fills every field of the Organization object with Stytch defaults', async () => {
       const slug = unique('defaults');
-      const { organization, status_code, request_id } = await client.organizations.create({
+      const { organization, status_code, request_id } = await ctx.client.organizations.create({
         organization_name: 'Defaults Inc',
         organization_slug: slug,
       });
@@ -115,14 +97,14 @@ describe('organizations endpoints', () => {
         third_party_connected_apps_allowed_type: 'NOT_ALLOWED',
         allowed_third_party_connected_apps: [],
       } satisfies CreateRequest;
-      const { organization } = await client.organizations.create(input);
+      const { organization } = await ctx.client.organizations.create(input);
       expect(organization).toMatchObject(input);
       expect(await get(organization.organization_id)).toEqual(organization);
     });
 
     it('generates a valid slug from the name when none is given', async () => {
       const name = `Globex Widgets ${unique('co')}`;
-      const organization = await createOrganization(client, { organization_name: name, organization_slug: undefined });
+      const organization = await createOrganization(ctx.client, { organization_name: name, organization_slug: undefined });
       expect(organization.organization_slug).toMatch(/^[A-Za-z0-9._~-]{2,128}$/);
       expect(organization.organization_slug.toLowerCase()).toContain('globex-widgets');
       expect((await get(organization.organization_slug)).organization_id).toBe(organization.organization_id);
@@ -130,8 +112,8 @@ describe('organizations endpoints', () => {
 
     it('generates distinct slugs for two organizations created with the same name and no slug', async () => {
       const name = `Initech ${unique('co')}`;
-      const first = await createOrganization(client, { organization_name: name, organization_slug: undefined });
-      const second = await createOrganization(client, { organization_name: name, organization_slug: undefined });
+      const first = await createOrganization(ctx.client, { organization_name: name, organization_slug: undefined });
+      const second = await createOrganization(ctx.client, { organization_name: name, organization_slug: undefined });
       expect(second.organization_slug).not.toBe(first.organization_slug);
       expect(second.organization_slug.toLowerCase()).not.toBe(first.organization_slug.toLowerCase());
     });
@@ -142,7 +124,7 @@ describe('organizations endpoints', () => {
       ['the maximum length of 128', 'x'.repeat(128)],
       ['upper-case letters', 'MixedCase-Org'],
     ])('accepts a slug with %s', async (_label, slug) => {
-      const organization = await createOrganization(client, { organization_slug: slug });
+      const organization = await createOrganization(ctx.client, { organization_slug: slug });
       expect(organization.organization_slug).toBe(slug);
     });
 
@@ -157,7 +139,7 @@ describe('organizations endpoints', () => {
       ['has no alphanumeric character', '-._~'],
     ])('refuses a slug that %s with invalid_organization_slug and creates nothing', async (_label, slug) => {
       const name = unique('badslug');
-      await expectError(client.organizations.create({ organization_name: name, organization_slug: slug }), 400, 'invalid_organization_slug');
+      await expectStytchError(ctx.client.organizations.create({ organization_name: name, organization_slug: slug }), 400, 'invalid_organization_slug');
       await expectNoOrganizationNamed(name);
     });
 
@@ -165,10 +147,10 @@ describe('organizations endpoints', () => {
       ['the same case', (slug: string) => slug],
       ['another letter case', (slug: string) => slug.toUpperCase()],
     ])('refuses a slug already used by another organization, in %s', async (_label, variant) => {
-      const existing = await createOrganization(client);
+      const existing = await createOrganization(ctx.client);
       const name = unique('dupslug');
-      await expectError(
-        client.organizations.create({ organization_name: name, organization_slug: variant(existing.organization_slug) }),
+      await expectStytchError(
+        ctx.client.organizations.create({ organization_name: name, organization_slug: variant(existing.organization_slug) }),
         400,
         'organization_slug_already_used',
       );
@@ -177,9 +159,9 @@ describe('organizations endpoints', () => {
     });
 
     it("reuses a deleted organization's slug for a new organization", async () => {
-      const deleted = await createOrganization(client);
-      await client.organizations.delete({ organization_id: deleted.organization_id });
-      const reborn = await createOrganization(client, { organization_slug: deleted.organization_slug });
+      const deleted = await createOrganization(ctx.client);
+      await ctx.client.organizations.delete({ organization_id: deleted.organization_id });
+      const reborn = await createOrganization(ctx.client, { organization_slug: deleted.organization_slug });
       expect(reborn.organization_id).not.toBe(deleted.organization_id);
       expect((await get(deleted.organization_slug)).organization_id).toBe(reborn.organization_id);
     });
@@ -189,16 +171,16 @@ describe('organizations endpoints', () => {
       ['a name longer than 128 characters', { organization_name: 'n'.repeat(129) }, 'invalid_organization_name'],
     ])('refuses %s', async (_label, overrides, errorType) => {
       const slug = unique('badname');
-      await expectError(client.organizations.create({ organization_slug: slug, ...overrides }), 400, errorType);
-      await expectError(get(slug), 404, 'organization_not_found');
+      await expectStytchError(ctx.client.organizations.create({ organization_slug: slug, ...overrides }), 400, errorType);
+      await expectStytchError(get(slug), 404, 'organization_not_found');
     });
 
     it('refuses an organization_external_id already used by another organization', async () => {
       const externalId = unique('ext');
-      const existing = await createOrganization(client, { organization_external_id: externalId });
+      const existing = await createOrganization(ctx.client, { organization_external_id: externalId });
       const name = unique('dupext');
-      await expectError(
-        client.organizations.create({ organization_name: name, organization_slug: unique('dupext'), organization_external_id: externalId }),
+      await expectStytchError(
+        ctx.client.organizations.create({ organization_name: name, organization_slug: unique('dupext'), organization_external_id: externalId }),
         400,
         /external_id/,
       );
@@ -216,7 +198,7 @@ describe('organizations endpoints', () => {
       ],
       ['sso_jit_provisioning and email_invites are both given', { sso_jit_provisioning: 'ALL_ALLOWED', email_invites: 'ALL_ALLOWED' }, 'ALL_ALLOWED'],
     ])('defaults email_invites when %s', async (_label, overrides, expected) => {
-      const organization = await createOrganization(client, overrides);
+      const organization = await createOrganization(ctx.client, overrides);
       expect(organization.email_invites).toBe(expected);
     });
   });
@@ -227,27 +209,27 @@ describe('organizations endpoints', () => {
       ['its slug', (o: Organization) => o.organization_slug],
       ['its organization_external_id', (o: Organization) => o.organization_external_id!],
     ])('finds an organization by %s', async (_label, ref) => {
-      const organization = await createOrganization(client, { organization_external_id: unique('ext') });
-      const response = await client.organizations.get({ organization_id: ref(organization) });
+      const organization = await createOrganization(ctx.client, { organization_external_id: unique('ext') });
+      const response = await ctx.client.organizations.get({ organization_id: ref(organization) });
       expect(response.status_code).toBe(200);
       expect(response.organization).toEqual(organization);
     });
 
     it('answers 404 organization_not_found for an unknown organization id', async () => {
-      await expectError(get('organization-test-00000000-0000-7000-8000-000000000000'), 404, 'organization_not_found');
+      await expectStytchError(get('organization-test-00000000-0000-7000-8000-000000000000'), 404, 'organization_not_found');
     });
 
     it("answers 404 for another project's organization, by id and by slug", async () => {
-      const other = await app.newProject();
+      const other = await ctx.app.newProject();
       const foreign = await createOrganization(other.client);
-      await expectError(get(foreign.organization_id), 404, 'organization_not_found');
-      await expectError(get(foreign.organization_slug), 404, 'organization_not_found');
+      await expectStytchError(get(foreign.organization_id), 404, 'organization_not_found');
+      await expectStytchError(get(foreign.organization_slug), 404, 'organization_not_found');
     });
   });
 
   describe('update', () => {
     const update = async (organization: Organization, fields: Omit<UpdateRequest, 'organization_id'>) =>
-      (await client.organizations.update({ organization_id: organization.organization_id, ...fields })).organization;
+      (await ctx.client.organizations.update({ organization_id: organization.organization_id, ...fields })).organization;
 
     it.each<[string, Omit<UpdateRequest, 'organization_id'>]>([
       ['organization_name', { organization_name: 'Renamed Corp' }],
@@ -269,7 +251,7 @@ describe('organizations endpoints', () => {
       ['first_party_connected_apps_allowed_type', { first_party_connected_apps_allowed_type: 'NOT_ALLOWED' }],
       ['allowed_third_party_connected_apps', { third_party_connected_apps_allowed_type: 'RESTRICTED', allowed_third_party_connected_apps: ['app-1'] }],
     ])('changes %s and keeps every other field', async (_label, fields) => {
-      const organization = await createOrganization(client);
+      const organization = await createOrganization(ctx.client);
       const updated = await update(organization, fields);
       expect(updated).toEqual({ ...organization, ...fields, updated_at: expect.stringMatching(TIMESTAMP) });
       expect(Date.parse(updated.updated_at!)).toBeGreaterThanOrEqual(Date.parse(organization.updated_at!));
@@ -277,7 +259,7 @@ describe('organizations endpoints', () => {
     });
 
     it('merges trusted_metadata by top-level key and removes keys set to null', async () => {
-      const organization = await createOrganization(client, {
+      const organization = await createOrganization(ctx.client, {
         trusted_metadata: { plan: 'free', limits: { seats: 5, sso: false }, region: 'eu', keep: 'me' },
       });
       const updated = await update(organization, {
@@ -289,8 +271,8 @@ describe('organizations endpoints', () => {
     });
 
     it('updates an organization addressed by its slug', async () => {
-      const organization = await createOrganization(client);
-      const updated = (await client.organizations.update({ organization_id: organization.organization_slug, organization_name: 'By Slug' }))
+      const organization = await createOrganization(ctx.client);
+      const updated = (await ctx.client.organizations.update({ organization_id: organization.organization_slug, organization_name: 'By Slug' }))
         .organization;
       expect(updated.organization_id).toBe(organization.organization_id);
       expect((await get(organization.organization_id)).organization_name).toBe('By Slug');
@@ -300,46 +282,48 @@ describe('organizations endpoints', () => {
       ['the same case', (slug: string) => slug],
       ['another letter case', (slug: string) => slug.toUpperCase()],
     ])("refuses to take another organization's slug, in %s", async (_label, variant) => {
-      const taken = await createOrganization(client);
-      const organization = await createOrganization(client);
-      await expectError(update(organization, { organization_slug: variant(taken.organization_slug) }), 400, 'organization_slug_already_used');
+      const taken = await createOrganization(ctx.client);
+      const organization = await createOrganization(ctx.client);
+      await expectStytchError(update(organization, { organization_slug: variant(taken.organization_slug) }), 400, 'organization_slug_already_used');
       await expectUnchanged(organization);
     });
 
     it("refuses to take another organization's organization_external_id", async () => {
-      const taken = await createOrganization(client, { organization_external_id: unique('ext') });
-      const organization = await createOrganization(client);
-      await expectError(update(organization, { organization_external_id: taken.organization_external_id }), 400, /external_id/);
+      const taken = await createOrganization(ctx.client, { organization_external_id: unique('ext') });
+      const organization = await createOrganization(ctx.client);
+      await expectStytchError(update(organization, { organization_external_id: taken.organization_external_id }), 400, /external_id/);
       await expectUnchanged(organization);
     });
 
-    it('refuses an invalid slug and leaves the organization unchanged', async () => {
-      const organization = await createOrganization(client);
-      await expectError(update(organization, { organization_slug: 'no spaces allowed' }), 400, 'invalid_organization_slug');
-      await expectUnchanged(organization);
-    });
-
-    it('refuses to empty allowed_auth_methods while auth_methods is RESTRICTED', async () => {
-      const organization = await createOrganization(client, { auth_methods: 'RESTRICTED', allowed_auth_methods: ['sso'] });
-      await expectError(update(organization, { allowed_auth_methods: [] }), 400, 'allowed_auth_methods_required_for_restricted');
-      await expectUnchanged(organization);
-    });
-
-    it('refuses to empty allowed_mfa_methods while mfa_methods is RESTRICTED', async () => {
-      const organization = await createOrganization(client, { mfa_methods: 'RESTRICTED', allowed_mfa_methods: ['totp'] });
-      await expectError(update(organization, { allowed_mfa_methods: [] }), 400, 'allowed_mfa_methods_required_for_restricted');
-      await expectUnchanged(organization);
-    });
-
-    it('refuses to empty email_allowed_domains while email_invites is RESTRICTED', async () => {
-      const organization = await createOrganization(client, { email_invites: 'RESTRICTED', email_allowed_domains: ['kept.com'] });
-      await expectError(update(organization, { email_allowed_domains: [] }), 400, 'invalid_restricted_email_setting');
+    it.each<[string, Record<string, unknown>, Omit<UpdateRequest, 'organization_id'>, string]>([
+      ['refuses an invalid slug and leaves the organization unchanged', {}, { organization_slug: 'no spaces allowed' }, 'invalid_organization_slug'],
+      [
+        'refuses to empty allowed_auth_methods while auth_methods is RESTRICTED',
+        { auth_methods: 'RESTRICTED', allowed_auth_methods: ['sso'] },
+        { allowed_auth_methods: [] },
+        'allowed_auth_methods_required_for_restricted',
+      ],
+      [
+        'refuses to empty allowed_mfa_methods while mfa_methods is RESTRICTED',
+        { mfa_methods: 'RESTRICTED', allowed_mfa_methods: ['totp'] },
+        { allowed_mfa_methods: [] },
+        'allowed_mfa_methods_required_for_restricted',
+      ],
+      [
+        'refuses to empty email_allowed_domains while email_invites is RESTRICTED',
+        { email_invites: 'RESTRICTED', email_allowed_domains: ['kept.com'] },
+        { email_allowed_domains: [] },
+        'invalid_restricted_email_setting',
+      ],
+    ])('%s', async (_title, created, fields, errorType) => {
+      const organization = await createOrganization(ctx.client, created);
+      await expectStytchError(update(organization, fields), 400, errorType);
       await expectUnchanged(organization);
     });
 
     it('answers 404 organization_not_found for an unknown organization', async () => {
-      await expectError(
-        client.organizations.update({ organization_id: 'organization-test-00000000-0000-7000-8000-000000000000', organization_name: 'Nope' }),
+      await expectStytchError(
+        ctx.client.organizations.update({ organization_id: 'organization-test-00000000-0000-7000-8000-000000000000', organization_name: 'Nope' }),
         404,
         'organization_not_found',
       );
@@ -379,26 +363,26 @@ describe('organizations endpoints', () => {
 
   describe('cross-field and enum rules', () => {
     it('accepts a company domain that merely starts with a consumer provider label', async () => {
-      const organization = await createOrganization(client, { email_allowed_domains: ['mail.acme-corp.com', 'live.acme-corp.com'] });
+      const organization = await createOrganization(ctx.client, { email_allowed_domains: ['mail.acme-corp.com', 'live.acme-corp.com'] });
       expect(organization.email_allowed_domains).toEqual(['mail.acme-corp.com', 'live.acme-corp.com']);
     });
 
     it.each(refusedSettings)('refuses %s on create and creates nothing', async (_label, settings, errorType) => {
       const name = unique('refused');
       const slug = unique('refused');
-      await expectError(
-        client.organizations.create({ organization_name: name, organization_slug: slug, ...settings } as CreateRequest),
+      await expectStytchError(
+        ctx.client.organizations.create({ organization_name: name, organization_slug: slug, ...settings } as CreateRequest),
         400,
         errorType,
       );
       await expectNoOrganizationNamed(name);
-      await expectError(get(slug), 404, 'organization_not_found');
+      await expectStytchError(get(slug), 404, 'organization_not_found');
     });
 
     it.each(refusedSettings)('refuses %s on update and leaves the organization unchanged', async (_label, settings, errorType) => {
-      const organization = await createOrganization(client);
-      await expectError(
-        client.organizations.update({ organization_id: organization.organization_id, ...settings } as UpdateRequest),
+      const organization = await createOrganization(ctx.client);
+      await expectStytchError(
+        ctx.client.organizations.update({ organization_id: organization.organization_id, ...settings } as UpdateRequest),
         400,
         errorType,
       );
@@ -408,35 +392,35 @@ describe('organizations endpoints', () => {
 
   describe('delete', () => {
     it('deletes an organization, after which get answers 404 organization_not_found', async () => {
-      const organization = await createOrganization(client);
-      const response = await client.organizations.delete({ organization_id: organization.organization_id });
+      const organization = await createOrganization(ctx.client);
+      const response = await ctx.client.organizations.delete({ organization_id: organization.organization_id });
       expect(response).toMatchObject({ status_code: 200, organization_id: organization.organization_id });
       expect(response.request_id).toMatch(/^request-id-/);
-      await expectError(get(organization.organization_id), 404, 'organization_not_found');
-      await expectError(get(organization.organization_slug), 404, 'organization_not_found');
+      await expectStytchError(get(organization.organization_id), 404, 'organization_not_found');
+      await expectStytchError(get(organization.organization_slug), 404, 'organization_not_found');
     });
 
     it('answers 404 when deleting an organization a second time', async () => {
-      const organization = await createOrganization(client);
-      await client.organizations.delete({ organization_id: organization.organization_id });
-      await expectError(client.organizations.delete({ organization_id: organization.organization_id }), 404, 'organization_not_found');
+      const organization = await createOrganization(ctx.client);
+      await ctx.client.organizations.delete({ organization_id: organization.organization_id });
+      await expectStytchError(ctx.client.organizations.delete({ organization_id: organization.organization_id }), 404, 'organization_not_found');
     });
 
     it('refuses to update or count members of a deleted organization', async () => {
-      const organization = await createOrganization(client);
-      await client.organizations.delete({ organization_id: organization.organization_id });
-      await expectError(
-        client.organizations.update({ organization_id: organization.organization_id, organization_name: 'Ghost' }),
+      const organization = await createOrganization(ctx.client);
+      await ctx.client.organizations.delete({ organization_id: organization.organization_id });
+      await expectStytchError(
+        ctx.client.organizations.update({ organization_id: organization.organization_id, organization_name: 'Ghost' }),
         404,
         'organization_not_found',
       );
-      await expectError(client.organizations.metrics({ organization_id: organization.organization_id }), 404, 'organization_not_found');
+      await expectStytchError(ctx.client.organizations.metrics({ organization_id: organization.organization_id }), 404, 'organization_not_found');
     });
 
     it('does not delete another project\'s organization', async () => {
-      const other = await app.newProject();
+      const other = await ctx.app.newProject();
       const foreign = await createOrganization(other.client);
-      await expectError(client.organizations.delete({ organization_id: foreign.organization_id }), 404, 'organization_not_found');
+      await expectStytchError(ctx.client.organizations.delete({ organization_id: foreign.organization_id }), 404, 'organization_not_found');
       expect((await other.client.organizations.get({ organization_id: foreign.organization_id })).organization).toEqual(foreign);
     });
   });
@@ -444,27 +428,27 @@ describe('organizations endpoints', () => {
   describe('deleteExternalId', () => {
     it('clears organization_external_id and keeps every other field', async () => {
       const externalId = unique('ext');
-      const organization = await createOrganization(client, { organization_external_id: externalId });
-      const { organization: cleared, status_code } = await client.organizations.deleteExternalId({
+      const organization = await createOrganization(ctx.client, { organization_external_id: externalId });
+      const { organization: cleared, status_code } = await ctx.client.organizations.deleteExternalId({
         organization_id: organization.organization_id,
       });
       expect(status_code).toBe(200);
       expect(cleared).toEqual({ ...organization, organization_external_id: '', updated_at: expect.stringMatching(TIMESTAMP) });
       expect(await get(organization.organization_id)).toEqual(cleared);
-      await expectError(get(externalId), 404, 'organization_not_found');
+      await expectStytchError(get(externalId), 404, 'organization_not_found');
     });
 
     it('frees the external id for another organization', async () => {
       const externalId = unique('ext');
-      const first = await createOrganization(client, { organization_external_id: externalId });
-      await client.organizations.deleteExternalId({ organization_id: first.organization_id });
-      const second = await createOrganization(client, { organization_external_id: externalId });
+      const first = await createOrganization(ctx.client, { organization_external_id: externalId });
+      await ctx.client.organizations.deleteExternalId({ organization_id: first.organization_id });
+      const second = await createOrganization(ctx.client, { organization_external_id: externalId });
       expect((await get(externalId)).organization_id).toBe(second.organization_id);
     });
 
     it('answers 404 organization_not_found for an unknown organization', async () => {
-      await expectError(
-        client.organizations.deleteExternalId({ organization_id: 'organization-test-00000000-0000-7000-8000-000000000000' }),
+      await expectStytchError(
+        ctx.client.organizations.deleteExternalId({ organization_id: 'organization-test-00000000-0000-7000-8000-000000000000' }),
         404,
         'organization_not_found',
       );
@@ -473,23 +457,23 @@ describe('organizations endpoints', () => {
 
   describe('metrics', () => {
     it('counts zero members for a new organization', async () => {
-      const organization = await createOrganization(client);
-      const response = await client.organizations.metrics({ organization_id: organization.organization_id });
+      const organization = await createOrganization(ctx.client);
+      const response = await ctx.client.organizations.metrics({ organization_id: organization.organization_id });
       expect(response).toMatchObject({ status_code: 200, member_count: 0 });
     });
 
     it('counts the members of the organization, excluding deleted ones and other organizations', async () => {
-      const organization = await createOrganization(client);
-      const neighbour = await createOrganization(client);
-      const members = await Promise.all([1, 2, 3].map(() => createMember(client, organization.organization_id)));
-      await createMember(client, neighbour.organization_id);
-      await client.organizations.members.delete({ organization_id: organization.organization_id, member_id: members[0].member_id });
-      const { member_count } = await client.organizations.metrics({ organization_id: organization.organization_slug });
+      const organization = await createOrganization(ctx.client);
+      const neighbour = await createOrganization(ctx.client);
+      const members = await Promise.all([1, 2, 3].map(() => createMember(ctx.client, organization.organization_id)));
+      await createMember(ctx.client, neighbour.organization_id);
+      await ctx.client.organizations.members.delete({ organization_id: organization.organization_id, member_id: members[0].member_id });
+      const { member_count } = await ctx.client.organizations.metrics({ organization_id: organization.organization_slug });
       expect(member_count).toBe(2);
     });
 
     it('answers 404 organization_not_found for an unknown organization', async () => {
-      await expectError(client.organizations.metrics({ organization_id: unique('no-such-slug') }), 404, 'organization_not_found');
+      await expectStytchError(ctx.client.organizations.metrics({ organization_id: unique('no-such-slug') }), 404, 'organization_not_found');
     });
   });
 });

@@ -1,15 +1,11 @@
-import { startTestApp, TestApp } from '../helpers/app';
+import { useTestApp } from '../helpers/app';
 import { createMember, createOrganization } from '../helpers/factories';
 
 describe('smoke: the SDK drives the app end to end', () => {
-  let app: TestApp;
-  beforeAll(async () => {
-    app = await startTestApp();
-  });
-  afterAll(() => app.close());
+  const ctx = useTestApp();
 
   it('creates an organization and a member, then reads the member back', async () => {
-    const { client } = app.project;
+    const { client } = ctx.app.project;
     const organization = await createOrganization(client);
     const member = await createMember(client, organization.organization_id, { email_address: 'Ada@Acme.com' });
     const got = await client.organizations.members.get({ organization_id: organization.organization_slug, email_address: ' ada@acme.com ' });

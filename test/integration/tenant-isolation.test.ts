@@ -1,20 +1,18 @@
 import type { B2BClient } from 'stytch';
-import { startTestApp, TestApp, TestProject } from '../helpers/app';
+import { TestProject, useTestApp } from '../helpers/app';
 import { createMember, createOrganization, stytchError, unique } from '../helpers/factories';
 
 type Organization = Awaited<ReturnType<typeof createOrganization>>;
 type Member = Awaited<ReturnType<typeof createMember>>;
 
 describe('tenant isolation between projects on one server', () => {
-  let app: TestApp;
+  const ctx = useTestApp();
   let a: B2BClient;
   let b: TestProject;
   beforeAll(async () => {
-    app = await startTestApp();
-    a = app.project.client;
-    b = await app.newProject();
+    a = ctx.client;
+    b = await ctx.app.newProject();
   });
-  afterAll(() => app.close());
 
   /** An organization of project A with an external id, and one member. */
   async function organizationOfA(): Promise<{ organization: Organization; member: Member }> {
@@ -207,7 +205,7 @@ describe('tenant isolation between projects on one server', () => {
   describe('live projects', () => {
     let live: TestProject;
     beforeAll(async () => {
-      live = await app.newProject('live');
+      live = await ctx.app.newProject('live');
     });
 
     it('mints organization-live and member-live ids', async () => {

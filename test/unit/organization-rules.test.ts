@@ -1,4 +1,3 @@
-import { AppError } from '../../src/errors';
 import type { OrganizationSettings } from '../../src/models/organization.model';
 import {
   checkLogoUrl,
@@ -9,16 +8,7 @@ import {
   METADATA_MAX_BYTES,
   normalizeDomains,
 } from '../../src/services/organization-rules';
-
-function appError(fn: () => unknown): AppError {
-  try {
-    fn();
-  } catch (err) {
-    expect(err).toBeInstanceOf(AppError);
-    return err as AppError;
-  }
-  throw new Error('expected an AppError');
-}
+import { appError } from '../helpers/assertions';
 
 /** A valid organization with Stytch's defaults, changed by `overrides`. */
 const settings = (overrides: Partial<OrganizationSettings> = {}): OrganizationSettings => ({

@@ -1,15 +1,5 @@
-import { AppError } from '../../src/errors';
 import { ADMIN_ROLE, assignableRoleIds, checkDirectRoles, effectiveRoles, MEMBER_ROLE } from '../../src/services/roles';
-
-function appError(fn: () => unknown): AppError {
-  try {
-    fn();
-  } catch (err) {
-    expect(err).toBeInstanceOf(AppError);
-    return err as AppError;
-  }
-  throw new Error('expected an AppError');
-}
+import { appError } from '../helpers/assertions';
 
 const direct = { type: 'direct_assignment', details: {} };
 

@@ -1,4 +1,3 @@
-import { AppError } from '../../src/errors';
 import type { FilterKind } from '../../src/repositories/search';
 import {
   checkLimit,
@@ -8,22 +7,12 @@ import {
   SEARCH_LIMIT_DEFAULT,
   SEARCH_LIMIT_MAX,
 } from '../../src/services/search-query';
+import { appError } from '../helpers/assertions';
 
 const SPEC: Record<'ids' | 'name_fuzzy' | 'breakglass', FilterKind> = { ids: 'strings', name_fuzzy: 'string', breakglass: 'boolean' };
 const UUID = '0190a1b2-c3d4-7e5f-8a9b-0c1d2e3f4a5b';
 
 const parse = (query: unknown) => parseSearchQuery(query, SPEC, 'member_search');
-
-/** The AppError `fn` throws (fails the test if it returns). */
-function appError(fn: () => unknown): AppError {
-  try {
-    fn();
-  } catch (err) {
-    expect(err).toBeInstanceOf(AppError);
-    return err as AppError;
-  }
-  throw new Error('expected an AppError');
-}
 
 describe('parseSearchQuery', () => {
   it.each([undefined, null])('treats a %s query as "match everything"', (query) => {
