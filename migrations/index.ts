@@ -5,6 +5,7 @@ import * as createMembers from './20261128000003_create_members';
 import * as createJobs from './20261128000004_create_jobs';
 import * as createUuidv7Function from './20261128000005_create_uuidv7_function';
 import * as createMemberAliases from './20261128000006_create_member_aliases';
+import * as createAuthAndEmail from './20261128000007_create_auth_and_email';
 
 /**
  * Migrations are listed here instead of discovered on disk so that the same
@@ -18,6 +19,7 @@ const MIGRATIONS: Record<string, Knex.Migration> = {
   '20261128000004_create_jobs': createJobs,
   '20261128000005_create_uuidv7_function': createUuidv7Function,
   '20261128000006_create_member_aliases': createMemberAliases,
+  '20261128000007_create_auth_and_email': createAuthAndEmail,
 };
 
 export const migrationSource: Knex.MigrationSource<string> = {

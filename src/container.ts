@@ -10,6 +10,16 @@ import { DeduplicationRepository } from './repositories/deduplication.repository
 import { DeduplicationService, MERGE_JOB_TYPE, SCAN_JOB_TYPE } from './services/deduplication.service';
 import { JobService } from './services/job.service';
 import { JobSweeper } from './services/job-sweeper';
+import { OutboxRelay } from './queues/outbox-relay';
+import { EmailRepository } from './repositories/email.repository';
+import { MagicLinkRepository } from './repositories/magic-link.repository';
+import { OutboxRepository } from './repositories/outbox.repository';
+import { SessionRepository } from './repositories/session.repository';
+import { EmailService } from './services/email/email.service';
+import { DevOutboxMailer, Mailer, SmtpMailer } from './services/email/mailer';
+import { MagicLinkService } from './services/magic-link.service';
+import { SessionService } from './services/sessions/session.service';
+import { SigningKeys } from './services/sessions/signing-keys';
 import { MIGRATION_JOB_TYPE, MigrationService } from './services/migrations/migration.service';
 import { MemberRepository } from './repositories/member.repository';
 import { OrganizationRepository } from './repositories/organization.repository';
@@ -31,6 +41,12 @@ export interface Container {
   migrations: MigrationService;
   deduplication: DeduplicationService;
   sweeper: JobSweeper;
+  emails: EmailService;
+  sessions: SessionService;
+  signingKeys: SigningKeys;
+  magicLinks: MagicLinkService;
+  /** Moves committed outbox entries into BullMQ; each process role starts it. */
+  relay: OutboxRelay;
   producer: JobProducer;
   close(): Promise<void>;
 }
@@ -48,7 +64,18 @@ export function createContainer(config: Readonly<Config>): Container {
   const projectRepository = new ProjectRepository();
   const jobRepository = new JobRepository();
   const organizations = new OrganizationService(knex, organizationRepository);
-  const members = new MemberService(knex, memberRepository, organizationRepository, organizations);
+  const sessionRepository = new SessionRepository();
+  const magicLinkRepository = new MagicLinkRepository();
+  const outboxRepository = new OutboxRepository();
+  const members = new MemberService(knex, memberRepository, organizationRepository, organizations, sessionRepository, magicLinkRepository);
+  const mailer: Mailer = config.smtpUrl ? new SmtpMailer(config.smtpUrl, config.mailFrom) : new DevOutboxMailer();
+  const emails = new EmailService(knex, new EmailRepository(), magicLinkRepository, memberRepository, organizationRepository, outboxRepository, mailer);
+  const signingKeys = new SigningKeys(knex, sessionRepository);
+  const sessions = new SessionService(knex, sessionRepository, memberRepository, organizationRepository, signingKeys, config.publicUrl);
+  const relay = new OutboxRelay(knex, outboxRepository, producer);
+  const magicLinks = new MagicLinkService(knex, organizations, members, memberRepository, projectRepository, magicLinkRepository, emails, sessions, () =>
+    relay.poke(),
+  );
   const migrations = new MigrationService(
     knex,
     jobRepository,
@@ -89,7 +116,14 @@ export function createContainer(config: Readonly<Config>): Container {
     migrations,
     deduplication,
     sweeper,
+    emails,
+    sessions,
+    signingKeys,
+    magicLinks,
+    relay,
     async close() {
+      await relay.stop();
+      mailer.close();
       await producer.close();
       redis.disconnect();
       await knex.destroy();

@@ -7,10 +7,10 @@ import { randomBytes } from 'node:crypto';
  * append to the right edge of the primary-key index.
  */
 export type ProjectEnv = 'test' | 'live';
-export type IdKind = 'project' | 'organization' | 'member' | 'email' | 'job';
+export type IdKind = 'project' | 'organization' | 'member' | 'email' | 'job' | 'member-session' | 'jwk';
 
 const UUID = '[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}';
-const PUBLIC_ID = new RegExp(`^(project|organization|member|email|job)-(test|live)-(${UUID})$`);
+const PUBLIC_ID = new RegExp(`^(project|organization|member|email|job|member-session|jwk)-(test|live)-(${UUID})$`);
 
 export function uuidv7(now: number = Date.now()): string {
   const bytes = randomBytes(16);

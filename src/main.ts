@@ -55,6 +55,8 @@ async function main(role: Role): Promise<void> {
   process.on('SIGTERM', () => void shutdown('SIGTERM'));
   process.on('SIGINT', () => void shutdown('SIGINT'));
 
+  // Every role relays the outbox: whichever process runs, committed follow-up work reaches the queues.
+  container.relay.start();
   if (role === 'all' || role === 'worker') {
     const workers = startWorkers(container);
     stops.push(() => workers.close());

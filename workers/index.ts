@@ -3,6 +3,7 @@ import type { Container } from '../src/container';
 import { logger } from '../src/logger';
 import { bullPrefix, workerConnection } from '../src/queues/connection';
 import { deduplicationProcessor } from '../src/queues/processors/deduplication.processor';
+import { emailProcessor } from '../src/queues/processors/email.processor';
 import { maintenanceProcessor } from '../src/queues/processors/maintenance.processor';
 import { migrationProcessor } from '../src/queues/processors/migration.processor';
 import { QueueName, QUEUES } from '../src/queues/registry';
@@ -14,12 +15,14 @@ export interface Workers {
 /** Starts one BullMQ worker per queue (all of them, or those in WORKER_QUEUES). */
 export function startWorkers(container: Container): Workers {
   const processors: Record<QueueName, Processor> = {
-    maintenance: maintenanceProcessor(container.organizations, container.sweeper),
+    maintenance: maintenanceProcessor(container.organizations, container.sweeper, container.signingKeys),
     migrations: migrationProcessor(container.migrations),
     deduplication: deduplicationProcessor(container.deduplication),
+    emails: emailProcessor(container.emails),
   };
   // Chunks of one migration spread over workers; two per process suit a small machine.
-  const concurrency: Record<QueueName, number> = { maintenance: 1, migrations: 2, deduplication: 1 };
+  // Emails wait on SMTP round trips, not on this machine: many can be in flight at once.
+  const concurrency: Record<QueueName, number> = { maintenance: 1, migrations: 2, deduplication: 1, emails: 20 };
   const names = (container.config.workerQueues ?? Object.keys(QUEUES)) as QueueName[];
   const unknown = names.filter((name) => !(name in QUEUES));
   if (unknown.length > 0) throw new Error(`WORKER_QUEUES names unknown queues: ${unknown.join(', ')}`);

@@ -7,6 +7,9 @@ import { requestContext } from './middleware/request-context';
 import { deduplicationRoutes } from './routes/deduplication.routes';
 import { healthRoutes } from './routes/health.routes';
 import { jobRoutes } from './routes/jobs.routes';
+import { jwksRoutes } from './routes/jwks.routes';
+import { magicLinkRoutes } from './routes/magic-links.routes';
+import { sessionRoutes } from './routes/sessions.routes';
 import { memberRoutes } from './routes/members.routes';
 import { migrationRoutes } from './routes/migrations.routes';
 import { organizationRoutes } from './routes/organizations.routes';
@@ -20,6 +23,7 @@ export function createApp(container: Container): Express {
   app.set('query parser', 'simple');
   app.use(requestContext(logger));
   app.use(healthRoutes(container));
+  app.use(jwksRoutes(container.sessions));
 
   const b2b = express.Router();
   b2b.use(authenticate(container.projects));
@@ -30,6 +34,8 @@ export function createApp(container: Container): Express {
   b2b.use(memberRoutes(container.members));
   b2b.use(jobRoutes(container.jobs));
   b2b.use(deduplicationRoutes(container.deduplication));
+  b2b.use(magicLinkRoutes(container.magicLinks));
+  b2b.use(sessionRoutes(container.sessions, container.organizations));
   app.use('/v1/b2b', b2b);
 
   app.use(routeNotFound);

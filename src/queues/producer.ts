@@ -10,6 +10,8 @@ import { ATTEMPTS, JobName, JobPayloads, queueOf, QueueName, RETENTION } from '.
  * the sweep, and a duplicate is harmless because handlers re-check Postgres.
  */
 export interface JobProducer {
+  /** Makes sure the entry is queued (as ensure), but throws when Redis cannot take it. */
+  enqueue<N extends JobName>(name: N, payload: JobPayloads[N], jobId: string): Promise<void>;
   /**
    * Makes sure a queue entry with this id is waiting or running: adds it,
    * or replaces a finished one; does nothing while one is pending. Never
@@ -41,7 +43,7 @@ export class BullJobProducer implements JobProducer {
     return queue;
   }
 
-  async ensure<N extends JobName>(name: N, payload: JobPayloads[N], jobId: string): Promise<void> {
+  async enqueue<N extends JobName>(name: N, payload: JobPayloads[N], jobId: string): Promise<void> {
     let timer: NodeJS.Timeout | undefined;
     try {
       // BullMQ waits for a ready connection without limit; a caller must not wait on an outage.
@@ -49,10 +51,16 @@ export class BullJobProducer implements JobProducer {
         timer = setTimeout(() => reject(new Error(`Redis did not answer within ${ENQUEUE_TIMEOUT_MS} ms`)), ENQUEUE_TIMEOUT_MS);
       });
       await Promise.race([this.add(name, payload, jobId), timeout]);
-    } catch (err) {
-      logger.warn({ queue_job_id: jobId, err }, `could not enqueue ${name}; the sweep will retry`);
     } finally {
       clearTimeout(timer);
+    }
+  }
+
+  async ensure<N extends JobName>(name: N, payload: JobPayloads[N], jobId: string): Promise<void> {
+    try {
+      await this.enqueue(name, payload, jobId);
+    } catch (err) {
+      logger.warn({ queue_job_id: jobId, err }, `could not enqueue ${name}; the sweep will retry`);
     }
   }
 

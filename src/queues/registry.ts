@@ -16,13 +16,18 @@ export interface JobPayloads {
   'members.merge': { jobId: string };
   /** Reports candidate duplicate members of an organization, changing nothing. */
   'members.scan-duplicates': { jobId: string };
+  /** Mints a magic link and sends its email. */
+  'email.send': { emailId: string };
+  /** Retires session signing keys past their age and drops retired keys no live JWT needs. */
+  'signing-keys.rotate': Record<string, never>;
 }
 export type JobName = keyof JobPayloads;
 
 export const QUEUES = {
-  maintenance: ['organizations.purge-deleted', 'jobs.sweep'],
+  maintenance: ['organizations.purge-deleted', 'jobs.sweep', 'signing-keys.rotate'],
   migrations: ['migration.prepare', 'migration.chunk'],
   deduplication: ['members.merge', 'members.scan-duplicates'],
+  emails: ['email.send'],
 } as const satisfies Record<string, readonly JobName[]>;
 export type QueueName = keyof typeof QUEUES;
 
@@ -34,6 +39,7 @@ export function queueOf(job: JobName): QueueName {
 export const SCHEDULES: { queue: QueueName; job: JobName; everyMs: number }[] = [
   { queue: 'maintenance', job: 'organizations.purge-deleted', everyMs: 60_000 },
   { queue: 'maintenance', job: 'jobs.sweep', everyMs: 30_000 },
+  { queue: 'maintenance', job: 'signing-keys.rotate', everyMs: 3600_000 },
 ];
 
 /** Retries for work jobs: transient failures (deadlocks, a database restart) heal themselves. */

@@ -156,6 +156,7 @@ export class DeduplicationService {
       const live = duplicates as MemberModel[];
       const merged = mergedMember(primary, live);
       if (!params.dry_run) {
+        for (const duplicate of live) await this.memberService.endAccess(trx, job.project_id, duplicate.id);
         await this.dedup.foldInto(trx, params.organization_id, primary.id, live);
         await this.members.update(trx, params.organization_id, primary.id, merged);
       }

@@ -7,11 +7,13 @@ import type {
 } from '../api/schemas/member.schemas';
 import { AppError, badRequest, memberNotFound, organizationNotFound } from '../errors';
 import { formatId, looksLikeId, parseId, uuidv7 } from '../ids';
-import type { MemberModel, MemberRetiredEmailModel } from '../models/member.model';
+import type { MemberModel, MemberRetiredEmailModel, MemberStatus } from '../models/member.model';
 import type { OrganizationModel } from '../models/organization.model';
 import type { Db } from '../repositories/db';
 import { MEMBER_FILTERS, MemberPatch, MemberRepository } from '../repositories/member.repository';
+import type { MagicLinkRepository } from '../repositories/magic-link.repository';
 import type { OrganizationRepository } from '../repositories/organization.repository';
+import type { SessionRepository } from '../repositories/session.repository';
 import { uniqueViolation } from '../repositories/pg-errors';
 import { cleanEmail, normalizeEmail } from './email';
 import { checkMetadataSize, mergeMetadata } from './organization-rules';
@@ -19,6 +21,20 @@ import type { OrganizationService } from './organization.service';
 import type { ProjectContext } from './project-context';
 import { checkDirectRoles } from './roles';
 import { checkLimit, decodeCursor, encodeCursor, parseSearchQuery } from './search-query';
+
+/** What a new member is made of (a create request, an invite, a sign-up). */
+export interface NewMemberFields {
+  email_address: string;
+  status: MemberStatus;
+  name?: string;
+  roles?: string[];
+  trusted_metadata?: Record<string, unknown>;
+  untrusted_metadata?: Record<string, unknown>;
+  is_breakglass?: boolean;
+  mfa_enrolled?: boolean;
+  mfa_phone_number?: string;
+  external_id?: string;
+}
 
 /** A member as the API shows it: with its organization (for implicit roles) and retired emails. */
 export interface MemberRecord {
@@ -42,7 +58,15 @@ export class MemberService {
     private readonly members: MemberRepository,
     private readonly organizations: OrganizationRepository,
     private readonly organizationService: OrganizationService,
+    private readonly sessions: SessionRepository,
+    private readonly magicLinks: MagicLinkRepository,
   ) {}
+
+  /** A member leaves (deleted, or merged into another): its sessions end and its unused links die. */
+  async endAccess(trx: Db, projectId: string, memberId: string): Promise<void> {
+    await this.sessions.revoke(trx, projectId, { member_id: memberId });
+    await this.magicLinks.voidForMember(trx, memberId);
+  }
 
   /**
    * A member of this organization by member id or external id; deleted
@@ -76,7 +100,7 @@ export class MemberService {
   }
 
   /** Turns unique violations into errors that name the Member already holding the email or external id. */
-  private async translateConflict(err: unknown, project: ProjectContext, organizationId: string, email?: string): Promise<unknown> {
+  async explainConflict(err: unknown, project: ProjectContext, organizationId: string, email?: string): Promise<unknown> {
     const constraint = uniqueViolation(err);
     if (constraint === 'members__organization_id_email_normalized__unique' && email !== undefined) {
       const holder = await this.members.findByEmail(this.knex, organizationId, normalizeEmail(email));
@@ -108,34 +132,42 @@ export class MemberService {
 
   async create(project: ProjectContext, organizationRef: string, input: CreateMemberInput): Promise<MemberRecord> {
     const organization = await this.organizationService.resolve(this.knex, project, organizationRef);
-    const email = cleanEmail(input.email_address);
-    const roles = checkDirectRoles(input.roles ?? [], customRoleIds(organization));
-    checkMetadataSize('trusted_metadata', input.trusted_metadata ?? {});
-    checkMetadataSize('untrusted_metadata', input.untrusted_metadata ?? {});
+    const status = input.create_member_as_pending ? 'pending' : 'active';
     try {
-      return await this.knex.transaction(async (trx) => {
-        await this.claimEmail(trx, organization.id, undefined, normalizeEmail(email));
-        const member = await this.members.insert(trx, {
-          id: uuidv7(),
-          project_id: project.id,
-          organization_id: organization.id,
-          email,
-          email_normalized: normalizeEmail(email),
-          status: input.create_member_as_pending ? 'pending' : 'active',
-          name: input.name?.trim() ?? '',
-          is_breakglass: input.is_breakglass ?? false,
-          mfa_enrolled: input.mfa_enrolled ?? false,
-          mfa_phone_number: input.mfa_phone_number ?? '',
-          external_id: input.external_id || null,
-          roles,
-          trusted_metadata: input.trusted_metadata ?? {},
-          untrusted_metadata: input.untrusted_metadata ?? {},
-        });
-        return { member, organization, retiredEmails: [] };
-      });
+      const member = await this.knex.transaction((trx) => this.insertIn(trx, project, organization, { ...input, status }));
+      return { member, organization, retiredEmails: [] };
     } catch (err) {
-      throw await this.translateConflict(err, project, organization.id, email);
+      throw await this.explainConflict(err, project, organization.id, input.email_address);
     }
+  }
+
+  /**
+   * Inserts a member in the caller's transaction, after checking its roles,
+   * metadata and that its email is free (unique violations propagate: see
+   * explainConflict).
+   */
+  async insertIn(trx: Db, project: ProjectContext, organization: OrganizationModel, fields: NewMemberFields): Promise<MemberModel> {
+    const email = cleanEmail(fields.email_address);
+    const roles = checkDirectRoles(fields.roles ?? [], customRoleIds(organization));
+    checkMetadataSize('trusted_metadata', fields.trusted_metadata ?? {});
+    checkMetadataSize('untrusted_metadata', fields.untrusted_metadata ?? {});
+    await this.claimEmail(trx, organization.id, undefined, normalizeEmail(email));
+    return this.members.insert(trx, {
+      id: uuidv7(),
+      project_id: project.id,
+      organization_id: organization.id,
+      email,
+      email_normalized: normalizeEmail(email),
+      status: fields.status,
+      name: fields.name?.trim() ?? '',
+      is_breakglass: fields.is_breakglass ?? false,
+      mfa_enrolled: fields.mfa_enrolled ?? false,
+      mfa_phone_number: fields.mfa_phone_number ?? '',
+      external_id: fields.external_id || null,
+      roles,
+      trusted_metadata: fields.trusted_metadata ?? {},
+      untrusted_metadata: fields.untrusted_metadata ?? {},
+    });
   }
 
   async get(project: ProjectContext, organizationRef: string, query: GetMemberQuery): Promise<MemberRecord> {
@@ -195,7 +227,7 @@ export class MemberService {
         return this.record(trx, await this.members.update(trx, organization.id, current.id, patch), organization);
       });
     } catch (err) {
-      throw await this.translateConflict(err, project, organization.id, input.email_address);
+      throw await this.explainConflict(err, project, organization.id, input.email_address);
     }
   }
 
@@ -223,13 +255,17 @@ export class MemberService {
     Object.assign(patch, { email, email_normalized: normalized, email_address_verified: false });
   }
 
-  /** Soft delete: the member keeps its row (and can be reactivated) but releases its email and retired emails. */
+  /**
+   * Soft delete: the member keeps its row (and can be reactivated) but
+   * releases its email and retired emails, and loses its sessions and links.
+   */
   async delete(project: ProjectContext, organizationRef: string, memberRef: string): Promise<string> {
     const organization = await this.organizationService.resolve(this.knex, project, organizationRef);
     return this.knex.transaction(async (trx) => {
       const member = await this.resolveMember(trx, project, organization, memberRef, { forUpdate: true });
       await this.members.update(trx, organization.id, member.id, { status: 'deleted' });
       await this.members.deleteRetiredEmails(trx, member.id);
+      await this.endAccess(trx, project.id, member.id);
       return member.id;
     });
   }
@@ -246,7 +282,7 @@ export class MemberService {
         return this.record(trx, await this.members.update(trx, organization.id, member.id, { status: 'active' }), organization);
       });
     } catch (err) {
-      const translated = await this.translateConflict(err, project, organization.id);
+      const translated = await this.explainConflict(err, project, organization.id);
       if (uniqueViolation(err) === 'members__organization_id_email_normalized__unique' || isRetiredEmailError(translated)) {
         throw badRequest(
           'reactivation_email_belongs_to_another_member',

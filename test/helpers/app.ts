@@ -1,5 +1,5 @@
 import type { AddressInfo } from 'node:net';
-import type { Server } from 'node:http';
+import { createServer, Server } from 'node:http';
 import { B2BClient } from 'stytch';
 import { createApp } from '../../src/api/app';
 import { loadConfig } from '../../src/config';
@@ -41,25 +41,30 @@ export interface RawResponse {
   headers: Headers;
 }
 
+/** Every test project allows these redirect URLs; the first is its default. */
+export const TEST_REDIRECT_URLS = ['https://app.example.com/authenticate', 'https://app.example.com/signup'];
+
 /** The real app on a database of its own, listening on an ephemeral port. */
 export async function startTestApp(env: Record<string, string> = {}): Promise<TestApp> {
   const databaseName = await createTestDatabase();
+  // Listen first: PUBLIC_URL (the JWT issuer the SDK checks) must name the real port.
+  const server: Server = createServer();
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const baseUrl = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
   const config = loadConfig({
     DATABASE_URL: databaseUrl(databaseName),
     REDIS_URL: process.env.REDIS_URL ?? 'redis://127.0.0.1:6379',
     ROSTER_QUEUE_PREFIX: databaseName,
     PORT: '0',
+    PUBLIC_URL: baseUrl,
     LOG_LEVEL: 'silent',
     ...env,
   });
   const container = createContainer(config);
-  const server: Server = await new Promise((resolve) => {
-    const s = createApp(container).listen(0, '127.0.0.1', () => resolve(s));
-  });
-  const baseUrl = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+  server.on('request', createApp(container));
 
   const newProject = async (projectEnv: ProjectEnv = 'test'): Promise<TestProject> => {
-    const { projectId, secret } = await container.projects.create(`project ${projectEnv}`, projectEnv);
+    const { projectId, secret } = await container.projects.create(`project ${projectEnv}`, projectEnv, TEST_REDIRECT_URLS);
     return { projectId, secret, client: new B2BClient({ project_id: projectId, secret, env: `${baseUrl}/` }) };
   };
   const project = await newProject();
@@ -117,7 +122,10 @@ export function useTestApp(env: Record<string, string> = {}, options: { workers?
   beforeAll(async () => {
     holder.app = await startTestApp(env);
     holder.client = holder.app.project.client;
-    if (options.workers) holder.workers = startWorkers(holder.app.container);
+    if (options.workers) {
+      holder.workers = startWorkers(holder.app.container);
+      holder.app.container.relay.start();
+    }
   });
   afterAll(async () => {
     await holder.workers?.close();

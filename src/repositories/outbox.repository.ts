@@ -1,0 +1,25 @@
+import type { JobName, JobPayloads } from '../queues/registry';
+import type { Db } from './db';
+
+export interface OutboxEntry {
+  id: string;
+  job_name: JobName;
+  payload: JobPayloads[JobName];
+  queue_job_id: string;
+}
+
+/** Follow-up work, written in the transaction of the data it follows. */
+export class OutboxRepository {
+  async add<N extends JobName>(db: Db, name: N, payload: JobPayloads[N], queueJobId: string): Promise<void> {
+    await db('outbox').insert({ job_name: name, payload: JSON.stringify(payload), queue_job_id: queueJobId });
+  }
+
+  /** The oldest entries, locked for this transaction; other relays skip them rather than wait. */
+  async claim(db: Db, limit: number): Promise<OutboxEntry[]> {
+    return db('outbox').select('id', 'job_name', 'payload', 'queue_job_id').orderBy('id').limit(limit).forUpdate().skipLocked();
+  }
+
+  async remove(db: Db, ids: string[]): Promise<void> {
+    await db('outbox').whereIn('id', ids).delete();
+  }
+}

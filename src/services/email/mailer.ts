@@ -1,0 +1,61 @@
+import nodemailer, { Transporter } from 'nodemailer';
+import { PermanentJobFailure } from '../../errors';
+import { logger } from '../../logger';
+import type { EmailContent } from './templates';
+
+export interface OutgoingEmail extends EmailContent {
+  to: string;
+  /** Logged by the dev outbox so that a developer can click it; never logged in production. */
+  link: string;
+}
+
+export interface Mailer {
+  readonly transport: string;
+  send(email: OutgoingEmail): Promise<{ messageId: string }>;
+  close(): void;
+}
+
+/**
+ * SMTP through a nodemailer pool. A 4xx answer is transient (the error
+ * propagates and the job retries with backoff); a 5xx answer is final.
+ */
+export class SmtpMailer implements Mailer {
+  readonly transport = 'smtp';
+  private readonly transporter: Transporter;
+
+  constructor(
+    smtpUrl: string,
+    private readonly from: string,
+  ) {
+    this.transporter = nodemailer.createTransport({ url: smtpUrl, pool: true, maxConnections: 5, maxMessages: 1000 } as never);
+  }
+
+  async send(email: OutgoingEmail): Promise<{ messageId: string }> {
+    try {
+      const info = await this.transporter.sendMail({ from: this.from, to: email.to, subject: email.subject, text: email.text, html: email.html });
+      return { messageId: info.messageId };
+    } catch (err) {
+      const code = (err as { responseCode?: number }).responseCode;
+      if (code !== undefined && code >= 500) {
+        throw new PermanentJobFailure('email_rejected', `The mail server refused the email (${code}).`);
+      }
+      throw err;
+    }
+  }
+
+  close(): void {
+    this.transporter.close();
+  }
+}
+
+/** With no SMTP_URL: nothing leaves the machine; the email is recorded and its link logged. */
+export class DevOutboxMailer implements Mailer {
+  readonly transport = 'dev-outbox';
+
+  async send(email: OutgoingEmail): Promise<{ messageId: string }> {
+    logger.info({ to: email.to, subject: email.subject, link: email.link }, 'dev outbox: email not sent (no SMTP_URL)');
+    return { messageId: `dev-outbox-${Date.now()}` };
+  }
+
+  close(): void {}
+}

@@ -1,0 +1,74 @@
+import type { AddressInfo } from 'node:net';
+import { SMTPServer } from 'smtp-server';
+
+export interface CapturedEmail {
+  to: string[];
+  raw: string;
+  /** The magic link in the email, with its token. */
+  link: string;
+  token: string;
+}
+
+/**
+ * A real SMTP server on an ephemeral port that keeps every message it
+ * accepts. `reject` makes it answer a code (e.g. 451 or 550) to the next messages.
+ */
+export class TestSmtpServer {
+  readonly messages: CapturedEmail[] = [];
+  private server: SMTPServer;
+  private rejections: number[] = [];
+  private waiters: (() => void)[] = [];
+  url = '';
+
+  constructor() {
+    this.server = new SMTPServer({
+      authOptional: true,
+      disabledCommands: ['STARTTLS'],
+      onData: (stream, session, callback) => {
+        let raw = '';
+        stream.on('data', (chunk: Buffer) => (raw += chunk.toString('utf8')));
+        stream.on('end', () => {
+          const code = this.rejections.shift();
+          if (code !== undefined) {
+            callback(Object.assign(new Error(`rejected with ${code}`), { responseCode: code }));
+            return;
+          }
+          const unfolded = raw.replace(/=\r?\n/g, '').replace(/=3D/g, '=');
+          const link = /https?:\/\/[^\s"<>]*token=[A-Za-z0-9_-]+/.exec(unfolded)?.[0] ?? '';
+          this.messages.push({ to: session.envelope.rcptTo.map((r) => r.address), raw, link, token: new URL(link || 'http://x').searchParams.get('token') ?? '' });
+          this.waiters.splice(0).forEach((wake) => wake());
+          callback();
+        });
+      },
+      logger: false,
+    });
+  }
+
+  async start(): Promise<string> {
+    await new Promise<void>((resolve) => this.server.listen(0, '127.0.0.1', resolve));
+    this.url = `smtp://127.0.0.1:${(this.server.server.address() as AddressInfo).port}`;
+    return this.url;
+  }
+
+  rejectNext(...codes: number[]): void {
+    this.rejections.push(...codes);
+  }
+
+  /** The next message to `address`, waiting for it until the deadline. */
+  async messageTo(address: string, deadlineMs = 10_000): Promise<CapturedEmail> {
+    const deadline = Date.now() + deadlineMs;
+    for (;;) {
+      const found = this.messages.find((m) => m.to.includes(address.toLowerCase()) || m.to.includes(address));
+      if (found) return found;
+      if (Date.now() > deadline) throw new Error(`no email to ${address} within ${deadlineMs} ms`);
+      await new Promise<void>((resolve) => {
+        this.waiters.push(resolve);
+        setTimeout(resolve, 100);
+      });
+    }
+  }
+
+  async stop(): Promise<void> {
+    await new Promise<void>((resolve) => this.server.close(() => resolve()));
+  }
+}
