@@ -23,6 +23,8 @@ export interface Config {
   jobLockMs: number;
   /** Input lines per chunk of a member migration: one transaction, and the most a crash can redo. */
   migrationChunkRows: number;
+  /** Invites a bulk-invite job sends per second (0: as fast as they can be queued). */
+  inviteRatePerSecond: number;
 }
 
 export class ConfigError extends Error {
@@ -136,6 +138,7 @@ export function loadConfig(env: Env = process.env): Readonly<Config> {
   };
   const jobLockMs = positiveInt('ROSTER_JOB_LOCK_MS', 30_000, 1000);
   const migrationChunkRows = positiveInt('ROSTER_MIGRATION_CHUNK_ROWS', 50_000, 1);
+  const inviteRatePerSecond = positiveInt('ROSTER_INVITE_RATE_PER_SECOND', 50, 0);
 
   if (problems.length > 0) throw new ConfigError(problems);
   return Object.freeze({
@@ -152,5 +155,6 @@ export function loadConfig(env: Env = process.env): Readonly<Config> {
     workerQueues,
     jobLockMs,
     migrationChunkRows,
+    inviteRatePerSecond,
   });
 }

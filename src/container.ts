@@ -18,6 +18,7 @@ import { SessionRepository } from './repositories/session.repository';
 import { EmailService } from './services/email/email.service';
 import { DevOutboxMailer, Mailer, SmtpMailer } from './services/email/mailer';
 import { MagicLinkService } from './services/magic-link.service';
+import { BULK_INVITE_JOB_TYPE, BulkInviteService } from './services/bulk-invite.service';
 import { SessionService } from './services/sessions/session.service';
 import { SigningKeys } from './services/sessions/signing-keys';
 import { MIGRATION_JOB_TYPE, MigrationService } from './services/migrations/migration.service';
@@ -45,6 +46,7 @@ export interface Container {
   sessions: SessionService;
   signingKeys: SigningKeys;
   magicLinks: MagicLinkService;
+  bulkInvites: BulkInviteService;
   /** Moves committed outbox entries into BullMQ; each process role starts it. */
   relay: OutboxRelay;
   producer: JobProducer;
@@ -94,6 +96,17 @@ export function createContainer(config: Readonly<Config>): Container {
     projectRepository,
     producer,
   );
+  const bulkInvites = new BulkInviteService(
+    knex,
+    jobRepository,
+    projectRepository,
+    outboxRepository,
+    organizations,
+    magicLinks,
+    producer,
+    config.inviteRatePerSecond,
+    () => relay.poke(),
+  );
   const sweeper = new JobSweeper(
     knex,
     jobRepository,
@@ -101,6 +114,7 @@ export function createContainer(config: Readonly<Config>): Container {
       [MIGRATION_JOB_TYPE]: (job) => migrations.resume(job),
       [MERGE_JOB_TYPE]: (job) => deduplication.resume(job),
       [SCAN_JOB_TYPE]: (job) => deduplication.resume(job),
+      [BULK_INVITE_JOB_TYPE]: (job) => bulkInvites.resume(job),
     },
     [() => migrations.dropFinishedStaging()],
   );
@@ -120,6 +134,7 @@ export function createContainer(config: Readonly<Config>): Container {
     sessions,
     signingKeys,
     magicLinks,
+    bulkInvites,
     relay,
     async close() {
       await relay.stop();

@@ -6,6 +6,7 @@ import { errorHandler, requireJsonBody, routeNotFound } from './middleware/error
 import { requestContext } from './middleware/request-context';
 import { deduplicationRoutes } from './routes/deduplication.routes';
 import { healthRoutes } from './routes/health.routes';
+import { inviteRoutes } from './routes/invites.routes';
 import { jobRoutes } from './routes/jobs.routes';
 import { jwksRoutes } from './routes/jwks.routes';
 import { magicLinkRoutes } from './routes/magic-links.routes';
@@ -14,8 +15,8 @@ import { memberRoutes } from './routes/members.routes';
 import { migrationRoutes } from './routes/migrations.routes';
 import { organizationRoutes } from './routes/organizations.routes';
 
-/** The largest JSON body accepted; bulk work goes through jobs, not giant requests. */
-export const JSON_BODY_LIMIT = '1mb';
+/** The largest JSON body accepted: room for a 10,000-invitee bulk invite; bigger work goes through CSV migrations. */
+export const JSON_BODY_LIMIT = '5mb';
 
 export function createApp(container: Container): Express {
   const app = express();
@@ -35,6 +36,7 @@ export function createApp(container: Container): Express {
   b2b.use(jobRoutes(container.jobs));
   b2b.use(deduplicationRoutes(container.deduplication));
   b2b.use(magicLinkRoutes(container.magicLinks));
+  b2b.use(inviteRoutes(container.bulkInvites));
   b2b.use(sessionRoutes(container.sessions, container.organizations));
   app.use('/v1/b2b', b2b);
 

@@ -18,6 +18,8 @@ export interface JobPayloads {
   'members.scan-duplicates': { jobId: string };
   /** Mints a magic link and sends its email. */
   'email.send': { emailId: string };
+  /** Invites a bulk-invite job's invitees one by one, at the configured pace; resumes where it stopped. */
+  'invites.send': { jobId: string };
   /** Retires session signing keys past their age and drops retired keys no live JWT needs. */
   'signing-keys.rotate': Record<string, never>;
 }
@@ -28,6 +30,7 @@ export const QUEUES = {
   migrations: ['migration.prepare', 'migration.chunk'],
   deduplication: ['members.merge', 'members.scan-duplicates'],
   emails: ['email.send'],
+  invites: ['invites.send'],
 } as const satisfies Record<string, readonly JobName[]>;
 export type QueueName = keyof typeof QUEUES;
 

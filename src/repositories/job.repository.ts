@@ -29,10 +29,17 @@ export class JobRepository {
     return count > 0;
   }
 
-  async start(db: Db, id: string, progress: Record<string, number>, phase: string): Promise<void> {
+  /** Marks a job running; `progress` replaces the counters when given (a resumed job keeps its own). */
+  async start(db: Db, id: string, progress: Record<string, number> | undefined, phase: string): Promise<void> {
     await db('jobs')
       .where({ id })
-      .update({ status: 'running', phase, progress, started_at: db.raw('coalesce(started_at, now())'), updated_at: db.fn.now() });
+      .update({
+        status: 'running',
+        phase,
+        ...(progress ? { progress } : {}),
+        started_at: db.raw('coalesce(started_at, now())'),
+        updated_at: db.fn.now(),
+      });
   }
 
   /** Adds to progress counters atomically, so concurrent chunks never lose each other's counts. */
@@ -82,6 +89,10 @@ export class JobRepository {
 
   async touch(db: Db, id: string): Promise<void> {
     await db('jobs').where({ id }).update({ updated_at: db.fn.now() });
+  }
+
+  async addRowError(db: Db, jobId: string, error: { line: number; error_type: string; column_name: string | null; value: string | null; message: string }): Promise<void> {
+    await db('job_row_errors').insert({ job_id: jobId, ...error }).onConflict(['job_id', 'line']).ignore();
   }
 
   async rowErrors(db: Db, jobId: string, afterLine: number, limit: number): Promise<JobRowError[]> {

@@ -44,6 +44,13 @@ export interface MagicLinkAuthentication {
 
 const domainOf = (email: string) => email.slice(email.lastIndexOf('@') + 1);
 
+export interface InviteOptions {
+  /** The bulk-invite job this invite belongs to (recorded on the email). */
+  jobId?: string;
+  /** Runs in the invite's transaction: a bulk job counts the invite exactly when it commits. */
+  inTransaction?: (trx: Db) => Promise<void>;
+}
+
 /** Stytch's email magic links: invites, login-or-signup with JIT by domain, and authentication. */
 export class MagicLinkService {
   constructor(
@@ -75,7 +82,7 @@ export class MagicLinkService {
    * pending or invited one is updated and moved to `invited`), and the
    * invite email is queued in the same transaction.
    */
-  async invite(project: ProjectContext, input: InviteInput, rateLimited = true): Promise<SentEmail> {
+  async invite(project: ProjectContext, input: InviteInput, options: InviteOptions = {}): Promise<SentEmail> {
     const organization = await this.organizations.resolve(this.knex, project, input.organization_id);
     const email = cleanEmail(input.email_address);
     if (organization.email_invites === 'NOT_ALLOWED') {
@@ -105,7 +112,10 @@ export class MagicLinkService {
               ...(input.untrusted_metadata ? { untrusted_metadata: mergeMetadata(existing.untrusted_metadata, input.untrusted_metadata) } : {}),
             })
           : await this.memberService.insertIn(trx, project, organization, { ...input, email_address: email, status: 'invited' });
-        await this.queue(trx, project, organization, member, 'invite', redirectUrl, input.invite_expiration_minutes ?? INVITE_EXPIRATION_MINUTES, undefined, rateLimited);
+        await this.queue(trx, project, organization, member, 'invite', redirectUrl, input.invite_expiration_minutes ?? INVITE_EXPIRATION_MINUTES, {
+          jobId: options.jobId,
+        });
+        await options.inTransaction?.(trx);
         return { member, organization, memberCreated: !existing };
       }).finally(this.outboxWritten);
     } catch (err) {
@@ -142,7 +152,7 @@ export class MagicLinkService {
     try {
       return await this.knex.transaction(async (trx) => {
         const member = existing ?? (await this.memberService.insertIn(trx, project, organization, { email_address: email, status: 'pending' }));
-        await this.queue(trx, project, organization, member, kind, redirectUrl, minutes, input.pkce_code_challenge);
+        await this.queue(trx, project, organization, member, kind, redirectUrl, minutes, { pkceCodeChallenge: input.pkce_code_challenge });
         return { member, organization, memberCreated: !existing };
       }).finally(this.outboxWritten);
     } catch (err) {
@@ -158,23 +168,19 @@ export class MagicLinkService {
     kind: EmailKind,
     redirectUrl: string,
     expirationMinutes: number,
-    pkceCodeChallenge?: string,
-    rateLimited = true,
+    extra: { pkceCodeChallenge?: string; jobId?: string } = {},
   ): Promise<string> {
-    return this.emails.queue(
-      trx,
-      {
-        project_id: project.id,
-        organization_id: organization.id,
-        member_id: member.id,
-        kind,
-        to_address: member.email,
-        redirect_url: redirectUrl,
-        expiration_minutes: expirationMinutes,
-        pkce_code_challenge: pkceCodeChallenge ?? null,
-      },
-      rateLimited,
-    );
+    return this.emails.queue(trx, {
+      project_id: project.id,
+      organization_id: organization.id,
+      member_id: member.id,
+      kind,
+      to_address: member.email,
+      redirect_url: redirectUrl,
+      expiration_minutes: expirationMinutes,
+      pkce_code_challenge: extra.pkceCodeChallenge ?? null,
+      job_id: extra.jobId ?? null,
+    });
   }
 
   /**

@@ -30,6 +30,7 @@ describe('loadConfig', () => {
       workerQueues: undefined,
       jobLockMs: 30_000,
       migrationChunkRows: 50_000,
+      inviteRatePerSecond: 50,
     });
   });
 

@@ -58,3 +58,33 @@ export const authenticateMagicLinkBody = {
   required: ['magic_links_token'],
 } as const;
 export type AuthenticateMagicLinkInput = FromSchema<typeof authenticateMagicLinkBody>;
+
+export const BULK_INVITE_LIMIT = 10_000;
+
+export const bulkInviteBody = {
+  type: 'object',
+  properties: {
+    invitees: {
+      type: 'array',
+      minItems: 1,
+      maxItems: BULK_INVITE_LIMIT,
+      errorType: 'invalid_invitees',
+      items: {
+        type: 'object',
+        properties: {
+          email_address: emailSchema,
+          name: { type: 'string', maxLength: 255 },
+          roles: { type: 'array', maxItems: 100, items: { type: 'string', minLength: 1, maxLength: 128 } },
+          trusted_metadata: metadataSchema,
+          untrusted_metadata: metadataSchema,
+        },
+        required: ['email_address'],
+      },
+    },
+    invite_redirect_url: urlSchema,
+    invited_by_member_id: { type: 'string', minLength: 1, maxLength: 256 },
+    invite_expiration_minutes: minutes(WEEK, 'invalid_invite_expiration_minutes'),
+  },
+  required: ['invitees'],
+} as const;
+export type BulkInviteInput = FromSchema<typeof bulkInviteBody>;

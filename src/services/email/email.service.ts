@@ -35,10 +35,10 @@ export class EmailService {
   ) {}
 
   /** Queues an email in the caller's transaction; refuses a second one to an address within a second. */
-  async queue(trx: Db, request: EmailRequest, rateLimited = true): Promise<string> {
+  async queue(trx: Db, request: EmailRequest): Promise<string> {
     const toNormalized = request.to_address.trim().toLowerCase();
     await this.emails.lockAddress(trx, request.project_id, toNormalized);
-    if (rateLimited && (await this.emails.sentSince(trx, request.project_id, toNormalized, SECONDS_BETWEEN_SENDS))) {
+    if (await this.emails.sentSince(trx, request.project_id, toNormalized, SECONDS_BETWEEN_SENDS)) {
       throw new AppError('too_many_requests', 429, 'An email was just sent to this address; wait a second before sending another.');
     }
     const id = uuidv7();
