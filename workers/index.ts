@@ -4,6 +4,7 @@ import { logger } from '../src/logger';
 import { bullPrefix, workerConnection } from '../src/queues/connection';
 import { deduplicationProcessor } from '../src/queues/processors/deduplication.processor';
 import { emailProcessor } from '../src/queues/processors/email.processor';
+import { inviteProcessor } from '../src/queues/processors/invite.processor';
 import { maintenanceProcessor } from '../src/queues/processors/maintenance.processor';
 import { migrationProcessor } from '../src/queues/processors/migration.processor';
 import { QueueName, QUEUES } from '../src/queues/registry';
@@ -19,10 +20,11 @@ export function startWorkers(container: Container): Workers {
     migrations: migrationProcessor(container.migrations),
     deduplication: deduplicationProcessor(container.deduplication),
     emails: emailProcessor(container.emails),
+    invites: inviteProcessor(container.bulkInvites),
   };
   // Chunks of one migration spread over workers; two per process suit a small machine.
-  // Emails wait on SMTP round trips, not on this machine: many can be in flight at once.
-  const concurrency: Record<QueueName, number> = { maintenance: 1, migrations: 2, deduplication: 1, emails: 20 };
+  // An email job sends its batch side by side through the SMTP pool: a few jobs keep it busy.
+  const concurrency: Record<QueueName, number> = { maintenance: 1, migrations: 2, deduplication: 1, emails: 5, invites: 2 };
   const names = (container.config.workerQueues ?? Object.keys(QUEUES)) as QueueName[];
   const unknown = names.filter((name) => !(name in QUEUES));
   if (unknown.length > 0) throw new Error(`WORKER_QUEUES names unknown queues: ${unknown.join(', ')}`);

@@ -60,7 +60,7 @@ export class OutboxRelay {
     for (;;) {
       const moved = await this.knex.transaction(async (trx) => {
         const entries = await this.outbox.claim(trx, BATCH);
-        for (const entry of entries) await this.producer.enqueue(entry.job_name, entry.payload as never, entry.queue_job_id);
+        await this.producer.enqueueMany(entries.map((e) => ({ name: e.job_name, payload: e.payload, jobId: e.queue_job_id })));
         await this.outbox.remove(trx, entries.map((e) => e.id));
         return entries.length;
       });

@@ -10,8 +10,11 @@ import { ATTEMPTS, JobName, JobPayloads, queueOf, QueueName, RETENTION } from '.
  * the sweep, and a duplicate is harmless because handlers re-check Postgres.
  */
 export interface JobProducer {
-  /** Makes sure the entry is queued (as ensure), but throws when Redis cannot take it. */
-  enqueue<N extends JobName>(name: N, payload: JobPayloads[N], jobId: string): Promise<void>;
+  /**
+   * Adds entries in one round trip, throwing when Redis cannot take them. An
+   * entry whose id is already queued is left as it is.
+   */
+  enqueueMany(entries: { name: JobName; payload: JobPayloads[JobName]; jobId: string }[]): Promise<void>;
   /**
    * Makes sure a queue entry with this id is waiting or running: adds it,
    * or replaces a finished one; does nothing while one is pending. Never
@@ -23,6 +26,19 @@ export interface JobProducer {
 
 const PENDING_STATES = new Set(['waiting', 'active', 'delayed', 'prioritized', 'waiting-children']);
 const ENQUEUE_TIMEOUT_MS = 2000;
+
+/** BullMQ waits for a ready connection without limit; a caller must not wait on an outage. */
+async function withTimeout<T>(work: Promise<T>): Promise<T> {
+  let timer: NodeJS.Timeout | undefined;
+  const timeout = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => reject(new Error(`Redis did not answer within ${ENQUEUE_TIMEOUT_MS} ms`)), ENQUEUE_TIMEOUT_MS);
+  });
+  try {
+    return await Promise.race([work, timeout]);
+  } finally {
+    clearTimeout(timer);
+  }
+}
 
 export class BullJobProducer implements JobProducer {
   private readonly queues = new Map<QueueName, Queue>();
@@ -43,22 +59,21 @@ export class BullJobProducer implements JobProducer {
     return queue;
   }
 
-  async enqueue<N extends JobName>(name: N, payload: JobPayloads[N], jobId: string): Promise<void> {
-    let timer: NodeJS.Timeout | undefined;
-    try {
-      // BullMQ waits for a ready connection without limit; a caller must not wait on an outage.
-      const timeout = new Promise<never>((_, reject) => {
-        timer = setTimeout(() => reject(new Error(`Redis did not answer within ${ENQUEUE_TIMEOUT_MS} ms`)), ENQUEUE_TIMEOUT_MS);
-      });
-      await Promise.race([this.add(name, payload, jobId), timeout]);
-    } finally {
-      clearTimeout(timer);
-    }
+  async enqueueMany(entries: { name: JobName; payload: JobPayloads[JobName]; jobId: string }[]): Promise<void> {
+    const byQueue = new Map<QueueName, typeof entries>();
+    for (const entry of entries) byQueue.set(queueOf(entry.name), [...(byQueue.get(queueOf(entry.name)) ?? []), entry]);
+    await withTimeout(
+      Promise.all(
+        [...byQueue].map(([queue, batch]) =>
+          this.queue(queue).addBulk(batch.map((e) => ({ name: e.name, data: e.payload, opts: { jobId: e.jobId, ...ATTEMPTS, ...RETENTION } }))),
+        ),
+      ),
+    );
   }
 
   async ensure<N extends JobName>(name: N, payload: JobPayloads[N], jobId: string): Promise<void> {
     try {
-      await this.enqueue(name, payload, jobId);
+      await withTimeout(this.add(name, payload, jobId));
     } catch (err) {
       logger.warn({ queue_job_id: jobId, err }, `could not enqueue ${name}; the sweep will retry`);
     }

@@ -16,8 +16,8 @@ export interface JobPayloads {
   'members.merge': { jobId: string };
   /** Reports candidate duplicate members of an organization, changing nothing. */
   'members.scan-duplicates': { jobId: string };
-  /** Mints a magic link and sends its email. */
-  'email.send': { emailId: string };
+  /** Mints the magic links of queued emails and sends them (one job per request or bulk batch). */
+  'email.send': { emailIds: string[] };
   /** Invites a bulk-invite job's invitees one by one, at the configured pace; resumes where it stopped. */
   'invites.send': { jobId: string };
   /** Retires session signing keys past their age and drops retired keys no live JWT needs. */

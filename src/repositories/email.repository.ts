@@ -17,12 +17,28 @@ export interface EmailRow {
 }
 
 export class EmailRepository {
-  async insert(db: Db, row: Omit<EmailRow, 'status' | 'attempts'>): Promise<void> {
-    await db('emails').insert(row);
+  async insert(db: Db, rows: Omit<EmailRow, 'status' | 'attempts'>[]): Promise<void> {
+    if (rows.length > 0) await db('emails').insert(rows);
   }
 
-  async find(db: Db, id: string): Promise<EmailRow | undefined> {
-    return db('emails').where({ id }).first();
+  /** Which of these addresses got an email in the last `seconds`. */
+  async recentlySent(db: Db, projectId: string, toNormalized: string[], seconds: number): Promise<Set<string>> {
+    const rows = await db('emails')
+      .distinct('to_normalized')
+      .where({ project_id: projectId })
+      .whereIn('to_normalized', toNormalized)
+      .where('created_at', '>', db.raw('now() - make_interval(secs => ?)', [seconds]));
+    return new Set(rows.map((r: { to_normalized: string }) => r.to_normalized));
+  }
+
+  /** Queued emails with what sending them needs: whether the member is still live, and the organization's name. */
+  async findForSending(db: Db, ids: string[]): Promise<(EmailRow & { organization_name: string | null; member_live: boolean })[]> {
+    return db('emails as e')
+      .select('e.*', 'o.name as organization_name', db.raw("coalesce(m.status <> 'deleted', false) AS member_live"))
+      .leftJoin('organizations as o', (j) => j.on('o.id', 'e.organization_id').andOnNull('o.deleted_at'))
+      .leftJoin('members as m', 'm.id', 'e.member_id')
+      .whereIn('e.id', ids)
+      .where('e.status', 'queued');
   }
 
   /** Serializes sends to one address, so the rate check below cannot be raced past. */
@@ -39,12 +55,18 @@ export class EmailRepository {
     return row !== undefined;
   }
 
-  async recordAttempt(db: Db, id: string, error: string | null): Promise<void> {
-    await db('emails').where({ id }).update({ attempts: db.raw('attempts + 1'), last_error: error });
+  async recordError(db: Db, id: string, error: string): Promise<void> {
+    await db('emails').where({ id }).update({ last_error: error });
   }
 
-  async markSent(db: Db, id: string, transport: string, messageId: string): Promise<void> {
-    await db('emails').where({ id, status: 'queued' }).update({ status: 'sent', transport, message_id: messageId, sent_at: db.fn.now() });
+  async markSent(db: Db, sent: { id: string; messageId: string }[], transport: string): Promise<void> {
+    if (sent.length === 0) return;
+    await db.raw(
+      `UPDATE emails e SET status = 'sent', transport = ?, message_id = v.message_id, sent_at = now()
+       FROM (SELECT unnest(?::uuid[]) AS id, unnest(?::text[]) AS message_id) v
+       WHERE e.id = v.id AND e.status = 'queued'`,
+      [transport, sent.map((s) => s.id), sent.map((s) => s.messageId)],
+    );
   }
 
   async markFailed(db: Db, id: string, error: string): Promise<void> {

@@ -91,8 +91,9 @@ export class JobRepository {
     await db('jobs').where({ id }).update({ updated_at: db.fn.now() });
   }
 
-  async addRowError(db: Db, jobId: string, error: { line: number; error_type: string; column_name: string | null; value: string | null; message: string }): Promise<void> {
-    await db('job_row_errors').insert({ job_id: jobId, ...error }).onConflict(['job_id', 'line']).ignore();
+  async addRowErrors(db: Db, jobId: string, errors: { line: number; error_type: string; column_name: string | null; value: string | null; message: string }[]): Promise<void> {
+    if (errors.length === 0) return;
+    await db('job_row_errors').insert(errors.map((e) => ({ job_id: jobId, ...e }))).onConflict(['job_id', 'line']).ignore();
   }
 
   async rowErrors(db: Db, jobId: string, afterLine: number, limit: number): Promise<JobRowError[]> {

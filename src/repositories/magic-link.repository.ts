@@ -1,3 +1,4 @@
+import type { Knex } from 'knex';
 import type { Db } from './db';
 
 export interface MagicLinkTokenRow {
@@ -13,11 +14,34 @@ export interface MagicLinkTokenRow {
 }
 
 export class MagicLinkRepository {
-  /** The email's token, replacing any earlier one (a retried send must not leave two live links). */
-  async replaceForEmail(db: Db, row: Omit<MagicLinkTokenRow, 'used_at' | 'expires_at'> & { token_hash: Buffer; expires_in_minutes: number }): Promise<void> {
-    const { expires_in_minutes, ...fields } = row;
-    await db('magic_link_tokens').where({ email_id: row.email_id }).whereNull('used_at').delete();
-    await db('magic_link_tokens').insert({ ...fields, expires_at: db.raw('now() + make_interval(mins => ?)', [expires_in_minutes]) });
+  /**
+   * The emails' tokens, replacing earlier ones (a retried send must not
+   * leave two live links), with each attempt counted — one statement.
+   */
+  async mintForEmails(db: Db, rows: (Omit<MagicLinkTokenRow, 'used_at' | 'expires_at'> & { token_hash: Buffer; expires_in_minutes: number })[]): Promise<void> {
+    if (rows.length === 0) return;
+    const col = <K extends keyof (typeof rows)[number]>(key: K) => rows.map((r) => r[key]) as unknown as Knex.RawBinding;
+    await db.raw(
+      `WITH replaced AS (DELETE FROM magic_link_tokens WHERE email_id = ANY(?::uuid[]) AND used_at IS NULL),
+            counted AS (UPDATE emails SET attempts = attempts + 1 WHERE id = ANY(?::uuid[]))
+       INSERT INTO magic_link_tokens (id, project_id, organization_id, member_id, email_id, kind, token_hash, pkce_code_challenge, expires_at)
+       SELECT id, project_id, organization_id, member_id, email_id, kind, token_hash, pkce_code_challenge, now() + make_interval(mins => minutes)
+       FROM unnest(?::uuid[], ?::uuid[], ?::uuid[], ?::uuid[], ?::uuid[], ?::text[], ?::bytea[], ?::text[], ?::int[])
+         AS t(id, project_id, organization_id, member_id, email_id, kind, token_hash, pkce_code_challenge, minutes)`,
+      [
+        col('email_id'),
+        col('email_id'),
+        col('id'),
+        col('project_id'),
+        col('organization_id'),
+        col('member_id'),
+        col('email_id'),
+        col('kind'),
+        col('token_hash'),
+        col('pkce_code_challenge'),
+        col('expires_in_minutes'),
+      ],
+    );
   }
 
   async findByHash(db: Db, projectId: string, tokenHash: Buffer): Promise<MagicLinkTokenRow | undefined> {

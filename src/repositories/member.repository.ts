@@ -85,6 +85,32 @@ export class MemberRepository {
       .first();
   }
 
+  /** The live members among these emails, locked for the rest of the transaction. */
+  async lockLiveByEmails(db: Db, organizationId: string, emailsNormalized: string[]): Promise<MemberModel[]> {
+    return MemberModel.query(db)
+      .where({ organization_id: organizationId })
+      .whereIn('email_normalized', emailsNormalized)
+      .whereNot({ status: 'deleted' })
+      .orderBy('id')
+      .forUpdate();
+  }
+
+  /** Inserts members in one statement; an email a concurrent writer took meanwhile is skipped, not an error. */
+  async insertMany(db: Db, rows: NewMember[]): Promise<MemberModel[]> {
+    if (rows.length === 0) return [];
+    return db('members')
+      .insert(rows.map((r) => ({ ...r, trusted_metadata: JSON.stringify(r.trusted_metadata), untrusted_metadata: JSON.stringify(r.untrusted_metadata) })))
+      .onConflict(db.raw("(organization_id, email_normalized) WHERE status <> 'deleted'"))
+      .ignore()
+      .returning('*');
+  }
+
+  /** Which of these emails a member of the organization has retired. */
+  async retiredAmong(db: Db, organizationId: string, emailsNormalized: string[]): Promise<Set<string>> {
+    const rows = await db('member_retired_emails').select('email_normalized').where({ organization_id: organizationId }).whereIn('email_normalized', emailsNormalized);
+    return new Set(rows.map((r: { email_normalized: string }) => r.email_normalized));
+  }
+
   async findInProject(db: Db, projectId: string, id: string): Promise<MemberModel | undefined> {
     return MemberModel.query(db)
       .select('members.*')

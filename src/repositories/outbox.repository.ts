@@ -11,7 +11,12 @@ export interface OutboxEntry {
 /** Follow-up work, written in the transaction of the data it follows. */
 export class OutboxRepository {
   async add<N extends JobName>(db: Db, name: N, payload: JobPayloads[N], queueJobId: string): Promise<void> {
-    await db('outbox').insert({ job_name: name, payload: JSON.stringify(payload), queue_job_id: queueJobId });
+    await this.addMany(db, name, [{ payload, queueJobId }]);
+  }
+
+  async addMany<N extends JobName>(db: Db, name: N, entries: { payload: JobPayloads[N]; queueJobId: string }[]): Promise<void> {
+    if (entries.length === 0) return;
+    await db('outbox').insert(entries.map((e) => ({ job_name: name, payload: JSON.stringify(e.payload), queue_job_id: e.queueJobId })));
   }
 
   /** The oldest entries, locked for this transaction; other relays skip them rather than wait. */

@@ -75,13 +75,20 @@ export class SessionRepository {
   }
 
   /** Records one more factor on a live session (replacing an earlier one of the same kind) and touches it. */
-  async addFactor(db: Db, id: string, factors: AuthenticationFactor[], durationMinutes: number | undefined): Promise<SessionRow> {
+  async addFactor(
+    db: Db,
+    id: string,
+    factors: AuthenticationFactor[],
+    durationMinutes: number | undefined,
+    customClaims: Record<string, unknown> | undefined,
+  ): Promise<SessionRow> {
     const [session] = await db('member_sessions')
       .where({ id })
       .update({
         authentication_factors: JSON.stringify(factors),
         last_accessed_at: db.fn.now(),
         ...(durationMinutes !== undefined ? { expires_at: db.raw('now() + make_interval(mins => ?)', [durationMinutes]) } : {}),
+        ...(customClaims !== undefined ? { custom_claims: JSON.stringify(customClaims) } : {}),
       })
       .returning('*');
     return session;

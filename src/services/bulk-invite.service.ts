@@ -1,6 +1,6 @@
 import type { Knex } from 'knex';
 import type { BulkInviteInput } from '../api/schemas/magic-link.schemas';
-import { AppError, badRequest } from '../errors';
+import { AppError } from '../errors';
 import { formatId, uuidv7 } from '../ids';
 import { logger } from '../logger';
 import type { JobModel } from '../models/job.model';
@@ -15,6 +15,8 @@ import type { OrganizationService } from './organization.service';
 import type { ProjectContext } from './project-context';
 
 export const BULK_INVITE_JOB_TYPE = 'invites.bulk';
+const BATCH = 200;
+const DUPLICATE_IN_LIST = new AppError('duplicate_in_list', 400, 'The same email address appears earlier in the list.');
 
 type Invitee = BulkInviteInput['invitees'][number];
 
@@ -47,10 +49,7 @@ export class BulkInviteService {
   /** Checks what can be checked for the whole batch, then records the job and its outbox entry together. */
   async request(project: ProjectContext, organizationRef: string, input: BulkInviteInput): Promise<JobModel> {
     const organization = await this.organizations.resolve(this.knex, project, organizationRef);
-    if (organization.email_invites === 'NOT_ALLOWED') {
-      throw badRequest('email_invites_not_allowed', 'The organization does not allow email invites (email_invites is NOT_ALLOWED).');
-    }
-    await this.magicLinks.redirectUrl(project, input.invite_redirect_url);
+    await this.magicLinks.inviteSettings(project, organization, input);
     const params: BulkInviteParams = { ...input, organization_id: organization.id };
     const id = uuidv7();
     const job = await this.knex
@@ -83,53 +82,48 @@ export class BulkInviteService {
     if (!project) return { skipped: true };
     const context: ProjectContext = { id: project.id, env: project.env, publicId: formatId('project', project.env, project.id) };
     const params = job.params as unknown as BulkInviteParams;
+    const organization = await this.organizations.resolve(this.knex, context, formatId('organization', project.env, params.organization_id));
+    const settings = await this.magicLinks.inviteSettings(context, organization, params);
     await this.jobs.start(this.knex, jobId, undefined, 'inviting');
 
+    // Batches of at most one second's worth of invites, each one transaction
+    // that also advances the count: a crash resumes after the last batch.
+    const batchSize = this.ratePerSecond > 0 ? Math.min(BATCH, this.ratePerSecond) : BATCH;
     const start = job.progress.processed_rows ?? 0;
     const seen = new Set(params.invitees.slice(0, start).map((i) => normalizeEmail(i.email_address)));
-    const interval = this.ratePerSecond > 0 ? 1000 / this.ratePerSecond : 0;
     const began = Date.now();
-    for (let index = start; index < params.invitees.length; index++) {
-      if (index % 50 === 0 && (await this.jobs.findForWork(this.knex, jobId))?.cancel_requested_at) {
+    for (let from = start; from < params.invitees.length; from += batchSize) {
+      if ((await this.jobs.findForWork(this.knex, jobId))?.cancel_requested_at) {
         await this.jobs.finish(this.knex, jobId, 'cancelled');
         return { cancelled: true };
       }
-      const wait = began + (index - start) * interval - Date.now();
-      if (wait > 0) await new Promise((resolve) => setTimeout(resolve, wait));
-      const invitee = params.invitees[index];
-      const normalized = normalizeEmail(invitee.email_address);
-      if (seen.has(normalized)) {
-        await this.reject(jobId, index, invitee.email_address, 'duplicate_in_list', 'The same email address appears earlier in the list.');
-        continue;
+      if (this.ratePerSecond > 0) {
+        const wait = began + ((from - start) * 1000) / this.ratePerSecond - Date.now();
+        if (wait > 0) await new Promise((resolve) => setTimeout(resolve, wait));
       }
-      seen.add(normalized);
-      try {
-        await this.magicLinks.invite(
-          context,
-          {
-            ...invitee,
-            organization_id: formatId('organization', project.env, params.organization_id),
-            invite_redirect_url: params.invite_redirect_url,
-            invited_by_member_id: params.invited_by_member_id,
-            invite_expiration_minutes: params.invite_expiration_minutes,
-          },
-          { jobId, inTransaction: (trx) => this.jobs.addProgress(trx, jobId, { processed_rows: 1, invited: 1 }) },
-        );
-      } catch (err) {
-        // An invitee the rules refuse is reported and skipped; anything else fails the run, which retries from here.
-        if (!(err instanceof AppError)) throw err;
-        await this.reject(jobId, index, invitee.email_address, err.errorType, err.message);
-      }
+      const batch = params.invitees.slice(from, from + batchSize);
+      const unique = batch.filter((invitee) => {
+        const email = normalizeEmail(invitee.email_address);
+        const first = !seen.has(email);
+        seen.add(email);
+        return first;
+      });
+      await this.knex
+        .transaction(async (trx) => {
+          const outcomes = await this.magicLinks.inviteMany(trx, context, organization, unique, settings, jobId);
+          const errors = batch.flatMap((invitee, i) => {
+            const outcome = unique.includes(invitee) ? outcomes[unique.indexOf(invitee)] : DUPLICATE_IN_LIST;
+            return outcome instanceof AppError
+              ? [{ line: from + i + 1, error_type: outcome.errorType, column_name: 'email_address', value: invitee.email_address, message: outcome.message }]
+              : [];
+          });
+          await this.jobs.addRowErrors(trx, jobId, errors);
+          await this.jobs.addProgress(trx, jobId, { processed_rows: batch.length, invited: batch.length - errors.length, failed: errors.length });
+        })
+        .finally(this.outboxWritten);
     }
     await this.jobs.finish(this.knex, jobId, 'completed');
-    return { invited: params.invitees.length - start };
-  }
-
-  private async reject(jobId: string, index: number, email: string, errorType: string, message: string): Promise<void> {
-    await this.knex.transaction(async (trx) => {
-      await this.jobs.addRowError(trx, jobId, { line: index + 1, error_type: errorType, column_name: 'email_address', value: email, message });
-      await this.jobs.addProgress(trx, jobId, { processed_rows: 1, failed: 1 });
-    });
+    return { processed: params.invitees.length - start };
   }
 
   async fail(jobId: string, err: unknown): Promise<void> {

@@ -2,21 +2,21 @@ import { createHash } from 'node:crypto';
 import type { Knex } from 'knex';
 import type { AuthenticateMagicLinkInput, InviteInput, LoginOrSignupInput } from '../api/schemas/magic-link.schemas';
 import { AppError, badRequest, memberNotFound } from '../errors';
-import { formatId, parseId } from '../ids';
+import { formatId, parseId, uuidv7 } from '../ids';
 import type { MemberModel } from '../models/member.model';
 import type { OrganizationModel } from '../models/organization.model';
 import type { Db } from '../repositories/db';
 import type { MagicLinkRepository, MagicLinkTokenRow } from '../repositories/magic-link.repository';
-import type { MemberRepository } from '../repositories/member.repository';
+import type { MemberRepository, NewMember } from '../repositories/member.repository';
 import type { ProjectRepository } from '../repositories/project.repository';
 import type { AuthenticationFactor } from '../repositories/session.repository';
 import { hashSecret } from '../secrets';
 import { cleanEmail, normalizeEmail } from './email';
-import type { EmailService } from './email/email.service';
+import { tooSoon, type EmailService } from './email/email.service';
 import type { EmailKind } from './email/templates';
 import type { MemberService } from './member.service';
 import type { OrganizationService } from './organization.service';
-import { mergeMetadata } from './organization-rules';
+import { checkMetadataSize, mergeMetadata } from './organization-rules';
 import type { ProjectContext } from './project-context';
 import { checkDirectRoles } from './roles';
 import type { IssuedSession, SessionService } from './sessions/session.service';
@@ -44,12 +44,39 @@ export interface MagicLinkAuthentication {
 
 const domainOf = (email: string) => email.slice(email.lastIndexOf('@') + 1);
 
-export interface InviteOptions {
-  /** The bulk-invite job this invite belongs to (recorded on the email). */
-  jobId?: string;
-  /** Runs in the invite's transaction: a bulk job counts the invite exactly when it commits. */
-  inTransaction?: (trx: Db) => Promise<void>;
+/** What an invite carries for the person invited. */
+export interface Invitee {
+  email_address: string;
+  name?: string;
+  roles?: string[];
+  trusted_metadata?: Record<string, unknown>;
+  untrusted_metadata?: Record<string, unknown>;
 }
+
+export interface InviteSettings {
+  redirectUrl: string;
+  expirationMinutes: number;
+}
+
+function newInvitedMember(project: ProjectContext, organization: OrganizationModel, email: string, invitee: Invitee, roles: string[]): NewMember {
+  return {
+    id: uuidv7(),
+    project_id: project.id,
+    organization_id: organization.id,
+    email,
+    email_normalized: normalizeEmail(email),
+    status: 'invited',
+    name: invitee.name?.trim() ?? '',
+    is_breakglass: false,
+    mfa_enrolled: false,
+    mfa_phone_number: '',
+    external_id: null,
+    roles,
+    trusted_metadata: invitee.trusted_metadata ?? {},
+    untrusted_metadata: invitee.untrusted_metadata ?? {},
+  };
+}
+
 
 /** Stytch's email magic links: invites, login-or-signup with JIT by domain, and authentication. */
 export class MagicLinkService {
@@ -82,14 +109,26 @@ export class MagicLinkService {
    * pending or invited one is updated and moved to `invited`), and the
    * invite email is queued in the same transaction.
    */
-  async invite(project: ProjectContext, input: InviteInput, options: InviteOptions = {}): Promise<SentEmail> {
+  async invite(project: ProjectContext, input: InviteInput): Promise<SentEmail> {
     const organization = await this.organizations.resolve(this.knex, project, input.organization_id);
-    const email = cleanEmail(input.email_address);
+    const common = await this.inviteSettings(project, organization, input);
+    try {
+      const [outcome] = await this.knex.transaction((trx) => this.inviteMany(trx, project, organization, [input], common)).finally(this.outboxWritten);
+      if (outcome instanceof AppError) throw outcome;
+      return outcome;
+    } catch (err) {
+      throw await this.memberService.explainConflict(err, project, organization.id, input.email_address);
+    }
+  }
+
+  /** What every invite of a request shares, checked once: the organization allows invites, the redirect URL, the inviter. */
+  async inviteSettings(
+    project: ProjectContext,
+    organization: OrganizationModel,
+    input: { invite_redirect_url?: string; invited_by_member_id?: string; invite_expiration_minutes?: number },
+  ): Promise<InviteSettings> {
     if (organization.email_invites === 'NOT_ALLOWED') {
       throw badRequest('email_invites_not_allowed', 'The organization does not allow email invites (email_invites is NOT_ALLOWED).');
-    }
-    if (organization.email_invites === 'RESTRICTED' && !organization.email_allowed_domains.includes(domainOf(normalizeEmail(email)))) {
-      throw badRequest('email_domain_not_allowed', `Invites are restricted to ${organization.email_allowed_domains.join(', ')}.`);
     }
     const redirectUrl = await this.redirectUrl(project, input.invite_redirect_url);
     if (input.invited_by_member_id) {
@@ -97,30 +136,89 @@ export class MagicLinkService {
       const inviter = inviterId ? await this.members.findById(this.knex, organization.id, inviterId) : undefined;
       if (!inviter || inviter.status === 'deleted') throw memberNotFound();
     }
-    try {
-      return await this.knex.transaction(async (trx) => {
-        const existing = await this.members.findByEmail(trx, organization.id, normalizeEmail(email));
-        if (existing?.status === 'active') {
+    return { redirectUrl, expirationMinutes: input.invite_expiration_minutes ?? INVITE_EXPIRATION_MINUTES };
+  }
+
+  /**
+   * Invites several people in the caller's transaction, with a handful of
+   * statements whatever their number (bulk invites call it per batch). Each
+   * invitee gets its member, or the AppError that refused it.
+   */
+  async inviteMany(
+    trx: Db,
+    project: ProjectContext,
+    organization: OrganizationModel,
+    invitees: Invitee[],
+    settings: InviteSettings,
+    jobId?: string,
+  ): Promise<(SentEmail | AppError)[]> {
+    const emails = invitees.map((i) => cleanEmail(i.email_address));
+    const normalized = emails.map(normalizeEmail);
+    const existing = new Map((await this.members.lockLiveByEmails(trx, organization.id, normalized)).map((m) => [m.email_normalized, m]));
+    const retired = await this.members.retiredAmong(trx, organization.id, normalized);
+    const tooRecent = await this.emails.tooSoonFor(trx, project.id, normalized);
+    const customRoles = organization.custom_roles.map((r) => r.role_id);
+
+    const outcomes: (SentEmail | AppError | NewMember)[] = [];
+    for (const [index, invitee] of invitees.entries()) {
+      try {
+        const email = normalized[index];
+        if (organization.email_invites === 'RESTRICTED' && !organization.email_allowed_domains.includes(domainOf(email))) {
+          throw badRequest('email_domain_not_allowed', `Invites are restricted to ${organization.email_allowed_domains.join(', ')}.`);
+        }
+        const current = existing.get(email);
+        if (current?.status === 'active') {
           throw badRequest('member_already_active', 'This person is already an active member of the organization; send a login link instead.');
         }
-        const member = existing
-          ? await this.members.update(trx, organization.id, existing.id, {
-              status: 'invited',
-              ...(input.name !== undefined ? { name: input.name.trim() } : {}),
-              ...(input.roles !== undefined ? { roles: checkDirectRoles(input.roles, organization.custom_roles.map((r) => r.role_id)) } : {}),
-              ...(input.trusted_metadata ? { trusted_metadata: mergeMetadata(existing.trusted_metadata, input.trusted_metadata) } : {}),
-              ...(input.untrusted_metadata ? { untrusted_metadata: mergeMetadata(existing.untrusted_metadata, input.untrusted_metadata) } : {}),
-            })
-          : await this.memberService.insertIn(trx, project, organization, { ...input, email_address: email, status: 'invited' });
-        await this.queue(trx, project, organization, member, 'invite', redirectUrl, input.invite_expiration_minutes ?? INVITE_EXPIRATION_MINUTES, {
-          jobId: options.jobId,
-        });
-        await options.inTransaction?.(trx);
-        return { member, organization, memberCreated: !existing };
-      }).finally(this.outboxWritten);
-    } catch (err) {
-      throw await this.memberService.explainConflict(err, project, organization.id, email);
+        if (tooRecent.has(email)) throw tooSoon();
+        const roles = invitee.roles && checkDirectRoles(invitee.roles, customRoles);
+        checkMetadataSize('trusted_metadata', invitee.trusted_metadata ?? {});
+        checkMetadataSize('untrusted_metadata', invitee.untrusted_metadata ?? {});
+        if (current) {
+          const member = await this.members.update(trx, organization.id, current.id, {
+            status: 'invited',
+            ...(invitee.name !== undefined ? { name: invitee.name.trim() } : {}),
+            ...(roles ? { roles } : {}),
+            ...(invitee.trusted_metadata ? { trusted_metadata: mergeMetadata(current.trusted_metadata, invitee.trusted_metadata) } : {}),
+            ...(invitee.untrusted_metadata ? { untrusted_metadata: mergeMetadata(current.untrusted_metadata, invitee.untrusted_metadata) } : {}),
+          });
+          outcomes.push({ member, organization, memberCreated: false });
+        } else {
+          if (retired.has(email)) {
+            throw badRequest('retired_member_email', 'This email address was retired by a member of the organization and cannot be reused until it is unlinked.');
+          }
+          outcomes.push(newInvitedMember(project, organization, emails[index], invitee, roles ?? []));
+        }
+      } catch (err) {
+        if (!(err instanceof AppError)) throw err;
+        outcomes.push(err);
+      }
     }
+
+    const fresh = outcomes.filter((o): o is NewMember => !(o instanceof AppError) && !('member' in o));
+    const inserted = new Map((await this.members.insertMany(trx, fresh)).map((m) => [m.id, m]));
+    const final = outcomes.map((o): SentEmail | AppError => {
+      if (o instanceof AppError || 'member' in o) return o;
+      const member = inserted.get(o.id);
+      // A concurrent writer took the email between our read and our insert.
+      return member ? { member, organization, memberCreated: true } : badRequest('duplicate_member_email', 'A member with this email was created meanwhile.');
+    });
+    const sent = final.filter((o): o is SentEmail => !(o instanceof AppError));
+    await this.emails.queueMany(
+      trx,
+      sent.map(({ member }) => ({
+        project_id: project.id,
+        organization_id: organization.id,
+        member_id: member.id,
+        kind: 'invite' as const,
+        to_address: member.email,
+        redirect_url: settings.redirectUrl,
+        expiration_minutes: settings.expirationMinutes,
+        pkce_code_challenge: null,
+        job_id: jobId ?? null,
+      })),
+    );
+    return final;
   }
 
   /**
@@ -224,7 +322,7 @@ export class MagicLinkService {
       }
       const session =
         input.session_token || input.session_jwt
-          ? await this.sessions.extend(trx, project, input, member, organization, factor, input.session_duration_minutes)
+          ? await this.sessions.extend(trx, project, input, member, organization, factor, input.session_duration_minutes, input.session_custom_claims)
           : await this.sessions.start(trx, project, member, organization, factor, input.session_duration_minutes, input.session_custom_claims);
       return { ...base, session };
     });

@@ -3,6 +3,13 @@ import { dispatch, recordingFailure } from './dispatch';
 
 export function emailProcessor(emails: EmailService) {
   return dispatch<'emails'>({
-    'email.send': ({ emailId }, job) => recordingFailure(job, (err) => emails.fail(emailId, err), () => emails.send(emailId)),
+    'email.send': ({ emailIds }, job) =>
+      recordingFailure(
+        job,
+        async (err) => {
+          for (const id of emailIds) await emails.fail(id, err);
+        },
+        () => emails.sendAll(emailIds),
+      ),
   });
 }

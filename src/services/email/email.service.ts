@@ -1,12 +1,10 @@
 import type { Knex } from 'knex';
-import { AppError } from '../../errors';
+import { AppError, PermanentJobFailure } from '../../errors';
 import { uuidv7 } from '../../ids';
 import { logger } from '../../logger';
 import type { Db } from '../../repositories/db';
 import type { EmailRepository, EmailRow } from '../../repositories/email.repository';
 import type { MagicLinkRepository } from '../../repositories/magic-link.repository';
-import type { MemberRepository } from '../../repositories/member.repository';
-import type { OrganizationRepository } from '../../repositories/organization.repository';
 import type { OutboxRepository } from '../../repositories/outbox.repository';
 import { hashSecret, newSecret } from '../../secrets';
 import { jobError } from '../job-failure';
@@ -15,6 +13,11 @@ import { magicLink, renderEmail } from './templates';
 
 /** Stytch allows about one email per second to one address. */
 const SECONDS_BETWEEN_SENDS = 1;
+
+const EMAILS_PER_JOB = 100;
+
+export const tooSoon = () =>
+  new AppError('too_many_requests', 429, 'An email was just sent to this address; wait a second before sending another.');
 
 export type EmailRequest = Omit<EmailRow, 'id' | 'status' | 'attempts' | 'to_normalized' | 'job_id'> & { job_id?: string | null };
 
@@ -28,8 +31,6 @@ export class EmailService {
     private readonly knex: Knex,
     private readonly emails: EmailRepository,
     private readonly magicLinks: MagicLinkRepository,
-    private readonly members: MemberRepository,
-    private readonly organizations: OrganizationRepository,
     private readonly outbox: OutboxRepository,
     private readonly mailer: Mailer,
   ) {}
@@ -38,49 +39,78 @@ export class EmailService {
   async queue(trx: Db, request: EmailRequest): Promise<string> {
     const toNormalized = request.to_address.trim().toLowerCase();
     await this.emails.lockAddress(trx, request.project_id, toNormalized);
-    if (await this.emails.sentSince(trx, request.project_id, toNormalized, SECONDS_BETWEEN_SENDS)) {
-      throw new AppError('too_many_requests', 429, 'An email was just sent to this address; wait a second before sending another.');
-    }
-    const id = uuidv7();
-    await this.emails.insert(trx, { ...request, id, to_normalized: toNormalized, job_id: request.job_id ?? null });
-    await this.outbox.add(trx, 'email.send', { emailId: id }, `email.${id}`);
+    if (await this.emails.sentSince(trx, request.project_id, toNormalized, SECONDS_BETWEEN_SENDS)) throw tooSoon();
+    const [id] = await this.queueMany(trx, [request]);
     return id;
   }
 
-  /** Mints the link's token (committed before the email leaves, so the link works when it arrives) and sends. */
-  async send(emailId: string): Promise<{ sent: boolean }> {
-    const email = await this.emails.find(this.knex, emailId);
-    if (!email || email.status !== 'queued' || !email.member_id) return { sent: false };
-    const member = await this.members.findById(this.knex, email.organization_id, email.member_id);
-    const organization = await this.organizations.findById(this.knex, email.project_id, email.organization_id);
-    if (!member || member.status === 'deleted' || !organization) {
-      await this.emails.markFailed(this.knex, emailId, 'The member or organization no longer exists.');
-      return { sent: false };
+  /** Which of these addresses may not get another email yet (the per-address rate limit, for batches). */
+  async tooSoonFor(trx: Db, projectId: string, addresses: string[]): Promise<Set<string>> {
+    return this.emails.recentlySent(trx, projectId, addresses.map((a) => a.trim().toLowerCase()), SECONDS_BETWEEN_SENDS);
+  }
+
+  /** Queues emails (with their outbox entries) in the caller's transaction, in two statements. */
+  async queueMany(trx: Db, requests: EmailRequest[]): Promise<string[]> {
+    const rows = requests.map((request) => ({ ...request, id: uuidv7(), to_normalized: request.to_address.trim().toLowerCase(), job_id: request.job_id ?? null }));
+    await this.emails.insert(trx, rows);
+    // One queue job per batch: a bulk invite pays BullMQ's per-job cost once per hundred emails.
+    const batches: string[][] = [];
+    for (let i = 0; i < rows.length; i += EMAILS_PER_JOB) batches.push(rows.slice(i, i + EMAILS_PER_JOB).map((r) => r.id));
+    await this.outbox.addMany(trx, 'email.send', batches.map((emailIds) => ({ payload: { emailIds }, queueJobId: `email.${emailIds[0]}` })));
+    return rows.map((r) => r.id);
+  }
+
+  /**
+   * Sends a batch of emails side by side, with the database work done for
+   * the whole batch at once. Each email's outcome is its own: sent ones are
+   * never sent again, one the server refuses for good is failed; a transient
+   * failure makes the batch throw once the rest went, so a retry sends only
+   * what is left. Tokens are committed before any email leaves, so a link
+   * works when it arrives.
+   */
+  async sendAll(emailIds: string[]): Promise<{ sent: number }> {
+    const emails = await this.emails.findForSending(this.knex, emailIds);
+    const live = emails.filter((e) => e.member_live && e.organization_name !== null && e.member_id);
+    for (const gone of emails.filter((e) => !live.includes(e))) {
+      await this.emails.markFailed(this.knex, gone.id, 'The member or organization no longer exists.');
     }
-    const token = newSecret();
-    await this.knex.transaction(async (trx) => {
-      await this.magicLinks.replaceForEmail(trx, {
+    const tokens = live.map(() => newSecret());
+    await this.magicLinks.mintForEmails(
+      this.knex,
+      live.map((email, i) => ({
         id: uuidv7(),
         project_id: email.project_id,
         organization_id: email.organization_id,
-        member_id: member.id,
+        member_id: email.member_id!,
         email_id: email.id,
         kind: email.kind,
         pkce_code_challenge: email.pkce_code_challenge,
-        token_hash: hashSecret(token),
+        token_hash: hashSecret(tokens[i]),
         expires_in_minutes: email.expiration_minutes,
-      });
-      await this.emails.recordAttempt(trx, emailId, null);
-    });
-    const link = magicLink(email.redirect_url, token);
-    try {
-      const { messageId } = await this.mailer.send({ to: email.to_address, link, ...renderEmail(email.kind, organization.name, link, email.expiration_minutes) });
-      await this.emails.markSent(this.knex, emailId, this.mailer.transport, messageId);
-      return { sent: true };
-    } catch (err) {
-      await this.emails.recordAttempt(this.knex, emailId, (err as Error).message);
-      throw err;
+      })),
+    );
+    const results = await Promise.allSettled(
+      live.map((email, i) => {
+        const link = magicLink(email.redirect_url, tokens[i]);
+        return this.mailer.send({ to: email.to_address, link, ...renderEmail(email.kind, email.organization_name!, link, email.expiration_minutes) });
+      }),
+    );
+    await this.emails.markSent(
+      this.knex,
+      results.flatMap((r, i) => (r.status === 'fulfilled' ? [{ id: live[i].id, messageId: r.value.messageId }] : [])),
+      this.mailer.transport,
+    );
+    let transient: unknown;
+    for (const [i, result] of results.entries()) {
+      if (result.status === 'fulfilled') continue;
+      if (result.reason instanceof PermanentJobFailure) await this.fail(live[i].id, result.reason);
+      else {
+        await this.emails.recordError(this.knex, live[i].id, (result.reason as Error).message);
+        transient ??= result.reason;
+      }
     }
+    if (transient) throw transient;
+    return { sent: results.filter((r) => r.status === 'fulfilled').length };
   }
 
   /** Records an email's permanent failure (refused by the server, or out of retries). */

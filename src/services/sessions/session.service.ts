@@ -86,13 +86,16 @@ export class SessionService {
     organization: OrganizationModel,
     factor: AuthenticationFactor,
     durationMinutes?: number,
+    customClaims?: Record<string, unknown>,
   ): Promise<IssuedSession> {
+    checkCustomClaims(customClaims);
     const found = await this.find(project, input);
     if (found.member_id !== member.id) {
       throw badRequest('session_member_mismatch', 'The session given belongs to another member than the magic link.');
     }
     const factors = [...found.authentication_factors.filter((f) => f.type !== factor.type || f.delivery_method !== factor.delivery_method), factor];
-    const session = await this.sessions.addFactor(trx, found.id, factors, durationMinutes);
+    const claims = customClaims && mergeMetadata(found.custom_claims, customClaims);
+    const session = await this.sessions.addFactor(trx, found.id, factors, durationMinutes, claims);
     return { session, token: input.session_token ?? '', jwt: await this.jwt(project, session, member, organization), member, organization };
   }
 
