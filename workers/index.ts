@@ -1,4 +1,5 @@
 import { Processor, Worker } from 'bullmq';
+import type { Redis } from 'ioredis';
 import type { Container } from '../src/container';
 import { logger } from '../src/logger';
 import { bullPrefix, workerConnection } from '../src/queues/connection';
@@ -30,6 +31,7 @@ export function startWorkers(container: Container): Workers {
   if (unknown.length > 0) throw new Error(`WORKER_QUEUES names unknown queues: ${unknown.join(', ')}`);
 
   const connection = workerConnection(container.config.redisUrl);
+  void warnUnlessNoEviction(connection);
   const workers = names.map((name) => {
     const worker = new Worker(name, processors[name], {
       connection,
@@ -53,4 +55,20 @@ export function startWorkers(container: Container): Workers {
       await connection.quit();
     },
   };
+}
+
+/**
+ * BullMQ needs Redis never to evict keys (an evicted job is silently lost);
+ * Postgres is the record here, but a warning at boot saves a day of debugging.
+ */
+async function warnUnlessNoEviction(connection: Redis): Promise<void> {
+  try {
+    const [, policy] = (await connection.config('GET', 'maxmemory-policy')) as [string, string];
+    if (policy !== 'noeviction') {
+      logger.warn({ maxmemory_policy: policy }, 'Redis maxmemory-policy should be noeviction for BullMQ; queued jobs may be evicted');
+    }
+  } catch (err) {
+    // Managed Redis services often forbid CONFIG; nothing to check then.
+    logger.debug({ err }, 'could not read Redis maxmemory-policy');
+  }
 }
