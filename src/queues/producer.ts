@@ -27,7 +27,11 @@ export interface JobProducer {
 const PENDING_STATES = new Set(['waiting', 'active', 'delayed', 'prioritized', 'waiting-children']);
 const ENQUEUE_TIMEOUT_MS = 2000;
 
-/** BullMQ waits for a ready connection without limit; a caller must not wait on an outage. */
+/**
+ * BullMQ waits for a ready connection without limit; a caller must not wait
+ * on an outage. (A command already sent may still land after the timeout:
+ * handlers are idempotent, so the relay's later retry is harmless.)
+ */
 async function withTimeout<T>(work: Promise<T>): Promise<T> {
   let timer: NodeJS.Timeout | undefined;
   const timeout = new Promise<never>((_, reject) => {
@@ -59,7 +63,14 @@ export class BullJobProducer implements JobProducer {
     return queue;
   }
 
+  /** Fails at once while Redis is away, rather than leave a command that lands later. */
+  private checkConnected(): void {
+    if (this.connection.status !== 'ready') throw new Error(`Redis is ${this.connection.status}`);
+  }
+
   async enqueueMany(entries: { name: JobName; payload: JobPayloads[JobName]; jobId: string }[]): Promise<void> {
+    if (entries.length === 0) return;
+    this.checkConnected();
     const byQueue = new Map<QueueName, typeof entries>();
     for (const entry of entries) byQueue.set(queueOf(entry.name), [...(byQueue.get(queueOf(entry.name)) ?? []), entry]);
     await withTimeout(
@@ -80,6 +91,7 @@ export class BullJobProducer implements JobProducer {
   }
 
   private async add<N extends JobName>(name: N, payload: JobPayloads[N], jobId: string): Promise<void> {
+    this.checkConnected();
     const queue = this.queue(queueOf(name));
     const existing = await queue.getJob(jobId);
     if (existing) {

@@ -49,7 +49,7 @@ export const authenticateMagicLinkBody = {
     pkce_code_verifier: { type: 'string', minLength: 43, maxLength: 128, errorType: 'invalid_pkce_code_verifier' },
     session_token: { type: 'string', maxLength: 512 },
     session_jwt: { type: 'string', maxLength: 8192 },
-    session_duration_minutes: { type: 'integer', minimum: 5, maximum: 525_600, errorType: 'invalid_session_duration' },
+    session_duration_minutes: { type: 'integer', minimum: 5, maximum: 527_040, errorType: 'invalid_session_duration' },
     session_custom_claims: { type: 'object', errorType: 'invalid_session_custom_claims' },
     locale: { type: 'string' },
     intermediate_session_token: { type: 'string', maxLength: 512 },

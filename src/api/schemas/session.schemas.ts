@@ -5,7 +5,7 @@ export const authenticateSessionBody = {
   properties: {
     session_token: { type: 'string', minLength: 1, maxLength: 512 },
     session_jwt: { type: 'string', minLength: 1, maxLength: 8192 },
-    session_duration_minutes: { type: 'integer', minimum: 5, maximum: 525_600, errorType: 'invalid_session_duration' },
+    session_duration_minutes: { type: 'integer', minimum: 5, maximum: 527_040, errorType: 'invalid_session_duration' },
     session_custom_claims: { type: 'object', errorType: 'invalid_session_custom_claims' },
     authorization_check: { type: 'object' },
   },

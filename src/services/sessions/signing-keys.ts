@@ -1,4 +1,4 @@
-import { decodeProtectedHeader, exportJWK, generateKeyPair, importJWK, JWK, JWTPayload, jwtVerify, KeyLike, SignJWT } from 'jose';
+import { decodeJwt, decodeProtectedHeader, exportJWK, generateKeyPair, importJWK, JWK, JWTPayload, jwtVerify, KeyLike, SignJWT } from 'jose';
 import type { Knex } from 'knex';
 import { formatId, ProjectEnv, uuidv7 } from '../../ids';
 import type { SessionRepository, SigningKeyRow } from '../../repositories/session.repository';
@@ -59,13 +59,24 @@ export class SigningKeys {
       .sign(await this.key(row.kid, row.private_jwk));
   }
 
-  /** Verifies a session JWT against the project's published keys; undefined when it does not verify. */
-  async verify(projectId: string, jwt: string, issuer: string, audience: string): Promise<JWTPayload | undefined> {
+  /**
+   * Verifies a session JWT against the project's keys; undefined when it does
+   * not verify. `allowExpired` checks everything but the expiry (judged as of
+   * its issue time), for callers that then check the session itself.
+   */
+  async verify(projectId: string, jwt: string, issuer: string, audience: string, options: { allowExpired?: boolean } = {}): Promise<JWTPayload | undefined> {
     try {
       const { kid } = decodeProtectedHeader(jwt);
       const row = kid ? await this.sessions.findKey(this.knex, kid) : undefined;
       if (!row || row.project_id !== projectId) return undefined;
-      const { payload } = await jwtVerify(jwt, await this.key(`${row.kid}:public`, row.public_jwk), { issuer, audience, algorithms: ['RS256'] });
+      const issuedAt = decodeJwt(jwt).iat;
+      const currentDate = options.allowExpired && issuedAt !== undefined ? new Date(issuedAt * 1000) : undefined;
+      const { payload } = await jwtVerify(jwt, await this.key(`${row.kid}:public`, row.public_jwk), {
+        issuer,
+        audience,
+        algorithms: ['RS256'],
+        currentDate,
+      });
       return payload;
     } catch {
       return undefined;
