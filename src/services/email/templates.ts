@@ -1,5 +1,7 @@
 /** Text and HTML bodies of the emails Roster sends. */
 export type EmailKind = 'invite' | 'login' | 'signup';
+/** Discovery emails name no organization: the person picks one after clicking (the discovery flow's issue sends them). */
+export type TemplateKind = EmailKind | 'discovery';
 
 export interface EmailContent {
   subject: string;
@@ -16,14 +18,20 @@ function expiry(minutes: number): string {
   return `${minutes} minutes`;
 }
 
-const COPY: Record<EmailKind, (org: string) => { subject: string; lead: string; action: string }> = {
+const COPY: Record<TemplateKind, (org: string) => { subject: string; lead: string; action: string }> = {
   invite: (org) => ({ subject: `You're invited to join ${org}`, lead: `You have been invited to join ${org}.`, action: 'Accept the invitation' }),
   login: (org) => ({ subject: `Your login link for ${org}`, lead: `Use this link to log in to ${org}.`, action: 'Log in' }),
   signup: (org) => ({ subject: `Finish signing up for ${org}`, lead: `Use this link to create your account in ${org}.`, action: 'Sign up' }),
+  discovery: (app) => ({
+    subject: `Your link to ${app}`,
+    lead: `Use this link to see the organizations you can join or log in to in ${app}.`,
+    action: 'Continue',
+  }),
 };
 
-export function renderEmail(kind: EmailKind, organizationName: string, link: string, expirationMinutes: number): EmailContent {
-  const { subject, lead, action } = COPY[kind](organizationName);
+/** `name` is the organization's, or for discovery the application's. */
+export function renderEmail(kind: TemplateKind, name: string, link: string, expirationMinutes: number): EmailContent {
+  const { subject, lead, action } = COPY[kind](name);
   const note = `The link works once and expires in ${expiry(expirationMinutes)}. If you did not expect this email, ignore it.`;
   return {
     subject,
