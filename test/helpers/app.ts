@@ -7,6 +7,7 @@ import { Container, createContainer } from '../../src/container';
 import type { ProjectEnv } from '../../src/ids';
 import { startWorkers, Workers } from '../../workers';
 import { createTestDatabase, databaseUrl, dropDatabase } from './database';
+import { TestSmtpServer } from './smtp';
 
 export interface TestProject {
   projectId: string;
@@ -109,18 +110,22 @@ export interface TestAppHolder {
   app: TestApp;
   /** The SDK client of `app.project`. */
   client: B2BClient;
-  /** In-process workers on the app's queues (only with `{ workers: true }`); closed before `app` is. */
+  /** In-process workers on the app's queues and the outbox relay (only with `{ workers: true }`); closed before `app` is. */
   workers?: Workers;
+  /** A real SMTP server the app sends to (only with `{ smtp: true }`). */
+  smtp: TestSmtpServer;
 }
 
 /**
  * Starts the app in beforeAll (with in-process workers when asked) and closes it in afterAll.
  * The returned holder is filled in beforeAll: read its properties inside hooks and tests.
  */
-export function useTestApp(env: Record<string, string> = {}, options: { workers?: boolean } = {}): TestAppHolder {
+export function useTestApp(env: Record<string, string> = {}, options: { workers?: boolean; smtp?: boolean } = {}): TestAppHolder {
   const holder = {} as TestAppHolder;
   beforeAll(async () => {
-    holder.app = await startTestApp(env);
+    if (options.smtp) holder.smtp = new TestSmtpServer();
+    const smtpEnv: Record<string, string> = options.smtp ? { SMTP_URL: await holder.smtp.start() } : {};
+    holder.app = await startTestApp({ ...smtpEnv, ...env });
     holder.client = holder.app.project.client;
     if (options.workers) {
       holder.workers = startWorkers(holder.app.container);
@@ -130,6 +135,7 @@ export function useTestApp(env: Record<string, string> = {}, options: { workers?
   afterAll(async () => {
     await holder.workers?.close();
     await holder.app?.close();
+    await holder.smtp?.stop();
   });
   return holder;
 }

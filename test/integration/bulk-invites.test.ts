@@ -1,38 +1,24 @@
-import { startWorkers, Workers } from '../../workers/index';
-import { startTestApp, TestApp } from '../helpers/app';
+import { useTestApp } from '../helpers/app';
 import { expectErrorEnvelope } from '../helpers/assertions';
 import { createOrganization, unique } from '../helpers/factories';
 import { getJob, waitForJob } from '../helpers/migrations';
-import { TestSmtpServer } from '../helpers/smtp';
 
 const RATE = 40;
 
 describe('bulk invites', () => {
-  const smtp = new TestSmtpServer();
-  let app: TestApp;
-  let workers: Workers;
-  beforeAll(async () => {
-    app = await startTestApp({ SMTP_URL: await smtp.start(), ROSTER_INVITE_RATE_PER_SECOND: String(RATE) });
-    workers = startWorkers(app.container);
-    app.container.relay.start();
-  });
-  afterAll(async () => {
-    await workers.close();
-    await app.close();
-    await smtp.stop();
-  });
+  const ctx = useTestApp({ ROSTER_INVITE_RATE_PER_SECOND: String(RATE) }, { workers: true, smtp: true });
 
-  const invite = (organizationId: string, body: unknown) => app.http('POST', `/v1/b2b/organizations/${organizationId}/invites`, { body });
-  const errorsOf = async (jobId: string) => (await app.http('GET', `/v1/b2b/jobs/${jobId}/errors`)).body.errors as { line: number; error_type: string; value: string }[];
+  const invite = (organizationId: string, body: unknown) => ctx.app.http('POST', `/v1/b2b/organizations/${organizationId}/invites`, { body });
+  const errorsOf = async (jobId: string) => (await ctx.app.http('GET', `/v1/b2b/jobs/${jobId}/errors`)).body.errors as { line: number; error_type: string; value: string }[];
 
   it('invites every invitee through a job, at the configured pace, reporting the ones it refused', async () => {
-    const organization = await createOrganization(app.project.client, { email_invites: 'RESTRICTED', email_allowed_domains: ['acme.com'] });
+    const organization = await createOrganization(ctx.app.project.client, { email_invites: 'RESTRICTED', email_allowed_domains: ['acme.com'] });
     const good = Array.from({ length: 80 }, () => `${unique('inv')}@acme.com`);
     const invitees = [...good.map((email_address) => ({ email_address, name: 'Invitee' })), { email_address: good[3].toUpperCase() }, { email_address: 'stranger@other.org' }];
     const response = await invite(organization.organization_slug, { invitees });
     expect(response.status).toBe(202);
     const started = Date.now();
-    const job = await waitForJob(app, response.body.job.job_id, 20_000);
+    const job = await waitForJob(ctx.app, response.body.job.job_id, 20_000);
 
     expect(job).toMatchObject({ type: 'invites.bulk', status: 'completed', progress: { total_rows: 82, processed_rows: 82, invited: 80, failed: 2 } });
     // At RATE per second, 82 invites go out in three one-second batches: the last starts two seconds in.
@@ -41,8 +27,8 @@ describe('bulk invites', () => {
       [81, 'duplicate_in_list'],
       [82, 'email_domain_not_allowed'],
     ]);
-    for (const email of good) expect((await smtp.messageTo(email)).token).not.toBe('');
-    const { members } = await app.project.client.organizations.members.search({
+    for (const email of good) expect((await ctx.smtp.messageTo(email)).token).not.toBe('');
+    const { members } = await ctx.app.project.client.organizations.members.search({
       organization_ids: [organization.organization_id],
       query: { operator: 'AND', operands: [{ filter_name: 'statuses', filter_value: ['invited'] }] },
     });
@@ -55,27 +41,27 @@ describe('bulk invites', () => {
     ['an invalid email', { invitees: [{ email_address: 'not-an-email' }] }],
     ['a redirect URL off the allowlist', { invitees: [{ email_address: 'a@acme.com' }], invite_redirect_url: 'https://evil.example.com/' }],
   ])('refuses %s with a 4xx and starts no job', async (_case, body) => {
-    const organization = await createOrganization(app.project.client);
-    const before = await app.container.knex('jobs').count({ n: '*' }).first();
+    const organization = await createOrganization(ctx.app.project.client);
+    const before = await ctx.app.container.knex('jobs').count({ n: '*' }).first();
     const response = await invite(organization.organization_id, body);
     expectErrorEnvelope(response.body, 400);
-    expect(await app.container.knex('jobs').count({ n: '*' }).first()).toEqual(before);
+    expect(await ctx.app.container.knex('jobs').count({ n: '*' }).first()).toEqual(before);
   });
 
   it('stops a running bulk invite when it is cancelled', async () => {
-    const organization = await createOrganization(app.project.client);
+    const organization = await createOrganization(ctx.app.project.client);
     const invitees = Array.from({ length: 400 }, () => ({ email_address: `${unique('c')}@acme.com` }));
     const response = await invite(organization.organization_id, { invitees });
     const jobId = response.body.job.job_id;
-    for (let deadline = Date.now() + 10_000; (await getJob(app, jobId)).progress.processed_rows === 0; ) {
+    for (let deadline = Date.now() + 10_000; (await getJob(ctx.app, jobId)).progress.processed_rows === 0; ) {
       if (Date.now() > deadline) throw new Error('the bulk invite never started');
       await new Promise((resolve) => setTimeout(resolve, 20));
     }
-    expect((await app.http('DELETE', `/v1/b2b/jobs/${jobId}`)).status).toBe(200);
-    const job = await waitForJob(app, jobId, 20_000);
+    expect((await ctx.app.http('DELETE', `/v1/b2b/jobs/${jobId}`)).status).toBe(200);
+    const job = await waitForJob(ctx.app, jobId, 20_000);
     expect(job.status).toBe('cancelled');
     expect(job.progress.processed_rows).toBeLessThan(400);
-    const invited = await app.container.knex('members').where({ status: 'invited' }).whereIn('email', invitees.map((i) => i.email_address)).count({ n: '*' }).first();
+    const invited = await ctx.app.container.knex('members').where({ status: 'invited' }).whereIn('email', invitees.map((i) => i.email_address)).count({ n: '*' }).first();
     expect(Number(invited!.n)).toBe((job.progress as unknown as { invited: number }).invited);
   });
 });

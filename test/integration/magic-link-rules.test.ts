@@ -1,37 +1,24 @@
 import { createHash, randomBytes } from 'node:crypto';
-import { CapturedEmail, TestSmtpServer } from '../helpers/smtp';
-import { startTestApp, TestApp } from '../helpers/app';
+import type { CapturedEmail } from '../helpers/smtp';
+import { useTestApp } from '../helpers/app';
 import { expectStytchError } from '../helpers/assertions';
 import { createMember, createOrganization, unique } from '../helpers/factories';
-import { startWorkers, Workers } from '../../workers/index';
 
 type Member = Awaited<ReturnType<typeof createMember>>;
 
 /** magic_links.authenticate: single use, PKCE, organization policy and the session it yields. */
 describe('magic link authentication rules', () => {
-  const smtp = new TestSmtpServer();
-  let app: TestApp;
-  let workers: Workers;
-  beforeAll(async () => {
-    app = await startTestApp({ SMTP_URL: await smtp.start() });
-    workers = startWorkers(app.container);
-    app.container.relay.start();
-  });
-  afterAll(async () => {
-    await workers.close();
-    await app.close();
-    await smtp.stop();
-  });
+  const ctx = useTestApp({}, { workers: true, smtp: true });
 
-  const client = () => app.project.client;
-  const knex = () => app.container.knex;
+  const client = () => ctx.app.project.client;
+  const knex = () => ctx.app.container.knex;
   const authenticate = (magic_links_token: string, extra: Record<string, unknown> = {}) => client().magicLinks.authenticate({ magic_links_token, ...extra });
 
   /** The `count`-th email to `to` (1-based), polling until the deadline. */
   async function nthMessageTo(to: string, count: number, deadlineMs = 10_000): Promise<CapturedEmail> {
     const deadline = Date.now() + deadlineMs;
     for (;;) {
-      const received = smtp.messages.filter((m) => m.to.some((rcpt) => rcpt.toLowerCase() === to.toLowerCase()));
+      const received = ctx.smtp.messages.filter((m) => m.to.some((rcpt) => rcpt.toLowerCase() === to.toLowerCase()));
       if (received.length >= count) return received[count - 1];
       if (Date.now() > deadline) throw new Error(`expected ${count} emails to ${to}, got ${received.length}`);
       await new Promise((resolve) => setTimeout(resolve, 50));

@@ -1,29 +1,16 @@
 import { createHash } from 'node:crypto';
-import { CapturedEmail, TestSmtpServer } from '../helpers/smtp';
-import { startTestApp, TestApp, TEST_REDIRECT_URLS } from '../helpers/app';
+import type { CapturedEmail } from '../helpers/smtp';
+import { useTestApp, TEST_REDIRECT_URLS } from '../helpers/app';
 import { expectStytchError } from '../helpers/assertions';
 import { createMember, createOrganization, stytchError, unique } from '../helpers/factories';
-import { startWorkers, Workers } from '../../workers/index';
 
 const WEEK_MINUTES = 10_080;
 
 describe('magic links end to end', () => {
-  const smtp = new TestSmtpServer();
-  let app: TestApp;
-  let workers: Workers;
-  beforeAll(async () => {
-    app = await startTestApp({ SMTP_URL: await smtp.start() });
-    workers = startWorkers(app.container);
-    app.container.relay.start();
-  });
-  afterAll(async () => {
-    await workers.close();
-    await app.close();
-    await smtp.stop();
-  });
+  const ctx = useTestApp({}, { workers: true, smtp: true });
 
-  const client = () => app.project.client;
-  const knex = () => app.container.knex;
+  const client = () => ctx.app.project.client;
+  const knex = () => ctx.app.container.knex;
   const address = (domain = 'acme.com') => `${unique('person')}@${domain}`;
   const newOrg = (overrides: Record<string, unknown> = {}) => createOrganization(client(), overrides);
 
@@ -31,7 +18,7 @@ describe('magic links end to end', () => {
   async function nthMessageTo(to: string, count: number, deadlineMs = 10_000): Promise<CapturedEmail> {
     const deadline = Date.now() + deadlineMs;
     for (;;) {
-      const received = smtp.messages.filter((m) => m.to.some((rcpt) => rcpt.toLowerCase() === to.toLowerCase()));
+      const received = ctx.smtp.messages.filter((m) => m.to.some((rcpt) => rcpt.toLowerCase() === to.toLowerCase()));
       if (received.length >= count) return received[count - 1];
       if (Date.now() > deadline) throw new Error(`expected ${count} emails to ${to}, got ${received.length}`);
       await new Promise((resolve) => setTimeout(resolve, 50));
@@ -58,12 +45,12 @@ describe('magic links end to end', () => {
     client().magicLinks.email.loginOrSignup({ organization_id, email_address, ...extra });
 
   it('invites a member, who clicks the link and holds a session the SDK authenticates remotely and locally', async () => {
-    const { client } = app.project;
+    const { client } = ctx.app.project;
     const organization = await createOrganization(client);
     const invited = await client.magicLinks.email.invite({ organization_id: organization.organization_id, email_address: 'ada@acme.com', name: 'Ada' });
     expect(invited.member.status).toBe('invited');
 
-    const email = await smtp.messageTo('ada@acme.com');
+    const email = await ctx.smtp.messageTo('ada@acme.com');
     expect(email.link.startsWith(`${TEST_REDIRECT_URLS[0]}?stytch_token_type=multi_tenant_magic_links&token=`)).toBe(true);
 
     const auth = await client.magicLinks.authenticate({ magic_links_token: email.token, session_duration_minutes: 60 });

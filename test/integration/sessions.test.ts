@@ -1,11 +1,10 @@
 import { decodeJwt, decodeProtectedHeader } from 'jose';
 import { B2BClient } from 'stytch';
 import { parseId } from '../../src/ids';
-import { startWorkers, Workers } from '../../workers';
-import { startTestApp, TestApp, TestProject } from '../helpers/app';
+import { useTestApp, TestProject } from '../helpers/app';
 import { expectStytchError } from '../helpers/assertions';
 import { createOrganization, unique } from '../helpers/factories';
-import { CapturedEmail, TestSmtpServer } from '../helpers/smtp';
+import type { CapturedEmail } from '../helpers/smtp';
 
 const SESSION_CLAIM = 'https://stytch.com/session';
 const ORGANIZATION_CLAIM = 'https://stytch.com/organization';
@@ -22,23 +21,9 @@ interface SignedIn {
 }
 
 describe('member sessions', () => {
-  const smtp = new TestSmtpServer();
-  let app: TestApp;
-  let workers: Workers;
-  let client: B2BClient;
-  beforeAll(async () => {
-    app = await startTestApp({ SMTP_URL: await smtp.start() });
-    workers = startWorkers(app.container);
-    app.container.relay.start();
-    client = app.project.client;
-  });
-  afterAll(async () => {
-    await workers.close();
-    await app.close();
-    await smtp.stop();
-  });
+  const ctx = useTestApp({}, { workers: true, smtp: true });
 
-  const knex = () => app.container.knex;
+  const knex = () => ctx.app.container.knex;
   const sessionUuid = (sessionId: string) => parseId('member-session', 'test', sessionId)!;
   const sessionRow = (sessionId: string) => knex()('member_sessions').where({ id: sessionUuid(sessionId) }).first();
 
@@ -46,7 +31,7 @@ describe('member sessions', () => {
   async function nthEmailTo(address: string, n: number, deadlineMs = 15_000): Promise<CapturedEmail> {
     const deadline = Date.now() + deadlineMs;
     for (;;) {
-      const found = smtp.messages.filter((m) => m.to.includes(address));
+      const found = ctx.smtp.messages.filter((m) => m.to.includes(address));
       if (found.length > n) return found[n];
       if (Date.now() > deadline) throw new Error(`email #${n} to ${address} did not arrive within ${deadlineMs} ms`);
       await new Promise((resolve) => setTimeout(resolve, 25));
@@ -61,7 +46,7 @@ describe('member sessions', () => {
   }
 
   /** A new member of a new organization, invited and signed in through the invite link. */
-  async function signIn(project: TestProject = app.project): Promise<SignedIn> {
+  async function signIn(project: TestProject = ctx.app.project): Promise<SignedIn> {
     const organization = await createOrganization(project.client);
     const address = `${unique('member')}@acme.com`;
     await project.client.magicLinks.email.invite({ organization_id: organization.organization_id, email_address: address });
@@ -70,10 +55,10 @@ describe('member sessions', () => {
 
   /** Another session for an active member, through a login link (waiting out the one-per-second send limit). */
   async function signInAgain(member: SignedIn): Promise<SignedIn> {
-    const before = smtp.messages.filter((m) => m.to.includes(member.email)).length;
+    const before = ctx.smtp.messages.filter((m) => m.to.includes(member.email)).length;
     const deadline = Date.now() + 5000;
     for (;;) {
-      const sent = await client.magicLinks.email
+      const sent = await ctx.client.magicLinks.email
         .loginOrSignup({ organization_id: member.organizationId, email_address: member.email })
         .then(() => true)
         .catch((err: { status_code?: number }) => {
@@ -83,18 +68,18 @@ describe('member sessions', () => {
       if (sent) break;
       await new Promise((resolve) => setTimeout(resolve, 100));
     }
-    return redeem(app.project, await nthEmailTo(member.email, before), member.organizationId, member.email);
+    return redeem(ctx.app.project, await nthEmailTo(member.email, before), member.organizationId, member.email);
   }
 
-  /** A fresh SDK client for a project: its JWKS cache starts empty, so local verification fetches the keys now published. */
-  const freshClient = (project: TestProject) => new B2BClient({ project_id: project.projectId, secret: project.secret, env: `${app.baseUrl}/` });
-  const jwks = (projectId: string) => app.http('GET', `/v1/b2b/sessions/jwks/${projectId}`, { auth: null });
+  /** A fresh SDK ctx.client for a project: its JWKS cache starts empty, so local verification fetches the keys now published. */
+  const freshClient = (project: TestProject) => new B2BClient({ project_id: project.projectId, secret: project.secret, env: `${ctx.app.baseUrl}/` });
+  const jwks = (projectId: string) => ctx.app.http('GET', `/v1/b2b/sessions/jwks/${projectId}`, { auth: null });
   const kidOf = (jwt: string) => decodeProtectedHeader(jwt).kid!;
 
   /** The session no longer authenticates, by token or by JWT. */
   async function expectRevoked(session: SignedIn): Promise<void> {
-    await expectStytchError(client.sessions.authenticate({ session_token: session.token }), 404, 'session_not_found');
-    await expectStytchError(client.sessions.authenticate({ session_jwt: session.jwt }), 404, 'session_not_found');
+    await expectStytchError(ctx.client.sessions.authenticate({ session_token: session.token }), 404, 'session_not_found');
+    await expectStytchError(ctx.client.sessions.authenticate({ session_jwt: session.jwt }), 404, 'session_not_found');
   }
 
   describe('authenticate', () => {
@@ -106,14 +91,14 @@ describe('member sessions', () => {
       await knex()('member_sessions').where({ id: sessionUuid(session.sessionId) }).update({ last_accessed_at: knex().raw("now() - interval '10 minutes'") });
       const before = Date.now();
 
-      const result = await client.sessions.authenticate(credential(session));
+      const result = await ctx.client.sessions.authenticate(credential(session));
 
       expect(result.member_session).toMatchObject({ member_session_id: session.sessionId, member_id: session.memberId, organization_id: session.organizationId });
       expect(result.member.member_id).toBe(session.memberId);
       expect(result.session_jwt).not.toBe(session.jwt);
       expect(decodeJwt(result.session_jwt)[SESSION_CLAIM]).toMatchObject({ id: session.sessionId });
       expect(Date.parse(result.member_session.last_accessed_at)).toBeGreaterThanOrEqual(Math.floor(before / 1000) * 1000 - 1000);
-      const local = await client.sessions.authenticateJwtLocal({ session_jwt: result.session_jwt });
+      const local = await ctx.client.sessions.authenticateJwtLocal({ session_jwt: result.session_jwt });
       expect(local.member_session_id).toBe(session.sessionId);
     });
 
@@ -121,7 +106,7 @@ describe('member sessions', () => {
       const session = await signIn();
       const before = Date.now();
 
-      const result = await client.sessions.authenticate({ session_token: session.token, session_duration_minutes: 600 });
+      const result = await ctx.client.sessions.authenticate({ session_token: session.token, session_duration_minutes: 600 });
 
       const expiresAt = Date.parse(result.member_session.expires_at);
       expect(expiresAt).toBeGreaterThanOrEqual(before + 600 * MINUTE_MS - 2000);
@@ -135,24 +120,24 @@ describe('member sessions', () => {
       const session = await signIn();
       const before = await sessionRow(session.sessionId);
 
-      await expectStytchError(client.sessions.authenticate({ session_token: session.token, session_duration_minutes: 1 }), 400);
+      await expectStytchError(ctx.client.sessions.authenticate({ session_token: session.token, session_duration_minutes: 1 }), 400);
 
       expect((await sessionRow(session.sessionId)).expires_at).toEqual(before.expires_at);
     });
 
     it('merges session_custom_claims (null removes a key) into the session and its JWT', async () => {
       const session = await signIn();
-      await client.sessions.authenticate({ session_token: session.token, session_custom_claims: { team: 'red', level: 1 } });
+      await ctx.client.sessions.authenticate({ session_token: session.token, session_custom_claims: { team: 'red', level: 1 } });
 
-      const result = await client.sessions.authenticate({ session_token: session.token, session_custom_claims: { level: null, tier: 'gold' } });
+      const result = await ctx.client.sessions.authenticate({ session_token: session.token, session_custom_claims: { level: null, tier: 'gold' } });
 
       expect(result.member_session.custom_claims).toEqual({ team: 'red', tier: 'gold' });
       const claims = decodeJwt(result.session_jwt);
       expect(claims).toMatchObject({ team: 'red', tier: 'gold' });
       expect(claims).not.toHaveProperty('level');
-      const local = await client.sessions.authenticateJwtLocal({ session_jwt: result.session_jwt });
+      const local = await ctx.client.sessions.authenticateJwtLocal({ session_jwt: result.session_jwt });
       expect(local.custom_claims).toEqual({ team: 'red', tier: 'gold' });
-      const again = await client.sessions.authenticate({ session_token: session.token });
+      const again = await ctx.client.sessions.authenticate({ session_token: session.token });
       expect(again.member_session.custom_claims).toEqual({ team: 'red', tier: 'gold' });
     });
 
@@ -169,10 +154,10 @@ describe('member sessions', () => {
       const first = await signIn();
       const second = await signInAgain(first);
       const revoked = await signInAgain(first);
-      await client.sessions.revoke({ member_session_id: revoked.sessionId });
+      await ctx.client.sessions.revoke({ member_session_id: revoked.sessionId });
       const stranger = await signIn();
 
-      const { member_sessions } = await client.sessions.get({ organization_id: first.organizationId, member_id: first.memberId });
+      const { member_sessions } = await ctx.client.sessions.get({ organization_id: first.organizationId, member_id: first.memberId });
 
       expect(member_sessions.map((s) => s.member_session_id).sort()).toEqual([first.sessionId, second.sessionId].sort());
       expect(member_sessions.every((s) => s.member_id === first.memberId && s.organization_id === first.organizationId)).toBe(true);
@@ -190,39 +175,39 @@ describe('member sessions', () => {
       const session = await signIn();
       const bystander = await signIn();
 
-      const result = await client.sessions.revoke(target(session));
+      const result = await ctx.client.sessions.revoke(target(session));
 
       expect(result.status_code).toBe(200);
       await expectRevoked(session);
-      expect((await client.sessions.authenticate({ session_token: bystander.token })).member_session.member_session_id).toBe(bystander.sessionId);
+      expect((await ctx.client.sessions.authenticate({ session_token: bystander.token })).member_session.member_session_id).toBe(bystander.sessionId);
     });
 
     it('revokes every session of a member by member_id', async () => {
       const first = await signIn();
       const second = await signInAgain(first);
 
-      await client.sessions.revoke({ member_id: first.memberId });
+      await ctx.client.sessions.revoke({ member_id: first.memberId });
 
       await expectRevoked(first);
       await expectRevoked(second);
-      expect((await client.sessions.get({ organization_id: first.organizationId, member_id: first.memberId })).member_sessions).toEqual([]);
+      expect((await ctx.client.sessions.get({ organization_id: first.organizationId, member_id: first.memberId })).member_sessions).toEqual([]);
     });
 
     it('answers 404 for an unknown member_session_id and leaves live sessions alone', async () => {
       const session = await signIn();
       const unknownId = session.sessionId.replace(/[0-9a-f]{12}$/, '000000000000');
 
-      await expectStytchError(client.sessions.revoke({ member_session_id: unknownId }), 404, 'session_not_found');
+      await expectStytchError(ctx.client.sessions.revoke({ member_session_id: unknownId }), 404, 'session_not_found');
 
       expect((await sessionRow(session.sessionId)).revoked_at).toBeNull();
-      expect((await client.sessions.authenticate({ session_token: session.token })).member_session.member_session_id).toBe(session.sessionId);
+      expect((await ctx.client.sessions.authenticate({ session_token: session.token })).member_session.member_session_id).toBe(session.sessionId);
     });
 
     it('ends every session of a member that is deleted', async () => {
       const first = await signIn();
       const second = await signInAgain(first);
 
-      await client.organizations.members.delete({ organization_id: first.organizationId, member_id: first.memberId });
+      await ctx.client.organizations.members.delete({ organization_id: first.organizationId, member_id: first.memberId });
 
       await expectRevoked(first);
       await expectRevoked(second);
@@ -235,7 +220,7 @@ describe('member sessions', () => {
     it('serves public RS256 keys only, without authentication', async () => {
       const session = await signIn();
 
-      const response = await jwks(app.project.projectId);
+      const response = await jwks(ctx.app.project.projectId);
 
       expect(response.status).toBe(200);
       expect(response.body.keys.length).toBeGreaterThan(0);
@@ -244,31 +229,31 @@ describe('member sessions', () => {
         for (const secret of ['d', 'p', 'q', 'dp', 'dq', 'qi']) expect(key).not.toHaveProperty(secret);
       }
       expect(response.body.keys.map((k: { kid: string }) => k.kid)).toContain(kidOf(session.jwt));
-      expect((await client.sessions.getJWKS({ project_id: app.project.projectId })).keys).toEqual(response.body.keys);
+      expect((await ctx.client.sessions.getJWKS({ project_id: ctx.app.project.projectId })).keys).toEqual(response.body.keys);
     });
 
     it('verifies a session JWT locally against the JWKS', async () => {
       const session = await signIn();
 
-      const local = await freshClient(app.project).sessions.authenticateJwtLocal({ session_jwt: session.jwt });
+      const local = await freshClient(ctx.app.project).sessions.authenticateJwtLocal({ session_jwt: session.jwt });
 
       expect(local).toMatchObject({ member_session_id: session.sessionId, member_id: session.memberId, organization_id: session.organizationId });
       expect(local.authentication_factors[0]).toMatchObject({ type: 'magic_link', delivery_method: 'email' });
-      const either = await client.sessions.authenticateJwt({ session_jwt: session.jwt });
+      const either = await ctx.client.sessions.authenticateJwt({ session_jwt: session.jwt });
       expect(either.member_session.member_session_id).toBe(session.sessionId);
     });
 
     it("carries Stytch's claims: sub, aud, iss = PUBLIC_URL, a five-minute life, the session and organization", async () => {
       const session = await signIn();
-      const { member_session } = await client.sessions.authenticate({ session_token: session.token });
-      const { organization } = await client.organizations.get({ organization_id: session.organizationId });
+      const { member_session } = await ctx.client.sessions.authenticate({ session_token: session.token });
+      const { organization } = await ctx.client.organizations.get({ organization_id: session.organizationId });
 
       const claims = decodeJwt(session.jwt);
 
       expect(decodeProtectedHeader(session.jwt)).toMatchObject({ alg: 'RS256', typ: 'JWT', kid: expect.any(String) });
       expect(claims.sub).toBe(session.memberId);
-      expect(claims.aud).toEqual(expect.arrayContaining([app.project.projectId]));
-      expect(claims.iss).toBe(app.baseUrl);
+      expect(claims.aud).toEqual(expect.arrayContaining([ctx.app.project.projectId]));
+      expect(claims.iss).toBe(ctx.app.baseUrl);
       expect(claims.exp! - claims.iat!).toBe(300);
       expect(claims[SESSION_CLAIM]).toMatchObject({
         id: session.sessionId,
@@ -283,7 +268,7 @@ describe('member sessions', () => {
     });
 
     it("refuses a JWT of another project, remotely and locally, and another project's session token", async () => {
-      const other = await app.newProject();
+      const other = await ctx.app.newProject();
       const session = await signIn();
 
       await expectStytchError(other.client.sessions.authenticate({ session_jwt: session.jwt }), 401);
@@ -300,8 +285,8 @@ describe('member sessions', () => {
       const forged = Buffer.from(JSON.stringify({ ...decodeJwt(session.jwt), sub: victim.memberId })).toString('base64url');
       const tampered = [header, forged, signature].join('.');
 
-      await expectStytchError(client.sessions.authenticate({ session_jwt: tampered }), 401);
-      await expect(freshClient(app.project).sessions.authenticateJwtLocal({ session_jwt: tampered })).rejects.toThrow();
+      await expectStytchError(ctx.client.sessions.authenticate({ session_jwt: tampered }), 401);
+      await expect(freshClient(ctx.app.project).sessions.authenticateJwtLocal({ session_jwt: tampered })).rejects.toThrow();
     });
   });
 
@@ -309,12 +294,12 @@ describe('member sessions', () => {
     /** Ages the project's active key past the 30-day limit and rotates. */
     async function ageAndRotate(kid: string): Promise<void> {
       await knex()('signing_keys').where({ kid }).update({ created_at: knex().raw("now() - interval '31 days'") });
-      const { retired } = await app.container.signingKeys.rotate();
+      const { retired } = await ctx.app.container.signingKeys.rotate();
       expect(retired).toBeGreaterThanOrEqual(1);
     }
 
     it('signs new JWTs with a new key while the old key stays published and its JWTs still verify', async () => {
-      const project = await app.newProject();
+      const project = await ctx.app.newProject();
       const session = await signIn(project);
       const oldKid = kidOf(session.jwt);
 
@@ -331,14 +316,14 @@ describe('member sessions', () => {
     });
 
     it('deletes a retired key once its grace has passed: it leaves the JWKS and its JWTs stop verifying', async () => {
-      const project = await app.newProject();
+      const project = await ctx.app.newProject();
       const session = await signIn(project);
       const oldKid = kidOf(session.jwt);
       await ageAndRotate(oldKid);
       const refreshed = await project.client.sessions.authenticate({ session_token: session.token });
       await knex()('signing_keys').where({ kid: oldKid }).update({ retired_at: knex().raw("now() - interval '11 minutes'") });
 
-      const { deleted } = await app.container.signingKeys.rotate();
+      const { deleted } = await ctx.app.container.signingKeys.rotate();
 
       expect(deleted).toBeGreaterThanOrEqual(1);
       expect(await knex()('signing_keys').where({ kid: oldKid }).first()).toBeUndefined();
