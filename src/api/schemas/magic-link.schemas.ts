@@ -1,5 +1,6 @@
 import type { FromSchema } from 'json-schema-to-ts';
 import { emailSchema, metadataSchema } from './common.schemas';
+import { sessionUpdateProperties } from './session.schemas';
 
 const urlSchema = { type: 'string', minLength: 1, maxLength: 2048, errorType: 'invalid_redirect_url' } as const;
 const minutes = (max: number, errorType: string) => ({ type: 'integer', minimum: 5, maximum: max, errorType }) as const;
@@ -47,10 +48,7 @@ export const authenticateMagicLinkBody = {
   properties: {
     magic_links_token: { type: 'string', minLength: 1, maxLength: 512, errorType: 'invalid_token' },
     pkce_code_verifier: { type: 'string', minLength: 43, maxLength: 128, errorType: 'invalid_pkce_code_verifier' },
-    session_token: { type: 'string', maxLength: 512 },
-    session_jwt: { type: 'string', maxLength: 8192 },
-    session_duration_minutes: { type: 'integer', minimum: 5, maximum: 527_040, errorType: 'invalid_session_duration' },
-    session_custom_claims: { type: 'object', errorType: 'invalid_session_custom_claims' },
+    ...sessionUpdateProperties,
     locale: { type: 'string' },
     intermediate_session_token: { type: 'string', maxLength: 512 },
     telemetry_id: { type: 'string' },
