@@ -39,6 +39,8 @@ export async function up(knex: Knex): Promise<void> {
   // The per-address send rate limit looks up the latest email to an address.
   await knex.raw('CREATE INDEX emails__project_id_to_normalized_created_at__index ON emails (project_id, to_normalized, created_at DESC)');
   await knex.raw('CREATE INDEX emails__job_id__index ON emails (job_id) WHERE job_id IS NOT NULL');
+  // The sweep looks for emails that stayed queued past every retry.
+  await knex.raw("CREATE INDEX emails__created_at__queued ON emails (created_at) WHERE status = 'queued'");
 
   await knex.schema.createTable('magic_link_tokens', (t) => {
     t.uuid('id').primary();
@@ -47,6 +49,8 @@ export async function up(knex: Knex): Promise<void> {
     t.uuid('member_id').notNullable().references('id').inTable('members').onDelete('CASCADE');
     t.uuid('email_id').notNullable().references('id').inTable('emails').onDelete('CASCADE');
     t.text('kind').notNullable().checkIn(['invite', 'login', 'signup'], 'magic_link_tokens__kind__check');
+    // The address the link went to: it proves that address only while it is still the member's.
+    t.text('email_normalized').notNullable();
     t.binary('token_hash').notNullable();
     t.text('pkce_code_challenge');
     t.timestamp('expires_at', { useTz: true }).notNullable();

@@ -25,6 +25,8 @@ export interface Config {
   migrationChunkRows: number;
   /** Invites a bulk-invite job sends per second (0: as fast as they can be queued). */
   inviteRatePerSecond: number;
+  /** First retry delay of an email the SMTP server deferred; doubles each attempt (ten attempts, hours in all). */
+  emailRetryMs: number;
 }
 
 export class ConfigError extends Error {
@@ -139,6 +141,7 @@ export function loadConfig(env: Env = process.env): Readonly<Config> {
   const jobLockMs = positiveInt('ROSTER_JOB_LOCK_MS', 30_000, 1000);
   const migrationChunkRows = positiveInt('ROSTER_MIGRATION_CHUNK_ROWS', 50_000, 1);
   const inviteRatePerSecond = positiveInt('ROSTER_INVITE_RATE_PER_SECOND', 50, 0);
+  const emailRetryMs = positiveInt('ROSTER_EMAIL_RETRY_MS', 15_000, 100);
 
   if (problems.length > 0) throw new ConfigError(problems);
   return Object.freeze({
@@ -156,5 +159,6 @@ export function loadConfig(env: Env = process.env): Readonly<Config> {
     jobLockMs,
     migrationChunkRows,
     inviteRatePerSecond,
+    emailRetryMs,
   });
 }

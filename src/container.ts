@@ -60,7 +60,7 @@ export function createContainer(config: Readonly<Config>): Container {
   // ioredis would print every reconnect attempt.
   redis.on('error', () => undefined);
 
-  const producer = new BullJobProducer(redis, config.queuePrefix);
+  const producer = new BullJobProducer(redis, config.queuePrefix, config.emailRetryMs);
   const organizationRepository = new OrganizationRepository();
   const memberRepository = new MemberRepository();
   const projectRepository = new ProjectRepository();
@@ -71,7 +71,7 @@ export function createContainer(config: Readonly<Config>): Container {
   const outboxRepository = new OutboxRepository();
   const members = new MemberService(knex, memberRepository, organizationRepository, organizations, sessionRepository, magicLinkRepository);
   const mailer: Mailer = config.smtpUrl ? new SmtpMailer(config.smtpUrl, config.mailFrom) : new DevOutboxMailer();
-  const emails = new EmailService(knex, new EmailRepository(), magicLinkRepository, outboxRepository, mailer);
+  const emails = new EmailService(knex, new EmailRepository(), magicLinkRepository, outboxRepository, mailer, producer);
   const signingKeys = new SigningKeys(knex, sessionRepository);
   const sessions = new SessionService(knex, sessionRepository, memberRepository, organizationRepository, signingKeys, config.publicUrl);
   const relay = new OutboxRelay(knex, outboxRepository, producer);
@@ -116,7 +116,7 @@ export function createContainer(config: Readonly<Config>): Container {
       [SCAN_JOB_TYPE]: (job) => deduplication.resume(job),
       [BULK_INVITE_JOB_TYPE]: (job) => bulkInvites.resume(job),
     },
-    [() => migrations.dropFinishedStaging()],
+    [() => migrations.dropFinishedStaging(), () => emails.resumeStale()],
   );
   return {
     config,

@@ -20,6 +20,7 @@ const SHUTDOWN_TIMEOUT_MS = 30_000;
 async function main(role: Role): Promise<void> {
   const config = loadConfig();
   logger.level = config.logLevel;
+  if (!config.smtpUrl) logger.warn('SMTP_URL is not set: emails go to the dev outbox and their links (with live tokens) are logged');
   if (role === 'all') {
     await ensureDatabase(config.databaseUrl);
   }

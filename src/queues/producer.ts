@@ -50,7 +50,16 @@ export class BullJobProducer implements JobProducer {
   constructor(
     private readonly connection: Redis,
     private readonly queuePrefix: string,
+    private readonly emailRetryMs: number,
   ) {}
+
+  /**
+   * Retry schedules: work jobs retry quickly; an email the server deferred
+   * (greylisting, a short outage) is retried for hours before it is given up.
+   */
+  private retries(name: JobName) {
+    return name === 'email.send' ? { attempts: 10, backoff: { type: 'exponential' as const, delay: this.emailRetryMs } } : ATTEMPTS;
+  }
 
   private queue(name: QueueName): Queue {
     let queue = this.queues.get(name);
@@ -76,7 +85,7 @@ export class BullJobProducer implements JobProducer {
     await withTimeout(
       Promise.all(
         [...byQueue].map(([queue, batch]) =>
-          this.queue(queue).addBulk(batch.map((e) => ({ name: e.name, data: e.payload, opts: { jobId: e.jobId, ...ATTEMPTS, ...RETENTION } }))),
+          this.queue(queue).addBulk(batch.map((e) => ({ name: e.name, data: e.payload, opts: { jobId: e.jobId, ...this.retries(e.name), ...RETENTION } }))),
         ),
       ),
     );
@@ -99,7 +108,7 @@ export class BullJobProducer implements JobProducer {
       if (PENDING_STATES.has(await existing.getState())) return;
       await existing.remove();
     }
-    await queue.add(name, payload, { jobId, ...ATTEMPTS, ...RETENTION });
+    await queue.add(name, payload, { jobId, ...this.retries(name), ...RETENTION });
   }
 
   async close(): Promise<void> {

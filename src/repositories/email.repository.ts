@@ -31,14 +31,30 @@ export class EmailRepository {
     return new Set(rows.map((r: { to_normalized: string }) => r.to_normalized));
   }
 
-  /** Queued emails with what sending them needs: whether the member is still live, and the organization's name. */
+  /** Queued emails with what sending them needs: whether the member is still live at that address, and the organization's name. */
   async findForSending(db: Db, ids: string[]): Promise<(EmailRow & { organization_name: string | null; member_live: boolean })[]> {
     return db('emails as e')
-      .select('e.*', 'o.name as organization_name', db.raw("coalesce(m.status <> 'deleted', false) AS member_live"))
+      // A member whose email changed since is not live for this email: it must not prove the new address.
+      .select(
+        'e.*',
+        'o.name as organization_name',
+        db.raw("coalesce(m.status <> 'deleted' AND m.email_normalized = e.to_normalized, false) AS member_live"),
+      )
       .leftJoin('organizations as o', (j) => j.on('o.id', 'e.organization_id').andOnNull('o.deleted_at'))
       .leftJoin('members as m', 'm.id', 'e.member_id')
       .whereIn('e.id', ids)
       .where('e.status', 'queued');
+  }
+
+  /** Emails still queued long after they were accepted: their queue entries were lost. */
+  async staleQueued(db: Db, olderThanSeconds: number, limit: number): Promise<string[]> {
+    const rows = await db('emails')
+      .select('id')
+      .where({ status: 'queued' })
+      .where('created_at', '<', db.raw('now() - make_interval(secs => ?)', [olderThanSeconds]))
+      .orderBy('created_at')
+      .limit(limit);
+    return rows.map((r: { id: string }) => r.id);
   }
 
   /** Serializes sends to one address, so the rate check below cannot be raced past. */

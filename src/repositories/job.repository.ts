@@ -30,6 +30,11 @@ export class JobRepository {
   }
 
   /** Marks a job running; `progress` replaces the counters when given (a resumed job keeps its own). */
+  async cancelRequested(db: Db, id: string): Promise<boolean> {
+    const row = await db('jobs').select('cancel_requested_at').where({ id }).first();
+    return Boolean(row?.cancel_requested_at);
+  }
+
   async start(db: Db, id: string, progress: Record<string, number> | undefined, phase: string): Promise<void> {
     await db('jobs')
       .where({ id })

@@ -8,6 +8,7 @@ export interface MagicLinkTokenRow {
   member_id: string;
   email_id: string;
   kind: 'invite' | 'login' | 'signup';
+  email_normalized: string;
   pkce_code_challenge: string | null;
   expires_at: Date;
   used_at: Date | null;
@@ -24,10 +25,10 @@ export class MagicLinkRepository {
     await db.raw(
       `WITH replaced AS (DELETE FROM magic_link_tokens WHERE email_id = ANY(?::uuid[]) AND used_at IS NULL),
             counted AS (UPDATE emails SET attempts = attempts + 1 WHERE id = ANY(?::uuid[]))
-       INSERT INTO magic_link_tokens (id, project_id, organization_id, member_id, email_id, kind, token_hash, pkce_code_challenge, expires_at)
-       SELECT id, project_id, organization_id, member_id, email_id, kind, token_hash, pkce_code_challenge, now() + make_interval(mins => minutes)
-       FROM unnest(?::uuid[], ?::uuid[], ?::uuid[], ?::uuid[], ?::uuid[], ?::text[], ?::bytea[], ?::text[], ?::int[])
-         AS t(id, project_id, organization_id, member_id, email_id, kind, token_hash, pkce_code_challenge, minutes)`,
+       INSERT INTO magic_link_tokens (id, project_id, organization_id, member_id, email_id, kind, email_normalized, token_hash, pkce_code_challenge, expires_at)
+       SELECT id, project_id, organization_id, member_id, email_id, kind, email_normalized, token_hash, pkce_code_challenge, now() + make_interval(mins => minutes)
+       FROM unnest(?::uuid[], ?::uuid[], ?::uuid[], ?::uuid[], ?::uuid[], ?::text[], ?::text[], ?::bytea[], ?::text[], ?::int[])
+         AS t(id, project_id, organization_id, member_id, email_id, kind, email_normalized, token_hash, pkce_code_challenge, minutes)`,
       [
         col('email_id'),
         col('email_id'),
@@ -37,6 +38,7 @@ export class MagicLinkRepository {
         col('member_id'),
         col('email_id'),
         col('kind'),
+        col('email_normalized'),
         col('token_hash'),
         col('pkce_code_challenge'),
         col('expires_in_minutes'),
@@ -54,7 +56,7 @@ export class MagicLinkRepository {
     return count > 0;
   }
 
-  /** Voids a member's outstanding links (the member was deleted or merged away). */
+  /** Voids a member's outstanding links (the member was deleted, merged away, or changed its email). */
   async voidForMember(db: Db, memberId: string): Promise<void> {
     await db('magic_link_tokens').where({ member_id: memberId }).whereNull('used_at').delete();
   }

@@ -44,6 +44,10 @@ export class SessionRepository {
     return session;
   }
 
+  private live(db: Db, id: string) {
+    return db('member_sessions').where({ id }).whereNull('revoked_at').where('expires_at', '>', db.fn.now());
+  }
+
   /** A live (unrevoked, unexpired) session of the project. */
   async findLive(db: Db, projectId: string, where: { id?: string; token_hash?: Buffer }): Promise<SessionRow | undefined> {
     return db('member_sessions')
@@ -61,10 +65,12 @@ export class SessionRepository {
       .orderBy('started_at');
   }
 
-  /** Touches a session; a duration moves its expiry to that many minutes from now. */
-  async touch(db: Db, id: string, durationMinutes: number | undefined, customClaims: Record<string, unknown> | undefined): Promise<SessionRow> {
-    const [session] = await db('member_sessions')
-      .where({ id })
+  /**
+   * Touches a session that is still live (a revoke that won the race leaves
+   * nothing to touch: undefined); a duration moves its expiry to that many minutes from now.
+   */
+  async touch(db: Db, id: string, durationMinutes: number | undefined, customClaims: Record<string, unknown> | undefined): Promise<SessionRow | undefined> {
+    const [session] = await this.live(db, id)
       .update({
         last_accessed_at: db.fn.now(),
         ...(durationMinutes !== undefined ? { expires_at: db.raw('now() + make_interval(mins => ?)', [durationMinutes]) } : {}),
@@ -81,9 +87,8 @@ export class SessionRepository {
     factors: AuthenticationFactor[],
     durationMinutes: number | undefined,
     customClaims: Record<string, unknown> | undefined,
-  ): Promise<SessionRow> {
-    const [session] = await db('member_sessions')
-      .where({ id })
+  ): Promise<SessionRow | undefined> {
+    const [session] = await this.live(db, id)
       .update({
         authentication_factors: JSON.stringify(factors),
         last_accessed_at: db.fn.now(),

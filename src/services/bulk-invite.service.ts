@@ -93,7 +93,7 @@ export class BulkInviteService {
     const seen = new Set(params.invitees.slice(0, start).map((i) => normalizeEmail(i.email_address)));
     const began = Date.now();
     for (let from = start; from < params.invitees.length; from += batchSize) {
-      if ((await this.jobs.findForWork(this.knex, jobId))?.cancel_requested_at) {
+      if (await this.jobs.cancelRequested(this.knex, jobId)) {
         await this.jobs.finish(this.knex, jobId, 'cancelled');
         return { cancelled: true };
       }

@@ -301,6 +301,7 @@ export class MagicLinkService {
       const organization = await this.organizations.resolve(trx, project, formatId('organization', project.env, token.organization_id));
       const found = await this.members.findById(trx, organization.id, token.member_id, true);
       if (!found || found.status === 'deleted') throw memberNotFound();
+      if (found.email_normalized !== token.email_normalized) throw cannotAuthenticate("it was sent to an address that is no longer the member's");
       const member = await this.members.update(trx, organization.id, found.id, { status: 'active', email_address_verified: true });
       const methodId = formatId('email', project.env, member.id);
       const factor: AuthenticationFactor = {

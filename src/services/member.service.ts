@@ -253,6 +253,8 @@ export class MemberService {
       });
     }
     Object.assign(patch, { email, email_normalized: normalized, email_address_verified: false });
+    // Links sent to the old address must not log in as, or verify, the new one.
+    await this.magicLinks.voidForMember(trx, current.id);
   }
 
   /**

@@ -65,7 +65,7 @@ const LINK = (redirect: string) => new RegExp(`^${redirect.replace(/[.?/]/g, '\\
 
 describe('email delivery over SMTP', () => {
   const smtp = new TestSmtpServer();
-  const env: Record<string, string> = {};
+  const env: Record<string, string> = { ROSTER_EMAIL_RETRY_MS: '2000' };
   beforeAll(async () => {
     env.SMTP_URL = await smtp.start();
   });

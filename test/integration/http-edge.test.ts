@@ -35,10 +35,10 @@ describe('the HTTP edge', () => {
       await expectNoOrganization(slug);
     });
 
-    it('answers a body over the 5 MB JSON limit with 413 and creates nothing', async () => {
+    it('answers a body over the 1 MB JSON limit with 413 and creates nothing', async () => {
       const slug = unique('edge');
       const res = await ctx.app.http('POST', '/v1/b2b/organizations', {
-        body: { organization_name: 'Edge', organization_slug: slug, trusted_metadata: { blob: 'x'.repeat(5 * 1024 * 1024) } },
+        body: { organization_name: 'Edge', organization_slug: slug, trusted_metadata: { blob: 'x'.repeat(1024 * 1024) } },
       });
       expectEnvelope(res, 413, 'request_too_large');
       await expectNoOrganization(slug);

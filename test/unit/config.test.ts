@@ -31,6 +31,7 @@ describe('loadConfig', () => {
       jobLockMs: 30_000,
       migrationChunkRows: 50_000,
       inviteRatePerSecond: 50,
+      emailRetryMs: 15_000,
     });
   });
 

@@ -6,6 +6,7 @@ import type { Db } from '../../repositories/db';
 import type { EmailRepository, EmailRow } from '../../repositories/email.repository';
 import type { MagicLinkRepository } from '../../repositories/magic-link.repository';
 import type { OutboxRepository } from '../../repositories/outbox.repository';
+import type { JobProducer } from '../../queues/producer';
 import { hashSecret, newSecret } from '../../secrets';
 import { jobError } from '../job-failure';
 import type { Mailer } from './mailer';
@@ -15,6 +16,8 @@ import { magicLink, renderEmail } from './templates';
 const SECONDS_BETWEEN_SENDS = 1;
 
 const EMAILS_PER_JOB = 100;
+/** Past every retry of an email (ten attempts from a 15 s delay, doubling: about two hours), a queued one was lost. */
+const STALE_AFTER_SECONDS = 6 * 3600;
 
 export const tooSoon = () =>
   new AppError('too_many_requests', 429, 'An email was just sent to this address; wait a second before sending another.');
@@ -33,6 +36,7 @@ export class EmailService {
     private readonly magicLinks: MagicLinkRepository,
     private readonly outbox: OutboxRepository,
     private readonly mailer: Mailer,
+    private readonly producer: JobProducer,
   ) {}
 
   /** Queues an email in the caller's transaction; refuses a second one to an address within a second. */
@@ -72,7 +76,7 @@ export class EmailService {
     const emails = await this.emails.findForSending(this.knex, emailIds);
     const live = emails.filter((e) => e.member_live && e.organization_name !== null && e.member_id);
     for (const gone of emails.filter((e) => !live.includes(e))) {
-      await this.emails.markFailed(this.knex, gone.id, 'The member or organization no longer exists.');
+      await this.emails.markFailed(this.knex, gone.id, 'The member, its email address or the organization is no longer there.');
     }
     const tokens = live.map(() => newSecret());
     await this.magicLinks.mintForEmails(
@@ -84,6 +88,7 @@ export class EmailService {
         member_id: email.member_id!,
         email_id: email.id,
         kind: email.kind,
+        email_normalized: email.to_normalized,
         pkce_code_challenge: email.pkce_code_challenge,
         token_hash: hashSecret(tokens[i]),
         expires_in_minutes: email.expiration_minutes,
@@ -111,6 +116,20 @@ export class EmailService {
     }
     if (transient) throw transient;
     return { sent: results.filter((r) => r.status === 'fulfilled').length };
+  }
+
+  /**
+   * The email half of the sweep: emails still queued after every retry
+   * would have run lost their queue entry (Redis lost it, or recording the
+   * failure failed); they are queued again. Returns how many.
+   */
+  async resumeStale(): Promise<number> {
+    const ids = await this.emails.staleQueued(this.knex, STALE_AFTER_SECONDS, 1000);
+    for (let i = 0; i < ids.length; i += EMAILS_PER_JOB) {
+      const batch = ids.slice(i, i + EMAILS_PER_JOB);
+      await this.producer.ensure('email.send', { emailIds: batch }, `email.resume.${batch[0]}`);
+    }
+    return ids.length;
   }
 
   /** Records an email's permanent failure (refused by the server, or out of retries). */

@@ -95,6 +95,7 @@ export class SessionService {
     const factors = [...found.authentication_factors.filter((f) => f.type !== factor.type || f.delivery_method !== factor.delivery_method), factor];
     const claims = customClaims && mergeMetadata(found.custom_claims, customClaims);
     const session = await this.sessions.addFactor(trx, found.id, factors, durationMinutes, claims);
+    if (!session) throw sessionNotFound();
     return { session, token: input.session_token ?? '', jwt: await this.jwt(project, session, member, organization), member, organization };
   }
 
@@ -176,6 +177,7 @@ export class SessionService {
     const { member, organization } = await this.owner(project, found);
     const customClaims = input.session_custom_claims && mergeMetadata(found.custom_claims, input.session_custom_claims);
     const session = await this.sessions.touch(this.knex, found.id, input.session_duration_minutes, customClaims);
+    if (!session) throw sessionNotFound();
     // The opaque token is never stored in clear, so only a caller that sent it gets it back.
     return { session, token: input.session_token ?? '', jwt: await this.jwt(project, session, member, organization), member, organization };
   }
@@ -191,19 +193,15 @@ export class SessionService {
   async revoke(project: ProjectContext, input: { member_session_id?: string; session_token?: string; session_jwt?: string; member_id?: string }): Promise<void> {
     if (input.member_id) {
       const memberId = parseId('member', project.env, input.member_id);
-      if (!memberId) throw memberNotFound();
-      await this.sessions.revoke(this.knex, project.id, { member_id: memberId });
+      const member = memberId ? await this.members.findInProject(this.knex, project.id, memberId) : undefined;
+      if (!member) throw memberNotFound();
+      await this.sessions.revoke(this.knex, project.id, { member_id: member.id });
       return;
     }
     let sessionId: string | undefined;
     if (input.member_session_id) sessionId = parseId('member-session', project.env, input.member_session_id);
     else sessionId = (await this.find(project, input)).id;
     if (!sessionId || (await this.sessions.revoke(this.knex, project.id, { id: sessionId })) === 0) throw sessionNotFound();
-  }
-
-  /** Every session of a member ends (the member was deleted or merged away). */
-  async revokeAllOf(db: Db, projectId: string, memberId: string): Promise<void> {
-    await this.sessions.revoke(db, projectId, { member_id: memberId });
   }
 
   async jwks(projectId: string): Promise<Record<string, unknown>[]> {
