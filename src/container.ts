@@ -71,7 +71,7 @@ export function createContainer(config: Readonly<Config>): Container {
   const outboxRepository = new OutboxRepository();
   const members = new MemberService(knex, memberRepository, organizationRepository, organizations, sessionRepository, magicLinkRepository);
   const mailer: Mailer = config.smtpUrl ? new SmtpMailer(config.smtpUrl, config.mailFrom) : new DevOutboxMailer();
-  const emails = new EmailService(knex, new EmailRepository(), magicLinkRepository, outboxRepository, mailer, producer);
+  const emails = new EmailService(knex, new EmailRepository(), magicLinkRepository, outboxRepository, mailer, producer, jobRepository);
   const signingKeys = new SigningKeys(knex, sessionRepository);
   const sessions = new SessionService(knex, sessionRepository, memberRepository, organizationRepository, signingKeys, config.publicUrl);
   const relay = new OutboxRelay(knex, outboxRepository, producer);

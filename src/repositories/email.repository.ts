@@ -85,7 +85,9 @@ export class EmailRepository {
     );
   }
 
-  async markFailed(db: Db, id: string, error: string): Promise<void> {
-    await db('emails').where({ id, status: 'queued' }).update({ status: 'failed', last_error: error });
+  /** Fails a queued email; returns the bulk job it belonged to, if it just failed and had one. */
+  async markFailed(db: Db, id: string, error: string): Promise<string | null> {
+    const [row] = await db('emails').where({ id, status: 'queued' }).update({ status: 'failed', last_error: error }).returning('job_id');
+    return row?.job_id ?? null;
   }
 }

@@ -35,6 +35,23 @@ describe('bulk invites', () => {
     expect(members.map((m) => m.email_address).sort()).toEqual([...good].sort());
   });
 
+  it('counts an invitee whose email the server refused as undelivered on the job', async () => {
+    const organization = await createOrganization(ctx.client);
+    const invitees = Array.from({ length: 5 }, () => ({ email_address: `${unique('u')}@acme.com` }));
+    ctx.smtp.rejectNext(550);
+    const response = await invite(organization.organization_id, { invitees });
+    const jobId = response.body.job.job_id;
+    await waitForJob(ctx.app, jobId, 20_000);
+    for (let deadline = Date.now() + 20_000; ; ) {
+      const progress = (await getJob(ctx.app, jobId)).progress as unknown as Record<string, number>;
+      if (progress.undelivered === 1) break;
+      if (Date.now() > deadline) throw new Error(`undelivered never counted: ${JSON.stringify(progress)}`);
+      await new Promise((resolve) => setTimeout(resolve, 50));
+    }
+    const delivered = await Promise.all(invitees.map((i) => ctx.smtp.messageTo(i.email_address, 1).then(() => 1, () => 0)));
+    expect(delivered.reduce<number>((a, b) => a + b, 0)).toBe(4);
+  });
+
   it.each([
     ['no invitees', { invitees: [] }],
     ['more than 10,000 invitees', { invitees: Array.from({ length: 10_001 }, (_, i) => ({ email_address: `u${i}@acme.com` })) }],

@@ -7,6 +7,7 @@ import type { EmailRepository, EmailRow } from '../../repositories/email.reposit
 import type { MagicLinkRepository } from '../../repositories/magic-link.repository';
 import type { OutboxRepository } from '../../repositories/outbox.repository';
 import type { JobProducer } from '../../queues/producer';
+import type { JobRepository } from '../../repositories/job.repository';
 import { hashSecret, newSecret } from '../../secrets';
 import { jobError } from '../job-failure';
 import type { Mailer } from './mailer';
@@ -37,6 +38,7 @@ export class EmailService {
     private readonly outbox: OutboxRepository,
     private readonly mailer: Mailer,
     private readonly producer: JobProducer,
+    private readonly jobs: JobRepository,
   ) {}
 
   /** Queues an email in the caller's transaction; refuses a second one to an address within a second. */
@@ -76,7 +78,7 @@ export class EmailService {
     const emails = await this.emails.findForSending(this.knex, emailIds);
     const live = emails.filter((e) => e.member_live && e.organization_name !== null && e.member_id);
     for (const gone of emails.filter((e) => !live.includes(e))) {
-      await this.emails.markFailed(this.knex, gone.id, 'The member, its email address or the organization is no longer there.');
+      await this.markFailed(gone.id, 'The member, its email address or the organization is no longer there.');
     }
     const tokens = live.map(() => newSecret());
     await this.magicLinks.mintForEmails(
@@ -118,6 +120,12 @@ export class EmailService {
     return { sent: results.filter((r) => r.status === 'fulfilled').length };
   }
 
+  /** A bulk invite whose email could not be delivered counts it as `undelivered` on its job. */
+  private async markFailed(emailId: string, error: string): Promise<void> {
+    const jobId = await this.emails.markFailed(this.knex, emailId, error);
+    if (jobId) await this.jobs.addProgress(this.knex, jobId, { undelivered: 1 });
+  }
+
   /**
    * The email half of the sweep: emails still queued after every retry
    * would have run lost their queue entry (Redis lost it, or recording the
@@ -135,6 +143,6 @@ export class EmailService {
   /** Records an email's permanent failure (refused by the server, or out of retries). */
   async fail(emailId: string, err: unknown): Promise<void> {
     logger.warn({ email_id: emailId, err }, 'email not delivered');
-    await this.emails.markFailed(this.knex, emailId, jobError(err).error_message);
+    await this.markFailed(emailId, jobError(err).error_message);
   }
 }
