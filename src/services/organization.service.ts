@@ -16,7 +16,8 @@ import type { ProjectContext } from './project-context';
 import { checkLimit, decodeCursor, encodeCursor, parseSearchQuery } from './search-query';
 
 
-const DEFAULT_SETTINGS: Omit<OrganizationSettings, 'name' | 'slug'> = {
+/** Stytch's defaults for a new organization (the wire tests pin them independently). */
+export const DEFAULT_SETTINGS: Omit<OrganizationSettings, 'name' | 'slug'> = {
   logo_url: '',
   external_id: null,
   trusted_metadata: {},

@@ -8,34 +8,14 @@ import {
   METADATA_MAX_BYTES,
   normalizeDomains,
 } from '../../src/services/organization-rules';
+import { DEFAULT_SETTINGS } from '../../src/services/organization.service';
 import { appError } from '../helpers/assertions';
 
-/** A valid organization with Stytch's defaults, changed by `overrides`. */
+/** A valid organization with Stytch's defaults (as organizations are created), changed by `overrides`. */
 const settings = (overrides: Partial<OrganizationSettings> = {}): OrganizationSettings => ({
+  ...DEFAULT_SETTINGS,
   name: 'Acme',
   slug: 'acme',
-  logo_url: '',
-  external_id: null,
-  trusted_metadata: {},
-  email_allowed_domains: [],
-  email_jit_provisioning: 'NOT_ALLOWED',
-  email_invites: 'ALL_ALLOWED',
-  auth_methods: 'ALL_ALLOWED',
-  allowed_auth_methods: [],
-  mfa_policy: 'OPTIONAL',
-  mfa_methods: 'ALL_ALLOWED',
-  allowed_mfa_methods: [],
-  sso_jit_provisioning: 'ALL_ALLOWED',
-  sso_jit_provisioning_allowed_connections: [],
-  sso_default_connection_id: null,
-  rbac_email_implicit_role_assignments: [],
-  oauth_tenant_jit_provisioning: 'NOT_ALLOWED',
-  allowed_oauth_tenants: {},
-  claimed_email_domains: [],
-  first_party_connected_apps_allowed_type: 'ALL_ALLOWED',
-  allowed_first_party_connected_apps: [],
-  third_party_connected_apps_allowed_type: 'ALL_ALLOWED',
-  allowed_third_party_connected_apps: [],
   ...overrides,
 });
 
