@@ -22,7 +22,8 @@ import { from as copyFrom } from 'pg-copy-streams';
 import { createApp } from '../src/api/app';
 import { loadConfig } from '../src/config';
 import { createContainer } from '../src/container';
-import { ensureDatabase, migrateToLatest } from '../src/db/database';
+import { migrateToLatest } from '../src/db/database';
+import { freshDatabase } from './fresh-database';
 import { logger } from '../src/logger';
 import { startWorkers } from '../workers';
 
@@ -72,16 +73,7 @@ async function generate(csvPath: string, copyPath: string, projectId: string, or
 async function main(): Promise<void> {
   logger.level = 'warn';
   const base = loadConfig();
-  const admin = new URL(base.databaseUrl);
-  admin.pathname = '/postgres';
-  const adminClient = new Client({ connectionString: admin.toString() });
-  await adminClient.connect();
-  await adminClient.query(`DROP DATABASE IF EXISTS ${values.database} WITH (FORCE)`);
-  await adminClient.end();
-  const dbUrl = new URL(base.databaseUrl);
-  dbUrl.pathname = `/${values.database}`;
-  const databaseUrl = dbUrl.toString();
-  await ensureDatabase(databaseUrl);
+  const databaseUrl = await freshDatabase(base.databaseUrl, values.database!);
 
   const config = { ...base, databaseUrl, queuePrefix: `bench-${Date.now()}`, migrationChunkRows: base.migrationChunkRows };
   const container = createContainer(config);

@@ -12,12 +12,12 @@ import { once } from 'node:events';
 import type { AddressInfo } from 'node:net';
 import { parseArgs } from 'node:util';
 import nodemailer from 'nodemailer';
-import { Client } from 'pg';
 import { SMTPServer } from 'smtp-server';
 import { createApp } from '../src/api/app';
 import { loadConfig } from '../src/config';
 import { createContainer } from '../src/container';
-import { ensureDatabase, migrateToLatest } from '../src/db/database';
+import { migrateToLatest } from '../src/db/database';
+import { freshDatabase } from './fresh-database';
 import { logger } from '../src/logger';
 import { magicLink, renderEmail } from '../src/services/email/templates';
 import { startWorkers } from '../workers';
@@ -72,16 +72,8 @@ async function main(): Promise<void> {
 
   // (b) Roster: bulk invite → job → outbox → email workers → SMTP.
   const base = loadConfig();
-  const admin = new URL(base.databaseUrl);
-  admin.pathname = '/postgres';
-  const pg = new Client({ connectionString: admin.toString() });
-  await pg.connect();
-  await pg.query(`DROP DATABASE IF EXISTS ${values.database} WITH (FORCE)`);
-  await pg.end();
-  const url = new URL(base.databaseUrl);
-  url.pathname = `/${values.database}`;
-  await ensureDatabase(url.toString());
-  const config = { ...base, databaseUrl: url.toString(), smtpUrl, queuePrefix: `bench-${Date.now()}`, inviteRatePerSecond: 0 };
+  const databaseUrl = await freshDatabase(base.databaseUrl, values.database!);
+  const config = { ...base, databaseUrl, smtpUrl, queuePrefix: `bench-${Date.now()}`, inviteRatePerSecond: 0 };
   const container = createContainer(config);
   await migrateToLatest(container.knex);
   const { projectId, secret } = await container.projects.create('bench', 'test', ['https://app.example.com/authenticate']);

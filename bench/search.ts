@@ -10,7 +10,8 @@
 import { parseArgs } from 'node:util';
 import { loadConfig } from '../src/config';
 import { createContainer } from '../src/container';
-import { ensureDatabase, migrateToLatest } from '../src/db/database';
+import { migrateToLatest } from '../src/db/database';
+import { freshDatabase } from './fresh-database';
 import { logger } from '../src/logger';
 import type { ProjectContext } from '../src/services/project-context';
 import { Client } from 'pg';
@@ -25,23 +26,10 @@ const { values } = parseArgs({
 const MEMBERS = Number(values.members);
 const ORGS = Number(values.organizations);
 
-async function recreate(serverUrl: string, name: string): Promise<string> {
-  const admin = new URL(serverUrl);
-  admin.pathname = '/postgres';
-  const client = new Client({ connectionString: admin.toString() });
-  await client.connect();
-  await client.query(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`);
-  await client.end();
-  const url = new URL(serverUrl);
-  url.pathname = `/${name}`;
-  return url.toString();
-}
-
 async function main(): Promise<void> {
   logger.level = 'warn';
   const base = loadConfig();
-  const databaseUrl = await recreate(base.databaseUrl, values.database!);
-  await ensureDatabase(databaseUrl);
+  const databaseUrl = await freshDatabase(base.databaseUrl, values.database!);
   const container = createContainer({ ...base, databaseUrl });
   const { knex } = container;
   await migrateToLatest(knex);

@@ -54,6 +54,17 @@ export class TestSmtpServer {
     this.rejections.push(...codes);
   }
 
+  /** The `count`-th message to `address` (1-based, case-insensitive), polling until the deadline. */
+  async nthMessageTo(address: string, count: number, deadlineMs = 10_000): Promise<CapturedEmail> {
+    const deadline = Date.now() + deadlineMs;
+    for (;;) {
+      const received = this.messages.filter((m) => m.to.some((rcpt) => rcpt.toLowerCase() === address.toLowerCase()));
+      if (received.length >= count) return received[count - 1];
+      if (Date.now() > deadline) throw new Error(`expected ${count} emails to ${address}, got ${received.length}`);
+      await new Promise((resolve) => setTimeout(resolve, 50));
+    }
+  }
+
   /** The next message to `address`, waiting for it until the deadline. */
   async messageTo(address: string, deadlineMs = 10_000): Promise<CapturedEmail> {
     const deadline = Date.now() + deadlineMs;

@@ -1,5 +1,4 @@
 import { createHash, randomBytes } from 'node:crypto';
-import type { CapturedEmail } from '../helpers/smtp';
 import { useTestApp } from '../helpers/app';
 import { expectStytchError } from '../helpers/assertions';
 import { createMember, createOrganization, unique } from '../helpers/factories';
@@ -14,16 +13,7 @@ describe('magic link authentication rules', () => {
   const knex = () => ctx.app.container.knex;
   const authenticate = (magic_links_token: string, extra: Record<string, unknown> = {}) => client().magicLinks.authenticate({ magic_links_token, ...extra });
 
-  /** The `count`-th email to `to` (1-based), polling until the deadline. */
-  async function nthMessageTo(to: string, count: number, deadlineMs = 10_000): Promise<CapturedEmail> {
-    const deadline = Date.now() + deadlineMs;
-    for (;;) {
-      const received = ctx.smtp.messages.filter((m) => m.to.some((rcpt) => rcpt.toLowerCase() === to.toLowerCase()));
-      if (received.length >= count) return received[count - 1];
-      if (Date.now() > deadline) throw new Error(`expected ${count} emails to ${to}, got ${received.length}`);
-      await new Promise((resolve) => setTimeout(resolve, 50));
-    }
-  }
+  const nthMessageTo = (to: string, count: number) => ctx.smtp.nthMessageTo(to, count);
   const memberIds = (member: Member) => knex()('members').select('id').where({ email_normalized: member.email_address.toLowerCase() });
   const sessionRows = (member: Member) => knex()('member_sessions').whereIn('member_id', memberIds(member));
   const intermediateRows = (member: Member) => knex()('intermediate_sessions').whereIn('member_id', memberIds(member));

@@ -1,5 +1,4 @@
 import { createHash } from 'node:crypto';
-import type { CapturedEmail } from '../helpers/smtp';
 import { useTestApp, TEST_REDIRECT_URLS } from '../helpers/app';
 import { expectStytchError } from '../helpers/assertions';
 import { createMember, createOrganization, stytchError, unique } from '../helpers/factories';
@@ -14,16 +13,7 @@ describe('magic links end to end', () => {
   const address = (domain = 'acme.com') => `${unique('person')}@${domain}`;
   const newOrg = (overrides: Record<string, unknown> = {}) => createOrganization(client(), overrides);
 
-  /** The `count`-th email to `to` (1-based), polling until the deadline. */
-  async function nthMessageTo(to: string, count: number, deadlineMs = 10_000): Promise<CapturedEmail> {
-    const deadline = Date.now() + deadlineMs;
-    for (;;) {
-      const received = ctx.smtp.messages.filter((m) => m.to.some((rcpt) => rcpt.toLowerCase() === to.toLowerCase()));
-      if (received.length >= count) return received[count - 1];
-      if (Date.now() > deadline) throw new Error(`expected ${count} emails to ${to}, got ${received.length}`);
-      await new Promise((resolve) => setTimeout(resolve, 50));
-    }
-  }
+  const nthMessageTo = (to: string, count: number) => ctx.smtp.nthMessageTo(to, count);
   const hashOf = (token: string) => createHash('sha256').update(token).digest();
   const tokenRow = (token: string) => knex()('magic_link_tokens').where({ token_hash: hashOf(token) }).first();
   const emailRows = (to: string) => knex()('emails').where({ to_normalized: to.toLowerCase() }).orderBy('created_at');
