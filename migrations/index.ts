@@ -6,6 +6,8 @@ import * as createJobs from './20261128000004_create_jobs';
 import * as createUuidv7Function from './20261128000005_create_uuidv7_function';
 import * as createMemberAliases from './20261128000006_create_member_aliases';
 import * as createAuthAndEmail from './20261128000007_create_auth_and_email';
+import * as guardOrganizationReferences from './20261201000001_guard_organization_references';
+import * as normalizeEmailsNfkc from './20261202000001_normalize_emails_nfkc';
 
 /**
  * Migrations are listed here instead of discovered on disk so that the same
@@ -20,6 +22,8 @@ const MIGRATIONS: Record<string, Knex.Migration> = {
   '20261128000005_create_uuidv7_function': createUuidv7Function,
   '20261128000006_create_member_aliases': createMemberAliases,
   '20261128000007_create_auth_and_email': createAuthAndEmail,
+  '20261201000001_guard_organization_references': guardOrganizationReferences,
+  '20261202000001_normalize_emails_nfkc': normalizeEmailsNfkc,
 };
 
 export const migrationSource: Knex.MigrationSource<string> = {

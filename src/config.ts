@@ -27,6 +27,28 @@ export interface Config {
   inviteRatePerSecond: number;
   /** First retry delay of an email the SMTP server deferred; doubles each attempt (ten attempts, hours in all). */
   emailRetryMs: number;
+  database: DatabaseSettings;
+  /** How long a project's verified credentials are trusted from memory; a changed or deleted secret takes effect within this. */
+  credentialCacheMs: number;
+  uploads: UploadLimits;
+}
+
+/** Pool size and the server-side timeouts every pooled connection gets. 0 turns a timeout off. */
+export interface DatabaseSettings {
+  poolMax: number;
+  /** How long a caller waits for a pooled connection before failing (503) instead of stalling. */
+  acquireTimeoutMs: number;
+  statementTimeoutMs: number;
+  lockTimeoutMs: number;
+  idleInTransactionTimeoutMs: number;
+}
+
+/** CSV uploads stream on connections of their own: these bound them, fairly between projects. */
+export interface UploadLimits {
+  perProject: number;
+  total: number;
+  /** An upload that sends no bytes for this long fails and frees its slot. */
+  idleMs: number;
 }
 
 export class ConfigError extends Error {
@@ -142,6 +164,20 @@ export function loadConfig(env: Env = process.env): Readonly<Config> {
   const migrationChunkRows = positiveInt('ROSTER_MIGRATION_CHUNK_ROWS', 50_000, 1);
   const inviteRatePerSecond = positiveInt('ROSTER_INVITE_RATE_PER_SECOND', 50, 0);
   const emailRetryMs = positiveInt('ROSTER_EMAIL_RETRY_MS', 15_000, 100);
+  const database: DatabaseSettings = {
+    poolMax: positiveInt('DATABASE_POOL_MAX', 10, 2),
+    acquireTimeoutMs: positiveInt('DATABASE_ACQUIRE_TIMEOUT_MS', 10_000, 100),
+    statementTimeoutMs: positiveInt('DATABASE_STATEMENT_TIMEOUT_MS', 60_000, 0),
+    lockTimeoutMs: positiveInt('DATABASE_LOCK_TIMEOUT_MS', 10_000, 0),
+    idleInTransactionTimeoutMs: positiveInt('DATABASE_IDLE_IN_TRANSACTION_TIMEOUT_MS', 60_000, 0),
+  };
+  const credentialCacheMs = positiveInt('ROSTER_CREDENTIAL_CACHE_MS', 5_000, 0);
+  const uploads: UploadLimits = {
+    perProject: positiveInt('ROSTER_UPLOADS_PER_PROJECT', 2, 1),
+    total: positiveInt('ROSTER_UPLOADS_TOTAL', 8, 1),
+    idleMs: positiveInt('ROSTER_UPLOAD_IDLE_MS', 30_000, 100),
+  };
+  if (uploads.perProject > uploads.total) problems.push('ROSTER_UPLOADS_PER_PROJECT must not exceed ROSTER_UPLOADS_TOTAL');
 
   if (problems.length > 0) throw new ConfigError(problems);
   return Object.freeze({
@@ -160,5 +196,8 @@ export function loadConfig(env: Env = process.env): Readonly<Config> {
     migrationChunkRows,
     inviteRatePerSecond,
     emailRetryMs,
+    database: Object.freeze(database),
+    credentialCacheMs,
+    uploads: Object.freeze(uploads),
   });
 }

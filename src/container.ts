@@ -20,6 +20,7 @@ import { DevOutboxMailer, Mailer, SmtpMailer } from './services/email/mailer';
 import { MagicLinkService } from './services/magic-link.service';
 import { BULK_INVITE_JOB_TYPE, BulkInviteService } from './services/bulk-invite.service';
 import { SessionService } from './services/sessions/session.service';
+import { SessionToucher } from './services/sessions/session-toucher';
 import { SigningKeys } from './services/sessions/signing-keys';
 import { MIGRATION_JOB_TYPE, MigrationService } from './services/migrations/migration.service';
 import { MemberRepository } from './repositories/member.repository';
@@ -45,6 +46,8 @@ export interface Container {
   emails: EmailService;
   sessions: SessionService;
   signingKeys: SigningKeys;
+  /** Coalesced last-access writes of authenticated sessions; flushed on close. */
+  sessionToucher: SessionToucher;
   magicLinks: MagicLinkService;
   bulkInvites: BulkInviteService;
   /** Moves committed outbox entries into BullMQ; each process role starts it. */
@@ -54,7 +57,7 @@ export interface Container {
 }
 
 export function createContainer(config: Readonly<Config>): Container {
-  const knex = createKnex(config.databaseUrl);
+  const knex = createKnex(config.databaseUrl, config.database);
   const redis = fastFailConnection(config.redisUrl);
   // Errors surface through health checks and callers; without a listener
   // ioredis would print every reconnect attempt.
@@ -73,7 +76,8 @@ export function createContainer(config: Readonly<Config>): Container {
   const mailer: Mailer = config.smtpUrl ? new SmtpMailer(config.smtpUrl, config.mailFrom) : new DevOutboxMailer();
   const emails = new EmailService(knex, new EmailRepository(), magicLinkRepository, outboxRepository, mailer, producer, jobRepository);
   const signingKeys = new SigningKeys(knex, sessionRepository);
-  const sessions = new SessionService(knex, sessionRepository, memberRepository, organizationRepository, signingKeys, config.publicUrl);
+  const toucher = new SessionToucher(knex, sessionRepository);
+  const sessions = new SessionService(knex, sessionRepository, memberRepository, signingKeys, toucher, config.publicUrl);
   const relay = new OutboxRelay(knex, outboxRepository, producer);
   const magicLinks = new MagicLinkService(knex, organizations, members, memberRepository, projectRepository, magicLinkRepository, emails, sessions, () =>
     relay.poke(),
@@ -85,6 +89,7 @@ export function createContainer(config: Readonly<Config>): Container {
     organizations,
     producer,
     config.migrationChunkRows,
+    config.uploads,
   );
   const deduplication = new DeduplicationService(
     knex,
@@ -123,7 +128,7 @@ export function createContainer(config: Readonly<Config>): Container {
     knex,
     redis,
     producer,
-    projects: new ProjectService(knex, projectRepository),
+    projects: new ProjectService(knex, projectRepository, config.credentialCacheMs),
     organizations,
     members,
     jobs: new JobService(knex, jobRepository),
@@ -133,11 +138,13 @@ export function createContainer(config: Readonly<Config>): Container {
     emails,
     sessions,
     signingKeys,
+    sessionToucher: toucher,
     magicLinks,
     bulkInvites,
     relay,
     async close() {
       await relay.stop();
+      await toucher.flush();
       mailer.close();
       await producer.close();
       redis.disconnect();

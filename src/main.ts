@@ -1,5 +1,5 @@
-import type { Server } from 'node:http';
 import { createApp } from './api/app';
+import { createApiServer } from './api/server';
 import { ConfigError, loadConfig } from './config';
 import { createContainer } from './container';
 import { ensureDatabase, migrateToLatest } from './db/database';
@@ -69,7 +69,7 @@ async function main(role: Role): Promise<void> {
     else stops.push(() => scheduler.close());
   }
   if ((role === 'all' || role === 'web') && !stopping) {
-    const server: Server = createApp(container).listen(config.port, () => {
+    const server = createApiServer(createApp(container)).listen(config.port, () => {
       logger.info({ port: config.port, public_url: config.publicUrl }, 'Roster API listening');
     });
     stops.push(() => new Promise((resolve) => server.close(() => resolve())));

@@ -22,7 +22,7 @@ export default async function globalSetup(): Promise<void> {
     }
     await c.query(`CREATE DATABASE ${templateName(run)}`);
   });
-  const knex = createKnex(databaseUrl(templateName(run)), { min: 0, max: 1 });
+  const knex = createKnex(databaseUrl(templateName(run)), { poolMax: 1 });
   try {
     await migrateToLatest(knex);
   } finally {

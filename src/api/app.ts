@@ -2,7 +2,8 @@ import express, { Express } from 'express';
 import type { Container } from '../container';
 import { logger } from '../logger';
 import { authenticate } from './middleware/authenticate';
-import { errorHandler, requireJsonBody, routeNotFound } from './middleware/error-handler';
+import { errorHandler, routeNotFound } from './middleware/error-handler';
+import { checkJsonBody, checkRequestHead, parseJsonBody, requireJsonBody } from './middleware/input-hygiene';
 import { requestContext } from './middleware/request-context';
 import { deduplicationRoutes } from './routes/deduplication.routes';
 import { healthRoutes } from './routes/health.routes';
@@ -25,15 +26,16 @@ export function createApp(container: Container): Express {
   app.disable('x-powered-by');
   app.set('query parser', 'simple');
   app.use(requestContext(logger));
+  app.use(checkRequestHead);
   app.use(healthRoutes(container));
-  app.use(jwksRoutes(container.sessions));
+  app.use(jwksRoutes(container.projects, container.sessions));
 
   const b2b = express.Router();
   b2b.use(authenticate(container.projects));
   // CSV uploads stream straight to Postgres: they must not meet the JSON parser.
   b2b.use(migrationRoutes(container.migrations));
-  b2b.use('/organizations/:organization_id/invites', requireJsonBody, express.json({ limit: BULK_INVITE_BODY_LIMIT, strict: true }));
-  b2b.use(requireJsonBody, express.json({ limit: JSON_BODY_LIMIT, strict: true }));
+  b2b.use('/organizations/:organization_id/invites', requireJsonBody, parseJsonBody(BULK_INVITE_BODY_LIMIT));
+  b2b.use(requireJsonBody, parseJsonBody(JSON_BODY_LIMIT), checkJsonBody);
   b2b.use(organizationRoutes(container.organizations));
   b2b.use(memberRoutes(container.members));
   b2b.use(jobRoutes(container.jobs));

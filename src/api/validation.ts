@@ -2,6 +2,8 @@ import Ajv, { ErrorObject, SchemaObject, ValidateFunction } from 'ajv';
 import addFormats from 'ajv-formats';
 import type { RequestHandler } from 'express';
 import { AppError } from '../errors';
+import { emailProblem } from '../services/email';
+import { controlCharacterProblem } from '../text-rules';
 
 /**
  * One ajv instance for the API. Schemas are compiled once, when routes are
@@ -12,6 +14,34 @@ import { AppError } from '../errors';
 const ajv = new Ajv({ allErrors: false, verbose: true, strict: true, allowUnionTypes: true });
 addFormats(ajv, ['uri', 'date-time']);
 ajv.addKeyword({ keyword: 'errorType', schemaType: 'string' });
+
+/**
+ * `text: 'email' | 'line'` on a string schema applies the rules an email
+ * address or a one-line name must follow, with the rule's own reason as the
+ * message (the CSV importer applies the same functions).
+ */
+const TEXT_RULES: Record<string, (text: string) => string | undefined> = {
+  email: emailProblem,
+  line: controlCharacterProblem,
+};
+ajv.addKeyword({
+  keyword: 'text',
+  type: 'string',
+  schemaType: 'string',
+  errors: true,
+  compile(rule: string, parentSchema) {
+    const problemOf = TEXT_RULES[rule];
+    if (!problemOf) throw new Error(`unknown text rule "${rule}"`);
+    const check = (text: string): boolean => {
+      const problem = problemOf(text);
+      // parentSchema carries the property's errorType (ajv adds it only to its own keywords' errors).
+      check.errors = problem ? [{ keyword: 'text', message: problem, params: { rule }, parentSchema }] : undefined;
+      return problem === undefined;
+    };
+    check.errors = undefined as Partial<ErrorObject>[] | undefined;
+    return check;
+  },
+});
 
 export interface RouteSchemas {
   params?: SchemaObject;
@@ -39,19 +69,23 @@ function toAppError(part: Part, error: ErrorObject): AppError {
   return new AppError(schema?.errorType ?? 'bad_request', 400, message, { field: where });
 }
 
-export function validate(schemas: RouteSchemas): RequestHandler {
+/** A validating middleware keeps its schemas, so tooling (the route-walking test) can see what a route takes. */
+export type ValidatingHandler = RequestHandler & { schemas: RouteSchemas };
+
+export function validate(schemas: RouteSchemas): ValidatingHandler {
   const compiled: [Part, ValidateFunction][] = (Object.keys(schemas) as Part[]).map((part) => [
     part,
     ajv.compile(schemas[part] as SchemaObject),
   ]);
-  return (req, _res, next) => {
+  const handler: RequestHandler = (req, _res, next) => {
     for (const [part, check] of compiled) {
-      const value = part === 'body' ? (req.body ?? {}) : req[part];
-      if (!check(value)) {
+      // The hygiene layer has made sure a POST or PUT has an object body.
+      if (!check(req[part])) {
         next(toAppError(part, check.errors![0]));
         return;
       }
     }
     next();
   };
+  return Object.assign(handler, { schemas });
 }

@@ -1,19 +1,78 @@
+import { AsyncLocalStorage } from 'node:async_hooks';
 import knexFactory, { Knex } from 'knex';
 import { types } from 'pg';
 import { migrationSource } from '../../migrations';
+import type { DatabaseSettings } from '../config';
+import { logger } from '../logger';
 
 // int8 (count(*)) as a JS number: counts here stay far below 2^53.
 types.setTypeParser(types.builtins.INT8, (value: string) => Number(value));
 
-export function knexConfig(databaseUrl: string, pool: Knex.PoolConfig = { min: 0, max: 10 }): Knex.Config {
+const DEFAULTS: DatabaseSettings = {
+  poolMax: 10,
+  acquireTimeoutMs: 10_000,
+  statementTimeoutMs: 60_000,
+  lockTimeoutMs: 10_000,
+  idleInTransactionTimeoutMs: 60_000,
+};
+
+export function knexConfig(databaseUrl: string, settings: Partial<DatabaseSettings> = {}): Knex.Config {
+  const s = { ...DEFAULTS, ...settings };
   return {
     client: 'pg',
-    connection: databaseUrl,
-    pool,
+    // Sent as startup parameters: every pooled session gets them, no extra round trip.
+    connection: {
+      connectionString: databaseUrl,
+      statement_timeout: s.statementTimeoutMs,
+      lock_timeout: s.lockTimeoutMs,
+      idle_in_transaction_session_timeout: s.idleInTransactionTimeoutMs,
+    } as Knex.PgConnectionConfig,
+    pool: { min: 0, max: s.poolMax },
+    acquireConnectionTimeout: s.acquireTimeoutMs,
+    // knex prints to the console by default; its notices belong in our logs.
+    log: {
+      warn: (message: unknown) => logger.warn({ knex: message }, 'knex warning'),
+      error: (message: unknown) => logger.error({ knex: message }, 'knex error'),
+      deprecate: (method: string, alternative: string) => logger.warn({ method, alternative }, 'knex deprecation'),
+      debug: (message: unknown) => logger.debug({ knex: message }, 'knex debug'),
+    },
     migrations: { migrationSource, tableName: 'knex_migrations' },
   };
 }
 
-export function createKnex(databaseUrl: string, pool?: Knex.PoolConfig): Knex {
-  return knexFactory(knexConfig(databaseUrl, pool));
+/** Raised when code inside a transaction asks the pool for a second connection. */
+export class NestedConnectionError extends Error {
+  constructor() {
+    super('A query asked the pool for a connection while its caller holds a transaction: pass the transaction down instead.');
+  }
+}
+
+/**
+ * Makes "no code path waits for a second pooled connection while holding
+ * one" structural: a transaction's callback runs in an async context that
+ * remembers it, and the pool refuses to hand that context another
+ * connection. With a pool of N, N such requests would otherwise wait on each
+ * other until the acquire timeout; this fails the first one at once, in
+ * tests and in production alike.
+ */
+function guardNestedAcquisition(knex: Knex): void {
+  const holding = new AsyncLocalStorage<true>();
+  type Container = (trx: Knex.Transaction) => unknown;
+  const client = knex.client as {
+    transaction(container: Container, ...rest: unknown[]): unknown;
+    acquireConnection(): Promise<unknown>;
+  };
+  // Every `knex.transaction(cb)` goes through the client; a transaction's own
+  // queries and savepoints use a client of their own, so they never pass here.
+  const transaction = client.transaction.bind(client);
+  client.transaction = (container, ...rest) =>
+    transaction(typeof container === 'function' ? (trx) => holding.run(true, () => container(trx)) : container, ...rest);
+  const acquire = client.acquireConnection.bind(client);
+  client.acquireConnection = () => (holding.getStore() ? Promise.reject(new NestedConnectionError()) : acquire());
+}
+
+export function createKnex(databaseUrl: string, settings?: Partial<DatabaseSettings>): Knex {
+  const knex = knexFactory(knexConfig(databaseUrl, settings));
+  guardNestedAcquisition(knex);
+  return knex;
 }

@@ -2,6 +2,7 @@ import type { Knex } from 'knex';
 import { MemberModel, MemberRetiredEmailModel } from '../models/member.model';
 import type { Filter, ParsedQuery } from './search';
 import { Db, keysetPage, likeContains, Page } from './db';
+import { normalizeEmail } from '../services/email';
 
 export const MEMBER_FILTERS = {
   member_ids: 'strings',
@@ -203,11 +204,12 @@ function applyFilter(qb: Knex.QueryBuilder, filter: Filter<MemberFilterName>): v
     case 'member_ids':
       qb.whereIn('members.id', filter.value as string[]);
       return;
+    // Email filters compare against the stored key, through the same normalizer (NFKC, lowercase).
     case 'member_emails':
-      qb.whereIn('members.email_normalized', strings());
+      qb.whereIn('members.email_normalized', (filter.value as string[]).map(normalizeEmail));
       return;
     case 'member_email_fuzzy':
-      qb.where('members.email_normalized', 'like', likeContains((filter.value as string).toLowerCase()));
+      qb.where('members.email_normalized', 'like', likeContains(normalizeEmail(filter.value as string)));
       return;
     case 'member_is_breakglass':
       qb.where('members.is_breakglass', filter.value as boolean);

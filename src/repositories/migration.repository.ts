@@ -57,6 +57,11 @@ export class MigrationRepository {
   /** COPY runs on a connection of its own, outside the pool, so that long uploads never starve requests. */
   constructor(private readonly databaseUrl: string) {}
 
+  /**
+   * Half of every page stays free, so that validation's updates of staged
+   * rows (resolving slugs rewrites nearly all of them) are HOT: written on
+   * the same page, with no new index entry; they take half the time.
+   */
   async createStaging(db: Db, jobId: string): Promise<void> {
     await db.raw(`
       CREATE UNLOGGED TABLE ${stagingTable(jobId)} (
@@ -77,7 +82,7 @@ export class MigrationRepository {
         error_column text,
         error_value text,
         error_message text
-      )`);
+      ) WITH (fillfactor = 50)`);
   }
 
   async dropStaging(db: Db, jobId: string): Promise<void> {
@@ -90,6 +95,26 @@ export class MigrationRepository {
     await client.connect();
     const stream = client.query(copyFrom(`COPY ${stagingTable(jobId)} (${STAGING_COLUMNS.join(', ')}) FROM STDIN`));
     return { stream, release: () => client.end() };
+  }
+
+  /**
+   * Settings for the transaction of set-based work over staging: sorts and
+   * hashes of a whole file stay in memory, and no statement pays for JIT
+   * compilation (half a second per statement here, more than it ever saves
+   * on these simple expressions).
+   */
+  async useBulkSettings(db: Db): Promise<void> {
+    await db.raw(`SET LOCAL work_mem = '64MB'`);
+    await db.raw('SET LOCAL jit = off');
+  }
+
+  /**
+   * Gathers the staging table's statistics. A fresh table has none, and the
+   * planner then takes its 200,000 rows for one: resolving 200 slugs became
+   * a nested loop of 40 million comparisons (55 s) instead of one hash join.
+   */
+  async analyzeStaging(db: Db, jobId: string): Promise<void> {
+    await db.raw(`ANALYZE ${stagingTable(jobId)}`);
   }
 
   async stagedRows(db: Db, jobId: string): Promise<number> {
@@ -108,7 +133,12 @@ export class MigrationRepository {
     );
   }
 
-  /** Creates the organizations that rows still valid name by a slug no organization has. */
+  /**
+   * Creates the organizations that rows still valid name by a slug no organization has.
+   * A slug that has an id's shape or is another organization's external id would make
+   * references ambiguous (the organizations trigger refuses it): its rows stay
+   * unresolved and are reported as unknown organizations.
+   */
   async createMissingOrganizations(db: Db, projectId: string, jobId: string): Promise<void> {
     await db.raw(
       `INSERT INTO organizations (id, project_id, name, slug)
@@ -116,8 +146,11 @@ export class MigrationRepository {
        FROM (SELECT DISTINCT ON (lower(organization_slug)) organization_slug AS slug
              FROM ${stagingTable(jobId)}
              WHERE error_type IS NULL AND organization_id IS NULL AND organization_slug IS NOT NULL) wanted
+       WHERE NOT roster_looks_like_organization_id(slug)
+         AND NOT EXISTS (SELECT 1 FROM organizations o
+                         WHERE o.project_id = ? AND o.deleted_at IS NULL AND lower(o.external_id) = lower(wanted.slug))
        ON CONFLICT DO NOTHING`,
-      [projectId],
+      [projectId, projectId],
     );
   }
 
@@ -164,14 +197,15 @@ export class MigrationRepository {
 
   /**
    * Rows naming roles that neither Stytch's defaults nor their organization
-   * define (an organization still to be created has no custom roles).
+   * define (an organization still to be created has no custom roles). Rows
+   * holding only default roles never reach the lookup of custom ones.
    */
   async rejectUnknownRoles(db: Db, jobId: string): Promise<void> {
     await db.raw(
       `UPDATE ${stagingTable(jobId)} s SET error_type = 'unknown_role', error_column = 'roles',
          error_value = array_to_string(s.roles, ';'),
          error_message = 'The roles include one that is not defined for the organization.'
-       WHERE s.error_type IS NULL AND cardinality(s.roles) > 0
+       WHERE s.error_type IS NULL AND NOT s.roles <@ ARRAY['stytch_admin']
          AND NOT s.roles <@ (ARRAY['stytch_admin'] || ARRAY(
                SELECT r->>'role_id' FROM organizations o, jsonb_array_elements(o.custom_roles) r WHERE o.id = s.organization_id))`,
     );
@@ -228,6 +262,7 @@ export class MigrationRepository {
    */
   async applyChunk(db: Db, work: ChunkWork): Promise<ChunkCounts> {
     const table = stagingTable(work.jobId);
+    await this.useBulkSettings(db);
     const range = [work.firstLine, work.lastLine];
     let written: { created: number; updated: number } | undefined;
     for (let attempt = 0; !written; attempt++) {

@@ -40,6 +40,15 @@ export class OrganizationRepository {
     return this.live(db, projectId).where({ external_id: externalId }).first();
   }
 
+  /** Whether a live organization of the project answers to this reference as its slug or its external id (ignoring case). */
+  async isReferenceTaken(db: Db, projectId: string, reference: string): Promise<boolean> {
+    const row = await this.live(db, projectId)
+      .where((q) => q.whereRaw('lower(slug) = lower(?)', [reference]).orWhereRaw('lower(external_id) = lower(?)', [reference]))
+      .select('id')
+      .first();
+    return row !== undefined;
+  }
+
   async findByIds(db: Db, projectId: string, ids: string[]): Promise<OrganizationModel[]> {
     return this.live(db, projectId).whereIn('id', ids);
   }

@@ -1,3 +1,7 @@
+import type { JWK } from 'jose';
+import type { Knex } from 'knex';
+import type { MemberModel } from '../models/member.model';
+import type { OrganizationModel } from '../models/organization.model';
 import type { Db } from './db';
 
 export interface AuthenticationFactor {
@@ -23,14 +27,91 @@ export interface SessionRow {
 export interface SigningKeyRow {
   kid: string;
   project_id: string;
-  private_jwk: Record<string, unknown>;
-  public_jwk: Record<string, unknown>;
+  private_jwk: JWK;
+  public_jwk: JWK;
   created_at: Date;
   retired_at: Date | null;
 }
 
+/** A live session with the live member and organization it belongs to. */
+export interface OwnedSession {
+  session: SessionRow;
+  member: MemberModel;
+  organization: OrganizationModel;
+}
+
+const SESSION_COLUMNS = ['id', 'project_id', 'organization_id', 'member_id', 'authentication_factors', 'custom_claims', 'started_at', 'last_accessed_at', 'expires_at', 'revoked_at'];
+
+/** Rows of row_to_json carry timestamps as text; callers expect Dates. */
+function withDates<T extends { created_at: Date; updated_at: Date }>(row: T): T {
+  return { ...row, created_at: new Date(row.created_at), updated_at: new Date(row.updated_at) };
+}
+
+function owned(row: (SessionRow & { member: MemberModel; organization: OrganizationModel }) | undefined): OwnedSession | undefined {
+  if (!row) return undefined;
+  const { member, organization, ...session } = row;
+  return { session, member: withDates(member), organization: withDates(organization) };
+}
+
 /** Member sessions, intermediate sessions and the keys that sign session JWTs. */
 export class SessionRepository {
+  /**
+   * The hot path of every integration: one statement finds a live session
+   * (by token hash or id) with its live member and organization, and applies
+   * any change asked for (new expiry, new custom claims) in the same statement.
+   * Plain authentications change nothing here: their touch is coalesced.
+   */
+  async findOwned(
+    db: Db,
+    projectId: string,
+    where: { id?: string; token_hash?: Buffer },
+    change: { durationMinutes?: number; customClaims?: Record<string, unknown> } = {},
+  ): Promise<OwnedSession | undefined> {
+    const by = where.token_hash ? 's.token_hash = ?' : 's.id = ?';
+    const owner = `m.id = s.member_id AND m.status <> 'deleted' AND o.id = s.organization_id AND o.deleted_at IS NULL
+       AND s.project_id = ? AND ${by} AND s.revoked_at IS NULL AND s.expires_at > now()`;
+    const key: Knex.Value = where.token_hash ?? where.id ?? null;
+    const related = 'row_to_json(m) AS member, row_to_json(o) AS organization';
+    if (change.durationMinutes === undefined && change.customClaims === undefined) {
+      const { rows } = await db.raw(
+        `SELECT ${SESSION_COLUMNS.map((c) => `s.${c}`).join(', ')}, ${related}
+           FROM member_sessions s, members m, organizations o WHERE ${owner}`,
+        [projectId, key],
+      );
+      return owned(rows[0]);
+    }
+    const sets = ['last_accessed_at = now()'];
+    const bindings: Knex.Value[] = [];
+    if (change.durationMinutes !== undefined) {
+      sets.push('expires_at = now() + make_interval(mins => ?)');
+      bindings.push(change.durationMinutes);
+    }
+    if (change.customClaims !== undefined) {
+      sets.push('custom_claims = ?::jsonb');
+      bindings.push(JSON.stringify(change.customClaims));
+    }
+    const { rows } = await db.raw(
+      `UPDATE member_sessions s SET ${sets.join(', ')} FROM members m, organizations o WHERE ${owner}
+       RETURNING ${SESSION_COLUMNS.map((c) => `s.${c}`).join(', ')}, ${related}`,
+      [...bindings, projectId, key],
+    );
+    return owned(rows[0]);
+  }
+
+  /**
+   * Records many sessions' last access at once (the coalesced touch): never
+   * moves a time backwards, never revives a revoked or expired session.
+   */
+  async touchMany(db: Db, touches: { id: string; at: Date }[]): Promise<void> {
+    if (touches.length === 0) return;
+    await db.raw(
+      `UPDATE member_sessions s SET last_accessed_at = greatest(s.last_accessed_at, t.at)
+         FROM unnest(?::uuid[], ?::timestamptz[]) AS t(id, at)
+        WHERE s.id = t.id AND s.revoked_at IS NULL AND s.expires_at > now()`,
+      [touches.map((t) => t.id), touches.map((t) => t.at.toISOString())],
+    );
+  }
+
   async insert(db: Db, row: Omit<SessionRow, 'started_at' | 'last_accessed_at' | 'revoked_at' | 'expires_at'> & { token_hash: Buffer; duration_minutes: number }): Promise<SessionRow> {
     const { duration_minutes, ...fields } = row;
     const [session] = await db('member_sessions')

@@ -19,7 +19,7 @@ import type { OrganizationService } from './organization.service';
 import { checkMetadataSize, mergeMetadata } from './organization-rules';
 import type { ProjectContext } from './project-context';
 import { checkDirectRoles } from './roles';
-import type { IssuedSession, SessionService } from './sessions/session.service';
+import type { IssuedSession, SessionService, StartedSession } from './sessions/session.service';
 
 export const INVITE_EXPIRATION_MINUTES = 10_080;
 export const LOGIN_EXPIRATION_MINUTES = 60;
@@ -294,7 +294,8 @@ export class MagicLinkService {
     const token = await this.tokens.findByHash(this.knex, project.id, hashSecret(input.magic_links_token));
     if (!token) throw cannotAuthenticate('it does not exist');
     checkPkce(token, input.pkce_code_verifier);
-    return this.knex.transaction(async (trx) => {
+    const existing = input.session_token || input.session_jwt ? await this.sessions.identify(project, input) : undefined;
+    const outcome = await this.knex.transaction(async (trx): Promise<MagicLinkAuthentication | (MagicLinkAuthentication & { started: StartedSession })> => {
       if (!(await this.tokens.consume(trx, token.id))) {
         throw cannotAuthenticate(token.used_at ? 'it has already been used' : 'it has expired or been used');
       }
@@ -321,12 +322,14 @@ export class MagicLinkService {
           mfaRequired: { member_options: { mfa_phone_number: member.mfa_phone_number, totp_registration_id: '' }, secondary_auth_initiated: null },
         };
       }
-      const session =
-        input.session_token || input.session_jwt
-          ? await this.sessions.extend(trx, project, input, member, organization, factor, input.session_duration_minutes, input.session_custom_claims)
+      const started = existing
+          ? await this.sessions.extend(trx, project, existing, member, organization, factor, input.session_duration_minutes, input.session_custom_claims)
           : await this.sessions.start(trx, project, member, organization, factor, input.session_duration_minutes, input.session_custom_claims);
-      return { ...base, session };
+      return { ...base, started };
     });
+    if (!('started' in outcome)) return outcome;
+    const { started, ...rest } = outcome;
+    return { ...rest, session: await this.sessions.issue(project, started) };
   }
 }
 

@@ -1,4 +1,5 @@
 import { badRequest, notFound } from '../errors';
+import { looksLikeId } from '../ids';
 import type { OrganizationSettings } from '../models/organization.model';
 import { assignableRoleIds } from './roles';
 
@@ -65,6 +66,21 @@ export function checkLogoUrl(url: string): void {
   }
   if (!parsed || (parsed.protocol !== 'https:' && parsed.protocol !== 'http:')) {
     throw badRequest('invalid_organization_logo_url', 'organization_logo_url must be an http(s) URL.');
+  }
+}
+
+/**
+ * Wherever an organization_id is taken, a slug or an external id works too,
+ * so neither may have the shape of an organization id (of any env, in any
+ * case): no reference could ever reach it. The database refuses such values
+ * from every writer; this names the field for API callers.
+ */
+export function checkReferencesAreNotIds(values: Partial<Pick<OrganizationSettings, 'slug' | 'external_id'>>): void {
+  if (values.slug && looksLikeId('organization', values.slug.toLowerCase())) {
+    throw badRequest('invalid_organization_slug', 'organization_slug cannot have the shape of an organization_id.');
+  }
+  if (values.external_id && looksLikeId('organization', values.external_id.toLowerCase())) {
+    throw badRequest('invalid_external_id', 'organization_external_id cannot have the shape of an organization_id.');
   }
 }
 

@@ -11,7 +11,7 @@ import type { OrganizationModel, OrganizationSettings } from '../models/organiza
 import type { Db } from '../repositories/db';
 import { ORGANIZATION_FILTERS, OrganizationRepository } from '../repositories/organization.repository';
 import { uniqueViolation } from '../repositories/pg-errors';
-import { checkOrganizationSettings, mergeMetadata, normalizeDomains } from './organization-rules';
+import { checkOrganizationSettings, checkReferencesAreNotIds, mergeMetadata, normalizeDomains } from './organization-rules';
 import type { ProjectContext } from './project-context';
 import { checkLimit, decodeCursor, encodeCursor, parseSearchQuery } from './search-query';
 
@@ -77,7 +77,7 @@ function settingsFrom(input: UpdateOrganizationInput): Partial<OrganizationSetti
   return patch;
 }
 
-/** A slug for an organization created without one: its name in slug characters. */
+/** A slug for an organization created without one: its name in slug characters (never an id's shape). */
 function slugFromName(name: string): string {
   const base = name
     .normalize('NFKD')
@@ -85,17 +85,30 @@ function slugFromName(name: string): string {
     .replace(/[^a-z0-9._~-]+/g, '-')
     .replace(/^-+|-+$/g, '')
     .slice(0, 120);
-  return /[a-z0-9]/.test(base) && base.length >= 2 ? base : `org-${randomBytes(4).toString('hex')}`;
+  return /[a-z0-9]/.test(base) && base.length >= 2 && !looksLikeId('organization', base) ? base : `org-${randomBytes(4).toString('hex')}`;
 }
 
+/** Unique indexes, and the trigger that keeps slugs and external ids apart (migration 20261201000001). */
 function translateConflict(err: unknown): unknown {
   switch (uniqueViolation(err)) {
     case 'organizations__project_id_slug__unique':
       return badRequest('organization_slug_already_used', 'The provided organization_slug is already used in another organization.');
+    case 'organizations__slug__other_external_id':
+      return badRequest(
+        'organization_slug_already_used',
+        "The provided organization_slug is another organization's organization_external_id (ignoring case): " +
+          'an organization reference must name one organization.',
+      );
     case 'organizations__project_id_external_id__unique':
       return badRequest(
         'organization_external_id_already_used',
         'The provided organization_external_id is already used by another organization.',
+      );
+    case 'organizations__external_id__other_slug':
+      return badRequest(
+        'organization_external_id_already_used',
+        "The provided organization_external_id is another organization's organization_slug (ignoring case): " +
+          'an organization reference must name one organization.',
       );
     default:
       return err;
@@ -116,8 +129,11 @@ export class OrganizationService {
 
   /**
    * An organization of the caller's project by id, slug or external id (Stytch
-   * accepts all three wherever it takes an organization_id). Anything else,
-   * including another project's organization, is "not found".
+   * accepts all three wherever it takes an organization_id), tried in that
+   * order. Anything else, including another project's organization, is "not
+   * found". The order never decides between two organizations: no slug or
+   * external id has an id's shape, and no slug equals another organization's
+   * external id (ignoring case), as the database enforces.
    */
   async resolve(db: Db, project: ProjectContext, ref: string): Promise<OrganizationModel> {
     const id = parseId('organization', project.env, ref);
@@ -150,7 +166,8 @@ export class OrganizationService {
       trusted_metadata: input.trusted_metadata ?? {},
     };
     checkOrganizationSettings(settings, []);
-    if (input.organization_slug === undefined && (await this.organizations.findBySlug(this.knex, project.id, settings.slug))) {
+    checkReferencesAreNotIds(given);
+    if (input.organization_slug === undefined && (await this.organizations.isReferenceTaken(this.knex, project.id, settings.slug))) {
       settings.slug = `${settings.slug.slice(0, 119)}-${randomBytes(4).toString('hex')}`;
     }
     try {
@@ -172,6 +189,7 @@ export class OrganizationService {
           patch.trusted_metadata = mergeMetadata(current.trusted_metadata, input.trusted_metadata);
         }
         checkOrganizationSettings({ ...current, ...patch }, current.custom_roles.map((r) => r.role_id));
+        checkReferencesAreNotIds(patch);
         if (Object.keys(patch).length === 0) return current;
         return this.organizations.update(trx, project.id, current.id, patch);
       });

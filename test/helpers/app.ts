@@ -1,7 +1,9 @@
 import type { AddressInfo } from 'node:net';
-import { createServer, Server } from 'node:http';
+import type { Server } from 'node:http';
+import type { Express } from 'express';
 import { B2BClient } from 'stytch';
 import { createApp } from '../../src/api/app';
+import { createApiServer } from '../../src/api/server';
 import { loadConfig } from '../../src/config';
 import { Container, createContainer } from '../../src/container';
 import type { ProjectEnv } from '../../src/ids';
@@ -18,6 +20,8 @@ export interface TestProject {
 export interface TestApp {
   baseUrl: string;
   container: Container;
+  /** The Express app the server runs (its router table is what the route-walking test walks). */
+  express: Express;
   databaseName: string;
   /** A project created for this app, with an SDK client authenticated as it. */
   project: TestProject;
@@ -49,7 +53,7 @@ export const TEST_REDIRECT_URLS = ['https://app.example.com/authenticate', 'http
 export async function startTestApp(env: Record<string, string> = {}): Promise<TestApp> {
   const databaseName = await createTestDatabase();
   // Listen first: PUBLIC_URL (the JWT issuer the SDK checks) must name the real port.
-  const server: Server = createServer();
+  const server: Server = createApiServer();
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   const baseUrl = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
   const config = loadConfig({
@@ -62,7 +66,8 @@ export async function startTestApp(env: Record<string, string> = {}): Promise<Te
     ...env,
   });
   const container = createContainer(config);
-  server.on('request', createApp(container));
+  const express = createApp(container);
+  server.on('request', express);
 
   const newProject = async (projectEnv: ProjectEnv = 'test'): Promise<TestProject> => {
     const { projectId, secret } = await container.projects.create(`project ${projectEnv}`, projectEnv, TEST_REDIRECT_URLS);
@@ -93,6 +98,7 @@ export async function startTestApp(env: Record<string, string> = {}): Promise<Te
   return {
     baseUrl,
     container,
+    express,
     databaseName,
     project,
     newProject,

@@ -2,7 +2,7 @@ import { decodeJwt, decodeProtectedHeader } from 'jose';
 import { B2BClient } from 'stytch';
 import { parseId } from '../../src/ids';
 import { useTestApp, TestProject } from '../helpers/app';
-import { expectStytchError } from '../helpers/assertions';
+import { expectErrorEnvelope, expectStytchError } from '../helpers/assertions';
 import { createOrganization, unique } from '../helpers/factories';
 import type { CapturedEmail } from '../helpers/smtp';
 
@@ -230,6 +230,17 @@ describe('member sessions', () => {
       }
       expect(response.body.keys.map((k: { kid: string }) => k.kid)).toContain(kidOf(session.jwt));
       expect((await ctx.client.sessions.getJWKS({ project_id: ctx.app.project.projectId })).keys).toEqual(response.body.keys);
+    });
+
+    it('answers 404 project_not_found for an unknown project or a project named under the wrong environment', async () => {
+      const unknown = await jwks('project-test-00000000-0000-4000-8000-000000000000');
+      const wrongEnv = await jwks(ctx.app.project.projectId.replace(/^project-test-/, 'project-live-'));
+      const garbage = await jwks('not-a-project');
+
+      for (const response of [unknown, wrongEnv, garbage]) {
+        expect(response.status).toBe(404);
+        expectErrorEnvelope(response.body, 404, 'project_not_found');
+      }
     });
 
     it('verifies a session JWT locally against the JWKS', async () => {

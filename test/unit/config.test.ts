@@ -32,6 +32,9 @@ describe('loadConfig', () => {
       migrationChunkRows: 50_000,
       inviteRatePerSecond: 50,
       emailRetryMs: 15_000,
+      database: { poolMax: 10, acquireTimeoutMs: 10_000, statementTimeoutMs: 60_000, lockTimeoutMs: 10_000, idleInTransactionTimeoutMs: 60_000 },
+      credentialCacheMs: 5_000,
+      uploads: { perProject: 2, total: 8, idleMs: 30_000 },
     });
   });
 
@@ -40,8 +43,23 @@ describe('loadConfig', () => {
     ['ROSTER_JOB_LOCK_MS', 'soon'],
     ['ROSTER_MIGRATION_CHUNK_ROWS', '0'],
     ['ROSTER_MIGRATION_CHUNK_ROWS', '1.5'],
+    ['DATABASE_POOL_MAX', '1'],
+    ['DATABASE_ACQUIRE_TIMEOUT_MS', '10'],
+    ['DATABASE_STATEMENT_TIMEOUT_MS', '-1'],
+    ['ROSTER_CREDENTIAL_CACHE_MS', 'forever'],
+    ['ROSTER_UPLOADS_TOTAL', '0'],
   ])('refuses %s=%s, naming it', (name, value) => {
     expect(() => loadConfig({ [name]: value })).toThrow(new RegExp(name));
+  });
+
+  it('reads the pool size and the database timeouts, where 0 turns a timeout off', () => {
+    const config = loadConfig({ DATABASE_POOL_MAX: '4', DATABASE_STATEMENT_TIMEOUT_MS: '0', DATABASE_LOCK_TIMEOUT_MS: '250', ROSTER_CREDENTIAL_CACHE_MS: '0' });
+    expect(config.database).toMatchObject({ poolMax: 4, statementTimeoutMs: 0, lockTimeoutMs: 250 });
+    expect(config.credentialCacheMs).toBe(0);
+  });
+
+  it('refuses more uploads per project than in total', () => {
+    expect(() => loadConfig({ ROSTER_UPLOADS_PER_PROJECT: '5', ROSTER_UPLOADS_TOTAL: '4' })).toThrow(/ROSTER_UPLOADS_PER_PROJECT/);
   });
 
   it('reads the job lock and the migration chunk size', () => {

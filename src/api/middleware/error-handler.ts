@@ -23,28 +23,34 @@ function bodyParserError(err: { type?: string; status?: number; limit?: number }
   }
 }
 
-/** Stytch's error envelope for every failure; 5xx bodies never carry SQL or stacks. */
-export const errorHandler: ErrorRequestHandler = (err, req, res, _next) => {
-  const known = err instanceof AppError ? err : bodyParserError(err);
-  const error = known ?? new AppError('internal_server_error', 500, 'Something went wrong on our side; the request_id identifies it in the logs.');
-  if (!known) req.log.error({ err }, 'unhandled error');
-  respond(req, res, error.statusCode, {
+/** The fields of Stytch's error envelope besides request_id and status_code. */
+export function errorFields(error: AppError): Record<string, unknown> {
+  return {
     error_type: error.errorType,
     error_message: error.message,
     error_url: `https://stytch.com/docs/api-reference/b2b/api/errors/${error.statusCode}#${error.errorType}`,
     ...(error.details ? { error_details: error.details } : {}),
-  });
+  };
+}
+
+/**
+ * The database could not serve in time: no pooled connection within
+ * DATABASE_ACQUIRE_TIMEOUT_MS, or a statement or lock timeout. The caller may
+ * retry; it is logged like any 5xx.
+ */
+function databaseBusy(err: { name?: string; code?: string }): AppError | undefined {
+  const busy = err.name === 'KnexTimeoutError' || err.code === '57014' || err.code === '55P03';
+  return busy ? new AppError('database_unavailable', 503, 'The database is busy; retry shortly.') : undefined;
+}
+
+/** Stytch's error envelope for every failure; 5xx bodies never carry SQL or stacks. */
+export const errorHandler: ErrorRequestHandler = (err, req, res, _next) => {
+  const known = err instanceof AppError ? err : (bodyParserError(err) ?? databaseBusy(err));
+  const error = known ?? new AppError('internal_server_error', 500, 'Something went wrong on our side; the request_id identifies it in the logs.');
+  if (error.statusCode >= 500) req.log.error({ err }, known ? 'database busy' : 'unhandled error');
+  respond(req, res, error.statusCode, errorFields(error));
 };
 
 export const routeNotFound: RequestHandler = (req) => {
   throw new AppError('route_not_found', 404, `No route for ${req.method} ${req.path}.`);
-};
-
-/** A body that is not JSON would otherwise be ignored and the request handled as if empty. */
-export const requireJsonBody: RequestHandler = (req, _res, next) => {
-  const hasBody = Number(req.headers['content-length'] ?? 0) > 0 || req.headers['transfer-encoding'] !== undefined;
-  if (hasBody && !req.is('application/json')) {
-    throw new AppError('unsupported_content_type', 415, 'Send the request body as application/json.');
-  }
-  next();
 };

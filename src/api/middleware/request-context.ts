@@ -2,10 +2,12 @@ import { randomUUID } from 'node:crypto';
 import type { RequestHandler } from 'express';
 import type { Logger } from '../../logger';
 
+export const newRequestId = () => `request-id-${randomUUID()}`;
+
 /** Gives each request its id and a child logger, and logs the outcome once it is sent. */
 export function requestContext(logger: Logger): RequestHandler {
   return (req, res, next) => {
-    req.requestId = `request-id-${randomUUID()}`;
+    req.requestId = newRequestId();
     req.log = logger.child({ request_id: req.requestId });
     res.setHeader('X-Request-Id', req.requestId);
     const started = process.hrtime.bigint();

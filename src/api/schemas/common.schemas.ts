@@ -1,9 +1,9 @@
 import {
   DOMAIN_PATTERN,
   EMAIL_MAX_LENGTH,
-  EMAIL_PATTERN,
   EXTERNAL_ID_MAX_LENGTH,
   EXTERNAL_ID_PATTERN,
+  MEMBER_NAME_MAX_LENGTH,
   PHONE_PATTERN,
 } from '../../formats';
 
@@ -32,11 +32,20 @@ export const phoneSchema = {
   errorType: 'invalid_phone_number',
 } as const;
 
+/** An address as src/services/email.ts accepts it (the CSV importer applies the same rule). */
 export const emailSchema = {
   type: 'string',
   maxLength: EMAIL_MAX_LENGTH,
-  pattern: EMAIL_PATTERN,
+  text: 'email',
   errorType: 'invalid_email',
+} as const;
+
+/** A person's name: one line, no control characters. */
+export const personNameSchema = {
+  type: 'string',
+  maxLength: MEMBER_NAME_MAX_LENGTH,
+  text: 'line',
+  errorType: 'invalid_member_name',
 } as const;
 
 export const searchQuerySchema = {

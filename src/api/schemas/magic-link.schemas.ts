@@ -1,5 +1,5 @@
 import type { FromSchema } from 'json-schema-to-ts';
-import { emailSchema, metadataSchema } from './common.schemas';
+import { emailSchema, metadataSchema, personNameSchema } from './common.schemas';
 import { sessionUpdateProperties } from './session.schemas';
 
 const urlSchema = { type: 'string', minLength: 1, maxLength: 2048, errorType: 'invalid_redirect_url' } as const;
@@ -13,7 +13,7 @@ export const inviteBody = {
     email_address: emailSchema,
     invite_redirect_url: urlSchema,
     invited_by_member_id: { type: 'string', minLength: 1, maxLength: 256 },
-    name: { type: 'string', maxLength: 255 },
+    name: personNameSchema,
     trusted_metadata: metadataSchema,
     untrusted_metadata: metadataSchema,
     invite_template_id: { type: 'string' },
@@ -71,7 +71,7 @@ export const bulkInviteBody = {
         type: 'object',
         properties: {
           email_address: emailSchema,
-          name: { type: 'string', maxLength: 255 },
+          name: personNameSchema,
           roles: { type: 'array', maxItems: 100, items: { type: 'string', minLength: 1, maxLength: 128 } },
           trusted_metadata: metadataSchema,
           untrusted_metadata: metadataSchema,

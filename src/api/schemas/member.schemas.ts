@@ -1,6 +1,5 @@
 import type { FromSchema } from 'json-schema-to-ts';
-import { MEMBER_NAME_MAX_LENGTH } from '../../formats';
-import { emailSchema, externalIdSchema, metadataSchema, phoneSchema, searchPagingProperties } from './common.schemas';
+import { emailSchema, externalIdSchema, metadataSchema, personNameSchema, phoneSchema, searchPagingProperties } from './common.schemas';
 
 const rolesSchema = {
   type: 'array',
@@ -10,7 +9,7 @@ const rolesSchema = {
 } as const;
 
 const memberProperties = {
-  name: { type: 'string', maxLength: MEMBER_NAME_MAX_LENGTH, errorType: 'invalid_member_name' },
+  name: personNameSchema,
   trusted_metadata: metadataSchema,
   untrusted_metadata: metadataSchema,
   is_breakglass: { type: 'boolean' },

@@ -25,7 +25,7 @@ export const OAUTH_TENANT_PROVIDERS = ['slack', 'hubspot', 'github'] as const;
 
 /** The settings fields shared by create and update. */
 const settingsProperties = {
-  organization_name: { type: 'string', minLength: 1, maxLength: 128, errorType: 'invalid_organization_name' },
+  organization_name: { type: 'string', minLength: 1, maxLength: 128, text: 'line', errorType: 'invalid_organization_name' },
   organization_slug: {
     type: 'string',
     pattern: SLUG_PATTERN,

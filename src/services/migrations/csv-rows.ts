@@ -1,7 +1,5 @@
 import { badRequest } from '../../errors';
 import {
-  EMAIL_MAX_LENGTH,
-  EMAIL_PATTERN,
   EXTERNAL_ID_MAX_LENGTH,
   EXTERNAL_ID_PATTERN,
   MEMBER_NAME_MAX_LENGTH,
@@ -10,7 +8,8 @@ import {
 } from '../../formats';
 import { parseId, ProjectEnv } from '../../ids';
 import type { MemberStatus } from '../../models/member.model';
-import { cleanEmail, normalizeEmail } from '../email';
+import { controlCharacterProblem, describeUnstorable, findUnstorableText, jsonNestsDeeperThan, MAX_JSON_DEPTH, unstorableText } from '../../text-rules';
+import { cleanEmail, emailProblem, normalizeEmail } from '../email';
 import { METADATA_MAX_BYTES } from '../organization-rules';
 import { MEMBER_ROLE } from '../roles';
 
@@ -48,6 +47,9 @@ export function readHeader(fields: string[]): CsvHeader {
   const index: CsvHeader['index'] = {};
   const ignored: string[] = [];
   fields.forEach((raw, position) => {
+    // Unknown column names are kept on the job: they must be storable text.
+    const problem = unstorableText(raw);
+    if (problem) throw badRequest('invalid_character', `Header cell ${position + 1} contains ${problem}.`);
     const name = raw.trim().toLowerCase() as MigrationColumn;
     if (!(MIGRATION_COLUMNS as readonly string[]).includes(name)) {
       ignored.push(raw.trim());
@@ -90,7 +92,6 @@ export interface StagedRow {
   error: RowError | null;
 }
 
-const EMAIL = new RegExp(EMAIL_PATTERN);
 const PHONE = new RegExp(PHONE_PATTERN);
 const EXTERNAL_ID = new RegExp(EXTERNAL_ID_PATTERN);
 const SLUG = new RegExp(SLUG_PATTERN);
@@ -110,6 +111,9 @@ const reject = (type: string, column: MigrationColumn | null, value: string | nu
 
 function metadata(column: MigrationColumn, text: string): string | null {
   if (text.trim() === '') return null;
+  if (jsonNestsDeeperThan(text, MAX_JSON_DEPTH)) {
+    reject('invalid_json', column, null, `${column} nests objects and arrays more than ${MAX_JSON_DEPTH} levels deep.`);
+  }
   let parsed: unknown;
   try {
     parsed = JSON.parse(text);
@@ -119,9 +123,10 @@ function metadata(column: MigrationColumn, text: string): string | null {
   if (typeof parsed !== 'object' || parsed === null || Array.isArray(parsed)) {
     return reject('invalid_json', column, text, `${column} must be a JSON object.`);
   }
+  // "\u0000" and "\ud800" escapes parse fine but jsonb refuses them: the whole COPY would fail.
+  const unstorable = findUnstorableText(parsed, column);
+  if (unstorable) reject('invalid_json', column, text, describeUnstorable(unstorable, column));
   const json = JSON.stringify(parsed);
-  // Postgres jsonb cannot hold U+0000.
-  if (json.includes('\\u0000')) reject('invalid_json', column, text, `${column} contains a NUL character.`);
   if (Buffer.byteLength(json) > METADATA_MAX_BYTES) {
     reject('metadata_too_large', column, null, `${column} must be at most ${METADATA_MAX_BYTES} bytes as JSON.`);
   }
@@ -176,15 +181,15 @@ function fillRow({ header, env, defaultOrganizationId }: StageContext, fields: s
     const value = fields[position];
     // csv-parse decodes invalid UTF-8 to U+FFFD; Postgres text cannot hold U+0000.
     if (value.includes('\uFFFD')) reject('invalid_utf8', column, null, `${column} is not valid UTF-8.`);
-    if (value.includes('\u0000')) reject('invalid_character', column, null, `${column} contains a NUL character.`);
+    const problem = unstorableText(value);
+    if (problem) reject('invalid_character', column, null, `${column} contains ${problem}.`);
     return value;
   };
 
   const email = cell('email_address') ?? '';
   if (email.trim() === '') reject('invalid_email', 'email_address', email, 'email_address is empty.');
-  if (email.length > EMAIL_MAX_LENGTH || !EMAIL.test(email)) {
-    reject('invalid_email', 'email_address', email, 'email_address is not a valid email address.');
-  }
+  const problem = emailProblem(email);
+  if (problem) reject('invalid_email', 'email_address', email, `email_address ${problem}.`);
   row.email = cleanEmail(email);
   row.email_normalized = normalizeEmail(email);
 
@@ -208,6 +213,8 @@ function fillRow({ header, env, defaultOrganizationId }: StageContext, fields: s
   const name = cell('name')?.trim();
   if (name) {
     if (name.length > MEMBER_NAME_MAX_LENGTH) reject('invalid_name', 'name', name, `name is longer than ${MEMBER_NAME_MAX_LENGTH} characters.`);
+    const problem = controlCharacterProblem(name);
+    if (problem) reject('invalid_name', 'name', name, `name ${problem}.`);
     row.name = name;
   }
 

@@ -1,8 +1,9 @@
 import { once } from 'node:events';
 import { finished } from 'node:stream/promises';
 import type { Readable } from 'node:stream';
-import { parse } from 'csv-parse';
+import { CsvError, parse } from 'csv-parse';
 import type { Knex } from 'knex';
+import type { UploadLimits } from '../../config';
 import { AppError, badRequest, PermanentJobFailure } from '../../errors';
 import { formatId, uuidv7 } from '../../ids';
 import { logger } from '../../logger';
@@ -14,6 +15,7 @@ import { jobError } from '../job-failure';
 import type { OrganizationService } from '../organization.service';
 import type { ProjectContext } from '../project-context';
 import { MIGRATION_COLUMNS, readHeader, stageRecord, StageContext, toCopyLine } from './csv-rows';
+import { UploadIdleError, UploadSlots, watchIdle } from './upload-limits';
 
 export const MIGRATION_JOB_TYPE = 'migration.members';
 
@@ -40,8 +42,6 @@ const COPY_BATCH_CHARS = 256 * 1024;
 const UPLOAD_HEARTBEAT_MS = 10_000;
 /** One record larger than this means a quote never closed: the parser would swallow the rest of the file. */
 const MAX_RECORD_CHARS = 1024 * 1024;
-/** Uploads one process streams at once; each holds a Postgres connection for its duration. */
-const MAX_CONCURRENT_UPLOADS = 8;
 
 interface CsvRecord {
   record: string[];
@@ -83,9 +83,18 @@ function fatalCsvError(err: unknown, lastGoodLine: number): AppError {
   return badRequest('invalid_csv', `After line ${lastGoodLine} the file is not valid CSV (${(err as Error).message}). Nothing was imported.`);
 }
 
+/** The answer to an upload whose transfer broke off; `jobId` names the failed job kept on record, if one was made. */
+function transferError(err: unknown, env: ProjectContext['env'], jobId?: string): AppError {
+  const details = jobId ? { job_id: formatId('job', env, jobId) } : undefined;
+  if (err instanceof UploadIdleError) {
+    return new AppError('upload_timeout', 408, `The upload was given up: ${err.message} Send the file again.`, details);
+  }
+  return badRequest('upload_failed', `The upload did not complete: ${(err as Error).message}`, details);
+}
+
 /** Member migrations: stream a CSV into staging, then validate and apply it set-based in chunks. */
 export class MigrationService {
-  private activeUploads = 0;
+  private readonly slots: UploadSlots;
 
   constructor(
     private readonly knex: Knex,
@@ -94,7 +103,10 @@ export class MigrationService {
     private readonly organizations: OrganizationService,
     private readonly producer: JobProducer,
     private readonly chunkRows: number,
-  ) {}
+    private readonly uploadLimits: UploadLimits,
+  ) {
+    this.slots = new UploadSlots(uploadLimits);
+  }
 
   /**
    * Streams the CSV into the job's staging table (never holding the file in
@@ -102,14 +114,11 @@ export class MigrationService {
    * and the job is committed; the work itself is left to the workers.
    */
   async upload(project: ProjectContext, body: Readable, options: MigrationOptions): Promise<JobModel> {
-    if (this.activeUploads >= MAX_CONCURRENT_UPLOADS) {
-      throw new AppError('too_many_requests', 429, `At most ${MAX_CONCURRENT_UPLOADS} uploads run at once here; retry shortly.`);
-    }
-    this.activeUploads++;
+    const release = this.slots.acquire(project.id);
     try {
       return await this.receive(project, body, options);
     } finally {
-      this.activeUploads--;
+      release();
     }
   }
 
@@ -135,12 +144,37 @@ export class MigrationService {
       }),
     );
     body.once('error', (err) => parser.destroy(err));
+    // A client that stops sending would hold its slot (and a connection) forever.
+    const stopWatching = watchIdle(body, this.uploadLimits.idleMs, (err) => {
+      body.unpipe(parser);
+      parser.destroy(err);
+    });
+    try {
+      return await this.stageUpload(project, parser, options, defaultOrganization?.id ?? null, () => lastGoodLine);
+    } finally {
+      stopWatching();
+      parser.destroy();
+    }
+  }
+
+  /** Reads the header, records the job, and stages every row. */
+  private async stageUpload(
+    project: ProjectContext,
+    parser: Readable,
+    options: MigrationOptions,
+    defaultOrganizationId: string | null,
+    lastGoodLine: () => number,
+  ): Promise<JobModel> {
+    // Only csv-parse's own errors say the file is bad; any other (the client went away or quiet) broke the transfer.
     const fatal = (err: unknown): never => {
-      throw fatalCsvError(err, lastGoodLine);
+      throw err instanceof CsvError ? fatalCsvError(err, lastGoodLine()) : err;
     };
     const records = parser[Symbol.asyncIterator]() as AsyncIterator<CsvRecord>;
 
-    const first = await records.next().catch(fatal);
+    // Before the job exists, a broken transfer is only answered.
+    const first = await records.next().catch((err) => {
+      throw err instanceof CsvError ? fatalCsvError(err, lastGoodLine()) : transferError(err, project.env);
+    });
     if (first.done) throw badRequest('empty_file', 'The file is empty: it needs a header row with an email_address column.');
     const header = readHeader(first.value.record);
 
@@ -148,7 +182,7 @@ export class MigrationService {
       on_conflict: options.on_conflict,
       create_organizations: options.create_organizations,
       dry_run: options.dry_run,
-      default_organization_id: defaultOrganization?.id ?? null,
+      default_organization_id: defaultOrganizationId,
       columns: MIGRATION_COLUMNS.filter((c) => header.index[c] !== undefined),
       ignored_columns: header.ignored,
     };
@@ -167,7 +201,7 @@ export class MigrationService {
       const totalRows = await this.stageAll(job.id, records, fatal, {
         header,
         env: project.env,
-        defaultOrganizationId: defaultOrganization?.id ?? null,
+        defaultOrganizationId,
       });
       if (!(await this.jobs.queueAfterUpload(this.knex, job.id, { ...EMPTY_PROGRESS, total_rows: totalRows }))) {
         throw new AppError('upload_abandoned', 409, 'The upload took so long that it was given up; send the file again.');
@@ -180,11 +214,13 @@ export class MigrationService {
         await this.jobs.delete(this.knex, job.id);
         throw err;
       }
-      // The transfer broke: the failed job stays on record.
-      await this.abandon(job.id, { error_type: 'upload_failed', error_message: 'The upload did not complete.' });
-      throw badRequest('upload_failed', `The upload did not complete: ${(err as Error).message}`, {
-        job_id: formatId('job', project.env, job.id),
+      // The transfer broke (or the client went quiet): the failed job stays on record.
+      const answer = transferError(err, project.env, job.id);
+      await this.abandon(job.id, {
+        error_type: answer.errorType,
+        error_message: err instanceof UploadIdleError ? answer.message : 'The upload did not complete.',
       });
+      throw answer;
     } finally {
       clearInterval(heartbeat);
     }
@@ -265,6 +301,8 @@ export class MigrationService {
     if ((await this.migrations.stagedRows(trx, job.id)) !== total) {
       throw new PermanentJobFailure('staging_lost', 'The uploaded rows were lost (the database restarted); upload the file again.');
     }
+    await this.migrations.useBulkSettings(trx);
+    await this.migrations.analyzeStaging(trx, job.id);
     await this.migrations.resolveSlugs(trx, job.project_id, job.id);
     await this.migrations.rejectDuplicatesInFile(trx, job.id);
     await this.migrations.rejectUnknownRoles(trx, job.id);

@@ -1,3 +1,4 @@
+import type { JWK } from 'jose';
 import type { Knex } from 'knex';
 import { AppError, badRequest, memberNotFound } from '../../errors';
 import { formatId, parseId, uuidv7 } from '../../ids';
@@ -5,12 +6,12 @@ import type { MemberModel } from '../../models/member.model';
 import type { OrganizationModel } from '../../models/organization.model';
 import type { Db } from '../../repositories/db';
 import type { MemberRepository } from '../../repositories/member.repository';
-import type { OrganizationRepository } from '../../repositories/organization.repository';
 import type { AuthenticationFactor, SessionRepository, SessionRow } from '../../repositories/session.repository';
 import { hashSecret, newSecret } from '../../secrets';
 import { mergeMetadata } from '../organization-rules';
 import type { ProjectContext } from '../project-context';
 import { effectiveRoles } from '../roles';
+import type { SessionToucher } from './session-toucher';
 import type { SigningKeys } from './signing-keys';
 
 export const SESSION_CLAIM = 'https://stytch.com/session';
@@ -19,12 +20,22 @@ const RESERVED_CLAIMS = new Set(['iss', 'sub', 'aud', 'exp', 'nbf', 'iat', 'jti'
 export const DEFAULT_SESSION_MINUTES = 60;
 const INTERMEDIATE_SESSION_MINUTES = 10;
 
-export interface IssuedSession {
+/** A session written in the caller's transaction, its JWT not yet signed. */
+export interface StartedSession {
   session: SessionRow;
   token: string;
-  jwt: string;
   member: MemberModel;
   organization: OrganizationModel;
+}
+
+/** How a caller named a session: by its token (kept to hand back) or by a JWT's session id. */
+export interface SessionKey {
+  where: { id?: string; token_hash?: Buffer };
+  token?: string;
+}
+
+export interface IssuedSession extends StartedSession {
+  jwt: string;
 }
 
 const sessionNotFound = () => new AppError('session_not_found', 404, 'Session could not be found (it expired, was revoked, or never existed).');
@@ -43,12 +54,12 @@ export class SessionService {
     private readonly knex: Knex,
     private readonly sessions: SessionRepository,
     private readonly members: MemberRepository,
-    private readonly organizations: OrganizationRepository,
     private readonly keys: SigningKeys,
+    private readonly toucher: SessionToucher,
     private readonly issuer: string,
   ) {}
 
-  /** Starts a session for an authenticated member, in the caller's transaction. */
+  /** Starts a session for an authenticated member, in the caller's transaction; `issue` it after commit. */
   async start(
     trx: Db,
     project: ProjectContext,
@@ -57,7 +68,7 @@ export class SessionService {
     factor: AuthenticationFactor,
     durationMinutes = DEFAULT_SESSION_MINUTES,
     customClaims: Record<string, unknown> = {},
-  ): Promise<IssuedSession> {
+  ): Promise<StartedSession> {
     checkCustomClaims(customClaims);
     const token = newSecret();
     const session = await this.sessions.insert(trx, {
@@ -70,25 +81,28 @@ export class SessionService {
       custom_claims: customClaims,
       duration_minutes: durationMinutes,
     });
-    return { session, token, jwt: await this.jwt(project, session, member, organization), member, organization };
+    return { session, token, member, organization };
   }
 
   /**
    * Adds a factor to the caller's existing session (a magic link authenticated
-   * with session_token or session_jwt) instead of starting another one.
+   * with session_token or session_jwt) instead of starting another one. The
+   * session is named by `identify`, called before the transaction: verifying
+   * a JWT may read its key from the pool.
    */
   async extend(
     trx: Db,
     project: ProjectContext,
-    input: { session_token?: string; session_jwt?: string },
+    existing: SessionKey,
     member: MemberModel,
     organization: OrganizationModel,
     factor: AuthenticationFactor,
     durationMinutes?: number,
     customClaims?: Record<string, unknown>,
-  ): Promise<IssuedSession> {
+  ): Promise<StartedSession> {
     checkCustomClaims(customClaims);
-    const found = await this.find(project, input);
+    const found = await this.sessions.findLive(trx, project.id, existing.where);
+    if (!found) throw sessionNotFound();
     if (found.member_id !== member.id) {
       throw badRequest('session_member_mismatch', 'The session given belongs to another member than the magic link.');
     }
@@ -96,7 +110,16 @@ export class SessionService {
     const claims = customClaims && mergeMetadata(found.custom_claims, customClaims);
     const session = await this.sessions.addFactor(trx, found.id, factors, durationMinutes, claims);
     if (!session) throw sessionNotFound();
-    return { session, token: input.session_token ?? '', jwt: await this.jwt(project, session, member, organization), member, organization };
+    return { session, token: existing.token ?? '', member, organization };
+  }
+
+  /**
+   * Signs the JWT of a session. Runs after the transaction that wrote the
+   * session commits: signing is CPU work and may read the signing key, and
+   * neither should happen while a pooled connection is held.
+   */
+  async issue(project: ProjectContext, started: StartedSession): Promise<IssuedSession> {
+    return { ...started, jwt: await this.jwt(project, started.session, started.member, started.organization) };
   }
 
   /** An intermediate session: primary authentication passed, the organization's policy not yet met. */
@@ -138,48 +161,47 @@ export class SessionService {
     );
   }
 
+  /** Which session a token or JWT names, before any lookup; a JWT must verify (its expiry aside). */
+  async identify(project: ProjectContext, input: { session_token?: string; session_jwt?: string }): Promise<SessionKey> {
+    if (input.session_token) return { where: { token_hash: hashSecret(input.session_token) }, token: input.session_token };
+    if (!input.session_jwt) throw badRequest('missing_session', 'Either session_token or session_jwt is required.');
+    // An expired JWT still names its session: Stytch renews it while the session lives.
+    const payload = await this.keys.verify(project.id, input.session_jwt, this.issuer, project.publicId, { allowExpired: true });
+    if (!payload) throw new AppError('invalid_session_jwt', 401, 'The session JWT is not valid for this project (bad signature, wrong issuer or expired).');
+    const claim = payload[SESSION_CLAIM] as { id?: string } | undefined;
+    const id = claim?.id ? parseId('member-session', project.env, claim.id) : undefined;
+    if (!id) throw sessionNotFound();
+    return { where: { id } };
+  }
+
   /** The live session a token or JWT names; a revoked or expired one is not found. */
-  private async find(project: ProjectContext, input: { session_token?: string; session_jwt?: string }): Promise<SessionRow> {
-    let session: SessionRow | undefined;
-    if (input.session_token) {
-      session = await this.sessions.findLive(this.knex, project.id, { token_hash: hashSecret(input.session_token) });
-    } else if (input.session_jwt) {
-      // An expired JWT still names its session: Stytch renews it while the session lives.
-      const payload = await this.keys.verify(project.id, input.session_jwt, this.issuer, project.publicId, { allowExpired: true });
-      const claim = payload?.[SESSION_CLAIM] as { id?: string } | undefined;
-      const id = claim?.id ? parseId('member-session', project.env, claim.id) : undefined;
-      if (!payload) throw new AppError('invalid_session_jwt', 401, 'The session JWT is not valid for this project (bad signature, wrong issuer or expired).');
-      session = id ? await this.sessions.findLive(this.knex, project.id, { id }) : undefined;
-    } else {
-      throw badRequest('missing_session', 'Either session_token or session_jwt is required.');
-    }
+  private async find(db: Db, project: ProjectContext, input: { session_token?: string; session_jwt?: string }): Promise<SessionRow> {
+    const session = await this.sessions.findLive(db, project.id, (await this.identify(project, input)).where);
     if (!session) throw sessionNotFound();
     return session;
   }
 
-  private async owner(project: ProjectContext, session: SessionRow): Promise<{ member: MemberModel; organization: OrganizationModel }> {
-    const organization = await this.organizations.findById(this.knex, project.id, session.organization_id);
-    const member = organization ? await this.members.findById(this.knex, organization.id, session.member_id) : undefined;
-    if (!organization || !member || member.status === 'deleted') throw sessionNotFound();
-    return { member, organization };
-  }
-
   /**
-   * Authenticates a session by token or JWT: touches it, optionally moves its
-   * expiry and replaces its custom claims, and answers with a fresh JWT.
+   * Authenticates a session by token or JWT and answers with a fresh JWT: one
+   * statement reads the session with its member and organization (and applies
+   * a new expiry or custom claims when asked); the last-access touch is coalesced.
    */
   async authenticate(
     project: ProjectContext,
     input: { session_token?: string; session_jwt?: string; session_duration_minutes?: number; session_custom_claims?: Record<string, unknown> },
   ): Promise<IssuedSession> {
     checkCustomClaims(input.session_custom_claims);
-    const found = await this.find(project, input);
-    const { member, organization } = await this.owner(project, found);
-    const customClaims = input.session_custom_claims && mergeMetadata(found.custom_claims, input.session_custom_claims);
-    const session = await this.sessions.touch(this.knex, found.id, input.session_duration_minutes, customClaims);
-    if (!session) throw sessionNotFound();
+    const { where } = await this.identify(project, input);
+    // Custom claims merge into the stored ones: that needs them read first (a rare path).
+    const customClaims =
+      input.session_custom_claims && mergeMetadata((await this.find(this.knex, project, input)).custom_claims, input.session_custom_claims);
+    const found = await this.sessions.findOwned(this.knex, project.id, where, { durationMinutes: input.session_duration_minutes, customClaims });
+    if (!found) throw sessionNotFound();
+    const now = new Date();
+    if (input.session_duration_minutes === undefined && customClaims === undefined) this.toucher.touch(found.session.id, now);
+    const session = { ...found.session, last_accessed_at: now };
     // The opaque token is never stored in clear, so only a caller that sent it gets it back.
-    return { session, token: input.session_token ?? '', jwt: await this.jwt(project, session, member, organization), member, organization };
+    return this.issue(project, { session, token: input.session_token ?? '', member: found.member, organization: found.organization });
   }
 
   async list(project: ProjectContext, organization: OrganizationModel, memberRef: string): Promise<{ sessions: SessionRow[]; organization: OrganizationModel; member: MemberModel }> {
@@ -200,11 +222,11 @@ export class SessionService {
     }
     let sessionId: string | undefined;
     if (input.member_session_id) sessionId = parseId('member-session', project.env, input.member_session_id);
-    else sessionId = (await this.find(project, input)).id;
+    else sessionId = (await this.find(this.knex, project, input)).id;
     if (!sessionId || (await this.sessions.revoke(this.knex, project.id, { id: sessionId })) === 0) throw sessionNotFound();
   }
 
-  async jwks(projectId: string): Promise<Record<string, unknown>[]> {
+  async jwks(projectId: string): Promise<JWK[]> {
     return this.keys.published(projectId);
   }
 }

@@ -9,31 +9,61 @@ export const JWT_LIFETIME_SECONDS = 300;
 const RETIRED_KEY_GRACE_SECONDS = 2 * JWT_LIFETIME_SECONDS;
 /** Keys older than this are rotated by the scheduled job. */
 const KEY_MAX_AGE_SECONDS = 30 * 24 * 3600;
+/**
+ * How long a process keeps signing with the active key it last read. A key
+ * retired meanwhile stays published for RETIRED_KEY_GRACE_SECONDS, far longer,
+ * so JWTs it signs in this window still verify everywhere.
+ */
+const ACTIVE_KEY_CACHE_MS = 30_000;
 
-/** RS256 keys per project, kept in Postgres; private keys are imported once per process. */
+interface CachedKey {
+  kid: string;
+  key: KeyLike | Uint8Array;
+  projectId: string;
+  until: number;
+}
+
+/**
+ * RS256 keys per project, kept in Postgres. Every method runs on the pool:
+ * callers sign after their transaction commits, never inside it, so signing
+ * neither holds a connection nor waits for a second one.
+ */
 export class SigningKeys {
-  private readonly imported = new Map<string, KeyLike | Uint8Array>();
+  /** Active private key per project. */
+  private readonly signers = new Map<string, CachedKey>();
+  /** Public keys by kid; a key's material never changes, only whether it is still published. */
+  private readonly verifiers = new Map<string, CachedKey>();
 
   constructor(
     private readonly knex: Knex,
     private readonly sessions: SessionRepository,
   ) {}
 
-  private async key(kid: string, jwk: Record<string, unknown>): Promise<KeyLike | Uint8Array> {
-    let key = this.imported.get(kid);
-    if (!key) {
-      key = await importJWK(jwk as unknown as JWK, 'RS256');
-      this.imported.set(kid, key);
+  /** The project's signing key, made on first use (concurrent first uses agree on one). */
+  private async signer(projectId: string, env: ProjectEnv): Promise<CachedKey> {
+    const cached = this.signers.get(projectId);
+    if (cached && cached.until > Date.now()) return cached;
+    let row = await this.sessions.activeKey(this.knex, projectId);
+    if (!row) {
+      await this.create(projectId, env);
+      row = (await this.sessions.activeKey(this.knex, projectId))!;
     }
-    return key;
+    const fresh = { kid: row.kid, key: await importJWK(row.private_jwk, 'RS256'), projectId, until: Date.now() + ACTIVE_KEY_CACHE_MS };
+    this.signers.set(projectId, fresh);
+    return fresh;
   }
 
-  /** The project's signing key, made on first use (concurrent first uses agree on one). */
-  async active(projectId: string, env: ProjectEnv): Promise<SigningKeyRow> {
-    const existing = await this.sessions.activeKey(this.knex, projectId);
-    if (existing) return existing;
-    await this.create(projectId, env);
-    return (await this.sessions.activeKey(this.knex, projectId))!;
+  private async verifier(kid: string): Promise<CachedKey | undefined> {
+    const cached = this.verifiers.get(kid);
+    if (cached && cached.until > Date.now()) return cached;
+    const row: SigningKeyRow | undefined = await this.sessions.findKey(this.knex, kid);
+    if (!row) {
+      this.verifiers.delete(kid);
+      return undefined;
+    }
+    const fresh = { kid, key: await importJWK(row.public_jwk, 'RS256'), projectId: row.project_id, until: Date.now() + ACTIVE_KEY_CACHE_MS };
+    this.verifiers.set(kid, fresh);
+    return fresh;
   }
 
   private async create(projectId: string, env: ProjectEnv): Promise<void> {
@@ -48,15 +78,15 @@ export class SigningKeys {
   }
 
   async sign(projectId: string, env: ProjectEnv, claims: JWTPayload & { sub: string }, issuer: string, audience: string): Promise<string> {
-    const row = await this.active(projectId, env);
+    const { kid, key } = await this.signer(projectId, env);
     return new SignJWT(claims)
-      .setProtectedHeader({ alg: 'RS256', kid: row.kid, typ: 'JWT' })
+      .setProtectedHeader({ alg: 'RS256', kid, typ: 'JWT' })
       .setIssuer(issuer)
       .setAudience([audience])
       .setIssuedAt()
       .setNotBefore('0s')
       .setExpirationTime(`${JWT_LIFETIME_SECONDS}s`)
-      .sign(await this.key(row.kid, row.private_jwk));
+      .sign(key);
   }
 
   /**
@@ -67,33 +97,31 @@ export class SigningKeys {
   async verify(projectId: string, jwt: string, issuer: string, audience: string, options: { allowExpired?: boolean } = {}): Promise<JWTPayload | undefined> {
     try {
       const { kid } = decodeProtectedHeader(jwt);
-      const row = kid ? await this.sessions.findKey(this.knex, kid) : undefined;
-      if (!row || row.project_id !== projectId) return undefined;
+      const found = kid ? await this.verifier(kid) : undefined;
+      if (!found || found.projectId !== projectId) return undefined;
       const issuedAt = decodeJwt(jwt).iat;
       const currentDate = options.allowExpired && issuedAt !== undefined ? new Date(issuedAt * 1000) : undefined;
-      const { payload } = await jwtVerify(jwt, await this.key(`${row.kid}:public`, row.public_jwk), {
-        issuer,
-        audience,
-        algorithms: ['RS256'],
-        currentDate,
-      });
+      const { payload } = await jwtVerify(jwt, found.key, { issuer, audience, algorithms: ['RS256'], currentDate });
       return payload;
     } catch {
       return undefined;
     }
   }
 
-  async published(projectId: string): Promise<Record<string, unknown>[]> {
+  async published(projectId: string): Promise<JWK[]> {
     return (await this.sessions.publishedKeys(this.knex, projectId, RETIRED_KEY_GRACE_SECONDS)).map((k) => k.public_jwk);
   }
 
   /**
    * Retires keys past their age (their successors are made on next use) and
-   * deletes retired keys once no JWT they signed can still be valid.
+   * deletes retired keys once no JWT they signed can still be valid. Other
+   * processes notice within ACTIVE_KEY_CACHE_MS; this one at once.
    */
   async rotate(): Promise<{ retired: number; deleted: number }> {
     const retired = await this.sessions.retireOld(this.knex, KEY_MAX_AGE_SECONDS);
     const deleted = await this.sessions.deleteRetired(this.knex, RETIRED_KEY_GRACE_SECONDS);
+    for (const projectId of retired) this.signers.delete(projectId);
+    if (deleted > 0) this.verifiers.clear();
     return { retired: retired.length, deleted };
   }
 }

@@ -1,0 +1,188 @@
+/**
+ * npm run bench:sessions -- [--connections 16] [--duration 10] [--sessions 1000]
+ *
+ * In one run, at the same concurrency, against one fresh database:
+ *  (a) the raw baseline: a plain node:http process doing one primary-key
+ *      lookup and one RS256 signature per request (bench/sessions-baseline.ts);
+ *  (b) Roster's `sessions.authenticate` by opaque session token;
+ *  (c) Roster's `sessions.authenticate` by session JWT;
+ *  (d) a burst of 40 simultaneous `magic_links.authenticate` with distinct links.
+ * Roster runs as its own `web` process, as in production. Prints req/s, p50
+ * and p99 latency and the ratios to the baseline. Gates nothing.
+ */
+import { ChildProcess, fork } from 'node:child_process';
+import { once } from 'node:events';
+import type { AddressInfo } from 'node:net';
+import { join } from 'node:path';
+import { parseArgs } from 'node:util';
+import autocannon from 'autocannon';
+import { SMTPServer } from 'smtp-server';
+import { loadConfig } from '../src/config';
+import { createContainer } from '../src/container';
+import { migrateToLatest } from '../src/db/database';
+import { formatId } from '../src/ids';
+import { logger } from '../src/logger';
+import { MemberModel } from '../src/models/member.model';
+import { startWorkers } from '../workers';
+import { freshDatabase } from './fresh-database';
+
+const { values } = parseArgs({
+  options: {
+    connections: { type: 'string', default: '16' },
+    duration: { type: 'string', default: '10' },
+    sessions: { type: 'string', default: '1000' },
+    database: { type: 'string', default: 'roster_bench_sessions' },
+  },
+});
+const CONNECTIONS = Number(values.connections);
+const DURATION = Number(values.duration);
+const SESSIONS = Number(values.sessions);
+const BURST = 40;
+const REDIRECT = 'https://app.example.com/authenticate';
+
+/** An SMTP sink that keeps the magic-link token of every email it accepts. */
+async function tokenSink(): Promise<{ url: string; tokens: Map<string, string>; close(): void }> {
+  const tokens = new Map<string, string>();
+  const server = new SMTPServer({
+    authOptional: true,
+    disabledCommands: ['STARTTLS'],
+    logger: false,
+    onData(stream, session, callback) {
+      let raw = '';
+      stream.on('data', (chunk: Buffer) => (raw += chunk.toString('utf8')));
+      stream.on('end', () => {
+        const token = /token=([A-Za-z0-9_-]+)/.exec(raw.replace(/=\r?\n/g, '').replace(/=3D/g, '='))?.[1];
+        if (token) tokens.set(session.envelope.rcptTo[0].address, token);
+        callback();
+      });
+    },
+  });
+  server.listen(0, '127.0.0.1');
+  await once(server.server, 'listening');
+  return { url: `smtp://127.0.0.1:${(server.server.address() as AddressInfo).port}`, tokens, close: () => server.close() };
+}
+
+async function until(check: () => boolean, what: string, deadlineMs = 60_000): Promise<void> {
+  const deadline = Date.now() + deadlineMs;
+  while (!check()) {
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((resolve) => setTimeout(resolve, 50));
+  }
+}
+
+/** Starts a compiled script as a child process on `port`; resolves once it listens. */
+async function startChild(script: string, args: string[], env: Record<string, string>, port: number): Promise<ChildProcess> {
+  const child = fork(join(__dirname, script), args, { env: { ...process.env, ...env, PORT: String(port) }, stdio: ['ignore', 'ignore', 'inherit', 'ipc'] });
+  const deadline = Date.now() + 30_000;
+  for (;;) {
+    try {
+      await fetch(`http://127.0.0.1:${port}/healthz`);
+      return child;
+    } catch {
+      if (Date.now() > deadline || child.exitCode !== null) throw new Error(`${script} did not start`);
+      await new Promise((resolve) => setTimeout(resolve, 100));
+    }
+  }
+}
+
+interface Measured {
+  name: string;
+  rps: number;
+  p50: number;
+  p99: number;
+  non2xx: number;
+}
+
+async function load(name: string, url: string, headers: Record<string, string>, bodies: string[]): Promise<Measured> {
+  let next = 0;
+  const options: autocannon.Options = {
+    url,
+    method: 'POST',
+    connections: CONNECTIONS,
+    headers: { 'content-type': 'application/json', ...headers },
+    requests: [{ setupRequest: (request) => ({ ...request, body: bodies[next++ % bodies.length] }) }],
+  };
+  await autocannon({ ...options, duration: 2 }); // warm-up: JIT, pools, caches
+  const result = await autocannon({ ...options, duration: DURATION });
+  return { name, rps: result.requests.average, p50: result.latency.p50, p99: result.latency.p99, non2xx: result.non2xx + result.errors };
+}
+
+async function main(): Promise<void> {
+  logger.level = 'warn';
+  const base = loadConfig();
+  const databaseUrl = await freshDatabase(base.databaseUrl, values.database!);
+  const smtp = await tokenSink();
+  // The JWTs made here must verify in the `web` process: same issuer.
+  const publicUrl = 'http://127.0.0.1:3902';
+  const container = createContainer({ ...base, databaseUrl, publicUrl, smtpUrl: smtp.url, queuePrefix: `bench-sessions-${Date.now()}` });
+  await migrateToLatest(container.knex);
+
+  // Set-up through Roster's own services: a project, an organization, members with live sessions.
+  const { projectId, secret } = await container.projects.create('bench', 'test', [REDIRECT]);
+  const project = await container.projects.authenticate(projectId, secret);
+  const organization = await container.organizations.create(project, { organization_name: 'Acme', organization_slug: 'acme' });
+  for (let i = 0; i < SESSIONS + BURST; i += 100) {
+    await Promise.all(
+      Array.from({ length: Math.min(100, SESSIONS + BURST - i) }, (_, j) => container.members.create(project, 'acme', { email_address: `user${i + j}@acme.com` })),
+    );
+  }
+  const members = await MemberModel.query(container.knex).where({ organization_id: organization.id }).orderBy('email');
+  const factor = { type: 'magic_link', delivery_method: 'email', last_authenticated_at: new Date().toISOString() };
+  const sessions = await Promise.all(
+    members.slice(0, SESSIONS).map(async (member) => container.sessions.issue(project, await container.sessions.start(container.knex, project, member, organization, factor))),
+  );
+
+  // Login links for the burst, sent through the real outbox, workers and SMTP.
+  const workers = startWorkers(container);
+  container.relay.start();
+  const burst = members.slice(SESSIONS);
+  await Promise.all(burst.map((m) => container.magicLinks.loginOrSignup(project, { organization_id: 'acme', email_address: m.email })));
+  await until(() => burst.every((m) => smtp.tokens.has(m.email)), 'the burst login links');
+  await workers.close();
+  await container.close();
+  smtp.close();
+
+  const env = { DATABASE_URL: databaseUrl, LOG_LEVEL: 'info' };
+  const baseline = await startChild('sessions-baseline.js', [], env, 3901);
+  const roster = await startChild('../src/main.js', ['web'], { ...env, PUBLIC_URL: publicUrl, ROSTER_QUEUE_PREFIX: `bench-sessions-${Date.now()}` }, 3902);
+  try {
+    const auth = { authorization: `Basic ${Buffer.from(`${projectId}:${secret}`).toString('base64')}` };
+    const rosterUrl = 'http://127.0.0.1:3902/v1/b2b/sessions/authenticate';
+
+    // (d) first, on a cold process: forty people clicking their links at once.
+    const started = performance.now();
+    const statuses = await Promise.all(
+      burst.map(async (m) => {
+        const res = await fetch('http://127.0.0.1:3902/v1/b2b/magic_links/authenticate', {
+          method: 'POST',
+          headers: { ...auth, 'content-type': 'application/json' },
+          body: JSON.stringify({ magic_links_token: smtp.tokens.get(m.email) }),
+        });
+        return res.status;
+      }),
+    );
+    const burstMs = performance.now() - started;
+
+    const results = [
+      await load('(a) baseline: node:http + PK lookup + RS256', 'http://127.0.0.1:3901/', {}, sessions.map((s) => JSON.stringify({ session_id: s.session.id }))),
+      await load('(b) sessions.authenticate by session_token', rosterUrl, auth, sessions.map((s) => JSON.stringify({ session_token: s.token }))),
+      await load('(c) sessions.authenticate by session_jwt', rosterUrl, auth, sessions.map((s) => JSON.stringify({ session_jwt: s.jwt }))),
+    ];
+    const [floor] = results;
+    console.log(`bench:sessions — ${CONNECTIONS} connections, ${DURATION} s each, ${SESSIONS} sessions (${formatId('organization', 'test', organization.id)})`);
+    for (const r of results) {
+      const ratio = r === floor ? '' : `  → ${(r.rps / floor.rps).toFixed(2)}× baseline req/s, p99 ${(r.p99 / floor.p99).toFixed(2)}× baseline p99`;
+      console.log(`${r.name.padEnd(46)} ${r.rps.toFixed(0).padStart(6)} req/s  p50 ${String(r.p50).padStart(4)} ms  p99 ${String(r.p99).padStart(4)} ms  non-2xx ${r.non2xx}${ratio}`);
+    }
+    const ok = statuses.filter((s) => s === 200).length;
+    console.log(`(d) ${BURST} simultaneous magic_links.authenticate (distinct links): ${ok}/${BURST} answered 200, all within ${burstMs.toFixed(0)} ms`);
+  } finally {
+    baseline.kill('SIGTERM');
+    roster.kill('SIGTERM');
+  }
+}
+
+main().catch((err) => {
+  console.error(err);
+  process.exitCode = 1;
+});
