@@ -111,15 +111,23 @@ async function runShape(organizationCount: number): Promise<ShapeResult> {
   console.log(`\n== ${ROWS} rows over ${organizationCount} organization(s) by organization_slug ==`);
   let started = Date.now();
   const validRows = await generate(csvPath, copyPath, project.id, organizations);
-  console.log(`generated ${ROWS} rows (${validRows} valid, ${(statSync(csvPath).size / 1e6).toFixed(1)} MB) in ${((Date.now() - started) / 1000).toFixed(1)} s`);
+  console.log(
+    `generated ${ROWS} rows (${validRows} valid, ${(statSync(csvPath).size / 1e6).toFixed(1)} MB) in ${((Date.now() - started) / 1000).toFixed(1)} s`,
+  );
 
   // (a) raw COPY into an identical table.
   const pg = new Client({ connectionString: databaseUrl });
   await pg.connect();
   await pg.query('CREATE TABLE raw_members (LIKE members INCLUDING ALL)');
-  await pg.query('ALTER TABLE raw_members ADD FOREIGN KEY (project_id) REFERENCES projects(id), ADD FOREIGN KEY (organization_id) REFERENCES organizations(id)');
+  await pg.query(
+    'ALTER TABLE raw_members ADD FOREIGN KEY (project_id) REFERENCES projects(id), ADD FOREIGN KEY (organization_id) REFERENCES organizations(id)',
+  );
   started = performance.now();
-  const copy = pg.query(copyFrom('COPY raw_members (id, project_id, organization_id, email, email_normalized, status, name, roles, external_id, trusted_metadata) FROM STDIN'));
+  const copy = pg.query(
+    copyFrom(
+      'COPY raw_members (id, project_id, organization_id, email, email_normalized, status, name, roles, external_id, trusted_metadata) FROM STDIN',
+    ),
+  );
   createReadStream(copyPath).pipe(copy);
   await finished(copy);
   const copySeconds = (performance.now() - started) / 1000;
@@ -157,7 +165,9 @@ async function runShape(organizationCount: number): Promise<ShapeResult> {
   const jobRate = ROWS / jobSeconds;
   const ratio = jobRate / copyRate;
   console.log(`(a) raw COPY of ${validRows} valid rows: ${copySeconds.toFixed(2)} s, ${Math.round(copyRate)} rows/s`);
-  console.log(`(b) migration job of ${ROWS} rows: ${jobSeconds.toFixed(2)} s (upload ${uploadSeconds.toFixed(2)} s, validation ${(validatedSeconds - uploadSeconds).toFixed(2)} s, chunks ${(jobSeconds - validatedSeconds).toFixed(2)} s), ${Math.round(jobRate)} rows/s, status ${job.status}`);
+  console.log(
+    `(b) migration job of ${ROWS} rows: ${jobSeconds.toFixed(2)} s (upload ${uploadSeconds.toFixed(2)} s, validation ${(validatedSeconds - uploadSeconds).toFixed(2)} s, chunks ${(jobSeconds - validatedSeconds).toFixed(2)} s), ${Math.round(jobRate)} rows/s, status ${job.status}`,
+  );
   console.log(`    counts: ${JSON.stringify(job.progress)}`);
   console.log(`ratio (b)/(a): ${(ratio * 100).toFixed(0)}% of raw COPY's rate`);
 
@@ -173,7 +183,9 @@ async function main(): Promise<void> {
   logger.level = 'warn';
   const results: ShapeResult[] = [];
   for (const count of ORGS === 1 ? [1] : [1, ORGS]) results.push(await runShape(count));
-  console.log(`\nsummary (${ROWS} rows): ${results.map((r) => `${r.organizations} org(s) ${(r.ratio * 100).toFixed(0)}%`).join(', ')} of raw COPY's rate`);
+  console.log(
+    `\nsummary (${ROWS} rows): ${results.map((r) => `${r.organizations} org(s) ${(r.ratio * 100).toFixed(0)}%`).join(', ')} of raw COPY's rate`,
+  );
   console.log(`peak RSS of this process (server + workers): ${(peakRss / 1048576).toFixed(0)} MiB`);
   clearInterval(sampler);
 }

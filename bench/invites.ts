@@ -22,7 +22,9 @@ import { logger } from '../src/logger';
 import { magicLink, renderEmail } from '../src/services/email/templates';
 import { startWorkers } from '../workers';
 
-const { values } = parseArgs({ options: { invites: { type: 'string', default: '10000' }, database: { type: 'string', default: 'roster_bench_invites' } } });
+const { values } = parseArgs({
+  options: { invites: { type: 'string', default: '10000' }, database: { type: 'string', default: 'roster_bench_invites' } },
+});
 const N = Number(values.invites);
 
 /** An SMTP sink that counts what it accepts and says when it has seen `target` messages. */
@@ -65,7 +67,9 @@ async function main(): Promise<void> {
   const content = renderEmail('invite', 'Acme', link, 10_080);
   let done = smtp.expect(N);
   let started = performance.now();
-  await Promise.all(Array.from({ length: N }, (_, i) => transport.sendMail({ from: 'Roster <no-reply@localhost>', to: `raw${i}@acme.com`, ...content })));
+  await Promise.all(
+    Array.from({ length: N }, (_, i) => transport.sendMail({ from: 'Roster <no-reply@localhost>', to: `raw${i}@acme.com`, ...content })),
+  );
   await done;
   const rawSeconds = (performance.now() - started) / 1000;
   transport.close();
@@ -98,7 +102,9 @@ async function main(): Promise<void> {
   const rawRate = N / rawSeconds;
   const queueRate = N / queueSeconds;
   console.log(`(a) raw pooled nodemailer: ${N} emails in ${rawSeconds.toFixed(2)} s, ${Math.round(rawRate)} emails/s`);
-  console.log(`(b) Roster bulk invite → job → outbox → workers → SMTP: ${N} invites in ${queueSeconds.toFixed(2)} s, ${Math.round(queueRate)} invites/s`);
+  console.log(
+    `(b) Roster bulk invite → job → outbox → workers → SMTP: ${N} invites in ${queueSeconds.toFixed(2)} s, ${Math.round(queueRate)} invites/s`,
+  );
   console.log(`ratio (b)/(a): ${((queueRate / rawRate) * 100).toFixed(0)}% of the raw send rate`);
 
   await workers.close();

@@ -69,18 +69,100 @@ async function main(): Promise<void> {
 
   const cases: [string, () => Promise<{ total: number }>][] = [
     ['organizations: no filter (page 1)', () => container.organizations.search(project, {})],
-    ['organizations: organization_slugs', () => container.organizations.search(project, { query: { operator: 'AND', operands: [{ filter_name: 'organization_slugs', filter_value: ['company-7'] }] } })],
-    ['organizations: organization_name_fuzzy', () => container.organizations.search(project, { query: { operator: 'AND', operands: [{ filter_name: 'organization_name_fuzzy', filter_value: 'any 77' }] } })],
-    ['organizations: member_emails', () => container.organizations.search(project, { query: { operator: 'AND', operands: [{ filter_name: 'member_emails', filter_value: [sampleEmail] }] } })],
-    ['organizations: member_email_fuzzy', () => container.organizations.search(project, { query: { operator: 'AND', operands: [{ filter_name: 'member_email_fuzzy', filter_value: 'user123456@' }] } })],
-    ['organizations: allowed_domains', () => container.organizations.search(project, { query: { operator: 'AND', operands: [{ filter_name: 'allowed_domains', filter_value: ['org9.example.com'] }] } })],
-    ['organizations: allowed_domain_fuzzy', () => container.organizations.search(project, { query: { operator: 'AND', operands: [{ filter_name: 'allowed_domain_fuzzy', filter_value: 'org99.exa' }] } })],
-    ['members: one org, no filter', () => container.members.search(project, { organization_ids: [someOrgs[0]] }).then((p) => ({ total: p.total }))],
-    ['members: 3 orgs, member_emails', () => container.members.search(project, { organization_ids: someOrgs, query: { operator: 'AND', operands: [{ filter_name: 'member_emails', filter_value: [sampleEmail] }] } }).then((p) => ({ total: p.total }))],
-    ['members: one org, member_email_fuzzy', () => container.members.search(project, { organization_ids: [someOrgs[0]], query: { operator: 'AND', operands: [{ filter_name: 'member_email_fuzzy', filter_value: 'user1234' }] } }).then((p) => ({ total: p.total }))],
-    ['members: one org, statuses invited', () => container.members.search(project, { organization_ids: [someOrgs[0]], query: { operator: 'AND', operands: [{ filter_name: 'statuses', filter_value: ['invited'] }] } }).then((p) => ({ total: p.total }))],
-    ['members: one org, member_roles stytch_admin', () => container.members.search(project, { organization_ids: [someOrgs[0]], query: { operator: 'AND', operands: [{ filter_name: 'member_roles', filter_value: ['stytch_admin'] }] } }).then((p) => ({ total: p.total }))],
-    ['members: get by email', () => container.members.get(project, someOrgs[0], { email_address: 'nobody@example.com' }).then(() => ({ total: 1 }), () => ({ total: 0 }))],
+    [
+      'organizations: organization_slugs',
+      () =>
+        container.organizations.search(project, {
+          query: { operator: 'AND', operands: [{ filter_name: 'organization_slugs', filter_value: ['company-7'] }] },
+        }),
+    ],
+    [
+      'organizations: organization_name_fuzzy',
+      () =>
+        container.organizations.search(project, {
+          query: { operator: 'AND', operands: [{ filter_name: 'organization_name_fuzzy', filter_value: 'any 77' }] },
+        }),
+    ],
+    [
+      'organizations: member_emails',
+      () =>
+        container.organizations.search(project, {
+          query: { operator: 'AND', operands: [{ filter_name: 'member_emails', filter_value: [sampleEmail] }] },
+        }),
+    ],
+    [
+      'organizations: member_email_fuzzy',
+      () =>
+        container.organizations.search(project, {
+          query: { operator: 'AND', operands: [{ filter_name: 'member_email_fuzzy', filter_value: 'user123456@' }] },
+        }),
+    ],
+    [
+      'organizations: allowed_domains',
+      () =>
+        container.organizations.search(project, {
+          query: { operator: 'AND', operands: [{ filter_name: 'allowed_domains', filter_value: ['org9.example.com'] }] },
+        }),
+    ],
+    [
+      'organizations: allowed_domain_fuzzy',
+      () =>
+        container.organizations.search(project, {
+          query: { operator: 'AND', operands: [{ filter_name: 'allowed_domain_fuzzy', filter_value: 'org99.exa' }] },
+        }),
+    ],
+    [
+      'members: one org, no filter',
+      () => container.members.search(project, { organization_ids: [someOrgs[0]] }).then((p) => ({ total: p.total })),
+    ],
+    [
+      'members: 3 orgs, member_emails',
+      () =>
+        container.members
+          .search(project, {
+            organization_ids: someOrgs,
+            query: { operator: 'AND', operands: [{ filter_name: 'member_emails', filter_value: [sampleEmail] }] },
+          })
+          .then((p) => ({ total: p.total })),
+    ],
+    [
+      'members: one org, member_email_fuzzy',
+      () =>
+        container.members
+          .search(project, {
+            organization_ids: [someOrgs[0]],
+            query: { operator: 'AND', operands: [{ filter_name: 'member_email_fuzzy', filter_value: 'user1234' }] },
+          })
+          .then((p) => ({ total: p.total })),
+    ],
+    [
+      'members: one org, statuses invited',
+      () =>
+        container.members
+          .search(project, {
+            organization_ids: [someOrgs[0]],
+            query: { operator: 'AND', operands: [{ filter_name: 'statuses', filter_value: ['invited'] }] },
+          })
+          .then((p) => ({ total: p.total })),
+    ],
+    [
+      'members: one org, member_roles stytch_admin',
+      () =>
+        container.members
+          .search(project, {
+            organization_ids: [someOrgs[0]],
+            query: { operator: 'AND', operands: [{ filter_name: 'member_roles', filter_value: ['stytch_admin'] }] },
+          })
+          .then((p) => ({ total: p.total })),
+    ],
+    [
+      'members: get by email',
+      () =>
+        container.members.get(project, someOrgs[0], { email_address: 'nobody@example.com' }).then(
+          () => ({ total: 1 }),
+          () => ({ total: 0 }),
+        ),
+    ],
   ];
 
   // The captured statements carry pg's $n placeholders: EXPLAIN them through pg itself.
@@ -105,11 +187,20 @@ async function main(): Promise<void> {
   await container.close();
 }
 
+/** The fields of an `EXPLAIN (FORMAT JSON)` plan node this bench reads. */
+interface PlanNode {
+  'Node Type': string;
+  'Index Name'?: string;
+  'Relation Name'?: string;
+  Plans?: PlanNode[];
+}
+
 /** The scan nodes of a plan, e.g. "Index Scan using members__organization_id_id__index". */
-function describe(node: Record<string, any>): string {
+function describe(node: PlanNode): string {
   const scans: string[] = [];
-  const walk = (n: Record<string, any>) => {
-    if (/Scan/.test(n['Node Type'])) scans.push(`${n['Node Type']}${n['Index Name'] ? ` using ${n['Index Name']}` : ` on ${n['Relation Name'] ?? ''}`}`);
+  const walk = (n: PlanNode) => {
+    if (/Scan/.test(n['Node Type']))
+      scans.push(`${n['Node Type']}${n['Index Name'] ? ` using ${n['Index Name']}` : ` on ${n['Relation Name'] ?? ''}`}`);
     (n.Plans ?? []).forEach(walk);
   };
   walk(node);

@@ -7,8 +7,9 @@
  *  (b) Roster's `sessions.authenticate` by opaque session token;
  *  (c) Roster's `sessions.authenticate` by session JWT;
  *  (d) a burst of 40 simultaneous `magic_links.authenticate` with distinct links.
- * Roster runs as its own `web` process, as in production. Prints req/s, p50
- * and p99 latency and the ratios to the baseline. Gates nothing.
+ * Roster runs as its own `web` role, as in production: once as one process,
+ * once with WEB_CONCURRENCY=2 (one process per core of this machine). Prints
+ * req/s, p50 and p99 latency and the ratios to the baseline. Gates nothing.
  */
 import { ChildProcess, fork } from 'node:child_process';
 import { once } from 'node:events';
@@ -20,7 +21,6 @@ import { SMTPServer } from 'smtp-server';
 import { loadConfig } from '../src/config';
 import { createContainer } from '../src/container';
 import { migrateToLatest } from '../src/db/database';
-import { formatId } from '../src/ids';
 import { logger } from '../src/logger';
 import { MemberModel } from '../src/models/member.model';
 import { startWorkers } from '../workers';
@@ -72,7 +72,10 @@ async function until(check: () => boolean, what: string, deadlineMs = 60_000): P
 
 /** Starts a compiled script as a child process on `port`; resolves once it listens. */
 async function startChild(script: string, args: string[], env: Record<string, string>, port: number): Promise<ChildProcess> {
-  const child = fork(join(__dirname, script), args, { env: { ...process.env, ...env, PORT: String(port) }, stdio: ['ignore', 'ignore', 'inherit', 'ipc'] });
+  const child = fork(join(__dirname, script), args, {
+    env: { ...process.env, ...env, PORT: String(port) },
+    stdio: ['ignore', 'ignore', 'inherit', 'ipc'],
+  });
   const deadline = Date.now() + 30_000;
   for (;;) {
     try {
@@ -123,13 +126,19 @@ async function main(): Promise<void> {
   const organization = await container.organizations.create(project, { organization_name: 'Acme', organization_slug: 'acme' });
   for (let i = 0; i < SESSIONS + BURST; i += 100) {
     await Promise.all(
-      Array.from({ length: Math.min(100, SESSIONS + BURST - i) }, (_, j) => container.members.create(project, 'acme', { email_address: `user${i + j}@acme.com` })),
+      Array.from({ length: Math.min(100, SESSIONS + BURST - i) }, (_, j) =>
+        container.members.create(project, 'acme', { email_address: `user${i + j}@acme.com` }),
+      ),
     );
   }
   const members = await MemberModel.query(container.knex).where({ organization_id: organization.id }).orderBy('email');
   const factor = { type: 'magic_link', delivery_method: 'email', last_authenticated_at: new Date().toISOString() };
   const sessions = await Promise.all(
-    members.slice(0, SESSIONS).map(async (member) => container.sessions.issue(project, await container.sessions.start(container.knex, project, member, organization, factor))),
+    members
+      .slice(0, SESSIONS)
+      .map(async (member) =>
+        container.sessions.issue(project, await container.sessions.start(container.knex, project, member, organization, factor)),
+      ),
   );
 
   // Login links for the burst, sent through the real outbox, workers and SMTP.
@@ -142,44 +151,82 @@ async function main(): Promise<void> {
   await container.close();
   smtp.close();
 
-  const env = { DATABASE_URL: databaseUrl, LOG_LEVEL: 'info' };
+  const env = { DATABASE_URL: databaseUrl, LOG_LEVEL: 'info', ROSTER_QUEUE_PREFIX: `bench-sessions-${Date.now()}` };
   const baseline = await startChild('sessions-baseline.js', [], env, 3901);
-  const roster = await startChild('../src/main.js', ['web'], { ...env, PUBLIC_URL: publicUrl, ROSTER_QUEUE_PREFIX: `bench-sessions-${Date.now()}` }, 3902);
+  const burstTokens = burst.map((m) => smtp.tokens.get(m.email)!);
   try {
     const auth = { authorization: `Basic ${Buffer.from(`${projectId}:${secret}`).toString('base64')}` };
     const rosterUrl = 'http://127.0.0.1:3902/v1/b2b/sessions/authenticate';
-
-    // (d) first, on a cold process: forty people clicking their links at once.
-    const started = performance.now();
-    const statuses = await Promise.all(
-      burst.map(async (m) => {
-        const res = await fetch('http://127.0.0.1:3902/v1/b2b/magic_links/authenticate', {
-          method: 'POST',
-          headers: { ...auth, 'content-type': 'application/json' },
-          body: JSON.stringify({ magic_links_token: smtp.tokens.get(m.email) }),
-        });
-        return res.status;
-      }),
+    const floor = await load(
+      '(a) baseline: node:http + PK lookup + RS256',
+      'http://127.0.0.1:3901/',
+      {},
+      sessions.map((s) => JSON.stringify({ session_id: s.session.id })),
     );
-    const burstMs = performance.now() - started;
-
-    const results = [
-      await load('(a) baseline: node:http + PK lookup + RS256', 'http://127.0.0.1:3901/', {}, sessions.map((s) => JSON.stringify({ session_id: s.session.id }))),
-      await load('(b) sessions.authenticate by session_token', rosterUrl, auth, sessions.map((s) => JSON.stringify({ session_token: s.token }))),
-      await load('(c) sessions.authenticate by session_jwt', rosterUrl, auth, sessions.map((s) => JSON.stringify({ session_jwt: s.jwt }))),
-    ];
-    const [floor] = results;
-    console.log(`bench:sessions — ${CONNECTIONS} connections, ${DURATION} s each, ${SESSIONS} sessions (${formatId('organization', 'test', organization.id)})`);
-    for (const r of results) {
-      const ratio = r === floor ? '' : `  → ${(r.rps / floor.rps).toFixed(2)}× baseline req/s, p99 ${(r.p99 / floor.p99).toFixed(2)}× baseline p99`;
-      console.log(`${r.name.padEnd(46)} ${r.rps.toFixed(0).padStart(6)} req/s  p50 ${String(r.p50).padStart(4)} ms  p99 ${String(r.p99).padStart(4)} ms  non-2xx ${r.non2xx}${ratio}`);
+    const results = [floor];
+    let burst: { ok: number; ms: number } | undefined;
+    for (const processes of [1, 2]) {
+      const roster = await startChild(
+        '../src/main.js',
+        ['web'],
+        { ...env, PUBLIC_URL: publicUrl, WEB_CONCURRENCY: String(processes) },
+        3902,
+      );
+      try {
+        // (d) first, on a cold server: forty people clicking their links at once.
+        if (!burst) burst = await loginBurst(auth, burstTokens);
+        const tag = processes === 1 ? 'one web process' : `WEB_CONCURRENCY=${processes}`;
+        results.push(
+          await load(
+            `(b) by session_token, ${tag}`,
+            rosterUrl,
+            auth,
+            sessions.map((s) => JSON.stringify({ session_token: s.token })),
+          ),
+        );
+        results.push(
+          await load(
+            `(c) by session_jwt, ${tag}`,
+            rosterUrl,
+            auth,
+            sessions.map((s) => JSON.stringify({ session_jwt: s.jwt })),
+          ),
+        );
+      } finally {
+        roster.kill('SIGTERM');
+        await once(roster, 'exit');
+      }
     }
-    const ok = statuses.filter((s) => s === 200).length;
-    console.log(`(d) ${BURST} simultaneous magic_links.authenticate (distinct links): ${ok}/${BURST} answered 200, all within ${burstMs.toFixed(0)} ms`);
+    console.log(`bench:sessions — ${CONNECTIONS} connections, ${DURATION} s each, ${SESSIONS} sessions, sessions.authenticate`);
+    for (const r of results) {
+      const ratio =
+        r === floor ? '' : `  → ${(r.rps / floor.rps).toFixed(2)}× baseline req/s, p99 ${(r.p99 / floor.p99).toFixed(2)}× baseline p99`;
+      console.log(
+        `${r.name.padEnd(46)} ${r.rps.toFixed(0).padStart(6)} req/s  p50 ${String(r.p50).padStart(4)} ms  p99 ${String(r.p99).padStart(4)} ms  non-2xx ${r.non2xx}${ratio}`,
+      );
+    }
+    console.log(
+      `(d) ${BURST} simultaneous magic_links.authenticate (distinct links): ${burst!.ok}/${BURST} answered 200, all within ${burst!.ms.toFixed(0)} ms`,
+    );
   } finally {
     baseline.kill('SIGTERM');
-    roster.kill('SIGTERM');
   }
+}
+
+/** Forty people clicking their login links at the same moment. */
+async function loginBurst(auth: Record<string, string>, tokens: string[]): Promise<{ ok: number; ms: number }> {
+  const started = performance.now();
+  const statuses = await Promise.all(
+    tokens.map(async (magic_links_token) => {
+      const res = await fetch('http://127.0.0.1:3902/v1/b2b/magic_links/authenticate', {
+        method: 'POST',
+        headers: { ...auth, 'content-type': 'application/json' },
+        body: JSON.stringify({ magic_links_token }),
+      });
+      return res.status;
+    }),
+  );
+  return { ok: statuses.filter((s) => s === 200).length, ms: performance.now() - started };
 }
 
 main().catch((err) => {

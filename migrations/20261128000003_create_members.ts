@@ -9,9 +9,7 @@ export async function up(knex: Knex): Promise<void> {
     // The email as given, trimmed; and its normal form (see normalizeEmail),
     // the key deduplication is enforced on.
     t.text('email_normalized').notNullable();
-    t.text('status')
-      .notNullable()
-      .checkIn(['pending', 'invited', 'active', 'deleted'], 'members__status__check');
+    t.text('status').notNullable().checkIn(['pending', 'invited', 'active', 'deleted'], 'members__status__check');
     t.text('name').notNullable().defaultTo('');
     t.boolean('is_breakglass').notNullable().defaultTo(false);
     t.boolean('mfa_enrolled').notNullable().defaultTo(false);

@@ -24,9 +24,7 @@ export async function up(knex: Knex): Promise<void> {
   });
   await knex.raw('CREATE INDEX jobs__project_id_id__index ON jobs (project_id, id)');
   // The sweep looks for unfinished jobs that nobody has touched for a while.
-  await knex.raw(
-    "CREATE INDEX jobs__updated_at__unfinished ON jobs (updated_at) WHERE status IN ('queued', 'running')",
-  );
+  await knex.raw("CREATE INDEX jobs__updated_at__unfinished ON jobs (updated_at) WHERE status IN ('queued', 'running')");
 
   // Rows a job rejected, one per input line, in line order.
   await knex.schema.createTable('job_row_errors', (t) => {
@@ -48,10 +46,7 @@ export async function up(knex: Knex): Promise<void> {
     // Rows staged in the range when the chunk was planned: a chunk finding fewer
     // (an UNLOGGED staging table truncated by a Postgres crash) fails the job.
     t.integer('row_count').notNullable();
-    t.text('status')
-      .notNullable()
-      .defaultTo('pending')
-      .checkIn(['pending', 'done', 'cancelled'], 'migration_chunks__status__check');
+    t.text('status').notNullable().defaultTo('pending').checkIn(['pending', 'done', 'cancelled'], 'migration_chunks__status__check');
     t.primary(['job_id', 'chunk_no'], { constraintName: 'migration_chunks__job_id_chunk_no__pkey' });
   });
 }

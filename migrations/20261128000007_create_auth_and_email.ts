@@ -25,10 +25,7 @@ export async function up(knex: Knex): Promise<void> {
     t.integer('expiration_minutes').notNullable();
     t.text('pkce_code_challenge');
     t.uuid('job_id').references('id').inTable('jobs').onDelete('SET NULL');
-    t.text('status')
-      .notNullable()
-      .defaultTo('queued')
-      .checkIn(['queued', 'sent', 'failed'], 'emails__status__check');
+    t.text('status').notNullable().defaultTo('queued').checkIn(['queued', 'sent', 'failed'], 'emails__status__check');
     t.integer('attempts').notNullable().defaultTo(0);
     t.text('last_error');
     t.text('transport');

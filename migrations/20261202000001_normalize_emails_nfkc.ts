@@ -43,7 +43,9 @@ export async function up(knex: Knex): Promise<void> {
       SELECT 1 FROM member_retired_emails other WHERE other.organization_id = c.organization_id AND other.email_normalized = c.key)`);
 
   // No unique index on these: every key changes.
-  await knex.raw(`UPDATE magic_link_tokens SET email_normalized = ${NEW_KEY('email_normalized')} WHERE email_normalized IS NOT NFKC NORMALIZED`);
+  await knex.raw(
+    `UPDATE magic_link_tokens SET email_normalized = ${NEW_KEY('email_normalized')} WHERE email_normalized IS NOT NFKC NORMALIZED`,
+  );
   await knex.raw(`UPDATE emails SET to_normalized = ${NEW_KEY('to_normalized')} WHERE to_normalized IS NOT NFKC NORMALIZED`);
 }
 

@@ -8,6 +8,8 @@ import * as createMemberAliases from './20261128000006_create_member_aliases';
 import * as createAuthAndEmail from './20261128000007_create_auth_and_email';
 import * as guardOrganizationReferences from './20261201000001_guard_organization_references';
 import * as normalizeEmailsNfkc from './20261202000001_normalize_emails_nfkc';
+import * as certifySigningKeys from './20261203000001_certify_signing_keys';
+import * as createBulkInvitees from './20261203000010_create_bulk_invitees';
 
 /**
  * Migrations are listed here instead of discovered on disk so that the same
@@ -24,6 +26,8 @@ const MIGRATIONS: Record<string, Knex.Migration> = {
   '20261128000007_create_auth_and_email': createAuthAndEmail,
   '20261201000001_guard_organization_references': guardOrganizationReferences,
   '20261202000001_normalize_emails_nfkc': normalizeEmailsNfkc,
+  '20261203000001_certify_signing_keys': certifySigningKeys,
+  '20261203000010_create_bulk_invitees': createBulkInvitees,
 };
 
 export const migrationSource: Knex.MigrationSource<string> = {

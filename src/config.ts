@@ -6,6 +6,9 @@
 const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
 export type LogLevel = (typeof LOG_LEVELS)[number];
 
+/** Where Roster's own docs live until an installation points ROSTER_DOCS_URL at its copy. */
+export const DEFAULT_DOCS_URL = 'https://github.com/roster-dev/roster/blob/main';
+
 export interface Config {
   port: number;
   databaseUrl: string;
@@ -31,6 +34,12 @@ export interface Config {
   /** How long a project's verified credentials are trusted from memory; a changed or deleted secret takes effect within this. */
   credentialCacheMs: number;
   uploads: UploadLimits;
+  /** Base URL of this repository's docs: Roster-only error types link to `${docsUrl}/docs/errors.md#<type>`. */
+  docsUrl: string;
+  /** HTTP processes the `web` and `all` roles serve with (node:cluster, one shared port); 1 serves in-process. */
+  webProcesses: number;
+  /** Check every response against its contract and answer a mismatch with a 500 (tests); off in production. */
+  checkResponses: boolean;
 }
 
 /** Pool size and the server-side timeouts every pooled connection gets. 0 turns a timeout off. */
@@ -41,6 +50,8 @@ export interface DatabaseSettings {
   statementTimeoutMs: number;
   lockTimeoutMs: number;
   idleInTransactionTimeoutMs: number;
+  /** Refuse a pooled connection to code inside a transaction (see src/db/knex.ts); costs async-context tracking on every promise. */
+  guardNested: boolean;
 }
 
 /** CSV uploads stream on connections of their own: these bound them, fairly between projects. */
@@ -117,6 +128,9 @@ export function loadConfig(env: Env = process.env): Readonly<Config> {
 
   const mailFrom = get('MAIL_FROM') ?? 'Roster <no-reply@localhost>';
 
+  const docsUrl = (get('ROSTER_DOCS_URL') ?? DEFAULT_DOCS_URL).replace(/\/+$/, '');
+  if (!parseUrl(docsUrl, ['http:', 'https:'])) problems.push(`ROSTER_DOCS_URL must be an http(s) URL (got "${docsUrl}")`);
+
   const projectId = get('ROSTER_PROJECT_ID');
   const secret = get('ROSTER_PROJECT_SECRET');
   const redirectUrls = (get('ROSTER_REDIRECT_URLS') ?? '')
@@ -148,8 +162,19 @@ export function loadConfig(env: Env = process.env): Readonly<Config> {
   }
 
   const workerQueuesText = get('WORKER_QUEUES');
-  const workerQueues = workerQueuesText?.split(',').map((q) => q.trim()).filter((q) => q !== '');
+  const workerQueues = workerQueuesText
+    ?.split(',')
+    .map((q) => q.trim())
+    .filter((q) => q !== '');
 
+  const flag = (name: string, fallback: boolean): boolean => {
+    const text = get(name)?.toLowerCase();
+    if (text === undefined) return fallback;
+    if (['true', '1', 'on'].includes(text)) return true;
+    if (['false', '0', 'off'].includes(text)) return false;
+    problems.push(`${name} must be true or false (got "${text}")`);
+    return fallback;
+  };
   const positiveInt = (name: string, fallback: number, min: number): number => {
     const text = get(name);
     if (text === undefined) return fallback;
@@ -170,7 +195,9 @@ export function loadConfig(env: Env = process.env): Readonly<Config> {
     statementTimeoutMs: positiveInt('DATABASE_STATEMENT_TIMEOUT_MS', 60_000, 0),
     lockTimeoutMs: positiveInt('DATABASE_LOCK_TIMEOUT_MS', 10_000, 0),
     idleInTransactionTimeoutMs: positiveInt('DATABASE_IDLE_IN_TRANSACTION_TIMEOUT_MS', 60_000, 0),
+    guardNested: flag('DATABASE_GUARD_NESTED', true),
   };
+  const webProcesses = positiveInt('WEB_CONCURRENCY', 1, 1);
   const credentialCacheMs = positiveInt('ROSTER_CREDENTIAL_CACHE_MS', 5_000, 0);
   const uploads: UploadLimits = {
     perProject: positiveInt('ROSTER_UPLOADS_PER_PROJECT', 2, 1),
@@ -178,6 +205,7 @@ export function loadConfig(env: Env = process.env): Readonly<Config> {
     idleMs: positiveInt('ROSTER_UPLOAD_IDLE_MS', 30_000, 100),
   };
   if (uploads.perProject > uploads.total) problems.push('ROSTER_UPLOADS_PER_PROJECT must not exceed ROSTER_UPLOADS_TOTAL');
+  const checkResponses = flag('ROSTER_CHECK_RESPONSES', false);
 
   if (problems.length > 0) throw new ConfigError(problems);
   return Object.freeze({
@@ -199,5 +227,8 @@ export function loadConfig(env: Env = process.env): Readonly<Config> {
     database: Object.freeze(database),
     credentialCacheMs,
     uploads: Object.freeze(uploads),
+    docsUrl,
+    webProcesses,
+    checkResponses,
   });
 }

@@ -3,7 +3,8 @@ import type { Redis } from 'ioredis';
 import type { Config } from './config';
 import { createKnex } from './db/knex';
 import { fastFailConnection } from './queues/connection';
-import { BullJobProducer, JobProducer } from './queues/producer';
+import type { JobProducer } from './jobs';
+import { BullJobProducer } from './queues/producer';
 import { JobRepository } from './repositories/job.repository';
 import { MigrationRepository } from './repositories/migration.repository';
 import { DeduplicationRepository } from './repositories/deduplication.repository';
@@ -17,8 +18,11 @@ import { OutboxRepository } from './repositories/outbox.repository';
 import { SessionRepository } from './repositories/session.repository';
 import { EmailService } from './services/email/email.service';
 import { DevOutboxMailer, Mailer, SmtpMailer } from './services/email/mailer';
+import { InviteService } from './services/invite.service';
 import { MagicLinkService } from './services/magic-link.service';
+import { RedirectUrls } from './services/redirect-urls';
 import { BULK_INVITE_JOB_TYPE, BulkInviteService } from './services/bulk-invite.service';
+import { BulkInviteRepository } from './repositories/bulk-invite.repository';
 import { SessionService } from './services/sessions/session.service';
 import { SessionToucher } from './services/sessions/session-toucher';
 import { SigningKeys } from './services/sessions/signing-keys';
@@ -49,6 +53,7 @@ export interface Container {
   /** Coalesced last-access writes of authenticated sessions; flushed on close. */
   sessionToucher: SessionToucher;
   magicLinks: MagicLinkService;
+  invites: InviteService;
   bulkInvites: BulkInviteService;
   /** Moves committed outbox entries into BullMQ; each process role starts it. */
   relay: OutboxRelay;
@@ -56,14 +61,19 @@ export interface Container {
   close(): Promise<void>;
 }
 
-export function createContainer(config: Readonly<Config>): Container {
+/** What a caller may supply instead of the defaults (service tests pass a fake producer). */
+export interface ContainerOverrides {
+  producer?: JobProducer;
+}
+
+export function createContainer(config: Readonly<Config>, overrides: ContainerOverrides = {}): Container {
   const knex = createKnex(config.databaseUrl, config.database);
   const redis = fastFailConnection(config.redisUrl);
   // Errors surface through health checks and callers; without a listener
   // ioredis would print every reconnect attempt.
   redis.on('error', () => undefined);
 
-  const producer = new BullJobProducer(redis, config.queuePrefix, config.emailRetryMs);
+  const producer = overrides.producer ?? new BullJobProducer(redis, config.queuePrefix, config.emailRetryMs);
   const organizationRepository = new OrganizationRepository();
   const memberRepository = new MemberRepository();
   const projectRepository = new ProjectRepository();
@@ -79,8 +89,19 @@ export function createContainer(config: Readonly<Config>): Container {
   const toucher = new SessionToucher(knex, sessionRepository);
   const sessions = new SessionService(knex, sessionRepository, memberRepository, signingKeys, toucher, config.publicUrl);
   const relay = new OutboxRelay(knex, outboxRepository, producer);
-  const magicLinks = new MagicLinkService(knex, organizations, members, memberRepository, projectRepository, magicLinkRepository, emails, sessions, () =>
-    relay.poke(),
+  const redirectUrls = new RedirectUrls(knex, projectRepository);
+  const outboxWritten = () => relay.poke();
+  const invites = new InviteService(knex, organizations, members, memberRepository, redirectUrls, emails, outboxWritten);
+  const magicLinks = new MagicLinkService(
+    knex,
+    organizations,
+    members,
+    memberRepository,
+    redirectUrls,
+    magicLinkRepository,
+    emails,
+    sessions,
+    outboxWritten,
   );
   const migrations = new MigrationService(
     knex,
@@ -104,10 +125,11 @@ export function createContainer(config: Readonly<Config>): Container {
   const bulkInvites = new BulkInviteService(
     knex,
     jobRepository,
+    new BulkInviteRepository(),
     projectRepository,
     outboxRepository,
     organizations,
-    magicLinks,
+    invites,
     producer,
     config.inviteRatePerSecond,
     () => relay.poke(),
@@ -140,6 +162,7 @@ export function createContainer(config: Readonly<Config>): Container {
     signingKeys,
     sessionToucher: toucher,
     magicLinks,
+    invites,
     bulkInvites,
     relay,
     async close() {

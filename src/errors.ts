@@ -19,8 +19,7 @@ export const badRequest = (errorType: string, message: string, details?: Record<
 
 export const notFound = (errorType: string, message: string) => new AppError(errorType, 404, message);
 
-export const organizationNotFound = () =>
-  notFound('organization_not_found', 'Organization could not be found.');
+export const organizationNotFound = () => notFound('organization_not_found', 'Organization could not be found.');
 
 export const memberNotFound = () => notFound('member_not_found', 'Member could not be found.');
 

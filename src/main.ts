@@ -1,3 +1,4 @@
+import cluster from 'node:cluster';
 import { createApp } from './api/app';
 import { createApiServer } from './api/server';
 import { ConfigError, loadConfig } from './config';
@@ -17,10 +18,15 @@ const SHUTDOWN_TIMEOUT_MS = 30_000;
  * `npm start` runs) also creates the database and applies migrations, so a
  * fresh machine needs nothing else.
  */
-async function main(role: Role): Promise<void> {
+async function main(requested: Role): Promise<void> {
   const config = loadConfig();
   logger.level = config.logLevel;
-  if (!config.smtpUrl) logger.warn('SMTP_URL is not set: emails go to the dev outbox and their links (with live tokens) are logged');
+  // With WEB_CONCURRENCY > 1 the primary keeps its role's other work and
+  // forks the HTTP servers; each forked process is a plain `web` process.
+  const forksWeb = cluster.isPrimary && config.webProcesses > 1 && (requested === 'all' || requested === 'web');
+  const role: Role = cluster.isWorker ? 'web' : requested;
+  if (!config.smtpUrl && cluster.isPrimary)
+    logger.warn('SMTP_URL is not set: emails go to the dev outbox and their links (with live tokens) are logged');
   if (role === 'all') {
     await ensureDatabase(config.databaseUrl);
   }
@@ -29,7 +35,7 @@ async function main(role: Role): Promise<void> {
     const applied = await migrateToLatest(container.knex);
     if (applied.length) logger.info({ applied }, 'migrations applied');
   }
-  if (config.bootstrapProject && (role === 'all' || role === 'web')) {
+  if (config.bootstrapProject && (role === 'all' || role === 'web') && cluster.isPrimary) {
     const { projectId, secret, redirectUrls } = config.bootstrapProject;
     await container.projects.ensure(projectId, secret, redirectUrls);
     logger.info({ project_id: projectId }, 'project from ROSTER_PROJECT_ID ensured');
@@ -55,6 +61,8 @@ async function main(role: Role): Promise<void> {
   };
   process.on('SIGTERM', () => void shutdown('SIGTERM'));
   process.on('SIGINT', () => void shutdown('SIGINT'));
+  // A forked web process stops with its primary (which disconnects it on shutdown) or if the primary dies.
+  cluster.worker?.on('disconnect', () => void shutdown('disconnect'));
 
   // Every role relays the outbox: whichever process runs, committed follow-up work reaches the queues.
   container.relay.start();
@@ -68,12 +76,29 @@ async function main(role: Role): Promise<void> {
     if (stopping) await scheduler.close();
     else stops.push(() => scheduler.close());
   }
-  if ((role === 'all' || role === 'web') && !stopping) {
-    const server = createApiServer(createApp(container)).listen(config.port, () => {
+  if (forksWeb && !stopping) {
+    stops.push(forkWebProcesses(config.webProcesses, () => stopping !== undefined));
+  } else if ((role === 'all' || role === 'web') && !stopping) {
+    const server = createApiServer(createApp(container), config.docsUrl).listen(config.port, () => {
       logger.info({ port: config.port, public_url: config.publicUrl }, 'Roster API listening');
     });
     stops.push(() => new Promise((resolve) => server.close(() => resolve())));
   }
+}
+
+/**
+ * Forks `count` web processes sharing the port (node:cluster), replaces one
+ * that dies while Roster runs, and returns the stop that shuts them down
+ * gracefully (each drains its server on disconnect).
+ */
+function forkWebProcesses(count: number, stopping: () => boolean): () => Promise<void> {
+  for (let i = 0; i < count; i++) cluster.fork();
+  cluster.on('exit', (worker, code, signal) => {
+    if (stopping()) return;
+    logger.error({ pid: worker.process.pid, code, signal }, 'web process died; starting another');
+    cluster.fork();
+  });
+  return () => new Promise((resolve) => cluster.disconnect(() => resolve()));
 }
 
 const role = (process.argv[2] ?? 'all') as Role;

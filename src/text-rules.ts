@@ -77,7 +77,8 @@ export function jsonNestsDeeperThan(json: Buffer | string, max: number): boolean
   for (let i = 0; i < bytes.length; i++) {
     const byte = bytes[i];
     if (inString) {
-      if (byte === 0x5c) i++; // a backslash escapes the next byte, a quote included
+      if (byte === 0x5c)
+        i++; // a backslash escapes the next byte, a quote included
       else if (byte === 0x22) inString = false;
     } else if (byte === 0x22) {
       inString = true;

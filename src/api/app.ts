@@ -6,6 +6,7 @@ import { errorHandler, routeNotFound } from './middleware/error-handler';
 import { checkJsonBody, checkRequestHead, parseJsonBody, requireJsonBody } from './middleware/input-hygiene';
 import { requestContext } from './middleware/request-context';
 import { deduplicationRoutes } from './routes/deduplication.routes';
+import { docsRoutes } from './routes/docs.routes';
 import { healthRoutes } from './routes/health.routes';
 import { inviteRoutes } from './routes/invites.routes';
 import { jobRoutes } from './routes/jobs.routes';
@@ -25,10 +26,13 @@ export function createApp(container: Container): Express {
   const app = express();
   app.disable('x-powered-by');
   app.set('query parser', 'simple');
+  // Read by replyFor (respond.ts): tests hold every response to its contract.
+  app.locals.checkResponses = container.config.checkResponses;
   app.use(requestContext(logger));
   app.use(checkRequestHead);
   app.use(healthRoutes(container));
   app.use(jwksRoutes(container.projects, container.sessions));
+  app.use(docsRoutes(container.config.publicUrl));
 
   const b2b = express.Router();
   b2b.use(authenticate(container.projects));
@@ -40,12 +44,12 @@ export function createApp(container: Container): Express {
   b2b.use(memberRoutes(container.members));
   b2b.use(jobRoutes(container.jobs));
   b2b.use(deduplicationRoutes(container.deduplication));
-  b2b.use(magicLinkRoutes(container.magicLinks));
+  b2b.use(magicLinkRoutes(container.magicLinks, container.invites));
   b2b.use(inviteRoutes(container.bulkInvites));
   b2b.use(sessionRoutes(container.sessions, container.organizations));
   app.use('/v1/b2b', b2b);
 
   app.use(routeNotFound);
-  app.use(errorHandler);
+  app.use(errorHandler(container.config.docsUrl));
   return app;
 }

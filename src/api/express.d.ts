@@ -2,7 +2,6 @@ import type { Logger } from '../logger';
 import type { ProjectContext } from '../services/project-context';
 
 declare global {
-  // eslint-disable-next-line @typescript-eslint/no-namespace -- Express's own augmentation point
   namespace Express {
     interface Request {
       requestId: string;

@@ -1,6 +1,43 @@
 import type { Request, Response } from 'express';
+import fastJson from 'fast-json-stringify';
+import type { Contract } from '../contracts';
+import { AppError } from '../errors';
+import { responseCheck } from './validation';
 
 /** Every response, success or error, carries request_id and status_code. */
 export function respond(req: Request, res: Response, statusCode: number, body: Record<string, unknown>): void {
   res.status(statusCode).json({ request_id: req.requestId, ...body, status_code: statusCode });
+}
+
+export type Reply = (req: Request, res: Response, statusCode: number, body: object) => void;
+
+/**
+ * How a contract's success bodies are sent. They are serialized from the
+ * response schema, so only declared fields leave the server (and the hot
+ * paths skip JSON.stringify's generic walk). With `checkResponses` (tests),
+ * the body is first checked against the schema as JSON.stringify would have
+ * sent it: an undeclared, missing or mistyped field is a 500
+ * `response_contract_violation`, logged, that fails the test that met it.
+ * Both are compiled on first use.
+ */
+export function replyFor(contract: Contract): Reply {
+  let serialize: ((body: object) => string) | undefined;
+  let problemsOf: ((body: unknown) => string[]) | undefined;
+  return (req, res, statusCode, body) => {
+    const reply = { request_id: req.requestId, ...body, status_code: statusCode };
+    if (req.app.locals.checkResponses === true) {
+      problemsOf ??= responseCheck(contract.response);
+      const problems = problemsOf(JSON.parse(JSON.stringify(reply)));
+      if (problems.length > 0) {
+        req.log.error({ contract: contract.name, problems }, 'response does not match its contract');
+        throw new AppError(
+          'response_contract_violation',
+          500,
+          `The ${contract.name} response does not match its contract: ${problems.join('; ')}`,
+        );
+      }
+    }
+    serialize ??= fastJson(contract.response as object);
+    res.status(statusCode).type('application/json').send(serialize(reply));
+  };
 }

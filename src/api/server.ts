@@ -1,5 +1,6 @@
 import { createServer, RequestListener, Server, STATUS_CODES } from 'node:http';
 import type { Duplex } from 'node:stream';
+import { DEFAULT_DOCS_URL } from '../config';
 import { AppError } from '../errors';
 import { logger } from '../logger';
 import { errorFields } from './middleware/error-handler';
@@ -25,7 +26,7 @@ function clientErrorOf(code: string | undefined): AppError {
  * error is, instead of Node's bare status line. The connection is closed: after
  * a parse error nothing says where the next request on it would start.
  */
-function answerClientError(err: NodeJS.ErrnoException, socket: Duplex): void {
+function answerClientError(err: NodeJS.ErrnoException, socket: Duplex, docsUrl: string): void {
   if (err.code === 'ECONNRESET' || !socket.writable) {
     socket.destroy();
     return;
@@ -33,7 +34,7 @@ function answerClientError(err: NodeJS.ErrnoException, socket: Duplex): void {
   const error = clientErrorOf(err.code);
   const requestId = newRequestId();
   logger.info({ request_id: requestId, code: err.code, status_code: error.statusCode }, 'unparseable request');
-  const body = JSON.stringify({ request_id: requestId, ...errorFields(error), status_code: error.statusCode });
+  const body = JSON.stringify({ request_id: requestId, ...errorFields(error, docsUrl), status_code: error.statusCode });
   socket.end(
     `HTTP/1.1 ${error.statusCode} ${STATUS_CODES[error.statusCode]}\r\n` +
       'Content-Type: application/json; charset=utf-8\r\n' +
@@ -45,8 +46,8 @@ function answerClientError(err: NodeJS.ErrnoException, socket: Duplex): void {
 }
 
 /** The HTTP server of the API (the `web` role and the tests): the app, plus the errors Node raises before it. */
-export function createApiServer(app?: RequestListener): Server {
+export function createApiServer(app?: RequestListener, docsUrl = DEFAULT_DOCS_URL): Server {
   const server = app ? createServer(app) : createServer();
-  server.on('clientError', answerClientError);
+  server.on('clientError', (err: NodeJS.ErrnoException, socket: Duplex) => answerClientError(err, socket, docsUrl));
   return server;
 }

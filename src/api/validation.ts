@@ -2,7 +2,7 @@ import Ajv, { ErrorObject, SchemaObject, ValidateFunction } from 'ajv';
 import addFormats from 'ajv-formats';
 import type { RequestHandler } from 'express';
 import { AppError } from '../errors';
-import { emailProblem } from '../services/email';
+import { emailProblem } from '../email-rules';
 import { controlCharacterProblem } from '../text-rules';
 
 /**
@@ -42,6 +42,24 @@ ajv.addKeyword({
     return check;
   },
 });
+
+/**
+ * Responses are checked by an ajv of their own (all errors, none of the
+ * request keywords): the problems of a body that does not match its schema.
+ */
+const responseAjv = new Ajv({ allErrors: true, strict: true, allowUnionTypes: true });
+addFormats(responseAjv, ['date-time']);
+
+export function responseCheck(schema: SchemaObject): (body: unknown) => string[] {
+  const check = responseAjv.compile(schema);
+  return (body) =>
+    check(body)
+      ? []
+      : check.errors!.map((e) => {
+          const extra = e.keyword === 'additionalProperties' ? ` "${(e.params as { additionalProperty: string }).additionalProperty}"` : '';
+          return `${e.instancePath || '/'} ${e.message}${extra}`;
+        });
+}
 
 export interface RouteSchemas {
   params?: SchemaObject;

@@ -14,6 +14,7 @@ const DEFAULTS: DatabaseSettings = {
   statementTimeoutMs: 60_000,
   lockTimeoutMs: 10_000,
   idleInTransactionTimeoutMs: 60_000,
+  guardNested: true,
 };
 
 export function knexConfig(databaseUrl: string, settings: Partial<DatabaseSettings> = {}): Knex.Config {
@@ -71,8 +72,8 @@ function guardNestedAcquisition(knex: Knex): void {
   client.acquireConnection = () => (holding.getStore() ? Promise.reject(new NestedConnectionError()) : acquire());
 }
 
-export function createKnex(databaseUrl: string, settings?: Partial<DatabaseSettings>): Knex {
+export function createKnex(databaseUrl: string, settings: Partial<DatabaseSettings> = {}): Knex {
   const knex = knexFactory(knexConfig(databaseUrl, settings));
-  guardNestedAcquisition(knex);
+  if (settings.guardNested ?? DEFAULTS.guardNested) guardNestedAcquisition(knex);
   return knex;
 }

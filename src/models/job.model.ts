@@ -1,4 +1,5 @@
 import { Model } from 'objection';
+import type { JobParams, JobResult, JobType } from '../jobs';
 
 export const JOB_STATUSES = ['queued', 'running', 'completed', 'failed', 'cancelled'] as const;
 export type JobStatus = (typeof JOB_STATUSES)[number];
@@ -10,24 +11,17 @@ export class JobModel extends Model {
 
   id!: string;
   project_id!: string;
-  type!: string;
+  type!: JobType;
   status!: JobStatus;
   phase!: string | null;
-  params!: Record<string, unknown>;
+  /** Its type's params (`isJobOf` / `paramsOf` narrow them); never personal data: callers see them. */
+  params!: JobParams;
   progress!: Record<string, number>;
-  result!: Record<string, unknown> | null;
+  result!: JobResult | null;
   error!: { error_type: string; error_message: string } | null;
   created_at!: Date;
   updated_at!: Date;
   started_at!: Date | null;
   finished_at!: Date | null;
   cancel_requested_at!: Date | null;
-}
-
-export interface JobRowError {
-  line: number;
-  error_type: string;
-  column_name: string | null;
-  value: string | null;
-  message: string;
 }

@@ -39,17 +39,16 @@ export interface OrganizationSettings {
   allowed_third_party_connected_apps: string[];
 }
 
+// The settings columns are declared once, in OrganizationSettings, and merged
+// into the model's instance type; the class adds only what is not a setting.
+// eslint-disable-next-line @typescript-eslint/no-empty-object-type, @typescript-eslint/no-unsafe-declaration-merging -- that merge
 export interface OrganizationModel extends OrganizationSettings {}
 
+// eslint-disable-next-line @typescript-eslint/no-unsafe-declaration-merging -- the other half of that merge
 export class OrganizationModel extends Model {
   static override tableName = 'organizations';
   // text[] columns must reach pg as arrays, not JSON strings.
-  static override jsonAttributes = [
-    'trusted_metadata',
-    'rbac_email_implicit_role_assignments',
-    'allowed_oauth_tenants',
-    'custom_roles',
-  ];
+  static override jsonAttributes = ['trusted_metadata', 'rbac_email_implicit_role_assignments', 'allowed_oauth_tenants', 'custom_roles'];
 
   id!: string;
   project_id!: string;

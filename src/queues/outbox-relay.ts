@@ -1,7 +1,7 @@
 import type { Knex } from 'knex';
 import { logger } from '../logger';
 import type { OutboxRepository } from '../repositories/outbox.repository';
-import type { JobProducer } from './producer';
+import type { JobProducer } from '../jobs';
 
 const BATCH = 200;
 const INTERVAL_MS = 1000;
@@ -60,8 +60,11 @@ export class OutboxRelay {
     for (;;) {
       const moved = await this.knex.transaction(async (trx) => {
         const entries = await this.outbox.claim(trx, BATCH);
-        await this.producer.enqueueMany(entries.map((e) => ({ name: e.job_name, payload: e.payload, jobId: e.queue_job_id })));
-        await this.outbox.remove(trx, entries.map((e) => e.id));
+        await this.producer.enqueueMany(entries.map((e) => e.entry));
+        await this.outbox.remove(
+          trx,
+          entries.map((e) => e.id),
+        );
         return entries.length;
       });
       relayed += moved;

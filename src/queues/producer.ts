@@ -1,28 +1,9 @@
 import { Queue } from 'bullmq';
 import type { Redis } from 'ioredis';
+import type { JobName, JobPayloads, JobProducer, QueueEntry } from '../jobs';
 import { logger } from '../logger';
 import { bullPrefix } from './connection';
-import { ATTEMPTS, JobName, JobPayloads, queueOf, QueueName, RETENTION } from './registry';
-
-/**
- * What services see of the queues. Enqueueing is a nudge, never the record:
- * Postgres holds the state, so a failed enqueue (Redis away) is repaired by
- * the sweep, and a duplicate is harmless because handlers re-check Postgres.
- */
-export interface JobProducer {
-  /**
-   * Adds entries in one round trip, throwing when Redis cannot take them. An
-   * entry whose id is already queued is left as it is.
-   */
-  enqueueMany(entries: { name: JobName; payload: JobPayloads[JobName]; jobId: string }[]): Promise<void>;
-  /**
-   * Makes sure a queue entry with this id is waiting or running: adds it,
-   * or replaces a finished one; does nothing while one is pending. Never
-   * throws: if Redis is away, the sweep tries again later.
-   */
-  ensure<N extends JobName>(name: N, payload: JobPayloads[N], jobId: string): Promise<void>;
-  close(): Promise<void>;
-}
+import { ATTEMPTS, queueOf, QueueName, RETENTION } from './registry';
 
 const PENDING_STATES = new Set(['waiting', 'active', 'delayed', 'prioritized', 'waiting-children']);
 const ENQUEUE_TIMEOUT_MS = 2000;
@@ -44,6 +25,7 @@ async function withTimeout<T>(work: Promise<T>): Promise<T> {
   }
 }
 
+/** The JobProducer on BullMQ: one Queue per queue name, created on first use. */
 export class BullJobProducer implements JobProducer {
   private readonly queues = new Map<QueueName, Queue>();
 
@@ -77,7 +59,7 @@ export class BullJobProducer implements JobProducer {
     if (this.connection.status !== 'ready') throw new Error(`Redis is ${this.connection.status}`);
   }
 
-  async enqueueMany(entries: { name: JobName; payload: JobPayloads[JobName]; jobId: string }[]): Promise<void> {
+  async enqueueMany(entries: QueueEntry[]): Promise<void> {
     if (entries.length === 0) return;
     this.checkConnected();
     const byQueue = new Map<QueueName, typeof entries>();
@@ -85,7 +67,9 @@ export class BullJobProducer implements JobProducer {
     await withTimeout(
       Promise.all(
         [...byQueue].map(([queue, batch]) =>
-          this.queue(queue).addBulk(batch.map((e) => ({ name: e.name, data: e.payload, opts: { jobId: e.jobId, ...this.retries(e.name), ...RETENTION } }))),
+          this.queue(queue).addBulk(
+            batch.map((e) => ({ name: e.name, data: e.payload, opts: { jobId: e.jobId, ...this.retries(e.name), ...RETENTION } })),
+          ),
         ),
       ),
     );

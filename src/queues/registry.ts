@@ -1,30 +1,9 @@
-/**
- * Every queue and job Roster runs, in one typed registry. Queues are
- * kebab-case nouns; job names are `noun.verb`. Payloads carry ids only:
- * Redis stores them in clear.
- */
-export interface JobPayloads {
-  /** Purges members of deleted organizations, then the organizations. Idempotent. */
-  'organizations.purge-deleted': Record<string, never>;
-  /** Re-enqueues caller-visible jobs whose queue entries were lost; drops finished staging tables. */
-  'jobs.sweep': Record<string, never>;
-  /** Validates a member migration set-based and plans its chunks; on a planned job, re-enqueues what is pending. */
-  'migration.prepare': { jobId: string };
-  /** Applies one chunk of a member migration in one transaction. */
-  'migration.chunk': { jobId: string; chunkNo: number };
-  /** Folds duplicate members into a primary member. */
-  'members.merge': { jobId: string };
-  /** Reports candidate duplicate members of an organization, changing nothing. */
-  'members.scan-duplicates': { jobId: string };
-  /** Mints the magic links of queued emails and sends them (one job per request or bulk batch). */
-  'email.send': { emailIds: string[] };
-  /** Invites a bulk-invite job's invitees one by one, at the configured pace; resumes where it stopped. */
-  'invites.send': { jobId: string };
-  /** Retires session signing keys past their age and drops retired keys no live JWT needs. */
-  'signing-keys.rotate': Record<string, never>;
-}
-export type JobName = keyof JobPayloads;
+import type { JobName } from '../jobs';
 
+/**
+ * Which queue runs each job, and how BullMQ keeps and retries them. Queues
+ * are kebab-case nouns; the jobs themselves are declared in src/jobs.
+ */
 export const QUEUES = {
   maintenance: ['organizations.purge-deleted', 'jobs.sweep', 'signing-keys.rotate'],
   migrations: ['migration.prepare', 'migration.chunk'],

@@ -27,7 +27,10 @@ export async function keysetPage<T extends { id: string }>(
   limit: number,
 ): Promise<Page<T>> {
   const countQuery = filtered.clone().clearSelect().clearOrder().count({ total: '*' }).first();
-  const pageQuery = filtered.clone().orderBy(idColumn, 'asc').limit(limit + 1);
+  const pageQuery = filtered
+    .clone()
+    .orderBy(idColumn, 'asc')
+    .limit(limit + 1);
   if (afterId !== undefined) pageQuery.where(idColumn, '>', afterId);
   const [rows, counted] = await Promise.all([pageQuery as Promise<T[]>, countQuery]);
   const hasMore = rows.length > limit;

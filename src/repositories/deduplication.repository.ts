@@ -1,11 +1,8 @@
+import type { EmailVariantRule } from '../jobs';
 import type { Db } from './db';
 
-export interface EmailVariantRule {
-  /** Domains whose addresses are one mailbox under these rules; the first is the canonical one. */
-  domains: string[];
-  ignore_dots: boolean;
-  ignore_plus_tags: boolean;
-}
+/** Declared with the scan job's params, which carry the rules. */
+export type { EmailVariantRule };
 
 export interface DuplicateGroup {
   reason: 'email_variant' | 'external_id';
@@ -22,7 +19,9 @@ export class DeduplicationRepository {
   }
 
   async setRules(db: Db, projectId: string, rules: EmailVariantRule[]): Promise<void> {
-    await db('projects').where({ id: projectId }).update({ deduplication_rules: JSON.stringify(rules), updated_at: db.fn.now() });
+    await db('projects')
+      .where({ id: projectId })
+      .update({ deduplication_rules: JSON.stringify(rules), updated_at: db.fn.now() });
   }
 
   /**
@@ -63,7 +62,12 @@ export class DeduplicationRepository {
    * become the primary's retired emails, their ids (and the ids already
    * aliased to them) become aliases of the primary, and their rows go.
    */
-  async foldInto(db: Db, organizationId: string, primaryId: string, duplicates: { id: string; email: string; email_normalized: string }[]): Promise<void> {
+  async foldInto(
+    db: Db,
+    organizationId: string,
+    primaryId: string,
+    duplicates: { id: string; email: string; email_normalized: string }[],
+  ): Promise<void> {
     const duplicateIds = duplicates.map((d) => d.id);
     await db('member_retired_emails').whereIn('member_id', duplicateIds).update({ member_id: primaryId });
     await db('member_aliases').whereIn('member_id', duplicateIds).update({ member_id: primaryId });

@@ -33,17 +33,19 @@ export class EmailRepository {
 
   /** Queued emails with what sending them needs: whether the member is still live at that address, and the organization's name. */
   async findForSending(db: Db, ids: string[]): Promise<(EmailRow & { organization_name: string | null; member_live: boolean })[]> {
-    return db('emails as e')
-      // A member whose email changed since is not live for this email: it must not prove the new address.
-      .select(
-        'e.*',
-        'o.name as organization_name',
-        db.raw("coalesce(m.status <> 'deleted' AND m.email_normalized = e.to_normalized, false) AS member_live"),
-      )
-      .leftJoin('organizations as o', (j) => j.on('o.id', 'e.organization_id').andOnNull('o.deleted_at'))
-      .leftJoin('members as m', 'm.id', 'e.member_id')
-      .whereIn('e.id', ids)
-      .where('e.status', 'queued');
+    return (
+      db('emails as e')
+        // A member whose email changed since is not live for this email: it must not prove the new address.
+        .select(
+          'e.*',
+          'o.name as organization_name',
+          db.raw("coalesce(m.status <> 'deleted' AND m.email_normalized = e.to_normalized, false) AS member_live"),
+        )
+        .leftJoin('organizations as o', (j) => j.on('o.id', 'e.organization_id').andOnNull('o.deleted_at'))
+        .leftJoin('members as m', 'm.id', 'e.member_id')
+        .whereIn('e.id', ids)
+        .where('e.status', 'queued')
+    );
   }
 
   /** Emails still queued long after they were accepted: their queue entries were lost. */

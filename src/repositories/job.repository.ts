@@ -1,8 +1,20 @@
-import { JobModel, JobRowError, JobStatus } from '../models/job.model';
+import type { JobParams, JobResult, JobType } from '../jobs';
+import type { JobRowError } from '../jobs';
+import { JobModel, JobStatus } from '../models/job.model';
 import type { Db } from './db';
 
+/** A job to record: its params are the ones its type declares. */
+export interface NewJob<T extends JobType> {
+  id: string;
+  project_id: string;
+  type: T;
+  phase: string | null;
+  params: JobParams<T>;
+  progress: Record<string, number>;
+}
+
 export class JobRepository {
-  async insert(db: Db, row: Pick<JobModel, 'id' | 'project_id' | 'type' | 'phase' | 'params' | 'progress'>): Promise<JobModel> {
+  async insert<T extends JobType>(db: Db, row: NewJob<T>): Promise<JobModel> {
     return JobModel.query(db).insert(row).returning('*');
   }
 
@@ -29,12 +41,12 @@ export class JobRepository {
     return count > 0;
   }
 
-  /** Marks a job running; `progress` replaces the counters when given (a resumed job keeps its own). */
   async cancelRequested(db: Db, id: string): Promise<boolean> {
     const row = await db('jobs').select('cancel_requested_at').where({ id }).first();
     return Boolean(row?.cancel_requested_at);
   }
 
+  /** Marks a job running; `progress` replaces the counters when given (a resumed job keeps its own). */
   async start(db: Db, id: string, progress: Record<string, number> | undefined, phase: string): Promise<void> {
     await db('jobs')
       .where({ id })
@@ -58,7 +70,7 @@ export class JobRepository {
   }
 
   /** Ends a job; false if it had already ended (a finished job never changes again). */
-  async finish(db: Db, id: string, status: JobStatus, fields: Pick<Partial<JobModel>, 'result' | 'error'> = {}): Promise<boolean> {
+  async finish(db: Db, id: string, status: JobStatus, fields: { result?: JobResult; error?: JobModel['error'] } = {}): Promise<boolean> {
     const count = await JobModel.query(db)
       .where({ id })
       .whereNull('finished_at')
@@ -96,9 +108,16 @@ export class JobRepository {
     await db('jobs').where({ id }).update({ updated_at: db.fn.now() });
   }
 
-  async addRowErrors(db: Db, jobId: string, errors: { line: number; error_type: string; column_name: string | null; value: string | null; message: string }[]): Promise<void> {
+  async addRowErrors(
+    db: Db,
+    jobId: string,
+    errors: { line: number; error_type: string; column_name: string | null; value: string | null; message: string }[],
+  ): Promise<void> {
     if (errors.length === 0) return;
-    await db('job_row_errors').insert(errors.map((e) => ({ job_id: jobId, ...e }))).onConflict(['job_id', 'line']).ignore();
+    await db('job_row_errors')
+      .insert(errors.map((e) => ({ job_id: jobId, ...e })))
+      .onConflict(['job_id', 'line'])
+      .ignore();
   }
 
   async rowErrors(db: Db, jobId: string, afterLine: number, limit: number): Promise<JobRowError[]> {

@@ -19,7 +19,10 @@ export class MagicLinkRepository {
    * The emails' tokens, replacing earlier ones (a retried send must not
    * leave two live links), with each attempt counted — one statement.
    */
-  async mintForEmails(db: Db, rows: (Omit<MagicLinkTokenRow, 'used_at' | 'expires_at'> & { token_hash: Buffer; expires_in_minutes: number })[]): Promise<void> {
+  async mintForEmails(
+    db: Db,
+    rows: (Omit<MagicLinkTokenRow, 'used_at' | 'expires_at'> & { token_hash: Buffer; expires_in_minutes: number })[],
+  ): Promise<void> {
     if (rows.length === 0) return;
     const col = <K extends keyof (typeof rows)[number]>(key: K) => rows.map((r) => r[key]) as unknown as Knex.RawBinding;
     await db.raw(
@@ -52,7 +55,11 @@ export class MagicLinkRepository {
 
   /** Spends a token: true for exactly one caller, however many redeem it at once. */
   async consume(db: Db, id: string): Promise<boolean> {
-    const count = await db('magic_link_tokens').where({ id }).whereNull('used_at').where('expires_at', '>', db.fn.now()).update({ used_at: db.fn.now() });
+    const count = await db('magic_link_tokens')
+      .where({ id })
+      .whereNull('used_at')
+      .where('expires_at', '>', db.fn.now())
+      .update({ used_at: db.fn.now() });
     return count > 0;
   }
 

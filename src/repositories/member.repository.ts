@@ -2,7 +2,7 @@ import type { Knex } from 'knex';
 import { MemberModel, MemberRetiredEmailModel } from '../models/member.model';
 import type { Filter, ParsedQuery } from './search';
 import { Db, keysetPage, likeContains, Page } from './db';
-import { normalizeEmail } from '../services/email';
+import { normalizeEmail } from '../email-rules';
 
 export const MEMBER_FILTERS = {
   member_ids: 'strings',
@@ -100,7 +100,13 @@ export class MemberRepository {
   async insertMany(db: Db, rows: NewMember[]): Promise<MemberModel[]> {
     if (rows.length === 0) return [];
     return db('members')
-      .insert(rows.map((r) => ({ ...r, trusted_metadata: JSON.stringify(r.trusted_metadata), untrusted_metadata: JSON.stringify(r.untrusted_metadata) })))
+      .insert(
+        rows.map((r) => ({
+          ...r,
+          trusted_metadata: JSON.stringify(r.trusted_metadata),
+          untrusted_metadata: JSON.stringify(r.untrusted_metadata),
+        })),
+      )
       .onConflict(db.raw("(organization_id, email_normalized) WHERE status <> 'deleted'"))
       .ignore()
       .returning('*');
@@ -108,7 +114,10 @@ export class MemberRepository {
 
   /** Which of these emails a member of the organization has retired. */
   async retiredAmong(db: Db, organizationId: string, emailsNormalized: string[]): Promise<Set<string>> {
-    const rows = await db('member_retired_emails').select('email_normalized').where({ organization_id: organizationId }).whereIn('email_normalized', emailsNormalized);
+    const rows = await db('member_retired_emails')
+      .select('email_normalized')
+      .where({ organization_id: organizationId })
+      .whereIn('email_normalized', emailsNormalized);
     return new Set(rows.map((r: { email_normalized: string }) => r.email_normalized));
   }
 
@@ -156,12 +165,13 @@ export class MemberRepository {
   }
 
   async findRetiredEmail(db: Db, organizationId: string, emailNormalized: string): Promise<MemberRetiredEmailModel | undefined> {
-    return MemberRetiredEmailModel.query(db)
-      .where({ organization_id: organizationId, email_normalized: emailNormalized })
-      .first();
+    return MemberRetiredEmailModel.query(db).where({ organization_id: organizationId, email_normalized: emailNormalized }).first();
   }
 
-  async retireEmail(db: Db, row: Pick<MemberRetiredEmailModel, 'id' | 'member_id' | 'organization_id' | 'email' | 'email_normalized'>): Promise<void> {
+  async retireEmail(
+    db: Db,
+    row: Pick<MemberRetiredEmailModel, 'id' | 'member_id' | 'organization_id' | 'email' | 'email_normalized'>,
+  ): Promise<void> {
     await MemberRetiredEmailModel.query(db).insert(row);
   }
 
@@ -218,7 +228,10 @@ function applyFilter(qb: Knex.QueryBuilder, filter: Filter<MemberFilterName>): v
       qb.whereIn('members.status', strings());
       return;
     case 'member_phone_numbers':
-      qb.whereIn('members.mfa_phone_number', (filter.value as string[]).map((v) => v.trim()));
+      qb.whereIn(
+        'members.mfa_phone_number',
+        (filter.value as string[]).map((v) => v.trim()),
+      );
       return;
     case 'member_phone_number_fuzzy':
       qb.where('members.mfa_phone_number', 'like', likeContains(filter.value as string));

@@ -1,11 +1,9 @@
-import type { JobName, JobPayloads } from '../queues/registry';
+import type { JobName, JobPayloads, QueueEntry } from '../jobs';
 import type { Db } from './db';
 
 export interface OutboxEntry {
   id: string;
-  job_name: JobName;
-  payload: JobPayloads[JobName];
-  queue_job_id: string;
+  entry: QueueEntry;
 }
 
 /** Follow-up work, written in the transaction of the data it follows. */
@@ -21,7 +19,12 @@ export class OutboxRepository {
 
   /** The oldest entries, locked for this transaction; other relays skip them rather than wait. */
   async claim(db: Db, limit: number): Promise<OutboxEntry[]> {
-    return db('outbox').select('id', 'job_name', 'payload', 'queue_job_id').orderBy('id').limit(limit).forUpdate().skipLocked();
+    return db('outbox')
+      .select('id', db.raw("jsonb_build_object('name', job_name, 'payload', payload, 'jobId', queue_job_id) AS entry"))
+      .orderBy('id')
+      .limit(limit)
+      .forUpdate()
+      .skipLocked();
   }
 
   async remove(db: Db, ids: string[]): Promise<void> {

@@ -24,11 +24,25 @@ export interface SessionRow {
   revoked_at: Date | null;
 }
 
+/** A public signing key as Stytch publishes it: every field the SDK's `JWK` type declares. */
+export interface PublishedJwk {
+  kty: string;
+  use: string;
+  key_ops: string[];
+  alg: string;
+  kid: string;
+  /** A self-signed certificate of the key (base64 DER), and its SHA-256 thumbprint (base64url, RFC 7517 §4.9). */
+  x5c: string[];
+  x5tS256: string;
+  n: string;
+  e: string;
+}
+
 export interface SigningKeyRow {
   kid: string;
   project_id: string;
   private_jwk: JWK;
-  public_jwk: JWK;
+  public_jwk: PublishedJwk;
   created_at: Date;
   retired_at: Date | null;
 }
@@ -40,7 +54,18 @@ export interface OwnedSession {
   organization: OrganizationModel;
 }
 
-const SESSION_COLUMNS = ['id', 'project_id', 'organization_id', 'member_id', 'authentication_factors', 'custom_claims', 'started_at', 'last_accessed_at', 'expires_at', 'revoked_at'];
+const SESSION_COLUMNS = [
+  'id',
+  'project_id',
+  'organization_id',
+  'member_id',
+  'authentication_factors',
+  'custom_claims',
+  'started_at',
+  'last_accessed_at',
+  'expires_at',
+  'revoked_at',
+];
 
 /** Rows of row_to_json carry timestamps as text; callers expect Dates. */
 function withDates<T extends { created_at: Date; updated_at: Date }>(row: T): T {
@@ -112,7 +137,13 @@ export class SessionRepository {
     );
   }
 
-  async insert(db: Db, row: Omit<SessionRow, 'started_at' | 'last_accessed_at' | 'revoked_at' | 'expires_at'> & { token_hash: Buffer; duration_minutes: number }): Promise<SessionRow> {
+  async insert(
+    db: Db,
+    row: Omit<SessionRow, 'started_at' | 'last_accessed_at' | 'revoked_at' | 'expires_at'> & {
+      token_hash: Buffer;
+      duration_minutes: number;
+    },
+  ): Promise<SessionRow> {
     const { duration_minutes, ...fields } = row;
     const [session] = await db('member_sessions')
       .insert({
@@ -150,7 +181,12 @@ export class SessionRepository {
    * Touches a session that is still live (a revoke that won the race leaves
    * nothing to touch: undefined); a duration moves its expiry to that many minutes from now.
    */
-  async touch(db: Db, id: string, durationMinutes: number | undefined, customClaims: Record<string, unknown> | undefined): Promise<SessionRow | undefined> {
+  async touch(
+    db: Db,
+    id: string,
+    durationMinutes: number | undefined,
+    customClaims: Record<string, unknown> | undefined,
+  ): Promise<SessionRow | undefined> {
     const [session] = await this.live(db, id)
       .update({
         last_accessed_at: db.fn.now(),
@@ -181,13 +217,31 @@ export class SessionRepository {
   }
 
   async revoke(db: Db, projectId: string, where: { id?: string; member_id?: string }): Promise<number> {
-    return db('member_sessions').where({ project_id: projectId, ...where }).whereNull('revoked_at').update({ revoked_at: db.fn.now() });
+    return db('member_sessions')
+      .where({ project_id: projectId, ...where })
+      .whereNull('revoked_at')
+      .update({ revoked_at: db.fn.now() });
   }
 
-  async insertIntermediate(db: Db, row: { id: string; project_id: string; organization_id: string; member_id: string; token_hash: Buffer; authentication_factors: AuthenticationFactor[]; minutes: number }): Promise<Date> {
+  async insertIntermediate(
+    db: Db,
+    row: {
+      id: string;
+      project_id: string;
+      organization_id: string;
+      member_id: string;
+      token_hash: Buffer;
+      authentication_factors: AuthenticationFactor[];
+      minutes: number;
+    },
+  ): Promise<Date> {
     const { minutes, ...fields } = row;
     const [{ expires_at }] = await db('intermediate_sessions')
-      .insert({ ...fields, authentication_factors: JSON.stringify(fields.authentication_factors), expires_at: db.raw('now() + make_interval(mins => ?)', [minutes]) })
+      .insert({
+        ...fields,
+        authentication_factors: JSON.stringify(fields.authentication_factors),
+        expires_at: db.raw('now() + make_interval(mins => ?)', [minutes]),
+      })
       .returning('expires_at');
     return expires_at;
   }
@@ -223,6 +277,9 @@ export class SessionRepository {
   }
 
   async deleteRetired(db: Db, olderThanSeconds: number): Promise<number> {
-    return db('signing_keys').whereNotNull('retired_at').where('retired_at', '<', db.raw('now() - make_interval(secs => ?)', [olderThanSeconds])).delete();
+    return db('signing_keys')
+      .whereNotNull('retired_at')
+      .where('retired_at', '<', db.raw('now() - make_interval(secs => ?)', [olderThanSeconds]))
+      .delete();
   }
 }

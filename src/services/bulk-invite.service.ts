@@ -1,16 +1,17 @@
 import type { Knex } from 'knex';
-import type { BulkInviteInput } from '../api/schemas/magic-link.schemas';
+import type { BulkInviteInput } from '../contracts/invites';
 import { AppError } from '../errors';
 import { formatId, uuidv7 } from '../ids';
+import { paramsOf, type BulkInviteJobParams, type JobProducer } from '../jobs';
 import { logger } from '../logger';
 import type { JobModel } from '../models/job.model';
+import type { BulkInviteRepository } from '../repositories/bulk-invite.repository';
 import type { JobRepository } from '../repositories/job.repository';
 import type { OutboxRepository } from '../repositories/outbox.repository';
 import type { ProjectRepository } from '../repositories/project.repository';
-import type { JobProducer } from '../queues/producer';
-import { normalizeEmail } from './email';
+import { normalizeEmail } from '../email-rules';
 import { jobError } from './job-failure';
-import type { MagicLinkService } from './magic-link.service';
+import type { InviteService } from './invite.service';
 import type { OrganizationService } from './organization.service';
 import type { ProjectContext } from './project-context';
 
@@ -18,29 +19,21 @@ export const BULK_INVITE_JOB_TYPE = 'invites.bulk';
 const BATCH = 200;
 const DUPLICATE_IN_LIST = new AppError('duplicate_in_list', 400, 'The same email address appears earlier in the list.');
 
-type Invitee = BulkInviteInput['invitees'][number];
-
-interface BulkInviteParams {
-  organization_id: string;
-  invitees: Invitee[];
-  invite_redirect_url?: string;
-  invited_by_member_id?: string;
-  invite_expiration_minutes?: number;
-}
-
 /**
  * Roster's bulk invites: one request, up to 10,000 invitees, a job that
- * invites them one by one (each invite its own transaction, counted in it)
- * at the configured pace, and resumes where it stopped after a crash.
+ * invites them in batches (each batch one transaction that also counts it)
+ * at the configured pace, and resumes where it stopped after a crash. The
+ * list lives in its own table; the job's params (shown to callers) count it.
  */
 export class BulkInviteService {
   constructor(
     private readonly knex: Knex,
     private readonly jobs: JobRepository,
+    private readonly invitees: BulkInviteRepository,
     private readonly projects: ProjectRepository,
     private readonly outbox: OutboxRepository,
     private readonly organizations: OrganizationService,
-    private readonly magicLinks: MagicLinkService,
+    private readonly invites: InviteService,
     private readonly producer: JobProducer,
     private readonly ratePerSecond: number,
     private readonly outboxWritten: () => void,
@@ -49,8 +42,14 @@ export class BulkInviteService {
   /** Checks what can be checked for the whole batch, then records the job and its outbox entry together. */
   async request(project: ProjectContext, organizationRef: string, input: BulkInviteInput): Promise<JobModel> {
     const organization = await this.organizations.resolve(this.knex, project, organizationRef);
-    await this.magicLinks.inviteSettings(project, organization, input);
-    const params: BulkInviteParams = { ...input, organization_id: organization.id };
+    await this.invites.inviteSettings(project, organization, input);
+    const params: BulkInviteJobParams = {
+      organization_id: organization.id,
+      invitees: input.invitees.length,
+      invite_redirect_url: input.invite_redirect_url,
+      invited_by_member_id: input.invited_by_member_id,
+      invite_expiration_minutes: input.invite_expiration_minutes,
+    };
     const id = uuidv7();
     const job = await this.knex
       .transaction(async (trx) => {
@@ -59,9 +58,10 @@ export class BulkInviteService {
           project_id: project.id,
           type: BULK_INVITE_JOB_TYPE,
           phase: 'queued',
-          params: params as unknown as Record<string, unknown>,
+          params,
           progress: { total_rows: input.invitees.length, processed_rows: 0, invited: 0, failed: 0 },
         });
+        await this.invitees.addInvitees(trx, id, input.invitees);
         await this.outbox.add(trx, 'invites.send', { jobId: id }, `invites.${id}`);
         return created;
       })
@@ -81,18 +81,22 @@ export class BulkInviteService {
     const project = await this.projects.findById(this.knex, job.project_id);
     if (!project) return { skipped: true };
     const context: ProjectContext = { id: project.id, env: project.env, publicId: formatId('project', project.env, project.id) };
-    const params = job.params as unknown as BulkInviteParams;
-    const organization = await this.organizations.resolve(this.knex, context, formatId('organization', project.env, params.organization_id));
-    const settings = await this.magicLinks.inviteSettings(context, organization, params);
+    const params = paramsOf(job, BULK_INVITE_JOB_TYPE);
+    const organization = await this.organizations.resolve(
+      this.knex,
+      context,
+      formatId('organization', project.env, params.organization_id),
+    );
+    const settings = await this.invites.inviteSettings(context, organization, params);
     await this.jobs.start(this.knex, jobId, undefined, 'inviting');
 
     // Batches of at most one second's worth of invites, each one transaction
     // that also advances the count: a crash resumes after the last batch.
     const batchSize = this.ratePerSecond > 0 ? Math.min(BATCH, this.ratePerSecond) : BATCH;
     const start = job.progress.processed_rows ?? 0;
-    const seen = new Set(params.invitees.slice(0, start).map((i) => normalizeEmail(i.email_address)));
+    const seen = new Set((await this.invitees.emailsThrough(this.knex, jobId, start)).map(normalizeEmail));
     const began = Date.now();
-    for (let from = start; from < params.invitees.length; from += batchSize) {
+    for (let from = start; from < params.invitees; from += batchSize) {
       if (await this.jobs.cancelRequested(this.knex, jobId)) {
         await this.jobs.finish(this.knex, jobId, 'cancelled');
         return { cancelled: true };
@@ -101,7 +105,7 @@ export class BulkInviteService {
         const wait = began + ((from - start) * 1000) / this.ratePerSecond - Date.now();
         if (wait > 0) await new Promise((resolve) => setTimeout(resolve, wait));
       }
-      const batch = params.invitees.slice(from, from + batchSize);
+      const batch = (await this.invitees.invitees(this.knex, jobId, from, batchSize)).map((row) => row.invitee);
       const unique = batch.filter((invitee) => {
         const email = normalizeEmail(invitee.email_address);
         const first = !seen.has(email);
@@ -110,20 +114,32 @@ export class BulkInviteService {
       });
       await this.knex
         .transaction(async (trx) => {
-          const outcomes = await this.magicLinks.inviteMany(trx, context, organization, unique, settings, jobId);
+          const outcomes = await this.invites.inviteMany(trx, context, organization, unique, settings, jobId);
           const errors = batch.flatMap((invitee, i) => {
             const outcome = unique.includes(invitee) ? outcomes[unique.indexOf(invitee)] : DUPLICATE_IN_LIST;
             return outcome instanceof AppError
-              ? [{ line: from + i + 1, error_type: outcome.errorType, column_name: 'email_address', value: invitee.email_address, message: outcome.message }]
+              ? [
+                  {
+                    line: from + i + 1,
+                    error_type: outcome.errorType,
+                    column_name: 'email_address',
+                    value: invitee.email_address,
+                    message: outcome.message,
+                  },
+                ]
               : [];
           });
           await this.jobs.addRowErrors(trx, jobId, errors);
-          await this.jobs.addProgress(trx, jobId, { processed_rows: batch.length, invited: batch.length - errors.length, failed: errors.length });
+          await this.jobs.addProgress(trx, jobId, {
+            processed_rows: batch.length,
+            invited: batch.length - errors.length,
+            failed: errors.length,
+          });
         })
         .finally(this.outboxWritten);
     }
     await this.jobs.finish(this.knex, jobId, 'completed');
-    return { processed: params.invitees.length - start };
+    return { processed: params.invitees - start };
   }
 
   async fail(jobId: string, err: unknown): Promise<void> {

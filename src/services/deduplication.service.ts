@@ -1,5 +1,5 @@
 import type { Knex } from 'knex';
-import type { MergeInput, ScanInput } from '../api/schemas/deduplication.schemas';
+import type { MergeInput, ScanInput } from '../contracts/deduplication';
 import { badRequest } from '../errors';
 import { logger } from '../logger';
 import { jobError } from './job-failure';
@@ -10,7 +10,7 @@ import type { DeduplicationRepository, EmailVariantRule } from '../repositories/
 import type { JobRepository } from '../repositories/job.repository';
 import type { MemberRepository } from '../repositories/member.repository';
 import type { ProjectRepository } from '../repositories/project.repository';
-import type { JobProducer } from '../queues/producer';
+import { paramsOf, type JobProducer, type JobParams, type MergeJobParams, type ScanJobParams } from '../jobs';
 import type { MemberService } from './member.service';
 import type { OrganizationService } from './organization.service';
 import { normalizeDomains } from './organization-rules';
@@ -20,18 +20,6 @@ export const MERGE_JOB_TYPE = 'members.merge';
 export const SCAN_JOB_TYPE = 'members.scan-duplicates';
 /** A scan reports at most this many groups (the job result says when it stopped there). */
 const SCAN_GROUP_LIMIT = 10_000;
-
-interface MergeParams {
-  organization_id: string;
-  primary_member_id: string;
-  duplicate_member_ids: string[];
-  dry_run: boolean;
-}
-
-interface ScanParams {
-  organization_id: string;
-  rules: EmailVariantRule[];
-}
 
 const STATUS_RANK: Record<MemberStatus, number> = { deleted: 0, pending: 1, invited: 2, active: 3 };
 
@@ -55,8 +43,14 @@ export function mergedMember(primary: MemberModel, duplicates: MemberModel[]) {
     mfa_enrolled: primary.mfa_enrolled || duplicates.some((d) => d.mfa_enrolled),
     status: [primary, ...duplicates].reduce((best, m) => (STATUS_RANK[m.status] > STATUS_RANK[best] ? m.status : best), primary.status),
     roles: [...new Set([primary, ...duplicates].flatMap((m) => m.roles))],
-    trusted_metadata: foldMetadata(primary.trusted_metadata, duplicates.map((d) => d.trusted_metadata)),
-    untrusted_metadata: foldMetadata(primary.untrusted_metadata, duplicates.map((d) => d.untrusted_metadata)),
+    trusted_metadata: foldMetadata(
+      primary.trusted_metadata,
+      duplicates.map((d) => d.trusted_metadata),
+    ),
+    untrusted_metadata: foldMetadata(
+      primary.untrusted_metadata,
+      duplicates.map((d) => d.untrusted_metadata),
+    ),
   };
 }
 
@@ -94,8 +88,8 @@ export class DeduplicationService {
   async requestScan(project: ProjectContext, organizationRef: string, input: ScanInput): Promise<JobModel> {
     const organization = await this.organizations.resolve(this.knex, project, organizationRef);
     const rules = input.rules ? this.normalizeRules(input.rules) : await this.dedup.rules(this.knex, project.id);
-    const params: ScanParams = { organization_id: organization.id, rules };
-    return this.start(project, SCAN_JOB_TYPE, params as unknown as Record<string, unknown>);
+    const params: ScanJobParams = { organization_id: organization.id, rules };
+    return this.start(project, SCAN_JOB_TYPE, params);
   }
 
   async requestMerge(project: ProjectContext, organizationRef: string, input: MergeInput): Promise<JobModel> {
@@ -109,16 +103,20 @@ export class DeduplicationService {
       }
       if (!duplicates.some((d) => d.id === duplicate.id)) duplicates.push(duplicate);
     }
-    const params: MergeParams = {
+    const params: MergeJobParams = {
       organization_id: organization.id,
       primary_member_id: primary.id,
       duplicate_member_ids: duplicates.map((d) => d.id),
       dry_run: input.dry_run ?? false,
     };
-    return this.start(project, MERGE_JOB_TYPE, params as unknown as Record<string, unknown>);
+    return this.start(project, MERGE_JOB_TYPE, params);
   }
 
-  private async start(project: ProjectContext, type: typeof MERGE_JOB_TYPE | typeof SCAN_JOB_TYPE, params: Record<string, unknown>): Promise<JobModel> {
+  private async start<T extends typeof MERGE_JOB_TYPE | typeof SCAN_JOB_TYPE>(
+    project: ProjectContext,
+    type: T,
+    params: JobParams<T>,
+  ): Promise<JobModel> {
     const job = await this.jobs.insert(this.knex, { id: uuidv7(), project_id: project.id, type, phase: 'queued', params, progress: {} });
     await this.resume(job);
     return job;
@@ -142,14 +140,17 @@ export class DeduplicationService {
       if (!job || job.finished_at) return { skipped: true };
       await this.jobs.start(trx, jobId, {}, 'merging');
       const env = await this.envOf(trx, job);
-      const params = job.params as unknown as MergeParams;
+      const params = paramsOf(job, MERGE_JOB_TYPE);
       const ids = [params.primary_member_id, ...params.duplicate_member_ids];
       const found = await this.members.lockLive(trx, params.organization_id, ids);
       const primary = found.find((m) => m.id === params.primary_member_id);
       const duplicates = params.duplicate_member_ids.map((id) => found.find((m) => m.id === id));
       if (!primary || duplicates.some((d) => !d)) {
         await this.jobs.finish(trx, jobId, 'failed', {
-          error: { error_type: 'merge_members_changed', error_message: 'A member of the merge was deleted or merged since the request; nothing was changed.' },
+          error: {
+            error_type: 'merge_members_changed',
+            error_message: 'A member of the merge was deleted or merged since the request; nothing was changed.',
+          },
         });
         return { failed: true };
       }
@@ -184,7 +185,7 @@ export class DeduplicationService {
     if (!job || job.finished_at) return { skipped: true };
     await this.jobs.start(this.knex, jobId, {}, 'scanning');
     const env = await this.envOf(this.knex, job);
-    const params = job.params as unknown as ScanParams;
+    const params = paramsOf(job, SCAN_JOB_TYPE);
     const groups = await this.dedup.scan(this.knex, params.organization_id, params.rules, SCAN_GROUP_LIMIT + 1);
     const result = {
       truncated: groups.length > SCAN_GROUP_LIMIT,

@@ -1,4 +1,5 @@
 import type { Knex } from 'knex';
+import type { JobType } from '../jobs';
 import type { JobModel } from '../models/job.model';
 import type { JobRepository } from '../repositories/job.repository';
 
@@ -16,7 +17,8 @@ export class JobSweeper {
   constructor(
     private readonly knex: Knex,
     private readonly jobs: JobRepository,
-    private readonly resumers: Record<string, Resumer>,
+    /** One per job type: a type added without one does not compile. */
+    private readonly resumers: Record<JobType, Resumer>,
     private readonly cleanups: (() => Promise<number>)[],
   ) {}
 
@@ -24,7 +26,8 @@ export class JobSweeper {
     const outcome = { resumed: 0, abandoned: 0, cleaned: 0 };
     // Claiming touches the jobs, so the next sweep leaves them alone while they are picked up.
     for (const job of await this.jobs.claimIdleUnfinished(this.knex, IDLE_SECONDS, 100)) {
-      const resume = this.resumers[job.type];
+      // A type this version does not know (a newer release wrote it) is left to that release.
+      const resume: Resumer | undefined = this.resumers[job.type];
       if (resume) outcome[await resume(job)]++;
     }
     for (const cleanup of this.cleanups) outcome.cleaned += await cleanup();

@@ -1,7 +1,8 @@
 import type { Knex } from 'knex';
 import { AppError, notFound } from '../errors';
 import { parseId } from '../ids';
-import type { JobModel, JobRowError } from '../models/job.model';
+import type { JobRowError } from '../jobs';
+import type { JobModel } from '../models/job.model';
 import type { JobRepository } from '../repositories/job.repository';
 import type { ProjectContext } from './project-context';
 import { checkLimit } from './search-query';

@@ -1,40 +1,22 @@
 import type { Knex } from 'knex';
-import type {
-  CreateMemberInput,
-  GetMemberQuery,
-  SearchMembersInput,
-  UpdateMemberInput,
-} from '../api/schemas/member.schemas';
+import type { CreateMemberInput, GetMemberQuery, SearchMembersInput, UpdateMemberInput } from '../contracts/members';
 import { AppError, badRequest, memberNotFound, organizationNotFound } from '../errors';
 import { formatId, looksLikeId, parseId, uuidv7 } from '../ids';
-import type { MemberModel, MemberRetiredEmailModel, MemberStatus } from '../models/member.model';
+import type { MemberModel, MemberRetiredEmailModel } from '../models/member.model';
 import type { OrganizationModel } from '../models/organization.model';
 import type { Db } from '../repositories/db';
 import { MEMBER_FILTERS, MemberPatch, MemberRepository } from '../repositories/member.repository';
 import type { MagicLinkRepository } from '../repositories/magic-link.repository';
 import type { OrganizationRepository } from '../repositories/organization.repository';
 import type { SessionRepository } from '../repositories/session.repository';
-import { uniqueViolation } from '../repositories/pg-errors';
-import { cleanEmail, normalizeEmail } from './email';
+import { constraintError } from '../repositories/constraint-errors';
+import { cleanEmail, normalizeEmail } from '../email-rules';
+import { newMemberRow, type NewMemberFields } from './new-member';
 import { checkMetadataSize, mergeMetadata } from './organization-rules';
 import type { OrganizationService } from './organization.service';
 import type { ProjectContext } from './project-context';
 import { checkDirectRoles } from './roles';
 import { checkLimit, decodeCursor, encodeCursor, parseSearchQuery } from './search-query';
-
-/** What a new member is made of (a create request, an invite, a sign-up). */
-export interface NewMemberFields {
-  email_address: string;
-  status: MemberStatus;
-  name?: string;
-  roles?: string[];
-  trusted_metadata?: Record<string, unknown>;
-  untrusted_metadata?: Record<string, unknown>;
-  is_breakglass?: boolean;
-  mfa_enrolled?: boolean;
-  mfa_phone_number?: string;
-  external_id?: string;
-}
 
 /** A member as the API shows it: with its organization (for implicit roles) and retired emails. */
 export interface MemberRecord {
@@ -99,22 +81,19 @@ export class MemberService {
     return { member, organization, retiredEmails: await this.members.retiredEmails(db, [member.id]) };
   }
 
-  /** Turns unique violations into errors that name the Member already holding the email or external id. */
-  async explainConflict(err: unknown, project: ProjectContext, organizationId: string, email?: string): Promise<unknown> {
-    const constraint = uniqueViolation(err);
-    if (constraint === 'members__organization_id_email_normalized__unique' && email !== undefined) {
-      const holder = await this.members.findByEmail(this.knex, organizationId, normalizeEmail(email));
-      const holderId = holder ? formatId('member', project.env, holder.id) : undefined;
-      return badRequest(
-        'duplicate_member_email',
-        `A Member with email address "${cleanEmail(email)}" already exists in this organization${holderId ? ` (${holderId})` : ''}.`,
-        holderId ? { member_id: holderId } : undefined,
-      );
-    }
-    if (constraint === 'members__organization_id_external_id__unique') {
-      return badRequest('duplicate_member_external_id', 'Another Member of this organization already has this external_id.');
-    }
-    return err;
+  /**
+   * A duplicate-email refusal (from the constraint table) names the Member
+   * holding the email, which takes a lookup; any other error is returned as is.
+   */
+  async nameHolder(err: unknown, project: ProjectContext, organizationId: string, email?: string): Promise<unknown> {
+    if (email === undefined || constraintError(err)?.errorType !== 'duplicate_member_email') return err;
+    const holder = await this.members.findByEmail(this.knex, organizationId, normalizeEmail(email));
+    const holderId = holder ? formatId('member', project.env, holder.id) : undefined;
+    return badRequest(
+      'duplicate_member_email',
+      `A Member with email address "${cleanEmail(email)}" already exists in this organization${holderId ? ` (${holderId})` : ''}.`,
+      holderId ? { member_id: holderId } : undefined,
+    );
   }
 
   /** Claims an email for a member, refusing one that another member of the organization retired. */
@@ -137,37 +116,22 @@ export class MemberService {
       const member = await this.knex.transaction((trx) => this.insertIn(trx, project, organization, { ...input, status }));
       return { member, organization, retiredEmails: [] };
     } catch (err) {
-      throw await this.explainConflict(err, project, organization.id, input.email_address);
+      throw await this.nameHolder(err, project, organization.id, input.email_address);
     }
   }
 
   /**
    * Inserts a member in the caller's transaction, after checking its roles,
    * metadata and that its email is free (unique violations propagate: see
-   * explainConflict).
+   * nameHolder).
    */
   async insertIn(trx: Db, project: ProjectContext, organization: OrganizationModel, fields: NewMemberFields): Promise<MemberModel> {
-    const email = cleanEmail(fields.email_address);
     const roles = checkDirectRoles(fields.roles ?? [], customRoleIds(organization));
     checkMetadataSize('trusted_metadata', fields.trusted_metadata ?? {});
     checkMetadataSize('untrusted_metadata', fields.untrusted_metadata ?? {});
-    await this.claimEmail(trx, organization.id, undefined, normalizeEmail(email));
-    return this.members.insert(trx, {
-      id: uuidv7(),
-      project_id: project.id,
-      organization_id: organization.id,
-      email,
-      email_normalized: normalizeEmail(email),
-      status: fields.status,
-      name: fields.name?.trim() ?? '',
-      is_breakglass: fields.is_breakglass ?? false,
-      mfa_enrolled: fields.mfa_enrolled ?? false,
-      mfa_phone_number: fields.mfa_phone_number ?? '',
-      external_id: fields.external_id || null,
-      roles,
-      trusted_metadata: fields.trusted_metadata ?? {},
-      untrusted_metadata: fields.untrusted_metadata ?? {},
-    });
+    const row = newMemberRow(project.id, organization.id, { ...fields, roles });
+    await this.claimEmail(trx, organization.id, undefined, row.email_normalized);
+    return this.members.insert(trx, row);
   }
 
   async get(project: ProjectContext, organizationRef: string, query: GetMemberQuery): Promise<MemberRecord> {
@@ -227,7 +191,7 @@ export class MemberService {
         return this.record(trx, await this.members.update(trx, organization.id, current.id, patch), organization);
       });
     } catch (err) {
-      throw await this.explainConflict(err, project, organization.id, input.email_address);
+      throw await this.nameHolder(err, project, organization.id, input.email_address);
     }
   }
 
@@ -284,14 +248,15 @@ export class MemberService {
         return this.record(trx, await this.members.update(trx, organization.id, member.id, { status: 'active' }), organization);
       });
     } catch (err) {
-      const translated = await this.explainConflict(err, project, organization.id);
-      if (uniqueViolation(err) === 'members__organization_id_email_normalized__unique' || isRetiredEmailError(translated)) {
+      // The email is taken now: by a live member (the unique index) or as another member's retired email.
+      const refusal = err instanceof AppError ? err : constraintError(err);
+      if (refusal?.errorType === 'duplicate_member_email' || refusal?.errorType === 'retired_member_email') {
         throw badRequest(
           'reactivation_email_belongs_to_another_member',
           "Another Member of this organization now holds this Member's email address.",
         );
       }
-      throw translated;
+      throw err;
     }
   }
 
@@ -317,7 +282,10 @@ export class MemberService {
       checkLimit(input.limit),
     );
     const byId = new Map(organizations.map((o) => [o.id, o]));
-    const retired = await this.members.retiredEmails(this.knex, page.rows.map((m) => m.id));
+    const retired = await this.members.retiredEmails(
+      this.knex,
+      page.rows.map((m) => m.id),
+    );
     const members = page.rows.map((member) => ({
       member,
       organization: byId.get(member.organization_id)!,
@@ -335,7 +303,11 @@ export class MemberService {
   /** All organizations named by a search, in one query for ids; any unknown one fails the search. */
   private async resolveOrganizations(project: ProjectContext, refs: string[]): Promise<OrganizationModel[]> {
     const ids = refs.map((ref) => parseId('organization', project.env, ref));
-    const found = await this.organizations.findByIds(this.knex, project.id, ids.filter((id): id is string => id !== undefined));
+    const found = await this.organizations.findByIds(
+      this.knex,
+      project.id,
+      ids.filter((id): id is string => id !== undefined),
+    );
     const byId = new Map(found.map((o) => [o.id, o]));
     const resolved: OrganizationModel[] = [];
     for (const [index, ref] of refs.entries()) {
@@ -346,8 +318,4 @@ export class MemberService {
     }
     return resolved;
   }
-}
-
-function isRetiredEmailError(err: unknown): boolean {
-  return err instanceof AppError && err.errorType === 'retired_member_email';
 }

@@ -10,9 +10,36 @@ import { assignableRoleIds } from './roles';
  * subdomains (mail.acme.com) are not.
  */
 const COMMON_EMAIL_PROVIDERS = new Set([
-  'gmail', 'aol', 'yahoo', 'icloud', 'hotmail', 'msn', 'comcast', 'live', 'outlook', 'att',
-  'earthlink', 'me', 'mac', 'sbcglobal', 'verizon', 'ig', 'mail', 'hey', 'laposte', 'wanadoo',
-  'googlemail', 'orange', 'rediffmail', 'uol', 'bol', 'free', 'gmx', 'yandex', 'ymail', 'libero',
+  'gmail',
+  'aol',
+  'yahoo',
+  'icloud',
+  'hotmail',
+  'msn',
+  'comcast',
+  'live',
+  'outlook',
+  'att',
+  'earthlink',
+  'me',
+  'mac',
+  'sbcglobal',
+  'verizon',
+  'ig',
+  'mail',
+  'hey',
+  'laposte',
+  'wanadoo',
+  'googlemail',
+  'orange',
+  'rediffmail',
+  'uol',
+  'bol',
+  'free',
+  'gmx',
+  'yandex',
+  'ymail',
+  'libero',
 ]);
 
 export function isCommonEmailDomain(domain: string): boolean {
@@ -87,31 +114,18 @@ export function checkReferencesAreNotIds(values: Partial<Pick<OrganizationSettin
 /** Rules that span fields; checked on the organization as it would be after the write. */
 export function checkOrganizationSettings(s: OrganizationSettings, customRoleIds: string[]): void {
   if (s.auth_methods === 'RESTRICTED' && s.allowed_auth_methods.length === 0) {
-    throw badRequest(
-      'allowed_auth_methods_required_for_restricted',
-      "Allowed auth methods must be set for 'RESTRICTED' auth methods",
-    );
+    throw badRequest('allowed_auth_methods_required_for_restricted', "Allowed auth methods must be set for 'RESTRICTED' auth methods");
   }
   if (s.mfa_methods === 'RESTRICTED' && s.allowed_mfa_methods.length === 0) {
-    throw badRequest(
-      'allowed_mfa_methods_required_for_restricted',
-      "Allowed mfa methods must be set for 'RESTRICTED' auth methods",
-    );
+    throw badRequest('allowed_mfa_methods_required_for_restricted', "Allowed mfa methods must be set for 'RESTRICTED' auth methods");
   }
-  if (
-    (s.email_invites === 'RESTRICTED' || s.email_jit_provisioning === 'RESTRICTED') &&
-    s.email_allowed_domains.length === 0
-  ) {
+  if ((s.email_invites === 'RESTRICTED' || s.email_jit_provisioning === 'RESTRICTED') && s.email_allowed_domains.length === 0) {
     throw badRequest(
       'invalid_restricted_email_setting',
       "email_allowed_domains must list at least one domain when email_invites or email_jit_provisioning is 'RESTRICTED'.",
     );
   }
-  if (
-    s.sso_jit_provisioning === 'NOT_ALLOWED' &&
-    s.email_jit_provisioning === 'NOT_ALLOWED' &&
-    s.email_invites === 'NOT_ALLOWED'
-  ) {
+  if (s.sso_jit_provisioning === 'NOT_ALLOWED' && s.email_jit_provisioning === 'NOT_ALLOWED' && s.email_invites === 'NOT_ALLOWED') {
     throw badRequest(
       'invalid_organization_auth_method_settings',
       'sso_jit_provisioning, email_jit_provisioning and email_invites cannot all be NOT_ALLOWED: new Members could never join.',

@@ -1,20 +1,14 @@
 import { randomBytes } from 'node:crypto';
 import type { Knex } from 'knex';
-import type {
-  CreateOrganizationInput,
-  SearchOrganizationsInput,
-  UpdateOrganizationInput,
-} from '../api/schemas/organization.schemas';
-import { badRequest, organizationNotFound } from '../errors';
+import type { CreateOrganizationInput, SearchOrganizationsInput, UpdateOrganizationInput } from '../contracts/organizations';
+import { organizationNotFound } from '../errors';
 import { looksLikeId, parseId, uuidv7 } from '../ids';
 import type { OrganizationModel, OrganizationSettings } from '../models/organization.model';
 import type { Db } from '../repositories/db';
 import { ORGANIZATION_FILTERS, OrganizationRepository } from '../repositories/organization.repository';
-import { uniqueViolation } from '../repositories/pg-errors';
 import { checkOrganizationSettings, checkReferencesAreNotIds, mergeMetadata, normalizeDomains } from './organization-rules';
 import type { ProjectContext } from './project-context';
 import { checkLimit, decodeCursor, encodeCursor, parseSearchQuery } from './search-query';
-
 
 /** Stytch's defaults for a new organization (the wire tests pin them independently). */
 export const DEFAULT_SETTINGS: Omit<OrganizationSettings, 'name' | 'slug'> = {
@@ -88,33 +82,6 @@ function slugFromName(name: string): string {
   return /[a-z0-9]/.test(base) && base.length >= 2 && !looksLikeId('organization', base) ? base : `org-${randomBytes(4).toString('hex')}`;
 }
 
-/** Unique indexes, and the trigger that keeps slugs and external ids apart (migration 20261201000001). */
-function translateConflict(err: unknown): unknown {
-  switch (uniqueViolation(err)) {
-    case 'organizations__project_id_slug__unique':
-      return badRequest('organization_slug_already_used', 'The provided organization_slug is already used in another organization.');
-    case 'organizations__slug__other_external_id':
-      return badRequest(
-        'organization_slug_already_used',
-        "The provided organization_slug is another organization's organization_external_id (ignoring case): " +
-          'an organization reference must name one organization.',
-      );
-    case 'organizations__project_id_external_id__unique':
-      return badRequest(
-        'organization_external_id_already_used',
-        'The provided organization_external_id is already used by another organization.',
-      );
-    case 'organizations__external_id__other_slug':
-      return badRequest(
-        'organization_external_id_already_used',
-        "The provided organization_external_id is another organization's organization_slug (ignoring case): " +
-          'an organization reference must name one organization.',
-      );
-    default:
-      return err;
-  }
-}
-
 export interface OrganizationPage {
   organizations: OrganizationModel[];
   total: number;
@@ -141,8 +108,7 @@ export class OrganizationService {
     if (id) organization = await this.organizations.findById(db, project.id, id);
     else if (!looksLikeId('organization', ref)) {
       organization =
-        (await this.organizations.findBySlug(db, project.id, ref)) ??
-        (await this.organizations.findByExternalId(db, project.id, ref));
+        (await this.organizations.findBySlug(db, project.id, ref)) ?? (await this.organizations.findByExternalId(db, project.id, ref));
     }
     if (!organization) throw organizationNotFound();
     return organization;
@@ -170,32 +136,28 @@ export class OrganizationService {
     if (input.organization_slug === undefined && (await this.organizations.isReferenceTaken(this.knex, project.id, settings.slug))) {
       settings.slug = `${settings.slug.slice(0, 119)}-${randomBytes(4).toString('hex')}`;
     }
-    try {
-      return await this.organizations.insert(this.knex, { ...settings, id: uuidv7(), project_id: project.id });
-    } catch (err) {
-      throw translateConflict(err);
-    }
+    // A slug or external id taken meanwhile fails on its constraint (see repositories/constraint-errors).
+    return this.organizations.insert(this.knex, { ...settings, id: uuidv7(), project_id: project.id });
   }
 
   async update(project: ProjectContext, ref: string, input: UpdateOrganizationInput): Promise<OrganizationModel> {
-    try {
-      return await this.knex.transaction(async (trx) => {
-        // Lock, then read: concurrent updates (metadata merges) apply one after the other.
-        const resolved = await this.resolve(trx, project, ref);
-        const current = await this.organizations.findByIdForUpdate(trx, project.id, resolved.id);
-        if (!current) throw organizationNotFound();
-        const patch = settingsFrom(input);
-        if (input.trusted_metadata !== undefined) {
-          patch.trusted_metadata = mergeMetadata(current.trusted_metadata, input.trusted_metadata);
-        }
-        checkOrganizationSettings({ ...current, ...patch }, current.custom_roles.map((r) => r.role_id));
-        checkReferencesAreNotIds(patch);
-        if (Object.keys(patch).length === 0) return current;
-        return this.organizations.update(trx, project.id, current.id, patch);
-      });
-    } catch (err) {
-      throw translateConflict(err);
-    }
+    return this.knex.transaction(async (trx) => {
+      // Lock, then read: concurrent updates (metadata merges) apply one after the other.
+      const resolved = await this.resolve(trx, project, ref);
+      const current = await this.organizations.findByIdForUpdate(trx, project.id, resolved.id);
+      if (!current) throw organizationNotFound();
+      const patch = settingsFrom(input);
+      if (input.trusted_metadata !== undefined) {
+        patch.trusted_metadata = mergeMetadata(current.trusted_metadata, input.trusted_metadata);
+      }
+      checkOrganizationSettings(
+        { ...current, ...patch },
+        current.custom_roles.map((r) => r.role_id),
+      );
+      checkReferencesAreNotIds(patch);
+      if (Object.keys(patch).length === 0) return current;
+      return this.organizations.update(trx, project.id, current.id, patch);
+    });
   }
 
   async deleteExternalId(project: ProjectContext, ref: string): Promise<OrganizationModel> {
@@ -222,13 +184,7 @@ export class OrganizationService {
         filter.value = (filter.value as string[]).flatMap((ref) => parseId('organization', project.env, ref) ?? []);
       }
     }
-    const page = await this.organizations.search(
-      this.knex,
-      project.id,
-      query,
-      decodeCursor(input.cursor),
-      checkLimit(input.limit),
-    );
+    const page = await this.organizations.search(this.knex, project.id, query, decodeCursor(input.cursor), checkLimit(input.limit));
     return { organizations: page.rows, total: page.total, nextCursor: encodeCursor(page.nextAfterId) };
   }
 

@@ -38,7 +38,11 @@ export class ProjectService {
       this.known.delete(publicId);
       return undefined;
     }
-    const found = { context: { id: project.id, publicId, env: project.env }, secretHash: project.secret_hash, until: Date.now() + this.cacheMs };
+    const found = {
+      context: { id: project.id, publicId, env: project.env },
+      secretHash: project.secret_hash,
+      until: Date.now() + this.cacheMs,
+    };
     if (this.cacheMs > 0) this.known.set(publicId, found);
     return found;
   }

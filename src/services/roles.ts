@@ -10,7 +10,11 @@ export interface MemberRole {
   sources: { type: RoleSourceType; details: Record<string, unknown> }[];
 }
 
-/** Roles that may be assigned explicitly or by email rule: stytch_admin and the organization's custom roles. */
+/**
+ * The roles an organization defines: Stytch's two defaults and its custom roles.
+ * An email rule may name any of them; an explicit assignment may not name
+ * stytch_member, which every Member holds already (checkDirectRoles).
+ */
 export function assignableRoleIds(customRoleIds: string[]): Set<string> {
   return new Set([ADMIN_ROLE, MEMBER_ROLE, ...customRoleIds]);
 }
@@ -20,10 +24,7 @@ export function checkDirectRoles(roles: string[], customRoleIds: string[]): stri
   const assignable = assignableRoleIds(customRoleIds);
   for (const role of roles) {
     if (role === MEMBER_ROLE) {
-      throw badRequest(
-        'cannot_assign_default_rbac_role_id',
-        `${MEMBER_ROLE} is held by every Member implicitly and cannot be assigned.`,
-      );
+      throw badRequest('cannot_assign_default_rbac_role_id', `${MEMBER_ROLE} is held by every Member implicitly and cannot be assigned.`);
     }
     if (!assignable.has(role)) {
       throw badRequest('invalid_rbac_role_id', `Role "${role}" is not defined for this organization.`);

@@ -9,6 +9,7 @@ import { Container, createContainer } from '../../src/container';
 import type { ProjectEnv } from '../../src/ids';
 import { startWorkers, Workers } from '../../workers';
 import { createTestDatabase, databaseUrl, dropDatabase } from './database';
+import { SdkWireCheck } from './sdk-wire-check';
 import { TestSmtpServer } from './smtp';
 
 export interface TestProject {
@@ -23,6 +24,8 @@ export interface TestApp {
   /** The Express app the server runs (its router table is what the route-walking test walks). */
   express: Express;
   databaseName: string;
+  /** Every SDK-called response this app served, held to the SDK's types (useTestApp fails the file on a mismatch). */
+  sdkWire: SdkWireCheck;
   /** A project created for this app, with an SDK client authenticated as it. */
   project: TestProject;
   /** Another project on the same server (tenant isolation tests). */
@@ -63,11 +66,14 @@ export async function startTestApp(env: Record<string, string> = {}): Promise<Te
     PORT: '0',
     PUBLIC_URL: baseUrl,
     LOG_LEVEL: 'silent',
+    // Every response is held to its contract: a mismatch is a 500 that fails the test.
+    ROSTER_CHECK_RESPONSES: 'true',
     ...env,
   });
   const container = createContainer(config);
   const express = createApp(container);
-  server.on('request', express);
+  const sdkWire = new SdkWireCheck();
+  server.on('request', sdkWire.observe(express));
 
   const newProject = async (projectEnv: ProjectEnv = 'test'): Promise<TestProject> => {
     const { projectId, secret } = await container.projects.create(`project ${projectEnv}`, projectEnv, TEST_REDIRECT_URLS);
@@ -100,6 +106,7 @@ export async function startTestApp(env: Record<string, string> = {}): Promise<Te
     container,
     express,
     databaseName,
+    sdkWire,
     project,
     newProject,
     http,
@@ -142,6 +149,8 @@ export function useTestApp(env: Record<string, string> = {}, options: { workers?
     await holder.workers?.close();
     await holder.app?.close();
     await holder.smtp?.stop();
+    const mismatches = holder.app?.sdkWire.problems() ?? [];
+    if (mismatches.length > 0) throw new Error(`responses that differ from the stytch SDK's types:\n${mismatches.join('\n')}`);
   });
   return holder;
 }

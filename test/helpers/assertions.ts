@@ -8,7 +8,8 @@ import { stytchError } from './factories';
  */
 export function expectErrorEnvelope(body: Record<string, any>, status: number, errorType?: string | RegExp): void {
   expect(body.status_code).toBe(status);
-  if (errorType !== undefined) expect(body.error_type).toEqual(typeof errorType === 'string' ? errorType : expect.stringMatching(errorType));
+  if (errorType !== undefined)
+    expect(body.error_type).toEqual(typeof errorType === 'string' ? errorType : expect.stringMatching(errorType));
   expect(body.error_message).toEqual(expect.any(String));
   expect(body.error_message.length).toBeGreaterThan(0);
   expect(body.request_id).toMatch(/^request-id-/);

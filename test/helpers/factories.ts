@@ -22,7 +22,9 @@ export async function createMember(client: B2BClient, organizationId: string, ov
 }
 
 /** The StytchError a call rejects with (fails the test if it resolves). */
-export async function stytchError(promise: Promise<unknown>): Promise<{ status_code: number; error_type: string; error_message: string; request_id: string; error_url: string }> {
+export async function stytchError(
+  promise: Promise<unknown>,
+): Promise<{ status_code: number; error_type: string; error_message: string; request_id: string; error_url: string }> {
   try {
     await promise;
   } catch (err) {

@@ -35,7 +35,12 @@ export class TestSmtpServer {
           }
           const unfolded = raw.replace(/=\r?\n/g, '').replace(/=3D/g, '=');
           const link = /https?:\/\/[^\s"<>]*token=[A-Za-z0-9_-]+/.exec(unfolded)?.[0] ?? '';
-          this.messages.push({ to: session.envelope.rcptTo.map((r) => r.address), raw, link, token: new URL(link || 'http://x').searchParams.get('token') ?? '' });
+          this.messages.push({
+            to: session.envelope.rcptTo.map((r) => r.address),
+            raw,
+            link,
+            token: new URL(link || 'http://x').searchParams.get('token') ?? '',
+          });
           this.waiters.splice(0).forEach((wake) => wake());
           callback();
         });

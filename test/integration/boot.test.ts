@@ -55,7 +55,10 @@ function start(script: string, args: string[], env: Record<string, string>): Run
     output: () => `stdout:\n${stdout}\nstderr:\n${stderr}`,
     exited: (ms) =>
       new Promise<Exited>((resolve, reject) => {
-        const timer = setTimeout(() => reject(new Error(`process still running after ${ms} ms\nstdout:\n${stdout}\nstderr:\n${stderr}`)), ms);
+        const timer = setTimeout(
+          () => reject(new Error(`process still running after ${ms} ms\nstdout:\n${stdout}\nstderr:\n${stderr}`)),
+          ms,
+        );
         void done.then((result) => {
           clearTimeout(timer);
           resolve(result);
@@ -192,7 +195,9 @@ describe('the compiled server', () => {
       const organization = await createOrganization(client);
       expect(organization.organization_id).toMatch(/^organization-test-/);
       // A separate tenant: the bootstrap project cannot see it.
-      const error = await stytchError(clientFor(booted, booted.projectId, booted.secret).organizations.get({ organization_id: organization.organization_id }));
+      const error = await stytchError(
+        clientFor(booted, booted.projectId, booted.secret).organizations.get({ organization_id: organization.organization_id }),
+      );
       expect(error.status_code).toBe(404);
     });
 

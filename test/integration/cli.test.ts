@@ -54,7 +54,13 @@ describe('the roster CLI', () => {
     const domain = `${unique('cli')}.com`;
     const addresses = [...Array.from({ length: good }, (_, i) => `user${i}@${domain}`), ...invalid];
     const file = path.join(dir, `${unique('members')}.csv`);
-    await writeFile(file, csv(['email_address', 'name'], addresses.map((email, i) => [email, `Member ${i}`])));
+    await writeFile(
+      file,
+      csv(
+        ['email_address', 'name'],
+        addresses.map((email, i) => [email, `Member ${i}`]),
+      ),
+    );
     return file;
   }
 
@@ -62,11 +68,13 @@ describe('the roster CLI', () => {
   const jobIdIn = (stderr: string) => /uploaded [\d.]+ MB; job (job-test-\S+)/.exec(stderr)?.[1];
   const memberCount = async (organizationId: string) =>
     Number(
-      ((await ctx.app.container
-        .knex('members')
-        .where({ organization_id: parseId('organization', 'test', organizationId) })
-        .count({ n: '*' })
-        .first()) as { n: string }).n,
+      (
+        (await ctx.app.container
+          .knex('members')
+          .where({ organization_id: parseId('organization', 'test', organizationId) })
+          .count({ n: '*' })
+          .first()) as { n: string }
+      ).n,
     );
   const jobCount = async () => Number(((await ctx.app.container.knex('jobs').count({ n: '*' }).first()) as { n: string }).n);
 
@@ -115,7 +123,11 @@ describe('the roster CLI', () => {
     it.each([
       ['a file that does not exist', () => ['import', path.join(tmpdir(), `${randomUUID()}.csv`), '--org', 'acme'], /cannot read/],
       ['no file', () => ['import', '--org', 'acme'], /import needs exactly one CSV file/],
-      ['an --on-conflict that is neither skip nor update', () => ['import', __filename, '--on-conflict', 'merge'], /--on-conflict is skip or update/],
+      [
+        'an --on-conflict that is neither skip nor update',
+        () => ['import', __filename, '--on-conflict', 'merge'],
+        /--on-conflict is skip or update/,
+      ],
     ])('exits 2 with the usage, and uploads nothing, given %s', async (_case, args, message) => {
       const jobsBefore = await jobCount();
 

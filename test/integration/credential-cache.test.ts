@@ -16,7 +16,10 @@ describe('project credential cache', () => {
     expect((await search(project)).status).toBe(200);
     const rotated = newSecret();
 
-    await ctx.app.container.knex('projects').where({ id: projectUuid(project.projectId) }).update({ secret_hash: hashSecret(rotated) });
+    await ctx.app.container
+      .knex('projects')
+      .where({ id: projectUuid(project.projectId) })
+      .update({ secret_hash: hashSecret(rotated) });
     await afterTheCache();
 
     const old = await search(project);
@@ -29,7 +32,10 @@ describe('project credential cache', () => {
     const project = await ctx.app.newProject();
     expect((await search(project)).status).toBe(200);
 
-    await ctx.app.container.knex('projects').where({ id: projectUuid(project.projectId) }).delete();
+    await ctx.app.container
+      .knex('projects')
+      .where({ id: projectUuid(project.projectId) })
+      .delete();
     await afterTheCache();
 
     expect((await search(project)).status).toBe(401);

@@ -87,7 +87,10 @@ describe('deduplication: scans and merges', () => {
       const org = await newOrg();
       const primary = await member(org.organization_id);
       const duplicate = await member(org.organization_id);
-      const response = await requestMerge(org.organization_id, { primary_member_id: primary.member_id, duplicate_member_ids: [duplicate.member_id] });
+      const response = await requestMerge(org.organization_id, {
+        primary_member_id: primary.member_id,
+        duplicate_member_ids: [duplicate.member_id],
+      });
       expect(response.status).toBe(202);
       expect(response.body.job).toMatchObject({ job_id: expect.stringMatching(/^job-test-/), type: 'members.merge' });
 
@@ -114,7 +117,9 @@ describe('deduplication: scans and merges', () => {
     });
 
     it('unions explicit roles and still derives the email-implicit roles of the primary, keeping both sources', async () => {
-      const org = await createOrganization(ctx.client, { rbac_email_implicit_role_assignments: [{ domain: 'admins.example.com', role_id: 'stytch_admin' }] });
+      const org = await createOrganization(ctx.client, {
+        rbac_email_implicit_role_assignments: [{ domain: 'admins.example.com', role_id: 'stytch_admin' }],
+      });
       const primary = await member(org.organization_id, { email_address: 'ada@admins.example.com' });
       const duplicate = await member(org.organization_id, { email_address: 'ada@elsewhere.example.com', roles: ['stytch_admin'] });
       const plain = await member(org.organization_id);
@@ -169,7 +174,11 @@ describe('deduplication: scans and merges', () => {
       const org = await newOrg();
       const primary = await member(org.organization_id);
       const first = await member(org.organization_id, { external_id: 'emp-first' });
-      const second = await member(org.organization_id, { name: 'Grace Hopper', mfa_phone_number: '+14155550100', external_id: 'emp-second' });
+      const second = await member(org.organization_id, {
+        name: 'Grace Hopper',
+        mfa_phone_number: '+14155550100',
+        external_id: 'emp-second',
+      });
       await merge(org.organization_id, primary.member_id, [first.member_id, second.member_id]);
 
       const merged = await getById(org.organization_id, primary.member_id);
@@ -214,13 +223,21 @@ describe('deduplication: scans and merges', () => {
       const org = await newOrg();
       const primary = await member(org.organization_id, { email_address: 'ada@acme.com' });
       const duplicate = await member(org.organization_id, { email_address: 'ada.old@acme.com' });
-      await ctx.client.organizations.members.update({ organization_id: org.organization_id, member_id: duplicate.member_id, email_address: 'ada.new@acme.com' });
+      await ctx.client.organizations.members.update({
+        organization_id: org.organization_id,
+        member_id: duplicate.member_id,
+        email_address: 'ada.new@acme.com',
+      });
       const other = await member(org.organization_id, { email_address: 'ada.l@acme.com' });
       await merge(org.organization_id, primary.member_id, [duplicate.member_id, other.member_id]);
 
       const merged = await getById(org.organization_id, primary.member_id);
       expect(merged.email_address).toBe('ada@acme.com');
-      expect(merged.retired_email_addresses.map((r) => r.email_address).sort()).toEqual(['ada.l@acme.com', 'ada.new@acme.com', 'ada.old@acme.com']);
+      expect(merged.retired_email_addresses.map((r) => r.email_address).sort()).toEqual([
+        'ada.l@acme.com',
+        'ada.new@acme.com',
+        'ada.old@acme.com',
+      ]);
       expect(merged.retired_email_addresses.every((r) => /^email-test-/.test(r.email_id))).toBe(true);
     });
 
@@ -239,7 +256,11 @@ describe('deduplication: scans and merges', () => {
       const org = await newOrg();
       const primary = await member(org.organization_id);
       const duplicates = [await member(org.organization_id), await member(org.organization_id)];
-      await merge(org.organization_id, primary.member_id, duplicates.map((d) => d.member_id));
+      await merge(
+        org.organization_id,
+        primary.member_id,
+        duplicates.map((d) => d.member_id),
+      );
 
       for (const old of duplicates) {
         expect((await getById(org.organization_id, old.member_id)).member_id).toBe(primary.member_id);
@@ -249,14 +270,17 @@ describe('deduplication: scans and merges', () => {
       }
     });
 
-    it("does not resolve a merged-away id in another organization or from another project", async () => {
+    it('does not resolve a merged-away id in another organization or from another project', async () => {
       const org = await newOrg();
       const primary = await member(org.organization_id);
       const duplicate = await member(org.organization_id);
       await merge(org.organization_id, primary.member_id, [duplicate.member_id]);
 
       const otherOrg = await newOrg();
-      expect(await stytchError(getById(otherOrg.organization_id, duplicate.member_id))).toMatchObject({ status_code: 404, error_type: 'member_not_found' });
+      expect(await stytchError(getById(otherOrg.organization_id, duplicate.member_id))).toMatchObject({
+        status_code: 404,
+        error_type: 'member_not_found',
+      });
       const other = await ctx.app.newProject();
       expect(await stytchError(other.client.organizations.members.dangerouslyGet({ member_id: duplicate.member_id }))).toMatchObject({
         status_code: 404,
@@ -266,7 +290,11 @@ describe('deduplication: scans and merges', () => {
 
     it('keeps old ids resolving when their primary is merged again into another member', async () => {
       const org = await newOrg();
-      const [first, second, third] = [await member(org.organization_id), await member(org.organization_id), await member(org.organization_id)];
+      const [first, second, third] = [
+        await member(org.organization_id),
+        await member(org.organization_id),
+        await member(org.organization_id),
+      ];
       await merge(org.organization_id, second.member_id, [first.member_id]);
       await merge(org.organization_id, third.member_id, [second.member_id]);
 
@@ -281,7 +309,11 @@ describe('deduplication: scans and merges', () => {
       const duplicates = [await member(org.organization_id), await member(org.organization_id)];
       const survivor = await member(org.organization_id);
       expect(await memberCount(org.organization_id)).toBe(4);
-      await merge(org.organization_id, primary.member_id, duplicates.map((d) => d.member_id));
+      await merge(
+        org.organization_id,
+        primary.member_id,
+        duplicates.map((d) => d.member_id),
+      );
 
       const { members } = await ctx.client.organizations.members.search({ organization_ids: [org.organization_id] });
       expect(members.map((m) => m.member_id).sort()).toEqual([primary.member_id, survivor.member_id].sort());
@@ -317,20 +349,35 @@ describe('deduplication: scans and merges', () => {
       expect(await snapshot(org.organization_id)).toEqual({ ...before, jobs: before.jobs + 1 });
       expect((await getById(org.organization_id, duplicate.member_id)).member_id).toBe(duplicate.member_id);
       // The email was not retired: the duplicate still owns it and nobody else can take it as a new member.
-      expect((await stytchError(member(org.organization_id, { email_address: duplicate.email_address }))).error_type).toBe('duplicate_member_email');
+      expect((await stytchError(member(org.organization_id, { email_address: duplicate.email_address }))).error_type).toBe(
+        'duplicate_member_email',
+      );
     });
 
     it('reports in a dry run the same member a real merge then produces', async () => {
       const org = await newOrg();
       const primary = await member(org.organization_id, { untrusted_metadata: { x: 'p' } });
-      const duplicate = await member(org.organization_id, { name: 'Dup', external_id: 'emp-dup', mfa_phone_number: '+14155550133', untrusted_metadata: { y: 'd' } });
+      const duplicate = await member(org.organization_id, {
+        name: 'Dup',
+        external_id: 'emp-dup',
+        mfa_phone_number: '+14155550133',
+        untrusted_metadata: { y: 'd' },
+      });
       const dry = await merge(org.organization_id, primary.member_id, [duplicate.member_id], true);
       const real = await merge(org.organization_id, primary.member_id, [duplicate.member_id]);
       expect({ ...dry, dry_run: false }).toEqual(real);
 
       const merged = await getById(org.organization_id, primary.member_id);
       const { name, external_id, mfa_phone_number, mfa_enrolled, status, trusted_metadata, untrusted_metadata } = merged;
-      expect(dry.merged_fields).toMatchObject({ name, external_id, mfa_phone_number, mfa_enrolled, status, trusted_metadata, untrusted_metadata });
+      expect(dry.merged_fields).toMatchObject({
+        name,
+        external_id,
+        mfa_phone_number,
+        mfa_enrolled,
+        status,
+        trusted_metadata,
+        untrusted_metadata,
+      });
       expect(dry.merged_fields.roles).toEqual(merged.roles.filter((r) => r.role_id !== 'stytch_member').map((r) => r.role_id));
     });
   });
@@ -357,22 +404,42 @@ describe('deduplication: scans and merges', () => {
       ['the primary among the duplicates by its external id', (_p: string, d: string) => [d, 'emp-primary']],
     ])('refuses %s', async (_name, duplicates) => {
       const { org, primary, duplicate } = await setup();
-      await expectRefused(org.organization_id, { primary_member_id: primary, duplicate_member_ids: duplicates(primary, duplicate) }, 400, 'merge_primary_in_duplicates');
+      await expectRefused(
+        org.organization_id,
+        { primary_member_id: primary, duplicate_member_ids: duplicates(primary, duplicate) },
+        400,
+        'merge_primary_in_duplicates',
+      );
     });
 
     it.each([
-      ['a primary_member_id that is not a string', (_p: string, d: string) => ({ primary_member_id: 42, duplicate_member_ids: [d] }), 'bad_request'],
+      [
+        'a primary_member_id that is not a string',
+        (_p: string, d: string) => ({ primary_member_id: 42, duplicate_member_ids: [d] }),
+        'bad_request',
+      ],
       ['a missing primary_member_id', (_p: string, d: string) => ({ duplicate_member_ids: [d] }), 'bad_request'],
-      ['duplicate_member_ids that is not an array', (p: string, d: string) => ({ primary_member_id: p, duplicate_member_ids: d }), 'invalid_duplicate_member_ids'],
+      [
+        'duplicate_member_ids that is not an array',
+        (p: string, d: string) => ({ primary_member_id: p, duplicate_member_ids: d }),
+        'invalid_duplicate_member_ids',
+      ],
       ['a missing duplicate_member_ids', (p: string) => ({ primary_member_id: p }), 'invalid_duplicate_member_ids'],
       ['an empty duplicate list', (p: string) => ({ primary_member_id: p, duplicate_member_ids: [] }), 'invalid_duplicate_member_ids'],
       [
         'more than 100 duplicates',
-        (p: string, d: string) => ({ primary_member_id: p, duplicate_member_ids: [d, ...Array.from({ length: 100 }, (_, i) => `emp-${i}`)] }),
+        (p: string, d: string) => ({
+          primary_member_id: p,
+          duplicate_member_ids: [d, ...Array.from({ length: 100 }, (_, i) => `emp-${i}`)],
+        }),
         'invalid_duplicate_member_ids',
       ],
       ['a duplicate id that is not a string', (p: string) => ({ primary_member_id: p, duplicate_member_ids: [7] }), 'bad_request'],
-      ['a dry_run that is not a boolean', (p: string, d: string) => ({ primary_member_id: p, duplicate_member_ids: [d], dry_run: 'yes' }), 'bad_request'],
+      [
+        'a dry_run that is not a boolean',
+        (p: string, d: string) => ({ primary_member_id: p, duplicate_member_ids: [d], dry_run: 'yes' }),
+        'bad_request',
+      ],
     ])('refuses %s with 400', async (_name, body, errorType) => {
       const { org, primary, duplicate } = await setup();
       await expectRefused(org.organization_id, body(primary, duplicate), 400, errorType);
@@ -400,7 +467,12 @@ describe('deduplication: scans and merges', () => {
     it('refuses a duplicate that belongs to another organization of the project with 404', async () => {
       const { org, primary } = await setup();
       const elsewhere = await member((await newOrg()).organization_id);
-      await expectRefused(org.organization_id, { primary_member_id: primary, duplicate_member_ids: [elsewhere.member_id] }, 404, 'member_not_found');
+      await expectRefused(
+        org.organization_id,
+        { primary_member_id: primary, duplicate_member_ids: [elsewhere.member_id] },
+        404,
+        'member_not_found',
+      );
       expect((await getById(elsewhere.organization_id, elsewhere.member_id)).member_id).toBe(elsewhere.member_id);
     });
 
@@ -408,7 +480,12 @@ describe('deduplication: scans and merges', () => {
       const { org, primary } = await setup();
       const other = await ctx.app.newProject();
       const foreign = await createMember(other.client, (await createOrganization(other.client)).organization_id);
-      await expectRefused(org.organization_id, { primary_member_id: primary, duplicate_member_ids: [foreign.member_id] }, 404, 'member_not_found');
+      await expectRefused(
+        org.organization_id,
+        { primary_member_id: primary, duplicate_member_ids: [foreign.member_id] },
+        404,
+        'member_not_found',
+      );
       const { member: stillThere } = await other.client.organizations.members.dangerouslyGet({ member_id: foreign.member_id });
       expect(stillThere.member_id).toBe(foreign.member_id);
     });
@@ -416,7 +493,10 @@ describe('deduplication: scans and merges', () => {
     it('refuses an unknown organization with 404', async () => {
       const { primary, duplicate } = await setup();
       const jobs = await jobCount();
-      const response = await requestMerge('organization-test-00000000-0000-7000-8000-000000000000', { primary_member_id: primary, duplicate_member_ids: [duplicate] });
+      const response = await requestMerge('organization-test-00000000-0000-7000-8000-000000000000', {
+        primary_member_id: primary,
+        duplicate_member_ids: [duplicate],
+      });
       expect(response.status).toBe(404);
       expectErrorEnvelope(response.body, 404, 'organization_not_found');
       expect(await jobCount()).toBe(jobs);
@@ -432,7 +512,10 @@ describe('deduplication: scans and merges', () => {
       let response;
       let before;
       try {
-        response = await requestMerge(org.organization_id, { primary_member_id: primary.member_id, duplicate_member_ids: [kept.member_id, deleted.member_id] });
+        response = await requestMerge(org.organization_id, {
+          primary_member_id: primary.member_id,
+          duplicate_member_ids: [kept.member_id, deleted.member_id],
+        });
         await ctx.client.organizations.members.delete({ organization_id: org.organization_id, member_id: deleted.member_id });
         before = await snapshot(org.organization_id);
       } finally {
@@ -462,7 +545,14 @@ describe('deduplication: scans and merges', () => {
       expect(job.status).toBe('completed');
       expect(job.result).toEqual({
         truncated: false,
-        groups: [{ reason: 'email_variant', key: 'johnsmith@gmail.com', member_ids: [a.member_id, b.member_id], emails: ['john.smith@gmail.com', 'JohnSmith+news@gmail.com'] }],
+        groups: [
+          {
+            reason: 'email_variant',
+            key: 'johnsmith@gmail.com',
+            member_ids: [a.member_id, b.member_id],
+            emails: ['john.smith@gmail.com', 'JohnSmith+news@gmail.com'],
+          },
+        ],
       });
     });
 
@@ -481,7 +571,12 @@ describe('deduplication: scans and merges', () => {
       await member(org.organization_id, { email_address: 'jdoe+tag@corp.example.com' });
       const { groups } = await scan(org.organization_id, [{ domains: ['corp.example.com'], ignore_dots: true }]);
       expect(groups).toEqual([
-        { reason: 'email_variant', key: 'jdoe@corp.example.com', member_ids: [dotted.member_id, plain.member_id], emails: ['j.doe@corp.example.com', 'jdoe@corp.example.com'] },
+        {
+          reason: 'email_variant',
+          key: 'jdoe@corp.example.com',
+          member_ids: [dotted.member_id, plain.member_id],
+          emails: ['j.doe@corp.example.com', 'jdoe@corp.example.com'],
+        },
       ]);
     });
 
@@ -489,9 +584,16 @@ describe('deduplication: scans and merges', () => {
       const org = await newOrg();
       const a = await member(org.organization_id, { email_address: 'jane.doe@googlemail.com' });
       const b = await member(org.organization_id, { email_address: 'janedoe+work@gmail.com' });
-      const { groups } = await scan(org.organization_id, [{ domains: ['gmail.com', 'googlemail.com'], ignore_dots: true, ignore_plus_tags: true }]);
+      const { groups } = await scan(org.organization_id, [
+        { domains: ['gmail.com', 'googlemail.com'], ignore_dots: true, ignore_plus_tags: true },
+      ]);
       expect(groups).toEqual([
-        { reason: 'email_variant', key: 'janedoe@gmail.com', member_ids: [a.member_id, b.member_id], emails: ['jane.doe@googlemail.com', 'janedoe+work@gmail.com'] },
+        {
+          reason: 'email_variant',
+          key: 'janedoe@gmail.com',
+          member_ids: [a.member_id, b.member_id],
+          emails: ['jane.doe@googlemail.com', 'janedoe+work@gmail.com'],
+        },
       ]);
     });
 
@@ -510,7 +612,12 @@ describe('deduplication: scans and merges', () => {
       await member(org.organization_id, { external_id: 'emp-8' });
       const { groups } = await scan(org.organization_id, []);
       expect(groups).toEqual([
-        { reason: 'external_id', key: 'emp-7', member_ids: [upper.member_id, lower.member_id], emails: [upper.email_address, lower.email_address] },
+        {
+          reason: 'external_id',
+          key: 'emp-7',
+          member_ids: [upper.member_id, lower.member_id],
+          emails: [upper.email_address, lower.email_address],
+        },
       ]);
     });
 
@@ -556,12 +663,16 @@ describe('deduplication: scans and merges', () => {
 
   describe('stored rules', () => {
     const rulesOf = (project: TestProject) => ctx.app.http('GET', '/v1/b2b/deduplication/rules', as(project));
-    const putRules = (project: TestProject, rules: unknown) => ctx.app.http('PUT', '/v1/b2b/deduplication/rules', { body: { rules }, ...as(project) });
+    const putRules = (project: TestProject, rules: unknown) =>
+      ctx.app.http('PUT', '/v1/b2b/deduplication/rules', { body: { rules }, ...as(project) });
 
     it('starts empty and round-trips rules through PUT and GET, domains lowercased and flags defaulted', async () => {
       const project = await ctx.app.newProject();
       expect((await rulesOf(project)).body.rules).toEqual([]);
-      const put = await putRules(project, [{ domains: ['Gmail.COM', ' googlemail.com '], ignore_dots: true }, { domains: ['corp.example.com'], ignore_plus_tags: true }]);
+      const put = await putRules(project, [
+        { domains: ['Gmail.COM', ' googlemail.com '], ignore_dots: true },
+        { domains: ['corp.example.com'], ignore_plus_tags: true },
+      ]);
       const expected = [
         { domains: ['gmail.com', 'googlemail.com'], ignore_dots: true, ignore_plus_tags: false },
         { domains: ['corp.example.com'], ignore_dots: false, ignore_plus_tags: true },
@@ -597,7 +708,12 @@ describe('deduplication: scans and merges', () => {
       const a = await createMember(project.client, org.organization_id, { email_address: 'm.x@gmail.com' });
       const b = await createMember(project.client, org.organization_id, { email_address: 'mx+1@gmail.com' });
       expect((await scan(org.organization_id, undefined, project)).groups).toEqual([
-        { reason: 'email_variant', key: 'mx@gmail.com', member_ids: [a.member_id, b.member_id], emails: ['m.x@gmail.com', 'mx+1@gmail.com'] },
+        {
+          reason: 'email_variant',
+          key: 'mx@gmail.com',
+          member_ids: [a.member_id, b.member_id],
+          emails: ['m.x@gmail.com', 'mx+1@gmail.com'],
+        },
       ]);
     });
 
@@ -611,7 +727,12 @@ describe('deduplication: scans and merges', () => {
       const b = await createMember(project.client, org.organization_id, { email_address: 'qr@corp.example.com' });
 
       expect((await scan(org.organization_id, [{ domains: ['corp.example.com'], ignore_dots: true }], project)).groups).toEqual([
-        { reason: 'email_variant', key: 'qr@corp.example.com', member_ids: [a.member_id, b.member_id], emails: ['q.r@corp.example.com', 'qr@corp.example.com'] },
+        {
+          reason: 'email_variant',
+          key: 'qr@corp.example.com',
+          member_ids: [a.member_id, b.member_id],
+          emails: ['q.r@corp.example.com', 'qr@corp.example.com'],
+        },
       ]);
       expect((await scan(org.organization_id, [], project)).groups).toEqual([]);
     });
@@ -634,7 +755,11 @@ describe('deduplication: scans and merges', () => {
       const scanned = await requestScan(org.organization_id, { rules: [GMAIL_VARIANTS] }, other);
       expect(scanned.status).toBe(404);
       expectErrorEnvelope(scanned.body, 404, 'organization_not_found');
-      const merged = await requestMerge(org.organization_id, { primary_member_id: primary.member_id, duplicate_member_ids: [duplicate.member_id] }, other);
+      const merged = await requestMerge(
+        org.organization_id,
+        { primary_member_id: primary.member_id, duplicate_member_ids: [duplicate.member_id] },
+        other,
+      );
       expect(merged.status).toBe(404);
       expectErrorEnvelope(merged.body, 404, 'organization_not_found');
       expect(await snapshot(org.organization_id)).toEqual(before);
@@ -646,7 +771,11 @@ describe('deduplication: scans and merges', () => {
       const theirMember = await createMember(other.client, theirs.organization_id);
       const org = await newOrg();
       const mine = await member(org.organization_id);
-      const response = await requestMerge(theirs.organization_id, { primary_member_id: theirMember.member_id, duplicate_member_ids: [mine.member_id] }, other);
+      const response = await requestMerge(
+        theirs.organization_id,
+        { primary_member_id: theirMember.member_id, duplicate_member_ids: [mine.member_id] },
+        other,
+      );
       expect(response.status).toBe(404);
       expectErrorEnvelope(response.body, 404, 'member_not_found');
       expect((await getById(org.organization_id, mine.member_id)).member_id).toBe(mine.member_id);
@@ -656,7 +785,11 @@ describe('deduplication: scans and merges', () => {
       const org = await newOrg();
       const primary = await member(org.organization_id);
       const duplicate = await member(org.organization_id);
-      const mergeJob = await requestMerge(org.organization_id, { primary_member_id: primary.member_id, duplicate_member_ids: [duplicate.member_id], dry_run: true });
+      const mergeJob = await requestMerge(org.organization_id, {
+        primary_member_id: primary.member_id,
+        duplicate_member_ids: [duplicate.member_id],
+        dry_run: true,
+      });
       const scanJob = await requestScan(org.organization_id, { rules: [] });
       const other = await ctx.app.newProject();
       for (const response of [mergeJob, scanJob]) {

@@ -38,7 +38,11 @@ async function emailWhen(ctx: TestAppHolder, memberId: string, done: (row: Email
 async function invite(ctx: TestAppHolder, extra: { invite_redirect_url?: string } = {}) {
   const organization = await createOrganization(ctx.client);
   const address = `${unique('invitee')}@acme.com`;
-  const { member } = await ctx.client.magicLinks.email.invite({ organization_id: organization.organization_id, email_address: address, ...extra });
+  const { member } = await ctx.client.magicLinks.email.invite({
+    organization_id: organization.organization_id,
+    email_address: address,
+    ...extra,
+  });
   return { organization, address, memberId: member.member_id };
 }
 
@@ -54,14 +58,18 @@ function textParts(raw: string): Record<string, string> {
     const type = /content-type:\s*([^;\r\n]+)/i.exec(headers)?.[1].trim().toLowerCase();
     const encoding = /content-transfer-encoding:\s*(\S+)/i.exec(headers)?.[1].toLowerCase();
     if (encoding === 'quoted-printable') {
-      body = Buffer.from(body.replace(/=\r?\n/g, '').replace(/=([0-9A-F]{2})/gi, (_, hex: string) => String.fromCharCode(parseInt(hex, 16))), 'latin1').toString('utf8');
+      body = Buffer.from(
+        body.replace(/=\r?\n/g, '').replace(/=([0-9A-F]{2})/gi, (_, hex: string) => String.fromCharCode(parseInt(hex, 16))),
+        'latin1',
+      ).toString('utf8');
     } else if (encoding === 'base64') body = Buffer.from(body, 'base64').toString('utf8');
     if (type) parts[type] = body;
   }
   return parts;
 }
 
-const LINK = (redirect: string) => new RegExp(`^${redirect.replace(/[.?/]/g, '\\$&')}\\?stytch_token_type=multi_tenant_magic_links&token=[A-Za-z0-9_-]{43}$`);
+const LINK = (redirect: string) =>
+  new RegExp(`^${redirect.replace(/[.?/]/g, '\\$&')}\\?stytch_token_type=multi_tenant_magic_links&token=[A-Za-z0-9_-]{43}$`);
 
 describe('email delivery over SMTP', () => {
   const smtp = new TestSmtpServer();
@@ -72,7 +80,8 @@ describe('email delivery over SMTP', () => {
   const ctx = useTestApp(env, { workers: true });
   afterAll(() => smtp.stop());
 
-  const emailQueue = () => new Queue('emails', { connection: ctx.app.container.redis, prefix: bullPrefix(ctx.app.container.config.queuePrefix) });
+  const emailQueue = () =>
+    new Queue('emails', { connection: ctx.app.container.redis, prefix: bullPrefix(ctx.app.container.config.queuePrefix) });
   const messagesTo = (address: string) => smtp.messages.filter((m) => m.to.includes(address));
 
   it.each([
@@ -170,7 +179,7 @@ describe('email delivery over SMTP', () => {
 describe('email delivery without SMTP_URL', () => {
   const ctx = useTestApp({}, { workers: true });
 
-  it("marks the email sent through the dev outbox, with a token minted for its link", async () => {
+  it('marks the email sent through the dev outbox, with a token minted for its link', async () => {
     const { memberId } = await invite(ctx);
 
     const row = await emailWhen(ctx, memberId, (r) => r.status !== 'queued');

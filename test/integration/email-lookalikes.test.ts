@@ -16,7 +16,10 @@ describe('look-alike emails and names', () => {
       const local = unique('ada');
       const ada = await createMember(ctx.client, org.organization_id, { email_address: `${local}@acme.com` });
 
-      const { member } = await ctx.client.organizations.members.get({ organization_id: org.organization_id, email_address: `${fullwidth(local)}@acme.com` });
+      const { member } = await ctx.client.organizations.members.get({
+        organization_id: org.organization_id,
+        email_address: `${fullwidth(local)}@acme.com`,
+      });
       expect(member.member_id).toBe(ada.member_id);
       const error = await expectStytchError(
         ctx.client.organizations.members.create({ organization_id: org.organization_id, email_address: `${fullwidth(local)}@acme.com` }),
@@ -53,7 +56,10 @@ describe('look-alike emails and names', () => {
       });
       expect(member_created).toBe(true);
       expect(member.email_address).toBe(`${local.toUpperCase()}@acme.com`);
-      const again = await ctx.client.organizations.members.get({ organization_id: org.organization_id, email_address: `${local}@ACME.com` });
+      const again = await ctx.client.organizations.members.get({
+        organization_id: org.organization_id,
+        email_address: `${local}@ACME.com`,
+      });
       expect(again.member_id).toBe(member.member_id);
     });
   });
@@ -69,10 +75,18 @@ describe('look-alike emails and names', () => {
     it.each(lookalikes)('refuses %s in members.create and members.update', async (_case, make) => {
       const org = await createOrganization(ctx.client);
       const local = unique('ada');
-      await expectStytchError(ctx.client.organizations.members.create({ organization_id: org.organization_id, email_address: make(local) }), 400, 'invalid_email');
+      await expectStytchError(
+        ctx.client.organizations.members.create({ organization_id: org.organization_id, email_address: make(local) }),
+        400,
+        'invalid_email',
+      );
       const member = await createMember(ctx.client, org.organization_id);
       await expectStytchError(
-        ctx.client.organizations.members.update({ organization_id: org.organization_id, member_id: member.member_id, email_address: make(local) }),
+        ctx.client.organizations.members.update({
+          organization_id: org.organization_id,
+          member_id: member.member_id,
+          email_address: make(local),
+        }),
         400,
         'invalid_email',
       );
@@ -82,14 +96,25 @@ describe('look-alike emails and names', () => {
     it.each(lookalikes)('refuses %s in magic_links invite and login_or_signup', async (_case, make) => {
       const org = await createOrganization(ctx.client);
       const email_address = make(unique('ada'));
-      await expectStytchError(ctx.client.magicLinks.email.invite({ organization_id: org.organization_id, email_address }), 400, 'invalid_email');
-      await expectStytchError(ctx.client.magicLinks.email.loginOrSignup({ organization_id: org.organization_id, email_address }), 400, 'invalid_email');
+      await expectStytchError(
+        ctx.client.magicLinks.email.invite({ organization_id: org.organization_id, email_address }),
+        400,
+        'invalid_email',
+      );
+      await expectStytchError(
+        ctx.client.magicLinks.email.loginOrSignup({ organization_id: org.organization_id, email_address }),
+        400,
+        'invalid_email',
+      );
     });
 
     it.each(lookalikes)('refuses %s in a bulk invite, naming the invitee', async (_case, make) => {
       const org = await createOrganization(ctx.client);
       const res = await ctx.app.http('POST', `/v1/b2b/organizations/${org.organization_id}/invites`, {
-        body: { invitees: [{ email_address: `${unique('ok')}@acme.com` }, { email_address: make(unique('ada')) }], invite_redirect_url: TEST_REDIRECT_URLS[0] },
+        body: {
+          invitees: [{ email_address: `${unique('ok')}@acme.com` }, { email_address: make(unique('ada')) }],
+          invite_redirect_url: TEST_REDIRECT_URLS[0],
+        },
       });
       expect(res.status).toBe(400);
       expectErrorEnvelope(res.body, 400, 'invalid_email');
@@ -108,22 +133,43 @@ describe('look-alike emails and names', () => {
   });
 
   describe('names refuse control characters', () => {
-    it.each([['a line feed', 'Acme\nBCC: all'], ['a carriage return', 'Acme\r'], ['a tab', 'Ac\tme']])(
-      'refuses %s in organization names on create and update',
-      async (_case, name) => {
-        await expectStytchError(ctx.client.organizations.create({ organization_name: name, organization_slug: unique('acme') }), 400, 'invalid_organization_name');
-        const org = await createOrganization(ctx.client);
-        await expectStytchError(ctx.client.organizations.update({ organization_id: org.organization_id, organization_name: name }), 400, 'invalid_organization_name');
-      },
-    );
+    it.each([
+      ['a line feed', 'Acme\nBCC: all'],
+      ['a carriage return', 'Acme\r'],
+      ['a tab', 'Ac\tme'],
+    ])('refuses %s in organization names on create and update', async (_case, name) => {
+      await expectStytchError(
+        ctx.client.organizations.create({ organization_name: name, organization_slug: unique('acme') }),
+        400,
+        'invalid_organization_name',
+      );
+      const org = await createOrganization(ctx.client);
+      await expectStytchError(
+        ctx.client.organizations.update({ organization_id: org.organization_id, organization_name: name }),
+        400,
+        'invalid_organization_name',
+      );
+    });
 
     it('refuses a multi-line member name on create, update and invite', async () => {
       const org = await createOrganization(ctx.client);
       const name = 'Ada\r\nLovelace';
-      await expectStytchError(ctx.client.organizations.members.create({ organization_id: org.organization_id, email_address: `${unique('a')}@acme.com`, name }), 400, 'invalid_member_name');
+      await expectStytchError(
+        ctx.client.organizations.members.create({ organization_id: org.organization_id, email_address: `${unique('a')}@acme.com`, name }),
+        400,
+        'invalid_member_name',
+      );
       const member = await createMember(ctx.client, org.organization_id);
-      await expectStytchError(ctx.client.organizations.members.update({ organization_id: org.organization_id, member_id: member.member_id, name }), 400, 'invalid_member_name');
-      await expectStytchError(ctx.client.magicLinks.email.invite({ organization_id: org.organization_id, email_address: `${unique('a')}@acme.com`, name }), 400, 'invalid_member_name');
+      await expectStytchError(
+        ctx.client.organizations.members.update({ organization_id: org.organization_id, member_id: member.member_id, name }),
+        400,
+        'invalid_member_name',
+      );
+      await expectStytchError(
+        ctx.client.magicLinks.email.invite({ organization_id: org.organization_id, email_address: `${unique('a')}@acme.com`, name }),
+        400,
+        'invalid_member_name',
+      );
     });
   });
 
@@ -132,8 +178,15 @@ describe('look-alike emails and names', () => {
     const uuid = (memberId: string) => parseId('member', 'test', memberId)!;
     /** Rewrites a member as the previous code stored a compatibility-form address: trimmed, NFC, lowercased. */
     const makeLegacy = (memberId: string, email: string) =>
-      knex()('members').where({ id: uuid(memberId) }).update({ email, email_normalized: email.normalize('NFC').toLowerCase() });
-    const keyOf = async (memberId: string) => (await knex()('members').where({ id: uuid(memberId) }).first()).email_normalized as string;
+      knex()('members')
+        .where({ id: uuid(memberId) })
+        .update({ email, email_normalized: email.normalize('NFC').toLowerCase() });
+    const keyOf = async (memberId: string) =>
+      (
+        await knex()('members')
+          .where({ id: uuid(memberId) })
+          .first()
+      ).email_normalized as string;
 
     it('gives legacy rows the new key, unless another live member already holds it', async () => {
       const org = await createOrganization(ctx.client);
@@ -149,7 +202,10 @@ describe('look-alike emails and names', () => {
       await renormalizeEmails(knex());
 
       expect(await keyOf(legacyBob.member_id)).toBe(`${bob}@acme.com`);
-      const { member } = await ctx.client.organizations.members.get({ organization_id: org.organization_id, email_address: `${bob}@acme.com` });
+      const { member } = await ctx.client.organizations.members.get({
+        organization_id: org.organization_id,
+        email_address: `${bob}@acme.com`,
+      });
       expect(member.member_id).toBe(legacyBob.member_id);
       // The collision stays as it was: two members, each with its own key.
       expect(await keyOf(asciiAda.member_id)).toBe(`${ada}@acme.com`);

@@ -41,9 +41,15 @@ describe('the input-hygiene layer', () => {
       const org = await createOrganization(ctx.client, { organization_name: 'Untouched' });
       const member = await createMember(ctx.client, org.organization_id, { name: 'Untouched' });
       expectRefused(await ctx.app.http('PUT', `/v1/b2b/organizations/${org.organization_id}`), 400, 'bad_request');
-      expectRefused(await ctx.app.http('PUT', `/v1/b2b/organizations/${org.organization_id}/members/${member.member_id}`), 400, 'bad_request');
+      expectRefused(
+        await ctx.app.http('PUT', `/v1/b2b/organizations/${org.organization_id}/members/${member.member_id}`),
+        400,
+        'bad_request',
+      );
       expectRefused(await ctx.app.http('POST', `/v1/b2b/organizations/${org.organization_id}/members/duplicates/scan`), 400, 'bad_request');
-      expect((await ctx.client.organizations.get({ organization_id: org.organization_id })).organization.organization_name).toBe('Untouched');
+      expect((await ctx.client.organizations.get({ organization_id: org.organization_id })).organization.organization_name).toBe(
+        'Untouched',
+      );
     });
 
     it('refuses JSON nested deeper than 32 levels, even far under the metadata size cap', async () => {
@@ -60,7 +66,11 @@ describe('the input-hygiene layer', () => {
       const { organization } = await ctx.client.organizations.update({ organization_id: org.organization_id, trusted_metadata: depth31 });
       expect(organization.trusted_metadata).toEqual(depth31);
       const depth32 = { a: depth31 };
-      await expectStytchError(ctx.client.organizations.update({ organization_id: org.organization_id, trusted_metadata: depth32 }), 400, 'invalid_json');
+      await expectStytchError(
+        ctx.client.organizations.update({ organization_id: org.organization_id, trusted_metadata: depth32 }),
+        400,
+        'invalid_json',
+      );
     });
 
     it('refuses a JSON body in a charset other than UTF-8 with 415', async () => {

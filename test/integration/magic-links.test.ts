@@ -15,15 +15,22 @@ describe('magic links end to end', () => {
 
   const nthMessageTo = (to: string, count: number) => ctx.smtp.nthMessageTo(to, count);
   const hashOf = (token: string) => createHash('sha256').update(token).digest();
-  const tokenRow = (token: string) => knex()('magic_link_tokens').where({ token_hash: hashOf(token) }).first();
+  const tokenRow = (token: string) =>
+    knex()('magic_link_tokens')
+      .where({ token_hash: hashOf(token) })
+      .first();
   const emailRows = (to: string) => knex()('emails').where({ to_normalized: to.toLowerCase() }).orderBy('created_at');
   /** Moves earlier sends to `to` out of the one-second rate-limit window. */
   const allowAnotherSend = (to: string) =>
-    knex()('emails').where({ to_normalized: to.toLowerCase() }).update({ created_at: knex().raw("created_at - interval '1 minute'") });
+    knex()('emails')
+      .where({ to_normalized: to.toLowerCase() })
+      .update({ created_at: knex().raw("created_at - interval '1 minute'") });
   const expectMinutesFromNow = (at: Date | string, minutes: number) =>
     expect(Math.abs(new Date(at).getTime() - (Date.now() + minutes * 60_000))).toBeLessThan(60_000);
   const findMember = (organization_id: string, email_address: string) =>
-    client().organizations.members.get({ organization_id, email_address }).then((r) => r.member);
+    client()
+      .organizations.members.get({ organization_id, email_address })
+      .then((r) => r.member);
   /** Nothing was created or queued for `to` in the organization. */
   async function expectNoMemberNorEmail(organization_id: string, to: string) {
     await expectStytchError(findMember(organization_id, to), 404, 'member_not_found');
@@ -37,7 +44,11 @@ describe('magic links end to end', () => {
   it('invites a member, who clicks the link and holds a session the SDK authenticates remotely and locally', async () => {
     const { client } = ctx.app.project;
     const organization = await createOrganization(client);
-    const invited = await client.magicLinks.email.invite({ organization_id: organization.organization_id, email_address: 'ada@acme.com', name: 'Ada' });
+    const invited = await client.magicLinks.email.invite({
+      organization_id: organization.organization_id,
+      email_address: 'ada@acme.com',
+      name: 'Ada',
+    });
     expect(invited.member.status).toBe('invited');
 
     const email = await ctx.smtp.messageTo('ada@acme.com');
@@ -70,7 +81,13 @@ describe('magic links end to end', () => {
       const org = await newOrg();
       const to = address();
       const { member } = await invite(org.organization_id, to, inviteFields);
-      expect(member).toMatchObject({ status: 'invited', email_address: to, name: 'Grace Hopper', trusted_metadata: { plan: 'pro' }, untrusted_metadata: { theme: 'dark' } });
+      expect(member).toMatchObject({
+        status: 'invited',
+        email_address: to,
+        name: 'Grace Hopper',
+        trusted_metadata: { plan: 'pro' },
+        untrusted_metadata: { theme: 'dark' },
+      });
       expect(member.roles.map((r) => r.role_id).sort()).toEqual(['stytch_admin', 'stytch_member']);
       expect(await findMember(org.organization_id, to)).toEqual(member);
       expect((await nthMessageTo(to, 1)).raw).toContain('invited');
@@ -93,7 +110,13 @@ describe('magic links end to end', () => {
       expect(before.status).toBe(status);
 
       const { member } = await invite(org.organization_id, to, inviteFields);
-      expect(member).toMatchObject({ member_id: before.member_id, status: 'invited', name: 'Grace Hopper', trusted_metadata: { plan: 'pro' }, untrusted_metadata: { theme: 'dark' } });
+      expect(member).toMatchObject({
+        member_id: before.member_id,
+        status: 'invited',
+        name: 'Grace Hopper',
+        trusted_metadata: { plan: 'pro' },
+        untrusted_metadata: { theme: 'dark' },
+      });
       expect(member.roles.map((r) => r.role_id).sort()).toEqual(['stytch_admin', 'stytch_member']);
       const email = await nthMessageTo(to, status === 'invited' ? 2 : 1);
       expect((await tokenRow(email.token)).kind).toBe('invite');
@@ -111,14 +134,14 @@ describe('magic links end to end', () => {
     it('refuses invites when the organization does not allow email invites', async () => {
       const org = await newOrg({ email_invites: 'NOT_ALLOWED' });
       const to = address();
-      await expectStytchError(invite(org.organization_id, to), 400, /invites/);
+      await expectStytchError(invite(org.organization_id, to), 400, 'invalid_email_for_invites');
       await expectNoMemberNorEmail(org.organization_id, to);
     });
 
     it('refuses an invite to a domain outside email_allowed_domains when invites are RESTRICTED', async () => {
       const org = await newOrg({ email_invites: 'RESTRICTED', email_allowed_domains: ['acme.com'] });
       const to = address('elsewhere.org');
-      await expectStytchError(invite(org.organization_id, to), 400, /domain/);
+      await expectStytchError(invite(org.organization_id, to), 400, 'invalid_email_for_invites');
       await expectNoMemberNorEmail(org.organization_id, to);
     });
 
@@ -133,7 +156,11 @@ describe('magic links end to end', () => {
     it('refuses an invite_redirect_url that is not on the allowlist', async () => {
       const org = await newOrg();
       const to = address();
-      await expectStytchError(invite(org.organization_id, to, { invite_redirect_url: 'https://evil.example.net/authenticate' }), 400, 'invalid_redirect_url');
+      await expectStytchError(
+        invite(org.organization_id, to, { invite_redirect_url: 'https://evil.example.net/authenticate' }),
+        400,
+        'invalid_invite_redirect_url',
+      );
       await expectNoMemberNorEmail(org.organization_id, to);
     });
 
@@ -161,7 +188,9 @@ describe('magic links end to end', () => {
       const to = address();
       await invite(org.organization_id, to);
       const { token } = await nthMessageTo(to, 1);
-      await knex()('magic_link_tokens').where({ token_hash: hashOf(token) }).update({ expires_at: knex().raw("now() - interval '1 minute'") });
+      await knex()('magic_link_tokens')
+        .where({ token_hash: hashOf(token) })
+        .update({ expires_at: knex().raw("now() - interval '1 minute'") });
       await expectStytchError(client().magicLinks.authenticate({ magic_links_token: token }), 401, 'unable_to_auth_magic_link');
       expect((await findMember(org.organization_id, to)).status).toBe('invited');
     });
@@ -180,7 +209,9 @@ describe('magic links end to end', () => {
       const { token } = await nthMessageTo(to, 1);
       await client().organizations.members.delete({ organization_id: org.organization_id, member_id: member.member_id });
       await expectStytchError(client().magicLinks.authenticate({ magic_links_token: token }), 401, 'unable_to_auth_magic_link');
-      expect(await knex()('member_sessions').whereIn('member_id', knex()('members').select('id').where({ email_normalized: to }))).toHaveLength(0);
+      expect(
+        await knex()('member_sessions').whereIn('member_id', knex()('members').select('id').where({ email_normalized: to })),
+      ).toHaveLength(0);
     });
   });
 
@@ -191,10 +222,16 @@ describe('magic links end to end', () => {
     ])('sends an active member a login link to %s, valid for 60 minutes', async (_label, loginRedirectUrl) => {
       const org = await newOrg();
       const member = await createMember(client(), org.organization_id);
-      const sent = await loginOrSignup(org.organization_id, member.email_address, loginRedirectUrl ? { login_redirect_url: loginRedirectUrl } : {});
+      const sent = await loginOrSignup(
+        org.organization_id,
+        member.email_address,
+        loginRedirectUrl ? { login_redirect_url: loginRedirectUrl } : {},
+      );
       expect(sent).toMatchObject({ member_id: member.member_id, member_created: false });
       const email = await nthMessageTo(member.email_address, 1);
-      expect(email.link).toBe(`${loginRedirectUrl ?? TEST_REDIRECT_URLS[0]}?stytch_token_type=multi_tenant_magic_links&token=${email.token}`);
+      expect(email.link).toBe(
+        `${loginRedirectUrl ?? TEST_REDIRECT_URLS[0]}?stytch_token_type=multi_tenant_magic_links&token=${email.token}`,
+      );
       const row = await tokenRow(email.token);
       expect(row.kind).toBe('login');
       expectMinutesFromNow(row.expires_at, 60);
@@ -230,7 +267,9 @@ describe('magic links end to end', () => {
       expect((await tokenRow(email.token)).kind).toBe('signup');
       const auth = await client().magicLinks.authenticate({ magic_links_token: email.token });
       expect(auth.member).toMatchObject({ member_id: sent.member_id, status: 'active' });
-      expect(auth.member.roles.find((r) => r.role_id === 'stytch_admin')?.sources).toEqual([{ type: 'email_assignment', details: { email_domain: 'acme.com' } }]);
+      expect(auth.member.roles.find((r) => r.role_id === 'stytch_admin')?.sources).toEqual([
+        { type: 'email_assignment', details: { email_domain: 'acme.com' } },
+      ]);
       expect(auth.member_session?.roles).toContain('stytch_admin');
     });
 
@@ -240,7 +279,23 @@ describe('magic links end to end', () => {
     ])('refuses to sign up a stranger when %s, creating no member', async (_label, settings, domain) => {
       const org = await newOrg(settings);
       const to = address(domain);
-      await expectStytchError(loginOrSignup(org.organization_id, to), 400, /jit|domain/);
+      await expectStytchError(loginOrSignup(org.organization_id, to), 400, 'invalid_email_for_jit_provisioning');
+      await expectNoMemberNorEmail(org.organization_id, to);
+    });
+
+    it('names the login_redirect_url when a member’s login link would go off the allowlist, sending nothing', async () => {
+      const org = await newOrg();
+      const member = await createMember(client(), org.organization_id);
+      const extra = { login_redirect_url: 'https://evil.example.net/login', signup_redirect_url: TEST_REDIRECT_URLS[1] };
+      await expectStytchError(loginOrSignup(org.organization_id, member.email_address, extra), 400, 'invalid_login_redirect_url');
+      expect(await emailRows(member.email_address)).toHaveLength(0);
+    });
+
+    it('names the signup_redirect_url when a sign-up link would go off the allowlist, creating no member', async () => {
+      const org = await newOrg({ email_jit_provisioning: 'RESTRICTED', email_allowed_domains: ['acme.com'] });
+      const to = address();
+      const extra = { login_redirect_url: TEST_REDIRECT_URLS[1], signup_redirect_url: 'https://evil.example.net/signup' };
+      await expectStytchError(loginOrSignup(org.organization_id, to, extra), 400, 'invalid_signup_redirect_url');
       await expectNoMemberNorEmail(org.organization_id, to);
     });
   });
@@ -259,11 +314,18 @@ describe('magic links end to end', () => {
     await invite(org.organization_id, to);
     const { token } = await nthMessageTo(to, 1);
     const emails = await emailRows(to);
-    const tokens = await knex()('magic_link_tokens').whereIn('email_id', emails.map((e) => e.id));
+    const tokens = await knex()('magic_link_tokens').whereIn(
+      'email_id',
+      emails.map((e) => e.id),
+    );
     expect(tokens).toHaveLength(1);
     expect(tokens[0].token_hash).toEqual(hashOf(token));
-    const stored = JSON.stringify([tokens, emails, await knex()('outbox').select('payload')], (_k, v) => (v?.type === 'Buffer' ? Buffer.from(v.data).toString('utf8') : v));
+    const stored = JSON.stringify([tokens, emails, await knex()('outbox').select('payload')], (_k, v) =>
+      v?.type === 'Buffer' ? Buffer.from(v.data).toString('utf8') : v,
+    );
     expect(stored).not.toContain(token);
-    expect(await stytchError(client().magicLinks.authenticate({ magic_links_token: hashOf(token).toString('base64url') }))).toMatchObject({ status_code: 401 });
+    expect(await stytchError(client().magicLinks.authenticate({ magic_links_token: hashOf(token).toString('base64url') }))).toMatchObject({
+      status_code: 401,
+    });
   });
 });

@@ -2,8 +2,10 @@ import { useTestApp } from '../helpers/app';
 import { createMember, createOrganization, unique } from '../helpers/factories';
 
 type Settled<T> = PromiseSettledResult<T>;
-const fulfilled = <T>(results: Settled<T>[]) => results.filter((r): r is PromiseFulfilledResult<T> => r.status === 'fulfilled').map((r) => r.value);
-const rejected = <T>(results: Settled<T>[]) => results.filter((r): r is PromiseRejectedResult => r.status === 'rejected').map((r) => r.reason);
+const fulfilled = <T>(results: Settled<T>[]) =>
+  results.filter((r): r is PromiseFulfilledResult<T> => r.status === 'fulfilled').map((r) => r.value);
+const rejected = <T>(results: Settled<T>[]) =>
+  results.filter((r): r is PromiseRejectedResult => r.status === 'rejected').map((r) => r.reason);
 
 /** Twenty spellings of one address: other cases, surrounding spaces and tabs. */
 function variantsOf(address: string, count: number): string[] {
@@ -68,7 +70,9 @@ describe('concurrent member creation', () => {
     const org = await createOrganization(ctx.client);
     const [first, second] = [`${unique('one')}@acme.com`, `${unique('two')}@acme.com`];
     const attempts = [...variantsOf(first, 10), ...variantsOf(second, 10)];
-    const results = await Promise.allSettled(attempts.map((email_address) => createMember(ctx.client, org.organization_id, { email_address })));
+    const results = await Promise.allSettled(
+      attempts.map((email_address) => createMember(ctx.client, org.organization_id, { email_address })),
+    );
 
     const winners = fulfilled(results);
     expect(winners.map((m) => m.email_address.trim().toLowerCase()).sort()).toEqual([first, second].sort());

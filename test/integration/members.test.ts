@@ -19,10 +19,12 @@ describe('organizations.members', () => {
   const newOrg = (overrides: Record<string, unknown> = {}) => createOrganization(ctx.client, overrides);
   const getMember = (organization_id: string, member_id: string) =>
     ctx.client.organizations.members.get({ organization_id, member_id }).then((r) => r.member);
-  const memberCount = (organization_id: string) =>
-    ctx.client.organizations.metrics({ organization_id }).then((r) => r.member_count);
-  const update = (organization: { organization_id: string }, member: Member, fields: Omit<UpdateRequest, 'organization_id' | 'member_id'>) =>
-    ctx.client.organizations.members.update({ organization_id: organization.organization_id, member_id: member.member_id, ...fields });
+  const memberCount = (organization_id: string) => ctx.client.organizations.metrics({ organization_id }).then((r) => r.member_count);
+  const update = (
+    organization: { organization_id: string },
+    member: Member,
+    fields: Omit<UpdateRequest, 'organization_id' | 'member_id'>,
+  ) => ctx.client.organizations.members.update({ organization_id: organization.organization_id, member_id: member.member_id, ...fields });
 
   describe('create', () => {
     it('round-trips every field given on create', async () => {
@@ -142,7 +144,11 @@ describe('organizations.members', () => {
         email_address: email('both', 'both.example.com'),
         roles: ['stytch_admin'],
       });
-      expect(roleOf(member, 'stytch_admin')!.sources.map((s) => s.type).sort()).toEqual(['direct_assignment', 'email_assignment']);
+      expect(
+        roleOf(member, 'stytch_admin')!
+          .sources.map((s) => s.type)
+          .sort(),
+      ).toEqual(['direct_assignment', 'email_assignment']);
     });
 
     it.each([
@@ -253,7 +259,9 @@ describe('organizations.members', () => {
       const org = await newOrg();
       const member = await createMember(ctx.client, org.organization_id);
       const other = await ctx.app.newProject();
-      const err = await stytchError(other.client.organizations.members.get({ organization_id: org.organization_id, member_id: member.member_id }));
+      const err = await stytchError(
+        other.client.organizations.members.get({ organization_id: org.organization_id, member_id: member.member_id }),
+      );
       expect(err.status_code).toBe(404);
     });
   });
@@ -308,7 +316,9 @@ describe('organizations.members', () => {
       expect(updated.email_address).toBe(newEmail);
       expect(updated.retired_email_addresses).toEqual([{ email_id: expect.any(String), email_address: member.email_address }]);
 
-      const createErr = await stytchError(createMember(ctx.client, org.organization_id, { email_address: member.email_address.toUpperCase() }));
+      const createErr = await stytchError(
+        createMember(ctx.client, org.organization_id, { email_address: member.email_address.toUpperCase() }),
+      );
       expect(createErr.status_code).toBe(400);
       expect(createErr.error_type).toBe('retired_member_email');
       expect(await memberCount(org.organization_id)).toBe(1);
@@ -381,11 +391,17 @@ describe('organizations.members', () => {
       const member = await createAndDelete(org.organization_id);
       expectErrorEnvelope(await stytchError(getMember(org.organization_id, member.member_id)), 404, 'member_not_found');
       expectErrorEnvelope(
-        await stytchError(ctx.client.organizations.members.get({ organization_id: org.organization_id, email_address: member.email_address })),
+        await stytchError(
+          ctx.client.organizations.members.get({ organization_id: org.organization_id, email_address: member.email_address }),
+        ),
         404,
         'member_not_found',
       );
-      expectErrorEnvelope(await stytchError(ctx.client.organizations.members.dangerouslyGet({ member_id: member.member_id })), 404, 'member_not_found');
+      expectErrorEnvelope(
+        await stytchError(ctx.client.organizations.members.dangerouslyGet({ member_id: member.member_id })),
+        404,
+        'member_not_found',
+      );
       const found = await ctx.client.organizations.members.dangerouslyGet({ member_id: member.member_id, include_deleted: true });
       expect(found.member).toMatchObject({ member_id: member.member_id, status: 'deleted', email_address: member.email_address });
       expect(await memberCount(org.organization_id)).toBe(0);
@@ -394,7 +410,9 @@ describe('organizations.members', () => {
     it('answers 404 when deleting a member twice', async () => {
       const org = await newOrg();
       const member = await createAndDelete(org.organization_id);
-      const err = await stytchError(ctx.client.organizations.members.delete({ organization_id: org.organization_id, member_id: member.member_id }));
+      const err = await stytchError(
+        ctx.client.organizations.members.delete({ organization_id: org.organization_id, member_id: member.member_id }),
+      );
       expectErrorEnvelope(err, 404, 'member_not_found');
     });
 
@@ -409,7 +427,10 @@ describe('organizations.members', () => {
     it('reactivates a deleted member', async () => {
       const org = await newOrg();
       const member = await createAndDelete(org.organization_id, { name: 'Back Again' });
-      const response = await ctx.client.organizations.members.reactivate({ organization_id: org.organization_id, member_id: member.member_id });
+      const response = await ctx.client.organizations.members.reactivate({
+        organization_id: org.organization_id,
+        member_id: member.member_id,
+      });
       expect(response.member).toMatchObject({ member_id: member.member_id, status: 'active', name: 'Back Again' });
       expect((await getMember(org.organization_id, member.member_id)).status).toBe('active');
       expect(await memberCount(org.organization_id)).toBe(1);
@@ -418,7 +439,9 @@ describe('organizations.members', () => {
     it('refuses to reactivate a member that is not deleted', async () => {
       const org = await newOrg();
       const member = await createMember(ctx.client, org.organization_id);
-      const err = await stytchError(ctx.client.organizations.members.reactivate({ organization_id: org.organization_id, member_id: member.member_id }));
+      const err = await stytchError(
+        ctx.client.organizations.members.reactivate({ organization_id: org.organization_id, member_id: member.member_id }),
+      );
       expectErrorEnvelope(err, 400, 'no_deleted_member_found_for_reactivation');
       expect(await getMember(org.organization_id, member.member_id)).toEqual(member);
     });
@@ -427,7 +450,9 @@ describe('organizations.members', () => {
       const org = await newOrg();
       const deleted = await createAndDelete(org.organization_id);
       const holder = await createMember(ctx.client, org.organization_id, { email_address: deleted.email_address.toUpperCase() });
-      const err = await stytchError(ctx.client.organizations.members.reactivate({ organization_id: org.organization_id, member_id: deleted.member_id }));
+      const err = await stytchError(
+        ctx.client.organizations.members.reactivate({ organization_id: org.organization_id, member_id: deleted.member_id }),
+      );
       expectErrorEnvelope(err, 400, 'reactivation_email_belongs_to_another_member');
       const still = await ctx.client.organizations.members.dangerouslyGet({ member_id: deleted.member_id, include_deleted: true });
       expect(still.member.status).toBe('deleted');
@@ -440,7 +465,10 @@ describe('organizations.members', () => {
       const org = await newOrg();
       const externalId = unique('ext');
       const member = await createMember(ctx.client, org.organization_id, { external_id: externalId });
-      const response = await ctx.client.organizations.members.deleteExternalId({ organization_id: org.organization_id, member_id: member.member_id });
+      const response = await ctx.client.organizations.members.deleteExternalId({
+        organization_id: org.organization_id,
+        member_id: member.member_id,
+      });
       expect(response.member).toMatchObject({ member_id: member.member_id, external_id: '' });
       expectErrorEnvelope(await stytchError(getMember(org.organization_id, externalId)), 404, 'member_not_found');
       const reuser = await createMember(ctx.client, org.organization_id, { external_id: externalId });
@@ -450,7 +478,10 @@ describe('organizations.members', () => {
     it('answers 404 for an unknown member', async () => {
       const org = await newOrg();
       const err = await stytchError(
-        ctx.client.organizations.members.deleteExternalId({ organization_id: org.organization_id, member_id: `member-test-${randomUUID()}` }),
+        ctx.client.organizations.members.deleteExternalId({
+          organization_id: org.organization_id,
+          member_id: `member-test-${randomUUID()}`,
+        }),
       );
       expectErrorEnvelope(err, 404, 'member_not_found');
     });
@@ -461,7 +492,10 @@ describe('organizations.members', () => {
       const [orgA, orgB] = await Promise.all([newOrg(), newOrg()]);
       const a = await createMember(ctx.client, orgA.organization_id);
       const b = await createMember(ctx.client, orgB.organization_id);
-      for (const [member, org] of [[a, orgA], [b, orgB]] as const) {
+      for (const [member, org] of [
+        [a, orgA],
+        [b, orgB],
+      ] as const) {
         const got = await ctx.client.organizations.members.dangerouslyGet({ member_id: member.member_id });
         expect(got.member).toEqual(member);
         expect(got.organization.organization_id).toBe(org.organization_id);
@@ -537,13 +571,20 @@ describe('organizations.members', () => {
       const org = await newOrg();
       const res = await ctx.app.http('POST', `/v1/b2b/organizations/${org.organization_id}/members`, { body: '{"email_address": ' });
       expect(res.status).toBe(400);
-      expect(res.body).toMatchObject({ status_code: 400, error_type: expect.any(String), request_id: expect.stringMatching(/^request-id-/) });
+      expect(res.body).toMatchObject({
+        status_code: 400,
+        error_type: expect.any(String),
+        request_id: expect.stringMatching(/^request-id-/),
+      });
       expect(await memberCount(org.organization_id)).toBe(0);
     });
 
     it('refuses a member create without credentials', async () => {
       const org = await newOrg();
-      const res = await ctx.app.http('POST', `/v1/b2b/organizations/${org.organization_id}/members`, { body: { email_address: email() }, auth: null });
+      const res = await ctx.app.http('POST', `/v1/b2b/organizations/${org.organization_id}/members`, {
+        body: { email_address: email() },
+        auth: null,
+      });
       expect(res.status).toBe(401);
       expect(await memberCount(org.organization_id)).toBe(0);
     });

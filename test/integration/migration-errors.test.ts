@@ -40,12 +40,30 @@ describe('member migrations: rejected rows and the error report', () => {
   const summary = (errors: RowError[]) => errors.map(({ line, error_type }) => [line, error_type]);
 
   describe('each bad row is reported with its line and type, and the rest is imported', () => {
-    type Case = [errorType: string, header: string[], bad: (org: { organization_id: string }) => string[], column: string | null, value: string | null];
+    type Case = [
+      errorType: string,
+      header: string[],
+      bad: (org: { organization_id: string }) => string[],
+      column: string | null,
+      value: string | null,
+    ];
     const cases: Case[] = [
       ['invalid_email', ['email_address'], () => ['not-an-email'], 'email_address', 'not-an-email'],
       ['invalid_email', ['email_address', 'name'], () => ['', 'Nobody'], 'email_address', ''],
-      ['unknown_organization', ['organization_id', 'email_address'], () => ['organization-test-nope', email()], 'organization_id', 'organization-test-nope'],
-      ['unknown_organization', ['organization_id', 'email_address'], () => [`organization-test-${randomUUID()}`, email()], 'organization_id', null],
+      [
+        'unknown_organization',
+        ['organization_id', 'email_address'],
+        () => ['organization-test-nope', email()],
+        'organization_id',
+        'organization-test-nope',
+      ],
+      [
+        'unknown_organization',
+        ['organization_id', 'email_address'],
+        () => [`organization-test-${randomUUID()}`, email()],
+        'organization_id',
+        null,
+      ],
       ['invalid_json', ['email_address', 'trusted_metadata'], () => [email(), q('{"tier": gold}')], 'trusted_metadata', '{"tier": gold}'],
       ['invalid_json', ['email_address', 'untrusted_metadata'], () => [email(), q('[1,2]')], 'untrusted_metadata', '[1,2]'],
       ['unknown_role', ['email_address', 'roles'], () => [email(), 'stytch_admin;auditor'], 'roles', 'stytch_admin;auditor'],
@@ -75,7 +93,16 @@ describe('member migrations: rejected rows and the error report', () => {
       const other = await ctx.app.newProject();
       const foreign = await createOrganization(other.client);
       const org = await newOrg();
-      const job = await run(org, csv(['organization_id', 'email_address'], [[org.organization_id, email()], [foreign.organization_id, email()]]));
+      const job = await run(
+        org,
+        csv(
+          ['organization_id', 'email_address'],
+          [
+            [org.organization_id, email()],
+            [foreign.organization_id, email()],
+          ],
+        ),
+      );
       expect(summary(await errorsOf(job))).toEqual([[3, 'unknown_organization']]);
       expect(await ctx.client.organizations.metrics({ organization_id: org.organization_id }).then((r) => r.member_count)).toBe(1);
       expect(await other.client.organizations.metrics({ organization_id: foreign.organization_id }).then((r) => r.member_count)).toBe(0);
@@ -101,7 +128,15 @@ describe('member migrations: rejected rows and the error report', () => {
 
     it('refuses a file whose quote never closes with 400 unterminated_quote naming the line, and imports nothing', async () => {
       const org = await newOrg();
-      const body = csv(['email_address', 'name'], [[email(), 'A'], [email(), 'B'], [email(), '"Never closed'], [email(), 'D']]);
+      const body = csv(
+        ['email_address', 'name'],
+        [
+          [email(), 'A'],
+          [email(), 'B'],
+          [email(), '"Never closed'],
+          [email(), 'D'],
+        ],
+      );
       const jobsBefore = await ctx.app.container.knex('jobs').count({ n: '*' }).first();
       const response = await upload(ctx.app, body, { organization_id: org.organization_id });
       expect(response.status).toBe(400);
@@ -116,7 +151,13 @@ describe('member migrations: rejected rows and the error report', () => {
     it('reports later case and space variants of an email as duplicate_in_file and lets the first row win', async () => {
       const org = await newOrg();
       const address = email('Dup');
-      const rows = [[address, 'First'], [email(), 'Other'], [email(), 'Other'], [address.toUpperCase(), 'Second'], [`  ${address.toLowerCase()} `, 'Third']];
+      const rows = [
+        [address, 'First'],
+        [email(), 'Other'],
+        [email(), 'Other'],
+        [address.toUpperCase(), 'Second'],
+        [`  ${address.toLowerCase()} `, 'Third'],
+      ];
       const job = await run(org, csv(['email_address', 'name'], rows), { on_conflict: 'update' });
       expect(job.progress).toMatchObject({ total_rows: 5, created: 3, updated: 0, failed: 2 });
       const errors = await errorsOf(job);
@@ -132,7 +173,16 @@ describe('member migrations: rejected rows and the error report', () => {
     it('treats one email in two organizations as two members, not a duplicate', async () => {
       const [a, b] = [await newOrg(), await newOrg()];
       const address = email('both');
-      const job = await run(a, csv(['organization_id', 'email_address'], [[a.organization_id, address], [b.organization_id, address]]));
+      const job = await run(
+        a,
+        csv(
+          ['organization_id', 'email_address'],
+          [
+            [a.organization_id, address],
+            [b.organization_id, address],
+          ],
+        ),
+      );
       expect(job.progress).toMatchObject({ created: 2, failed: 0 });
       expect((await getMember(b.organization_id, address)).organization_id).toBe(b.organization_id);
     });
@@ -141,8 +191,19 @@ describe('member migrations: rejected rows and the error report', () => {
       const org = await newOrg();
       const holder = await createMember(ctx.client, org.organization_id, { external_id: 'emp-1' });
       const [x, y] = [email('x'), email('y')];
-      const job = await run(org, csv(['email_address', 'external_id'], [[x, 'emp-2'], [y, 'emp-1']]));
-      expect(await errorsOf(job)).toEqual([expect.objectContaining({ line: 3, error_type: 'duplicate_external_id', column_name: 'external_id', value: 'emp-1' })]);
+      const job = await run(
+        org,
+        csv(
+          ['email_address', 'external_id'],
+          [
+            [x, 'emp-2'],
+            [y, 'emp-1'],
+          ],
+        ),
+      );
+      expect(await errorsOf(job)).toEqual([
+        expect.objectContaining({ line: 3, error_type: 'duplicate_external_id', column_name: 'external_id', value: 'emp-1' }),
+      ]);
       expect((await getMember(org.organization_id, holder.email_address)).external_id).toBe('emp-1');
       expect((await getMember(org.organization_id, x)).external_id).toBe('emp-2');
       expect(await memberCount(org.organization_id)).toBe(2);
@@ -151,8 +212,21 @@ describe('member migrations: rejected rows and the error report', () => {
     it('reports the second row giving one external_id within the file, across chunks', async () => {
       const org = await newOrg();
       const first = email('first');
-      const job = await run(org, csv(['email_address', 'external_id'], [[first, 'emp-9'], [email(), ''], [email(), ''], [email(), 'emp-9']]));
-      expect(await errorsOf(job)).toEqual([expect.objectContaining({ line: 5, error_type: 'duplicate_in_file', column_name: 'external_id', value: 'emp-9' })]);
+      const job = await run(
+        org,
+        csv(
+          ['email_address', 'external_id'],
+          [
+            [first, 'emp-9'],
+            [email(), ''],
+            [email(), ''],
+            [email(), 'emp-9'],
+          ],
+        ),
+      );
+      expect(await errorsOf(job)).toEqual([
+        expect.objectContaining({ line: 5, error_type: 'duplicate_in_file', column_name: 'external_id', value: 'emp-9' }),
+      ]);
       expect((await getMember(org.organization_id, first)).external_id).toBe('emp-9');
       expect(await memberCount(org.organization_id)).toBe(3);
     });
@@ -160,7 +234,9 @@ describe('member migrations: rejected rows and the error report', () => {
     it('lets a member keep its own external_id when updated from the file', async () => {
       const org = await newOrg();
       const member = await createMember(ctx.client, org.organization_id, { external_id: 'emp-3', name: 'Before' });
-      const job = await run(org, csv(['email_address', 'external_id', 'name'], [[member.email_address, 'emp-3', 'After']]), { on_conflict: 'update' });
+      const job = await run(org, csv(['email_address', 'external_id', 'name'], [[member.email_address, 'emp-3', 'After']]), {
+        on_conflict: 'update',
+      });
       expect(job.progress).toMatchObject({ updated: 1, failed: 0 });
       expect(await getMember(org.organization_id, member.email_address)).toMatchObject({ name: 'After', external_id: 'emp-3' });
     });
@@ -174,9 +250,17 @@ describe('member migrations: rejected rows and the error report', () => {
       ['a BOM', () => `\uFEFFemail_address,name\r\n${email()},A\r\n${bad},B\r\n`, [3]],
       // Names refuse line breaks (invalid_name): quoted newlines go in a column Roster ignores.
       ['quoted LF newlines', () => `email_address,notes\r\n${email()},"Two\nlines"\r\n${bad},"Three\nmore\nlines"\r\n${bad},B\r\n`, [4, 7]],
-      ['quoted CRLF newlines', () => `email_address,notes\r\n${email()},"Two\r\nlines"\r\n${bad},"Three\r\nmore\r\nlines"\r\n${bad},B\r\n`, [4, 7]],
+      [
+        'quoted CRLF newlines',
+        () => `email_address,notes\r\n${email()},"Two\r\nlines"\r\n${bad},"Three\r\nmore\r\nlines"\r\n${bad},B\r\n`,
+        [4, 7],
+      ],
       ['empty lines', () => `email_address,name\r\n\r\n${email()},A\r\n\r\n\r\n${bad},B\r\n${email()},C\r\n\r\n${bad},D`, [6, 9]],
-      ['all of them', () => `\uFEFFEmail_Address,Notes\r\n\r\n${email()},"A\r\nB"\r\n\r\n${bad},C\n${email()},D\r\n${bad},"E\nF"\r\n`, [6, 8]],
+      [
+        'all of them',
+        () => `\uFEFFEmail_Address,Notes\r\n\r\n${email()},"A\r\nB"\r\n\r\n${bad},C\n${email()},D\r\n${bad},"E\nF"\r\n`,
+        [6, 8],
+      ],
     ])('are right with %s', async (_, body, lines) => {
       const org = await newOrg();
       const job = await run(org, body());
@@ -290,7 +374,9 @@ describe('member migrations: rejected rows and the error report', () => {
       ['GET errors as CSV', 'GET', '/errors', { accept: 'text/csv' }],
       ['DELETE', 'DELETE', '', {}],
     ];
-    const table = refs.flatMap(([refName, ref]) => calls.map(([callName, method, suffix, headers]) => [callName, refName, method, suffix, headers, ref] as const));
+    const table = refs.flatMap(([refName, ref]) =>
+      calls.map(([callName, method, suffix, headers]) => [callName, refName, method, suffix, headers, ref] as const),
+    );
 
     it.each(table)('%s answers 404 job_not_found for %s', async (_, __, method, suffix, headers, ref) => {
       const response = await ctx.app.http(method, `/v1/b2b/jobs/${ref()}${suffix}`, { headers });

@@ -28,11 +28,12 @@ const orgUuid = (organizationId: string) => parseId('organization', 'test', orga
 
 /** Makes a job look idle to the sweep: untouched for two minutes. */
 const makeIdle = (db: Container['knex'], jobId: string) =>
-  db('jobs').where({ id: jobUuid(jobId) }).update({ updated_at: db.raw("now() - interval '2 minutes'") });
+  db('jobs')
+    .where({ id: jobUuid(jobId) })
+    .update({ updated_at: db.raw("now() - interval '2 minutes'") });
 
 /** `count` addresses of one domain, numbered from `from`. */
-const emails = (domain: string, from: number, count: number) =>
-  Array.from({ length: count }, (_, i) => `user${from + i}@${domain}`);
+const emails = (domain: string, from: number, count: number) => Array.from({ length: count }, (_, i) => `user${from + i}@${domain}`);
 
 /** A members file (email, name, trusted_metadata) for the given addresses. */
 const membersCsv = (addresses: string[]) =>
@@ -81,20 +82,33 @@ describe('member migrations under concurrency, crashes, cancels and outages', ()
       .orderBy('email_normalized');
 
   const memberCount = async (organizationId: string) =>
-    Number(((await knex()('members').where({ organization_id: orgUuid(organizationId) }).count({ n: '*' }).first()) as { n: string }).n);
+    Number(
+      (
+        (await knex()('members')
+          .where({ organization_id: orgUuid(organizationId) })
+          .count({ n: '*' })
+          .first()) as { n: string }
+      ).n,
+    );
 
   const stagingExists = async (jobUuidValue: string) =>
     (await knex().raw('SELECT to_regclass(?) AS t', [stagingTable(jobUuidValue)])).rows[0].t !== null;
 
   const progressInDb = async (jobId: string) =>
-    (await knex()('jobs').select('status', 'progress').where({ id: jobUuid(jobId) }).first()) as {
+    (await knex()('jobs')
+      .select('status', 'progress')
+      .where({ id: jobUuid(jobId) })
+      .first()) as {
       status: string;
       progress: JobBody['progress'];
     };
 
   /** Loses every queued entry of the migrations queue, as a Redis flush or failover would. */
   async function loseMigrationQueue(): Promise<void> {
-    const queue = new Queue('migrations', { connection: ctx.app.container.redis, prefix: bullPrefix(ctx.app.container.config.queuePrefix) });
+    const queue = new Queue('migrations', {
+      connection: ctx.app.container.redis,
+      prefix: bullPrefix(ctx.app.container.config.queuePrefix),
+    });
     try {
       await queue.obliterate({ force: true });
     } finally {
@@ -205,7 +219,10 @@ describe('member migrations under concurrency, crashes, cancels and outages', ()
       expect(resumed.progress.failed).toBeGreaterThan(0);
       expect(await membersOf(crashed.organization_id)).toEqual(await membersOf(clean.organization_id));
       const errorLines = (jobId: string) =>
-        knex()('job_row_errors').select('line', 'error_type', 'value').where({ job_id: jobUuid(jobId) }).orderBy('line');
+        knex()('job_row_errors')
+          .select('line', 'error_type', 'value')
+          .where({ job_id: jobUuid(jobId) })
+          .orderBy('line');
       expect(await errorLines(job.job_id)).toEqual(await errorLines(reference.job_id));
     }, 180_000);
   });
@@ -237,7 +254,9 @@ describe('member migrations under concurrency, crashes, cancels and outages', ()
       const { rows: chunks } = await knex().raw('SELECT status, count(*) AS n FROM migration_chunks WHERE job_id = ? GROUP BY status', [
         jobUuid(job.job_id),
       ]);
-      const byStatus: Record<string, number> = Object.fromEntries(chunks.map((c: { status: string; n: string }) => [c.status, Number(c.n)]));
+      const byStatus: Record<string, number> = Object.fromEntries(
+        chunks.map((c: { status: string; n: string }) => [c.status, Number(c.n)]),
+      );
       expect(byStatus.pending).toBeUndefined();
       expect(byStatus.done * CHUNK_ROWS).toBe(created);
       expect(byStatus.cancelled).toBeGreaterThan(0);

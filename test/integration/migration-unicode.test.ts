@@ -64,16 +64,17 @@ describe('member migrations: rows with bad Unicode are row errors, never a refus
     const org = await createOrganization(ctx.client);
     const local = unique('ada');
     const existing = await createMember(ctx.client, org.organization_id, { email_address: `${local}@acme.com`, name: 'Ada' });
-    const body = [
-      'email_address,name',
-      `${local}-zwj\u200d@acme.com,Zero Width`, // 2
-      `\u202E${local}-rlo@acme.com,Override`, // 3
-      `${q(`<script>${local}</script>@acme.com`)},Script`, // 4
-      `${local}-bell\u0007@acme.com,Bell`, // 5
-      `${local}-nl@acme.com,${q('Line\r\nBreak')}`, // 6
-      `${local.toUpperCase().replace(/[A-Z0-9-]/g, (c) => String.fromCharCode(c.charCodeAt(0) + 0xfee0))}@acme.com,Fullwidth`, // 7
-      `${local}-fine@acme.com,Fine`, // 8
-    ].join('\r\n') + '\r\n';
+    const body =
+      [
+        'email_address,name',
+        `${local}-zwj\u200d@acme.com,Zero Width`, // 2
+        `\u202E${local}-rlo@acme.com,Override`, // 3
+        `${q(`<script>${local}</script>@acme.com`)},Script`, // 4
+        `${local}-bell\u0007@acme.com,Bell`, // 5
+        `${local}-nl@acme.com,${q('Line\r\nBreak')}`, // 6
+        `${local.toUpperCase().replace(/[A-Z0-9-]/g, (c) => String.fromCharCode(c.charCodeAt(0) + 0xfee0))}@acme.com,Fullwidth`, // 7
+        `${local}-fine@acme.com,Fine`, // 8
+      ].join('\r\n') + '\r\n';
     const response = await upload(ctx.app, body, { organization_id: org.organization_id, on_conflict: 'skip' });
     expect(response.status).toBe(202);
     const job = await waitForJob(ctx.app, response.body.job.job_id);
@@ -89,14 +90,19 @@ describe('member migrations: rows with bad Unicode are row errors, never a refus
     ]);
     const { member_count } = await ctx.client.organizations.metrics({ organization_id: org.organization_id });
     expect(member_count).toBe(2);
-    const { member } = await ctx.client.organizations.members.get({ organization_id: org.organization_id, email_address: `${local}@acme.com` });
+    const { member } = await ctx.client.organizations.members.get({
+      organization_id: org.organization_id,
+      email_address: `${local}@acme.com`,
+    });
     expect(member.member_id).toBe(existing.member_id);
     expect(member.name).toBe('Ada');
   });
 
   it('refuses a header cell holding a NUL as a bad file (400), naming the cell', async () => {
     const org = await createOrganization(ctx.client);
-    const response = await upload(ctx.app, `email_address,no\u0000te\r\n${unique('x')}@acme.com,1\r\n`, { organization_id: org.organization_id });
+    const response = await upload(ctx.app, `email_address,no\u0000te\r\n${unique('x')}@acme.com,1\r\n`, {
+      organization_id: org.organization_id,
+    });
     expect(response.status).toBe(400);
     expectErrorEnvelope(response.body, 400, 'invalid_character');
     expect(response.body.error_message).toContain('Header cell 2');

@@ -35,8 +35,30 @@ describe('member migrations: columns, options and counts', () => {
     it('round-trips every column, with header names in any case and order, onto the created member', async () => {
       const org = await newOrg();
       const address = email('ada');
-      const header = ['Untrusted_Metadata', 'MFA_PHONE_NUMBER', 'status', 'Is_Breakglass', 'External_ID', 'Trusted_Metadata', 'Roles', 'Name', 'EMAIL_ADDRESS', 'Organization_ID'];
-      const row = [json({ theme: 'dark' }), '+14155550123', 'invited', 'true', 'emp_42.x|y-z', json({ tier: 'gold', seats: 3, nested: { a: [1, 2] } }), 'stytch_admin', 'Ada Lovelace', address, org.organization_id];
+      const header = [
+        'Untrusted_Metadata',
+        'MFA_PHONE_NUMBER',
+        'status',
+        'Is_Breakglass',
+        'External_ID',
+        'Trusted_Metadata',
+        'Roles',
+        'Name',
+        'EMAIL_ADDRESS',
+        'Organization_ID',
+      ];
+      const row = [
+        json({ theme: 'dark' }),
+        '+14155550123',
+        'invited',
+        'true',
+        'emp_42.x|y-z',
+        json({ tier: 'gold', seats: 3, nested: { a: [1, 2] } }),
+        'stytch_admin',
+        'Ada Lovelace',
+        address,
+        org.organization_id,
+      ];
       const job = await completed(csv(header, [row]));
       expect(job.progress).toMatchObject({ total_rows: 1, created: 1, failed: 0 });
 
@@ -76,7 +98,15 @@ describe('member migrations: columns, options and counts', () => {
     it('places rows in the organization named by organization_slug', async () => {
       const [a, b] = [await newOrg(), await newOrg()];
       const [x, y] = [email('x'), email('y')];
-      await completed(csv(['organization_slug', 'email_address'], [[a.organization_slug, x], [b.organization_slug.toUpperCase(), y]]));
+      await completed(
+        csv(
+          ['organization_slug', 'email_address'],
+          [
+            [a.organization_slug, x],
+            [b.organization_slug.toUpperCase(), y],
+          ],
+        ),
+      );
       expect((await getMember(a.organization_id, x)).organization_id).toBe(a.organization_id);
       expect((await getMember(b.organization_id, y)).organization_id).toBe(b.organization_id);
     });
@@ -118,9 +148,18 @@ describe('member migrations: columns, options and counts', () => {
     it('splits roles on ";" and makes stytch_admin an admin, ignoring an explicit stytch_member', async () => {
       const org = await newOrg();
       const [admin, plain] = [email('admin'), email('plain')];
-      await completed(csv(['email_address', 'roles'], [[admin, ' stytch_member ; stytch_admin '], [plain, 'stytch_member']]), {
-        organization_id: org.organization_id,
-      });
+      await completed(
+        csv(
+          ['email_address', 'roles'],
+          [
+            [admin, ' stytch_member ; stytch_admin '],
+            [plain, 'stytch_member'],
+          ],
+        ),
+        {
+          organization_id: org.organization_id,
+        },
+      );
       const a = await getMember(org.organization_id, admin);
       expect(a.is_admin).toBe(true);
       expect(a.roles.map((r) => r.role_id).sort()).toEqual(['stytch_admin', 'stytch_member']);
@@ -148,7 +187,13 @@ describe('member migrations: columns, options and counts', () => {
     ])('puts rows without an organization into the default organization named by %s', async (_, ref) => {
       const org = await newOrg();
       const addresses = [email('a'), email('b'), email('c'), email('d')];
-      const job = await completed(csv(['email_address'], addresses.map((a) => [a])), { organization_id: ref(org as never) });
+      const job = await completed(
+        csv(
+          ['email_address'],
+          addresses.map((a) => [a]),
+        ),
+        { organization_id: ref(org as never) },
+      );
       expect(job.progress).toMatchObject({ total_rows: 4, created: 4 });
       expect(await memberCount(org.organization_id)).toBe(4);
     });
@@ -172,12 +217,23 @@ describe('member migrations: columns, options and counts', () => {
       const existing = await createMember(ctx.client, org.organization_id, { name: 'Old Name', trusted_metadata: { keep: 1 } });
       const fresh = email('fresh');
       const job = await completed(
-        csv(['email_address', 'name', 'trusted_metadata'], [[existing.email_address.toUpperCase(), 'New Name', json({ new: 2 })], [fresh, 'Fresh', '']]),
+        csv(
+          ['email_address', 'name', 'trusted_metadata'],
+          [
+            [existing.email_address.toUpperCase(), 'New Name', json({ new: 2 })],
+            [fresh, 'Fresh', ''],
+          ],
+        ),
         { organization_id: org.organization_id },
       );
       expect(job.progress).toMatchObject({ total_rows: 2, created: 1, updated: 0, skipped: 1, failed: 0 });
       const after = await getMember(org.organization_id, existing.email_address);
-      expect(after).toMatchObject({ member_id: existing.member_id, name: 'Old Name', trusted_metadata: { keep: 1 }, updated_at: existing.updated_at });
+      expect(after).toMatchObject({
+        member_id: existing.member_id,
+        name: 'Old Name',
+        trusted_metadata: { keep: 1 },
+        updated_at: existing.updated_at,
+      });
       expect(await memberCount(org.organization_id)).toBe(2);
     });
 
@@ -190,10 +246,13 @@ describe('member migrations: columns, options and counts', () => {
         external_id: 'ext-old',
         mfa_phone_number: '+14155550100',
       });
-      const job = await completed(csv(['email_address', 'trusted_metadata', 'status'], [[existing.email_address, json({ b: 3, c: 4 }), 'invited']]), {
-        organization_id: org.organization_id,
-        on_conflict: 'update',
-      });
+      const job = await completed(
+        csv(['email_address', 'trusted_metadata', 'status'], [[existing.email_address, json({ b: 3, c: 4 }), 'invited']]),
+        {
+          organization_id: org.organization_id,
+          on_conflict: 'update',
+        },
+      );
       expect(job.progress).toMatchObject({ total_rows: 1, created: 0, updated: 1, skipped: 0, failed: 0 });
       expect(await getMember(org.organization_id, existing.email_address)).toMatchObject({
         member_id: existing.member_id,
@@ -214,7 +273,11 @@ describe('member migrations: columns, options and counts', () => {
         organization_id: org.organization_id,
         on_conflict: 'update',
       });
-      expect(await getMember(org.organization_id, existing.email_address)).toMatchObject({ name: 'Kept', external_id: 'ext-kept', is_breakglass: true });
+      expect(await getMember(org.organization_id, existing.email_address)).toMatchObject({
+        name: 'Kept',
+        external_id: 'ext-kept',
+        is_breakglass: true,
+      });
     });
 
     it('with create_organizations=true creates missing organizations from organization_slug', async () => {
@@ -222,7 +285,14 @@ describe('member migrations: columns, options and counts', () => {
       const slug = unique('new-org');
       const [x, y, z] = [email('x'), email('y'), email('z')];
       const job = await completed(
-        csv(['organization_slug', 'email_address'], [[slug, x], [existing.organization_slug, y], [slug.toUpperCase(), z]]),
+        csv(
+          ['organization_slug', 'email_address'],
+          [
+            [slug, x],
+            [existing.organization_slug, y],
+            [slug.toUpperCase(), z],
+          ],
+        ),
         { create_organizations: 'true' },
       );
       expect(job.progress).toMatchObject({ total_rows: 3, created: 3, failed: 0 });
@@ -236,7 +306,9 @@ describe('member migrations: columns, options and counts', () => {
       const slug = unique('missing-org');
       const job = await completed(csv(['organization_slug', 'email_address'], [[slug, email()]]));
       expect(job.progress).toMatchObject({ total_rows: 1, created: 0, failed: 1 });
-      expect(await rowErrors(job)).toEqual([expect.objectContaining({ line: 2, error_type: 'unknown_organization', column_name: 'organization_slug', value: slug })]);
+      expect(await rowErrors(job)).toEqual([
+        expect.objectContaining({ line: 2, error_type: 'unknown_organization', column_name: 'organization_slug', value: slug }),
+      ]);
       expect((await stytchError(ctx.client.organizations.get({ organization_id: slug }))).status_code).toBe(404);
     });
 
@@ -247,23 +319,36 @@ describe('member migrations: columns, options and counts', () => {
       const a = email('a');
       const body = csv(
         ['email_address', 'name', 'trusted_metadata'],
-        [[a, 'A', ''], [existing.email_address, 'After', json({ b: 2 })], ['not-an-email', 'X', ''], [a.toUpperCase(), 'A2', ''], [email('b'), 'B', json({ c: 3 })]],
+        [
+          [a, 'A', ''],
+          [existing.email_address, 'After', json({ b: 2 })],
+          ['not-an-email', 'X', ''],
+          [a.toUpperCase(), 'A2', ''],
+          [email('b'), 'B', json({ c: 3 })],
+        ],
       );
       return { org, existing, body };
     };
 
-    it.each(['skip', 'update'])('with dry_run=true and on_conflict=%s reports the counts a real run gives and changes nothing', async (onConflict) => {
-      const { org, existing, body } = await mixedFile();
-      const dry = await completed(body, { organization_id: org.organization_id, on_conflict: onConflict, dry_run: 'true' });
-      expect(dry.params.dry_run).toBe(true);
-      expect(await memberCount(org.organization_id)).toBe(1);
-      expect(await getMember(org.organization_id, existing.email_address)).toMatchObject({ name: 'Before', trusted_metadata: { a: 1 }, updated_at: existing.updated_at });
+    it.each(['skip', 'update'])(
+      'with dry_run=true and on_conflict=%s reports the counts a real run gives and changes nothing',
+      async (onConflict) => {
+        const { org, existing, body } = await mixedFile();
+        const dry = await completed(body, { organization_id: org.organization_id, on_conflict: onConflict, dry_run: 'true' });
+        expect(dry.params.dry_run).toBe(true);
+        expect(await memberCount(org.organization_id)).toBe(1);
+        expect(await getMember(org.organization_id, existing.email_address)).toMatchObject({
+          name: 'Before',
+          trusted_metadata: { a: 1 },
+          updated_at: existing.updated_at,
+        });
 
-      const real = await completed(body, { organization_id: org.organization_id, on_conflict: onConflict });
-      expect(dry.progress).toEqual(real.progress);
-      expect(real.progress.created).toBe(2);
-      expect(await memberCount(org.organization_id)).toBe(3);
-    });
+        const real = await completed(body, { organization_id: org.organization_id, on_conflict: onConflict });
+        expect(dry.progress).toEqual(real.progress);
+        expect(real.progress.created).toBe(2);
+        expect(await memberCount(org.organization_id)).toBe(3);
+      },
+    );
 
     it('with dry_run=true and on_conflict=update reports the counts a real run gives for a file of email addresses only', async () => {
       const org = await newOrg();
@@ -278,7 +363,12 @@ describe('member migrations: columns, options and counts', () => {
       const slug = unique('dry-org');
       const body = csv(
         ['organization_slug', 'email_address', 'roles'],
-        [[slug, email('a'), 'stytch_admin'], [slug, email('b'), ''], [slug, email('c'), 'auditor'], [unique('x'), 'bad-email', '']],
+        [
+          [slug, email('a'), 'stytch_admin'],
+          [slug, email('b'), ''],
+          [slug, email('c'), 'auditor'],
+          [unique('x'), 'bad-email', ''],
+        ],
       );
       const dry = await completed(body, { create_organizations: 'true', dry_run: 'true' });
       expect((await stytchError(ctx.client.organizations.get({ organization_id: slug }))).status_code).toBe(404);

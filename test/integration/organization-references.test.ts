@@ -66,9 +66,8 @@ describe('organization references are unambiguous', () => {
       const ref = unique('same');
       const organization = await createOrganization(ctx.client, { organization_slug: ref, organization_external_id: ref });
       expect((await get(ref)).organization_id).toBe(organization.organization_id);
-      const renamed = (
-        await update(organization.organization_id, { organization_slug: `${ref}-2`, organization_external_id: `${ref}-2` })
-      ).organization;
+      const renamed = (await update(organization.organization_id, { organization_slug: `${ref}-2`, organization_external_id: `${ref}-2` }))
+        .organization;
       expect(renamed.organization_slug).toBe(`${ref}-2`);
       expect(renamed.organization_external_id).toBe(`${ref}-2`);
     });
@@ -162,11 +161,14 @@ describe('organization references are unambiguous', () => {
     const fresh = unique('csv-new');
     const job = await migrate(
       ctx.app,
-      csv(['email_address', 'organization_slug'], [
-        [`${unique('a')}@acme.com`, owner.organization_external_id!],
-        [`${unique('b')}@acme.com`, idShaped],
-        [`${unique('c')}@acme.com`, fresh],
-      ]),
+      csv(
+        ['email_address', 'organization_slug'],
+        [
+          [`${unique('a')}@acme.com`, owner.organization_external_id!],
+          [`${unique('b')}@acme.com`, idShaped],
+          [`${unique('c')}@acme.com`, fresh],
+        ],
+      ),
       { create_organizations: 'true' },
     );
     expect(job.status).toBe('completed');
@@ -239,7 +241,6 @@ describe('organization references are unambiguous', () => {
         expect(await get(other.organization_id)).toEqual(other);
       },
     );
-
 
     /** Both calls settle; returns which succeeded. */
     async function race(first: () => Promise<unknown>, second: () => Promise<unknown>) {

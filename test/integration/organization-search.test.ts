@@ -59,7 +59,11 @@ describe('organizations.search', () => {
     let cursor: string | undefined;
     do {
       const { organizations, results_metadata } = await search(client, { limit, query, cursor });
-      pages.push({ ids: organizations.map((o) => o.organization_id), total: results_metadata.total, nextCursor: results_metadata.next_cursor ?? null });
+      pages.push({
+        ids: organizations.map((o) => o.organization_id),
+        total: results_metadata.total,
+        nextCursor: results_metadata.next_cursor ?? null,
+      });
       cursor = results_metadata.next_cursor ?? undefined;
       if (pages.length > 50) throw new Error('pagination did not terminate');
     } while (cursor);
@@ -68,30 +72,50 @@ describe('organizations.search', () => {
 
   describe('filters', () => {
     it.each<[string, (s: Seeded) => Operand, OrgKey[]]>([
-      ['organization_ids', (s) => ({ filter_name: 'organization_ids', filter_value: [s.orgs.alpha.organization_id, s.orgs.gamma.organization_id] }), ['alpha', 'gamma']],
-      ['organization_slugs', () => ({ filter_name: 'organization_slugs', filter_value: ['beta-hq', 'gamma-hq', 'no-such-slug'] }), ['beta', 'gamma']],
+      [
+        'organization_ids',
+        (s) => ({ filter_name: 'organization_ids', filter_value: [s.orgs.alpha.organization_id, s.orgs.gamma.organization_id] }),
+        ['alpha', 'gamma'],
+      ],
+      [
+        'organization_slugs',
+        () => ({ filter_name: 'organization_slugs', filter_value: ['beta-hq', 'gamma-hq', 'no-such-slug'] }),
+        ['beta', 'gamma'],
+      ],
       ['organization_name_fuzzy', () => ({ filter_name: 'organization_name_fuzzy', filter_value: 'builde' }), ['beta']],
       ['organization_name_fuzzy, ignoring case', () => ({ filter_name: 'organization_name_fuzzy', filter_value: 'ANALYTIC' }), ['alpha']],
       ['organization_slug_fuzzy', () => ({ filter_name: 'organization_slug_fuzzy', filter_value: 'mma-h' }), ['gamma']],
-      ['organization_slug_fuzzy matching several', () => ({ filter_name: 'organization_slug_fuzzy', filter_value: '-hq' }), ['alpha', 'beta', 'gamma']],
+      [
+        'organization_slug_fuzzy matching several',
+        () => ({ filter_name: 'organization_slug_fuzzy', filter_value: '-hq' }),
+        ['alpha', 'beta', 'gamma'],
+      ],
       ['member_emails', () => ({ filter_name: 'member_emails', filter_value: ['ada@alpha.io', 'carol@gamma.org'] }), ['alpha', 'gamma']],
       ['member_emails, ignoring case', () => ({ filter_name: 'member_emails', filter_value: ['BOB@Beta.dev'] }), ['beta']],
       ['member_email_fuzzy', () => ({ filter_name: 'member_email_fuzzy', filter_value: 'beta.d' }), ['beta']],
       ['allowed_domains', () => ({ filter_name: 'allowed_domains', filter_value: ['alpha.io', 'gamma.org'] }), ['alpha', 'gamma']],
-      ['allowed_domains shared by two organizations', () => ({ filter_name: 'allowed_domains', filter_value: ['shared.net'] }), ['beta', 'gamma']],
+      [
+        'allowed_domains shared by two organizations',
+        () => ({ filter_name: 'allowed_domains', filter_value: ['shared.net'] }),
+        ['beta', 'gamma'],
+      ],
       ['allowed_domain_fuzzy', () => ({ filter_name: 'allowed_domain_fuzzy', filter_value: 'lpha.i' }), ['alpha']],
       ['claimed_email_domains', () => ({ filter_name: 'claimed_email_domains', filter_value: ['beta-corp.com'] }), ['beta']],
     ])('filters by %s', async (_label, operand, expected) => {
       const seeded = await seed();
       const { organizations, results_metadata } = await search(seeded.client, { query: { operator: 'AND', operands: [operand(seeded)] } });
       expect(ids(organizations)).toEqual(idsOf(seeded, expected));
-      expect(results_metadata).toEqual({ total: expected.length, next_cursor: null });
+      expect(results_metadata).toEqual({ total: expected.length });
     });
 
     it('does not match a name fuzzy filter against slugs, nor a slug fuzzy filter against names', async () => {
       const seeded = await seed();
-      const byName = await search(seeded.client, { query: { operator: 'AND', operands: [{ filter_name: 'organization_name_fuzzy', filter_value: '-hq' }] } });
-      const bySlug = await search(seeded.client, { query: { operator: 'AND', operands: [{ filter_name: 'organization_slug_fuzzy', filter_value: 'Goods' }] } });
+      const byName = await search(seeded.client, {
+        query: { operator: 'AND', operands: [{ filter_name: 'organization_name_fuzzy', filter_value: '-hq' }] },
+      });
+      const bySlug = await search(seeded.client, {
+        query: { operator: 'AND', operands: [{ filter_name: 'organization_slug_fuzzy', filter_value: 'Goods' }] },
+      });
       expect(byName.results_metadata.total).toBe(0);
       expect(bySlug.results_metadata.total).toBe(0);
     });
@@ -138,7 +162,7 @@ describe('organizations.search', () => {
       const seeded = await seed();
       const { organizations, results_metadata } = await search(seeded.client, { query: { operator, operands: operands(seeded) } });
       expect(ids(organizations)).toEqual(idsOf(seeded, expected));
-      expect(results_metadata).toEqual({ total: expected.length, next_cursor: null });
+      expect(results_metadata).toEqual({ total: expected.length });
     });
 
     it.each<[string, SearchRequest]>([
@@ -150,7 +174,7 @@ describe('organizations.search', () => {
       await createOrganization(other.client);
       const { organizations, results_metadata } = await search(seeded.client, request);
       expect(ids(organizations)).toEqual(idsOf(seeded, ['alpha', 'beta', 'gamma']));
-      expect(results_metadata).toEqual({ total: 3, next_cursor: null });
+      expect(results_metadata).toEqual({ total: 3 });
     });
 
     it('returns full Organization objects', async () => {
@@ -165,7 +189,10 @@ describe('organizations.search', () => {
   describe('deleted organizations and other projects', () => {
     it.each<[string, (s: Seeded) => SearchRequest['query'] | undefined]>([
       ['no query', () => undefined],
-      ['organization_ids', (s) => ({ operator: 'AND', operands: [{ filter_name: 'organization_ids', filter_value: [s.orgs.beta.organization_id] }] })],
+      [
+        'organization_ids',
+        (s) => ({ operator: 'AND', operands: [{ filter_name: 'organization_ids', filter_value: [s.orgs.beta.organization_id] }] }),
+      ],
       ['organization_slugs', () => ({ operator: 'AND', operands: [{ filter_name: 'organization_slugs', filter_value: ['beta-hq'] }] })],
       ['member_emails', () => ({ operator: 'AND', operands: [{ filter_name: 'member_emails', filter_value: ['bob@beta.dev'] }] })],
       ['allowed_domains', () => ({ operator: 'AND', operands: [{ filter_name: 'allowed_domains', filter_value: ['beta.dev'] }] })],
@@ -201,12 +228,17 @@ describe('organizations.search', () => {
       const target = project ?? (await ctx.app.newProject());
       const created: Organization[] = [];
       for (let i = 0; i < count; i += 1) {
-        created.push(await createOrganization(target.client, { organization_name: `${prefix} ${i}`, organization_slug: `${prefix.toLowerCase()}-${i}` }));
+        created.push(
+          await createOrganization(target.client, {
+            organization_name: `${prefix} ${i}`,
+            organization_slug: `${prefix.toLowerCase()}-${i}`,
+          }),
+        );
       }
       return { project: target, created };
     }
 
-    it('walks every organization exactly once with next_cursor, and the last page has next_cursor null', async () => {
+    it('walks every organization exactly once with next_cursor, and the last page has no next_cursor', async () => {
       const { project, created } = await projectWith(7, 'Paged');
       const pages = await walk(project.client, 3);
       expect(pages.map((p) => p.ids.length)).toEqual([3, 3, 1]);
@@ -228,7 +260,7 @@ describe('organizations.search', () => {
       expect(pages.flatMap((p) => p.ids).sort()).toEqual(ids(created));
     });
 
-    it('returns a single page with next_cursor null when the limit covers every result', async () => {
+    it('returns a single page without next_cursor when the limit covers every result', async () => {
       const { project } = await projectWith(4, 'Exact');
       const pages = await walk(project.client, 4);
       expect(pages).toHaveLength(1);
@@ -240,7 +272,7 @@ describe('organizations.search', () => {
       const { project } = await projectWith(2, 'Default');
       const { organizations, results_metadata } = await search(project.client, {});
       expect(organizations).toHaveLength(2);
-      expect(results_metadata.next_cursor).toBeNull();
+      expect(results_metadata).not.toHaveProperty('next_cursor');
     });
 
     it('accepts the maximum limit of 1000', async () => {
@@ -252,13 +284,41 @@ describe('organizations.search', () => {
 
   describe('errors', () => {
     it.each<[string, unknown, string]>([
-      ['an unknown filter_name', { query: { operator: 'AND', operands: [{ filter_name: 'organization_colour', filter_value: ['red'] }] } }, 'organization_search_filter_name_not_recognized'],
-      ['a missing filter_name', { query: { operator: 'AND', operands: [{ filter_value: ['x'] }] } }, 'organization_search_missing_filter_name'],
-      ['a non-string filter_name', { query: { operator: 'AND', operands: [{ filter_name: 7, filter_value: ['x'] }] } }, 'organization_search_filter_name_must_be_string'],
-      ['a string where a list is expected', { query: { operator: 'AND', operands: [{ filter_name: 'organization_ids', filter_value: 'organization-test-x' }] } }, 'organization_search_expected_array_of_strings'],
-      ['a list of numbers where strings are expected', { query: { operator: 'AND', operands: [{ filter_name: 'member_emails', filter_value: [1, 2] }] } }, 'organization_search_expected_array_of_strings'],
-      ['a list where a string is expected', { query: { operator: 'AND', operands: [{ filter_name: 'organization_name_fuzzy', filter_value: ['acme'] }] } }, 'organization_search_expected_string'],
-      ['a missing filter_value', { query: { operator: 'AND', operands: [{ filter_name: 'organization_slugs' }] } }, 'organization_search_missing_filter_value'],
+      [
+        'an unknown filter_name',
+        { query: { operator: 'AND', operands: [{ filter_name: 'organization_colour', filter_value: ['red'] }] } },
+        'organization_search_filter_name_not_recognized',
+      ],
+      [
+        'a missing filter_name',
+        { query: { operator: 'AND', operands: [{ filter_value: ['x'] }] } },
+        'organization_search_missing_filter_name',
+      ],
+      [
+        'a non-string filter_name',
+        { query: { operator: 'AND', operands: [{ filter_name: 7, filter_value: ['x'] }] } },
+        'organization_search_filter_name_must_be_string',
+      ],
+      [
+        'a string where a list is expected',
+        { query: { operator: 'AND', operands: [{ filter_name: 'organization_ids', filter_value: 'organization-test-x' }] } },
+        'organization_search_expected_array_of_strings',
+      ],
+      [
+        'a list of numbers where strings are expected',
+        { query: { operator: 'AND', operands: [{ filter_name: 'member_emails', filter_value: [1, 2] }] } },
+        'organization_search_expected_array_of_strings',
+      ],
+      [
+        'a list where a string is expected',
+        { query: { operator: 'AND', operands: [{ filter_name: 'organization_name_fuzzy', filter_value: ['acme'] }] } },
+        'organization_search_expected_string',
+      ],
+      [
+        'a missing filter_value',
+        { query: { operator: 'AND', operands: [{ filter_name: 'organization_slugs' }] } },
+        'organization_search_missing_filter_value',
+      ],
       ['an unknown operator', { query: { operator: 'XOR', operands: [] } }, 'organization_search_invalid_operator'],
     ])('refuses %s with a 400', async (_label, request, errorType) => {
       const { client } = await ctx.app.newProject();
@@ -276,7 +336,11 @@ describe('organizations.search', () => {
     it('refuses a non-numeric limit with 400 invalid_limit', async () => {
       const response = await ctx.app.http('POST', '/v1/b2b/organizations/search', { body: { limit: 'ten' } });
       expect(response.status).toBe(400);
-      expect(response.body).toMatchObject({ status_code: 400, error_type: 'invalid_limit', request_id: expect.stringMatching(/^request-id-/) });
+      expect(response.body).toMatchObject({
+        status_code: 400,
+        error_type: 'invalid_limit',
+        request_id: expect.stringMatching(/^request-id-/),
+      });
     });
 
     it.each([

@@ -47,8 +47,6 @@ describe('organizations endpoints', () => {
         sso_jit_provisioning: 'ALL_ALLOWED',
         sso_jit_provisioning_allowed_connections: [],
         sso_active_connections: [],
-        sso_default_connection_id: null,
-        scim_active_connection: null,
         email_allowed_domains: [],
         email_jit_provisioning: 'NOT_ALLOWED',
         email_invites: 'ALL_ALLOWED',
@@ -139,7 +137,11 @@ describe('organizations endpoints', () => {
       ['has no alphanumeric character', '-._~'],
     ])('refuses a slug that %s with invalid_organization_slug and creates nothing', async (_label, slug) => {
       const name = unique('badslug');
-      await expectStytchError(ctx.client.organizations.create({ organization_name: name, organization_slug: slug }), 400, 'invalid_organization_slug');
+      await expectStytchError(
+        ctx.client.organizations.create({ organization_name: name, organization_slug: slug }),
+        400,
+        'invalid_organization_slug',
+      );
       await expectNoOrganizationNamed(name);
     });
 
@@ -180,7 +182,11 @@ describe('organizations endpoints', () => {
       const existing = await createOrganization(ctx.client, { organization_external_id: externalId });
       const name = unique('dupext');
       await expectStytchError(
-        ctx.client.organizations.create({ organization_name: name, organization_slug: unique('dupext'), organization_external_id: externalId }),
+        ctx.client.organizations.create({
+          organization_name: name,
+          organization_slug: unique('dupext'),
+          organization_external_id: externalId,
+        }),
         400,
         /external_id/,
       );
@@ -196,7 +202,11 @@ describe('organizations endpoints', () => {
         { email_jit_provisioning: 'RESTRICTED', email_allowed_domains: ['jitonly.com'] },
         'NOT_ALLOWED',
       ],
-      ['sso_jit_provisioning and email_invites are both given', { sso_jit_provisioning: 'ALL_ALLOWED', email_invites: 'ALL_ALLOWED' }, 'ALL_ALLOWED'],
+      [
+        'sso_jit_provisioning and email_invites are both given',
+        { sso_jit_provisioning: 'ALL_ALLOWED', email_invites: 'ALL_ALLOWED' },
+        'ALL_ALLOWED',
+      ],
     ])('defaults email_invites when %s', async (_label, overrides, expected) => {
       const organization = await createOrganization(ctx.client, overrides);
       expect(organization.email_invites).toBe(expected);
@@ -245,11 +255,17 @@ describe('organizations endpoints', () => {
       ['mfa_policy', { mfa_policy: 'REQUIRED_FOR_ALL' }],
       ['mfa_methods', { mfa_methods: 'RESTRICTED', allowed_mfa_methods: ['sms_otp'] }],
       ['allowed_mfa_methods', { allowed_mfa_methods: ['sms_otp', 'totp'] }],
-      ['rbac_email_implicit_role_assignments', { rbac_email_implicit_role_assignments: [{ domain: 'renamed.com', role_id: 'stytch_admin' }] }],
+      [
+        'rbac_email_implicit_role_assignments',
+        { rbac_email_implicit_role_assignments: [{ domain: 'renamed.com', role_id: 'stytch_admin' }] },
+      ],
       ['oauth_tenant_jit_provisioning', { oauth_tenant_jit_provisioning: 'RESTRICTED', allowed_oauth_tenants: { hubspot: ['12345'] } }],
       ['claimed_email_domains', { claimed_email_domains: ['renamed.com'] }],
       ['first_party_connected_apps_allowed_type', { first_party_connected_apps_allowed_type: 'NOT_ALLOWED' }],
-      ['allowed_third_party_connected_apps', { third_party_connected_apps_allowed_type: 'RESTRICTED', allowed_third_party_connected_apps: ['app-1'] }],
+      [
+        'allowed_third_party_connected_apps',
+        { third_party_connected_apps_allowed_type: 'RESTRICTED', allowed_third_party_connected_apps: ['app-1'] },
+      ],
     ])('changes %s and keeps every other field', async (_label, fields) => {
       const organization = await createOrganization(ctx.client);
       const updated = await update(organization, fields);
@@ -272,8 +288,9 @@ describe('organizations endpoints', () => {
 
     it('updates an organization addressed by its slug', async () => {
       const organization = await createOrganization(ctx.client);
-      const updated = (await ctx.client.organizations.update({ organization_id: organization.organization_slug, organization_name: 'By Slug' }))
-        .organization;
+      const updated = (
+        await ctx.client.organizations.update({ organization_id: organization.organization_slug, organization_name: 'By Slug' })
+      ).organization;
       expect(updated.organization_id).toBe(organization.organization_id);
       expect((await get(organization.organization_id)).organization_name).toBe('By Slug');
     });
@@ -284,7 +301,11 @@ describe('organizations endpoints', () => {
     ])("refuses to take another organization's slug, in %s", async (_label, variant) => {
       const taken = await createOrganization(ctx.client);
       const organization = await createOrganization(ctx.client);
-      await expectStytchError(update(organization, { organization_slug: variant(taken.organization_slug) }), 400, 'organization_slug_already_used');
+      await expectStytchError(
+        update(organization, { organization_slug: variant(taken.organization_slug) }),
+        400,
+        'organization_slug_already_used',
+      );
       await expectUnchanged(organization);
     });
 
@@ -296,7 +317,12 @@ describe('organizations endpoints', () => {
     });
 
     it.each<[string, Record<string, unknown>, Omit<UpdateRequest, 'organization_id'>, string]>([
-      ['refuses an invalid slug and leaves the organization unchanged', {}, { organization_slug: 'no spaces allowed' }, 'invalid_organization_slug'],
+      [
+        'refuses an invalid slug and leaves the organization unchanged',
+        {},
+        { organization_slug: 'no spaces allowed' },
+        'invalid_organization_slug',
+      ],
       [
         'refuses to empty allowed_auth_methods while auth_methods is RESTRICTED',
         { auth_methods: 'RESTRICTED', allowed_auth_methods: ['sso'] },
@@ -323,7 +349,10 @@ describe('organizations endpoints', () => {
 
     it('answers 404 organization_not_found for an unknown organization', async () => {
       await expectStytchError(
-        ctx.client.organizations.update({ organization_id: 'organization-test-00000000-0000-7000-8000-000000000000', organization_name: 'Nope' }),
+        ctx.client.organizations.update({
+          organization_id: 'organization-test-00000000-0000-7000-8000-000000000000',
+          organization_name: 'Nope',
+        }),
         404,
         'organization_not_found',
       );
@@ -332,15 +361,35 @@ describe('organizations endpoints', () => {
 
   /** Settings refused by Stytch's rules, whether given on create or on update. */
   const refusedSettings: [string, Record<string, unknown>, string][] = [
-    ['auth_methods RESTRICTED with an empty allowed_auth_methods', { auth_methods: 'RESTRICTED', allowed_auth_methods: [] }, 'allowed_auth_methods_required_for_restricted'],
-    ['auth_methods RESTRICTED without allowed_auth_methods', { auth_methods: 'RESTRICTED' }, 'allowed_auth_methods_required_for_restricted'],
-    ['mfa_methods RESTRICTED with an empty allowed_mfa_methods', { mfa_methods: 'RESTRICTED', allowed_mfa_methods: [] }, 'allowed_mfa_methods_required_for_restricted'],
+    [
+      'auth_methods RESTRICTED with an empty allowed_auth_methods',
+      { auth_methods: 'RESTRICTED', allowed_auth_methods: [] },
+      'allowed_auth_methods_required_for_restricted',
+    ],
+    [
+      'auth_methods RESTRICTED without allowed_auth_methods',
+      { auth_methods: 'RESTRICTED' },
+      'allowed_auth_methods_required_for_restricted',
+    ],
+    [
+      'mfa_methods RESTRICTED with an empty allowed_mfa_methods',
+      { mfa_methods: 'RESTRICTED', allowed_mfa_methods: [] },
+      'allowed_mfa_methods_required_for_restricted',
+    ],
     ['mfa_methods RESTRICTED without allowed_mfa_methods', { mfa_methods: 'RESTRICTED' }, 'allowed_mfa_methods_required_for_restricted'],
     ['gmail.com as an allowed domain', { email_allowed_domains: ['acme.com', 'gmail.com'] }, 'organization_settings_domain_too_common'],
     ['yahoo.co.uk as an allowed domain', { email_allowed_domains: ['yahoo.co.uk'] }, 'organization_settings_domain_too_common'],
-    ['a common domain in upper case as an allowed domain', { email_allowed_domains: ['Outlook.COM'] }, 'organization_settings_domain_too_common'],
+    [
+      'a common domain in upper case as an allowed domain',
+      { email_allowed_domains: ['Outlook.COM'] },
+      'organization_settings_domain_too_common',
+    ],
     ['email_invites RESTRICTED without allowed domains', { email_invites: 'RESTRICTED' }, 'invalid_restricted_email_setting'],
-    ['email_jit_provisioning RESTRICTED without allowed domains', { email_jit_provisioning: 'RESTRICTED' }, 'invalid_restricted_email_setting'],
+    [
+      'email_jit_provisioning RESTRICTED without allowed domains',
+      { email_jit_provisioning: 'RESTRICTED' },
+      'invalid_restricted_email_setting',
+    ],
     [
       'sso_jit_provisioning, email_jit_provisioning and email_invites all NOT_ALLOWED',
       { sso_jit_provisioning: 'NOT_ALLOWED', email_jit_provisioning: 'NOT_ALLOWED', email_invites: 'NOT_ALLOWED' },
@@ -403,7 +452,11 @@ describe('organizations endpoints', () => {
     it('answers 404 when deleting an organization a second time', async () => {
       const organization = await createOrganization(ctx.client);
       await ctx.client.organizations.delete({ organization_id: organization.organization_id });
-      await expectStytchError(ctx.client.organizations.delete({ organization_id: organization.organization_id }), 404, 'organization_not_found');
+      await expectStytchError(
+        ctx.client.organizations.delete({ organization_id: organization.organization_id }),
+        404,
+        'organization_not_found',
+      );
     });
 
     it('refuses to update or count members of a deleted organization', async () => {
@@ -414,10 +467,14 @@ describe('organizations endpoints', () => {
         404,
         'organization_not_found',
       );
-      await expectStytchError(ctx.client.organizations.metrics({ organization_id: organization.organization_id }), 404, 'organization_not_found');
+      await expectStytchError(
+        ctx.client.organizations.metrics({ organization_id: organization.organization_id }),
+        404,
+        'organization_not_found',
+      );
     });
 
-    it('does not delete another project\'s organization', async () => {
+    it("does not delete another project's organization", async () => {
       const other = await ctx.app.newProject();
       const foreign = await createOrganization(other.client);
       await expectStytchError(ctx.client.organizations.delete({ organization_id: foreign.organization_id }), 404, 'organization_not_found');

@@ -48,9 +48,13 @@ class OwnRedis {
 
   async start(): Promise<void> {
     if (this.running) return;
-    const child = spawn('redis-server', ['--port', String(this.port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no', '--daemonize', 'no'], {
-      stdio: ['ignore', 'pipe', 'ignore'],
-    });
+    const child = spawn(
+      'redis-server',
+      ['--port', String(this.port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no', '--daemonize', 'no'],
+      {
+        stdio: ['ignore', 'pipe', 'ignore'],
+      },
+    );
     this.child = child;
     await new Promise<void>((resolve, reject) => {
       let out = '';
@@ -118,13 +122,26 @@ class HoldingProxy {
 async function inviteSomeone(app: TestApp): Promise<{ address: string; emailId: string; memberId: string }> {
   const organization = await createOrganization(app.project.client);
   const address = `${unique('invitee')}@acme.com`;
-  const { member } = await app.project.client.magicLinks.email.invite({ organization_id: organization.organization_id, email_address: address });
-  const row = await app.container.knex('emails').where({ member_id: parseId('member', 'test', member.member_id)! }).first();
+  const { member } = await app.project.client.magicLinks.email.invite({
+    organization_id: organization.organization_id,
+    email_address: address,
+  });
+  const row = await app.container
+    .knex('emails')
+    .where({ member_id: parseId('member', 'test', member.member_id)! })
+    .first();
   return { address, emailId: row.id, memberId: member.member_id };
 }
 
 const outboxFor = (app: TestApp, emailIds: string[]) =>
-  app.container.knex('outbox').select('id', 'job_name', 'payload', 'queue_job_id').whereIn('queue_job_id', emailIds.map((id) => `email.${id}`)).orderBy('id');
+  app.container
+    .knex('outbox')
+    .select('id', 'job_name', 'payload', 'queue_job_id')
+    .whereIn(
+      'queue_job_id',
+      emailIds.map((id) => `email.${id}`),
+    )
+    .orderBy('id');
 /** The email's BullMQ job and its state, if the queue has it. */
 async function jobOf(app: TestApp, emailId: string): Promise<{ state: string } | undefined> {
   const queue = new Queue('emails', { connection: app.container.redis, prefix: bullPrefix(app.container.config.queuePrefix) });
@@ -160,7 +177,11 @@ describe('invites accepted while Redis is down', () => {
   /** Restarts our Redis and waits until the app's fast-failing connection is ready on it again. */
   async function redisBack(): Promise<void> {
     await redis.start();
-    await pollUntil(async () => app.container.redis.status, (status) => status === 'ready', 'the app reconnecting to Redis');
+    await pollUntil(
+      async () => app.container.redis.status,
+      (status) => status === 'ready',
+      'the app reconnecting to Redis',
+    );
   }
 
   it('answers 200, keeps the outbox entry while Redis is down, and delivers the email once Redis is back', async () => {
@@ -177,10 +198,22 @@ describe('invites accepted while Redis is down', () => {
     app.container.relay.start();
     try {
       const email = await smtp.messageTo(address, 30_000);
-      await pollUntil(() => emailStatus(app, emailId), (row) => row.status === 'sent', 'the email row');
+      await pollUntil(
+        () => emailStatus(app, emailId),
+        (row) => row.status === 'sent',
+        'the email row',
+      );
       // The entry leaves the outbox once a relay pass has enqueued it; a repeated enqueue must not send again.
-      await pollUntil(() => outboxFor(app, [emailId]), (rows) => rows.length === 0, 'the outbox entry');
-      await pollUntil(async () => (await jobOf(app, emailId))?.state, (state) => state === 'completed', 'the queued job');
+      await pollUntil(
+        () => outboxFor(app, [emailId]),
+        (rows) => rows.length === 0,
+        'the outbox entry',
+      );
+      await pollUntil(
+        async () => (await jobOf(app, emailId))?.state,
+        (state) => state === 'completed',
+        'the queued job',
+      );
       expect(smtp.messages.filter((m) => m.to.includes(address))).toHaveLength(1);
       expect((await app.project.client.magicLinks.authenticate({ magic_links_token: email.token })).member.email_address).toBe(address);
     } finally {

@@ -25,7 +25,10 @@ describe('member sessions', () => {
 
   const knex = () => ctx.app.container.knex;
   const sessionUuid = (sessionId: string) => parseId('member-session', 'test', sessionId)!;
-  const sessionRow = (sessionId: string) => knex()('member_sessions').where({ id: sessionUuid(sessionId) }).first();
+  const sessionRow = (sessionId: string) =>
+    knex()('member_sessions')
+      .where({ id: sessionUuid(sessionId) })
+      .first();
 
   /** The `n`th email (from 0) captured for an address, waiting for it until a deadline. */
   async function nthEmailTo(address: string, n: number, deadlineMs = 15_000): Promise<CapturedEmail> {
@@ -42,7 +45,14 @@ describe('member sessions', () => {
   async function redeem(project: TestProject, email: CapturedEmail, organizationId: string, address: string): Promise<SignedIn> {
     const auth = await project.client.magicLinks.authenticate({ magic_links_token: email.token, session_duration_minutes: 60 });
     expect(auth.member_authenticated).toBe(true);
-    return { organizationId, memberId: auth.member_id, email: address, sessionId: auth.member_session!.member_session_id, token: auth.session_token, jwt: auth.session_jwt };
+    return {
+      organizationId,
+      memberId: auth.member_id,
+      email: address,
+      sessionId: auth.member_session!.member_session_id,
+      token: auth.session_token,
+      jwt: auth.session_jwt,
+    };
   }
 
   /** A new member of a new organization, invited and signed in through the invite link. */
@@ -72,7 +82,8 @@ describe('member sessions', () => {
   }
 
   /** A fresh SDK ctx.client for a project: its JWKS cache starts empty, so local verification fetches the keys now published. */
-  const freshClient = (project: TestProject) => new B2BClient({ project_id: project.projectId, secret: project.secret, env: `${ctx.app.baseUrl}/` });
+  const freshClient = (project: TestProject) =>
+    new B2BClient({ project_id: project.projectId, secret: project.secret, env: `${ctx.app.baseUrl}/` });
   const jwks = (projectId: string) => ctx.app.http('GET', `/v1/b2b/sessions/jwks/${projectId}`, { auth: null });
   const kidOf = (jwt: string) => decodeProtectedHeader(jwt).kid!;
 
@@ -88,18 +99,29 @@ describe('member sessions', () => {
       ['session_jwt', (s: SignedIn) => ({ session_jwt: s.jwt })],
     ])('authenticates by %s, answering a fresh JWT and moving last_accessed_at', async (_, credential) => {
       const session = await signIn();
-      await knex()('member_sessions').where({ id: sessionUuid(session.sessionId) }).update({ last_accessed_at: knex().raw("now() - interval '10 minutes'") });
+      await knex()('member_sessions')
+        .where({ id: sessionUuid(session.sessionId) })
+        .update({ last_accessed_at: knex().raw("now() - interval '10 minutes'") });
       const before = Date.now();
 
       const result = await ctx.client.sessions.authenticate(credential(session));
 
-      expect(result.member_session).toMatchObject({ member_session_id: session.sessionId, member_id: session.memberId, organization_id: session.organizationId });
+      expect(result.member_session).toMatchObject({
+        member_session_id: session.sessionId,
+        member_id: session.memberId,
+        organization_id: session.organizationId,
+      });
       expect(result.member.member_id).toBe(session.memberId);
       expect(result.session_jwt).not.toBe(session.jwt);
       expect(decodeJwt(result.session_jwt)[SESSION_CLAIM]).toMatchObject({ id: session.sessionId });
       expect(Date.parse(result.member_session.last_accessed_at)).toBeGreaterThanOrEqual(Math.floor(before / 1000) * 1000 - 1000);
       const local = await ctx.client.sessions.authenticateJwtLocal({ session_jwt: result.session_jwt });
       expect(local.member_session_id).toBe(session.sessionId);
+    });
+
+    it('refuses an authenticate that names no session with no_session_arguments', async () => {
+      const res = await ctx.app.http('POST', '/v1/b2b/sessions/authenticate', { body: {} });
+      expectErrorEnvelope(res.body, 400, 'no_session_arguments');
     });
 
     it('extends the session when session_duration_minutes is given', async () => {
@@ -129,7 +151,10 @@ describe('member sessions', () => {
       const session = await signIn();
       await ctx.client.sessions.authenticate({ session_token: session.token, session_custom_claims: { team: 'red', level: 1 } });
 
-      const result = await ctx.client.sessions.authenticate({ session_token: session.token, session_custom_claims: { level: null, tier: 'gold' } });
+      const result = await ctx.client.sessions.authenticate({
+        session_token: session.token,
+        session_custom_claims: { level: null, tier: 'gold' },
+      });
 
       expect(result.member_session.custom_claims).toEqual({ team: 'red', tier: 'gold' });
       const claims = decodeJwt(result.session_jwt);
@@ -143,7 +168,9 @@ describe('member sessions', () => {
 
     it('fails for an expired session', async () => {
       const session = await signIn();
-      await knex()('member_sessions').where({ id: sessionUuid(session.sessionId) }).update({ expires_at: knex().raw("now() - interval '1 second'") });
+      await knex()('member_sessions')
+        .where({ id: sessionUuid(session.sessionId) })
+        .update({ expires_at: knex().raw("now() - interval '1 second'") });
 
       await expectRevoked(session);
     });
@@ -179,7 +206,9 @@ describe('member sessions', () => {
 
       expect(result.status_code).toBe(200);
       await expectRevoked(session);
-      expect((await ctx.client.sessions.authenticate({ session_token: bystander.token })).member_session.member_session_id).toBe(bystander.sessionId);
+      expect((await ctx.client.sessions.authenticate({ session_token: bystander.token })).member_session.member_session_id).toBe(
+        bystander.sessionId,
+      );
     });
 
     it('revokes every session of a member by member_id', async () => {
@@ -190,7 +219,9 @@ describe('member sessions', () => {
 
       await expectRevoked(first);
       await expectRevoked(second);
-      expect((await ctx.client.sessions.get({ organization_id: first.organizationId, member_id: first.memberId })).member_sessions).toEqual([]);
+      expect((await ctx.client.sessions.get({ organization_id: first.organizationId, member_id: first.memberId })).member_sessions).toEqual(
+        [],
+      );
     });
 
     it('answers 404 for an unknown member_session_id and leaves live sessions alone', async () => {
@@ -200,7 +231,9 @@ describe('member sessions', () => {
       await expectStytchError(ctx.client.sessions.revoke({ member_session_id: unknownId }), 404, 'session_not_found');
 
       expect((await sessionRow(session.sessionId)).revoked_at).toBeNull();
-      expect((await ctx.client.sessions.authenticate({ session_token: session.token })).member_session.member_session_id).toBe(session.sessionId);
+      expect((await ctx.client.sessions.authenticate({ session_token: session.token })).member_session.member_session_id).toBe(
+        session.sessionId,
+      );
     });
 
     it('ends every session of a member that is deleted', async () => {
@@ -248,7 +281,11 @@ describe('member sessions', () => {
 
       const local = await freshClient(ctx.app.project).sessions.authenticateJwtLocal({ session_jwt: session.jwt });
 
-      expect(local).toMatchObject({ member_session_id: session.sessionId, member_id: session.memberId, organization_id: session.organizationId });
+      expect(local).toMatchObject({
+        member_session_id: session.sessionId,
+        member_id: session.memberId,
+        organization_id: session.organizationId,
+      });
       expect(local.authentication_factors[0]).toMatchObject({ type: 'magic_link', delivery_method: 'email' });
       const either = await ctx.client.sessions.authenticateJwt({ session_jwt: session.jwt });
       expect(either.member_session.member_session_id).toBe(session.sessionId);
@@ -304,7 +341,9 @@ describe('member sessions', () => {
   describe('key rotation', () => {
     /** Ages the project's active key past the 30-day limit and rotates. */
     async function ageAndRotate(kid: string): Promise<void> {
-      await knex()('signing_keys').where({ kid }).update({ created_at: knex().raw("now() - interval '31 days'") });
+      await knex()('signing_keys')
+        .where({ kid })
+        .update({ created_at: knex().raw("now() - interval '31 days'") });
       const { retired } = await ctx.app.container.signingKeys.rotate();
       expect(retired).toBeGreaterThanOrEqual(1);
     }
@@ -323,7 +362,9 @@ describe('member sessions', () => {
       const verifier = freshClient(project).sessions;
       expect((await verifier.authenticateJwtLocal({ session_jwt: session.jwt })).member_session_id).toBe(session.sessionId);
       expect((await verifier.authenticateJwtLocal({ session_jwt: refreshed.session_jwt })).member_session_id).toBe(session.sessionId);
-      expect((await project.client.sessions.authenticate({ session_jwt: session.jwt })).member_session.member_session_id).toBe(session.sessionId);
+      expect((await project.client.sessions.authenticate({ session_jwt: session.jwt })).member_session.member_session_id).toBe(
+        session.sessionId,
+      );
     });
 
     it('deletes a retired key once its grace has passed: it leaves the JWKS and its JWTs stop verifying', async () => {
@@ -332,7 +373,9 @@ describe('member sessions', () => {
       const oldKid = kidOf(session.jwt);
       await ageAndRotate(oldKid);
       const refreshed = await project.client.sessions.authenticate({ session_token: session.token });
-      await knex()('signing_keys').where({ kid: oldKid }).update({ retired_at: knex().raw("now() - interval '11 minutes'") });
+      await knex()('signing_keys')
+        .where({ kid: oldKid })
+        .update({ retired_at: knex().raw("now() - interval '11 minutes'") });
 
       const { deleted } = await ctx.app.container.signingKeys.rotate();
 
@@ -341,7 +384,9 @@ describe('member sessions', () => {
       expect((await jwks(project.projectId)).body.keys.map((k: { kid: string }) => k.kid)).toEqual([kidOf(refreshed.session_jwt)]);
       await expect(freshClient(project).sessions.authenticateJwtLocal({ session_jwt: session.jwt })).rejects.toThrow();
       await expectStytchError(project.client.sessions.authenticate({ session_jwt: session.jwt }), 401);
-      expect((await freshClient(project).sessions.authenticateJwtLocal({ session_jwt: refreshed.session_jwt })).member_session_id).toBe(session.sessionId);
+      expect((await freshClient(project).sessions.authenticateJwtLocal({ session_jwt: refreshed.session_jwt })).member_session_id).toBe(
+        session.sessionId,
+      );
     });
   });
 });

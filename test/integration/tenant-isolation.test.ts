@@ -47,7 +47,10 @@ describe('tenant isolation between projects on one server', () => {
     ];
     const operations: [string, (client: B2BClient, ref: string) => Promise<unknown>][] = [
       ['get', (c, ref) => c.organizations.get({ organization_id: ref })],
-      ['update', (c, ref) => c.organizations.update({ organization_id: ref, organization_name: 'Taken over', trusted_metadata: { owner: 'b' } })],
+      [
+        'update',
+        (c, ref) => c.organizations.update({ organization_id: ref, organization_name: 'Taken over', trusted_metadata: { owner: 'b' } }),
+      ],
       ['delete', (c, ref) => c.organizations.delete({ organization_id: ref })],
       ['metrics', (c, ref) => c.organizations.metrics({ organization_id: ref })],
       ['deleteExternalId', (c, ref) => c.organizations.deleteExternalId({ organization_id: ref })],
@@ -169,10 +172,7 @@ describe('tenant isolation between projects on one server', () => {
       ['slug', (o) => o.organization_slug],
     ])("refuses B's member search over A's organization (by %s) with 404", async (_kind, ref) => {
       const { organization } = await organizationOfA();
-      await expectNotFound(
-        b.client.organizations.members.search({ organization_ids: [ref(organization)] }),
-        'organization_not_found',
-      );
+      await expectNotFound(b.client.organizations.members.search({ organization_ids: [ref(organization)] }), 'organization_not_found');
     });
 
     it("refuses B's member search naming its own and A's organizations with 404", async () => {

@@ -32,10 +32,30 @@ describe('loadConfig', () => {
       migrationChunkRows: 50_000,
       inviteRatePerSecond: 50,
       emailRetryMs: 15_000,
-      database: { poolMax: 10, acquireTimeoutMs: 10_000, statementTimeoutMs: 60_000, lockTimeoutMs: 10_000, idleInTransactionTimeoutMs: 60_000 },
+      database: {
+        poolMax: 10,
+        acquireTimeoutMs: 10_000,
+        statementTimeoutMs: 60_000,
+        lockTimeoutMs: 10_000,
+        idleInTransactionTimeoutMs: 60_000,
+        guardNested: true,
+      },
       credentialCacheMs: 5_000,
       uploads: { perProject: 2, total: 8, idleMs: 30_000 },
+      docsUrl: 'https://github.com/roster-dev/roster/blob/main',
+      checkResponses: false,
+      webProcesses: 1,
     });
+  });
+
+  it('checks responses against their contracts only when ROSTER_CHECK_RESPONSES is on', () => {
+    expect(loadConfig({ ROSTER_CHECK_RESPONSES: 'true' }).checkResponses).toBe(true);
+    expect(loadConfig({ ROSTER_CHECK_RESPONSES: '0' }).checkResponses).toBe(false);
+  });
+
+  it('takes the docs URL for error links from ROSTER_DOCS_URL, without a trailing slash, and refuses one that is not http(s)', () => {
+    expect(loadConfig({ ROSTER_DOCS_URL: 'https://docs.example.com/roster/' }).docsUrl).toBe('https://docs.example.com/roster');
+    expect(() => loadConfig({ ROSTER_DOCS_URL: 'ftp://docs.example.com' })).toThrow(/ROSTER_DOCS_URL/);
   });
 
   it.each([
@@ -48,12 +68,20 @@ describe('loadConfig', () => {
     ['DATABASE_STATEMENT_TIMEOUT_MS', '-1'],
     ['ROSTER_CREDENTIAL_CACHE_MS', 'forever'],
     ['ROSTER_UPLOADS_TOTAL', '0'],
+    ['DATABASE_GUARD_NESTED', 'maybe'],
+    ['WEB_CONCURRENCY', '0'],
+    ['ROSTER_CHECK_RESPONSES', 'sometimes'],
   ])('refuses %s=%s, naming it', (name, value) => {
     expect(() => loadConfig({ [name]: value })).toThrow(new RegExp(name));
   });
 
   it('reads the pool size and the database timeouts, where 0 turns a timeout off', () => {
-    const config = loadConfig({ DATABASE_POOL_MAX: '4', DATABASE_STATEMENT_TIMEOUT_MS: '0', DATABASE_LOCK_TIMEOUT_MS: '250', ROSTER_CREDENTIAL_CACHE_MS: '0' });
+    const config = loadConfig({
+      DATABASE_POOL_MAX: '4',
+      DATABASE_STATEMENT_TIMEOUT_MS: '0',
+      DATABASE_LOCK_TIMEOUT_MS: '250',
+      ROSTER_CREDENTIAL_CACHE_MS: '0',
+    });
     expect(config.database).toMatchObject({ poolMax: 4, statementTimeoutMs: 0, lockTimeoutMs: 250 });
     expect(config.credentialCacheMs).toBe(0);
   });

@@ -6,7 +6,11 @@ describe('email templates', () => {
   it('appends Stytch’s token parameters to the redirect URL, keeping its own query', () => {
     const url = new URL(link);
     expect(url.origin + url.pathname).toBe('https://app.example.com/auth');
-    expect(Object.fromEntries(url.searchParams)).toEqual({ next: '/home', stytch_token_type: 'multi_tenant_magic_links', token: 'tok_123' });
+    expect(Object.fromEntries(url.searchParams)).toEqual({
+      next: '/home',
+      stytch_token_type: 'multi_tenant_magic_links',
+      token: 'tok_123',
+    });
   });
 
   it.each<[TemplateKind, RegExp]>([

@@ -1,4 +1,4 @@
-import { cleanEmail, emailProblem, normalizeEmail } from '../../src/services/email';
+import { cleanEmail, emailProblem, normalizeEmail } from '../../src/email-rules';
 
 describe('normalizeEmail: what counts as the same email', () => {
   it.each([

@@ -119,10 +119,25 @@ describe('checkOrganizationSettings', () => {
       400,
       'invalid_organization_auth_method_settings',
     ],
-    ['RESTRICTED OAuth tenant JIT with no tenant', { oauth_tenant_jit_provisioning: 'RESTRICTED', allowed_oauth_tenants: { slack: [] } }, 400, 'invalid_restricted_oauth_tenants_setting'],
+    [
+      'RESTRICTED OAuth tenant JIT with no tenant',
+      { oauth_tenant_jit_provisioning: 'RESTRICTED', allowed_oauth_tenants: { slack: [] } },
+      400,
+      'invalid_restricted_oauth_tenants_setting',
+    ],
     ['an unknown SSO default connection', { sso_default_connection_id: 'saml-connection-test-x' }, 404, 'sso_connection_not_found'],
-    ['an unknown SSO JIT connection', { sso_jit_provisioning_allowed_connections: ['oidc-connection-test-x'] }, 404, 'sso_connection_not_found'],
-    ['an implicit role assignment to an undefined role', { rbac_email_implicit_role_assignments: [{ domain: 'acme.com', role_id: 'billing' }] }, 400, 'invalid_rbac_role_id'],
+    [
+      'an unknown SSO JIT connection',
+      { sso_jit_provisioning_allowed_connections: ['oidc-connection-test-x'] },
+      404,
+      'sso_connection_not_found',
+    ],
+    [
+      'an implicit role assignment to an undefined role',
+      { rbac_email_implicit_role_assignments: [{ domain: 'acme.com', role_id: 'billing' }] },
+      400,
+      'invalid_rbac_role_id',
+    ],
     ['oversized trusted metadata', { trusted_metadata: { k: 'x'.repeat(METADATA_MAX_BYTES) } }, 400, 'metadata_too_large'],
     ['a logo URL that is not http(s)', { logo_url: 'data:image/png;base64,AAAA' }, 400, 'invalid_organization_logo_url'],
   ])('refuses %s', (_case, overrides, status, errorType) => {
@@ -134,9 +149,21 @@ describe('checkOrganizationSettings', () => {
     ['RESTRICTED auth methods with a list', { auth_methods: 'RESTRICTED', allowed_auth_methods: ['sso'] }, []],
     ['RESTRICTED mfa methods with a list', { mfa_methods: 'RESTRICTED', allowed_mfa_methods: ['totp'] }, []],
     ['RESTRICTED invites with an allowed domain', { email_invites: 'RESTRICTED', email_allowed_domains: ['acme.com'] }, []],
-    ['RESTRICTED OAuth tenant JIT with a tenant', { oauth_tenant_jit_provisioning: 'RESTRICTED', allowed_oauth_tenants: { slack: ['T123'] } }, []],
-    ['an implicit assignment to stytch_admin', { rbac_email_implicit_role_assignments: [{ domain: 'acme.com', role_id: 'stytch_admin' }] }, []],
-    ['an implicit assignment to a custom role', { rbac_email_implicit_role_assignments: [{ domain: 'acme.com', role_id: 'billing' }] }, ['billing']],
+    [
+      'RESTRICTED OAuth tenant JIT with a tenant',
+      { oauth_tenant_jit_provisioning: 'RESTRICTED', allowed_oauth_tenants: { slack: ['T123'] } },
+      [],
+    ],
+    [
+      'an implicit assignment to stytch_admin',
+      { rbac_email_implicit_role_assignments: [{ domain: 'acme.com', role_id: 'stytch_admin' }] },
+      [],
+    ],
+    [
+      'an implicit assignment to a custom role',
+      { rbac_email_implicit_role_assignments: [{ domain: 'acme.com', role_id: 'billing' }] },
+      ['billing'],
+    ],
   ])('accepts %s', (_case, overrides, customRoles) => {
     expect(() => checkOrganizationSettings(settings(overrides), customRoles)).not.toThrow();
   });

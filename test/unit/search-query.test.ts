@@ -53,17 +53,72 @@ describe('parseSearchQuery', () => {
     ['a missing operator', { operands: [] }, 'member_search_invalid_operator', 'operator'],
     ['operands that are not an array', { operator: 'AND', operands: {} }, 'member_search_invalid_operands', 'operands'],
     ['an operand that is not an object', { operator: 'AND', operands: ['ids'] }, 'member_search_invalid_operands', 'operands[0]'],
-    ['an operand without filter_name', { operator: 'AND', operands: [{ filter_value: ['a'] }] }, 'member_search_missing_filter_name', 'operands[0].filter_name'],
-    ['a filter_name that is not a string', { operator: 'AND', operands: [{ filter_name: 1, filter_value: 'a' }] }, 'member_search_filter_name_must_be_string', 'filter_name'],
-    ['an unknown filter_name', { operator: 'AND', operands: [{ filter_name: 'color', filter_value: 'red' }] }, 'member_search_filter_name_not_recognized', 'color'],
-    ['a missing filter_value', { operator: 'AND', operands: [{ filter_name: 'ids' }] }, 'member_search_missing_filter_value', 'filter_value'],
-    ['a null filter_value', { operator: 'AND', operands: [{ filter_name: 'ids', filter_value: null }] }, 'member_search_missing_filter_value', 'filter_value'],
-    ['a string where strings are expected', { operator: 'AND', operands: [{ filter_name: 'ids', filter_value: 'a' }] }, 'member_search_expected_array_of_strings', 'filter_value'],
-    ['an empty array of strings', { operator: 'AND', operands: [{ filter_name: 'ids', filter_value: [] }] }, 'member_search_expected_array_of_strings', 'filter_value'],
-    ['an array holding a number', { operator: 'AND', operands: [{ filter_name: 'ids', filter_value: ['a', 2] }] }, 'member_search_expected_array_of_strings', 'filter_value'],
-    ['a blank string', { operator: 'AND', operands: [{ filter_name: 'name_fuzzy', filter_value: '  ' }] }, 'member_search_expected_string', 'filter_value'],
-    ['an array where a string is expected', { operator: 'AND', operands: [{ filter_name: 'name_fuzzy', filter_value: ['a'] }] }, 'member_search_expected_string', 'filter_value'],
-    ['a string where a boolean is expected', { operator: 'AND', operands: [{ filter_name: 'breakglass', filter_value: 'true' }] }, 'member_search_expected_boolean', 'filter_value'],
+    [
+      'an operand without filter_name',
+      { operator: 'AND', operands: [{ filter_value: ['a'] }] },
+      'member_search_missing_filter_name',
+      'operands[0].filter_name',
+    ],
+    [
+      'a filter_name that is not a string',
+      { operator: 'AND', operands: [{ filter_name: 1, filter_value: 'a' }] },
+      'member_search_filter_name_must_be_string',
+      'filter_name',
+    ],
+    [
+      'an unknown filter_name',
+      { operator: 'AND', operands: [{ filter_name: 'color', filter_value: 'red' }] },
+      'member_search_filter_name_not_recognized',
+      'color',
+    ],
+    [
+      'a missing filter_value',
+      { operator: 'AND', operands: [{ filter_name: 'ids' }] },
+      'member_search_missing_filter_value',
+      'filter_value',
+    ],
+    [
+      'a null filter_value',
+      { operator: 'AND', operands: [{ filter_name: 'ids', filter_value: null }] },
+      'member_search_missing_filter_value',
+      'filter_value',
+    ],
+    [
+      'a string where strings are expected',
+      { operator: 'AND', operands: [{ filter_name: 'ids', filter_value: 'a' }] },
+      'member_search_expected_array_of_strings',
+      'filter_value',
+    ],
+    [
+      'an empty array of strings',
+      { operator: 'AND', operands: [{ filter_name: 'ids', filter_value: [] }] },
+      'member_search_expected_array_of_strings',
+      'filter_value',
+    ],
+    [
+      'an array holding a number',
+      { operator: 'AND', operands: [{ filter_name: 'ids', filter_value: ['a', 2] }] },
+      'member_search_expected_array_of_strings',
+      'filter_value',
+    ],
+    [
+      'a blank string',
+      { operator: 'AND', operands: [{ filter_name: 'name_fuzzy', filter_value: '  ' }] },
+      'member_search_expected_string',
+      'filter_value',
+    ],
+    [
+      'an array where a string is expected',
+      { operator: 'AND', operands: [{ filter_name: 'name_fuzzy', filter_value: ['a'] }] },
+      'member_search_expected_string',
+      'filter_value',
+    ],
+    [
+      'a string where a boolean is expected',
+      { operator: 'AND', operands: [{ filter_name: 'breakglass', filter_value: 'true' }] },
+      'member_search_expected_boolean',
+      'filter_value',
+    ],
     [
       'more than 1000 values in one filter',
       { operator: 'AND', operands: [{ filter_name: 'ids', filter_value: Array.from({ length: 1001 }, (_, i) => `v${i}`) }] },
@@ -79,7 +134,13 @@ describe('parseSearchQuery', () => {
 
   it('names the position of the failing operand', () => {
     const error = appError(() =>
-      parse({ operator: 'AND', operands: [{ filter_name: 'ids', filter_value: ['a'] }, { filter_name: 'ids', filter_value: 'b' }] }),
+      parse({
+        operator: 'AND',
+        operands: [
+          { filter_name: 'ids', filter_value: ['a'] },
+          { filter_name: 'ids', filter_value: 'b' },
+        ],
+      }),
     );
     expect(error.message).toContain('query.operands[1].filter_value');
   });

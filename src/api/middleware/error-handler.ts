@@ -1,5 +1,7 @@
 import type { ErrorRequestHandler, RequestHandler } from 'express';
+import { errorUrl } from '../../error-types';
 import { AppError } from '../../errors';
+import { constraintError } from '../../repositories/constraint-errors';
 import { respond } from '../respond';
 
 /** Failures of express.json(): malformed, oversized or undecodable bodies. */
@@ -23,12 +25,12 @@ function bodyParserError(err: { type?: string; status?: number; limit?: number }
   }
 }
 
-/** The fields of Stytch's error envelope besides request_id and status_code. */
-export function errorFields(error: AppError): Record<string, unknown> {
+/** The fields of Stytch's error envelope besides request_id and status_code; `docsUrl` documents Roster's own types. */
+export function errorFields(error: AppError, docsUrl: string): Record<string, unknown> {
   return {
     error_type: error.errorType,
     error_message: error.message,
-    error_url: `https://stytch.com/docs/api-reference/b2b/api/errors/${error.statusCode}#${error.errorType}`,
+    error_url: errorUrl(error.errorType, error.statusCode, docsUrl),
     ...(error.details ? { error_details: error.details } : {}),
   };
 }
@@ -43,13 +45,19 @@ function databaseBusy(err: { name?: string; code?: string }): AppError | undefin
   return busy ? new AppError('database_unavailable', 503, 'The database is busy; retry shortly.') : undefined;
 }
 
-/** Stytch's error envelope for every failure; 5xx bodies never carry SQL or stacks. */
-export const errorHandler: ErrorRequestHandler = (err, req, res, _next) => {
-  const known = err instanceof AppError ? err : (bodyParserError(err) ?? databaseBusy(err));
-  const error = known ?? new AppError('internal_server_error', 500, 'Something went wrong on our side; the request_id identifies it in the logs.');
-  if (error.statusCode >= 500) req.log.error({ err }, known ? 'database busy' : 'unhandled error');
-  respond(req, res, error.statusCode, errorFields(error));
-};
+/**
+ * Stytch's error envelope for every failure; constraint violations become
+ * the API errors their table names; 5xx bodies never carry SQL or stacks.
+ */
+export function errorHandler(docsUrl: string): ErrorRequestHandler {
+  return (err, req, res, _next) => {
+    const known = err instanceof AppError ? err : (constraintError(err) ?? bodyParserError(err) ?? databaseBusy(err));
+    const error =
+      known ?? new AppError('internal_server_error', 500, 'Something went wrong on our side; the request_id identifies it in the logs.');
+    if (error.statusCode >= 500) req.log.error({ err }, known ? 'database busy' : 'unhandled error');
+    respond(req, res, error.statusCode, errorFields(error, docsUrl));
+  };
+}
 
 export const routeNotFound: RequestHandler = (req) => {
   throw new AppError('route_not_found', 404, `No route for ${req.method} ${req.path}.`);

@@ -1,6 +1,13 @@
 import express, { RequestHandler } from 'express';
 import { AppError } from '../../errors';
-import { describeUnstorable, findUnstorableText, jsonNestsDeeperThan, MAX_JSON_DEPTH, UnstorableText, unstorableText } from '../../text-rules';
+import {
+  describeUnstorable,
+  findUnstorableText,
+  jsonNestsDeeperThan,
+  MAX_JSON_DEPTH,
+  UnstorableText,
+  unstorableText,
+} from '../../text-rules';
 
 /**
  * The input-hygiene layer every route sits behind: whatever a route's schema

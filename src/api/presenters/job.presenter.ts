@@ -1,15 +1,45 @@
 import { formatId, ProjectEnv } from '../../ids';
+import type { JobParams, JobType } from '../../jobs';
 import type { JobModel } from '../../models/job.model';
 import { timestamp } from './wire';
 
-/** Ids in job params are stored bare; at the edge they take Stytch's shape like every other id. */
-function publicParams(env: ProjectEnv, params: Record<string, unknown>): Record<string, unknown> {
-  const format = (key: string, value: unknown): unknown => {
-    const kind = /organization_id$/.test(key) ? 'organization' : /member_ids?$/.test(key) ? 'member' : undefined;
-    if (!kind || value === null) return value;
-    return Array.isArray(value) ? value.map((id) => formatId(kind, env, id)) : formatId(kind, env, value as string);
-  };
-  return Object.fromEntries(Object.entries(params).map(([key, value]) => [key, format(key, value)]));
+type ParamsPresenter<T extends JobType> = (params: JobParams<T>, env: ProjectEnv) => Record<string, unknown>;
+
+/**
+ * Each type's params as callers see them: named fields only (a field added
+ * to params stays internal until it is listed here), and ids stored bare
+ * take Stytch's shape like every other id.
+ */
+const PARAMS: { [T in JobType]: ParamsPresenter<T> } = {
+  'invites.bulk': (p, env) => ({
+    organization_id: formatId('organization', env, p.organization_id),
+    invitees: p.invitees,
+    invite_redirect_url: p.invite_redirect_url,
+    invited_by_member_id: p.invited_by_member_id,
+    invite_expiration_minutes: p.invite_expiration_minutes,
+  }),
+  'migration.members': (p, env) => ({
+    on_conflict: p.on_conflict,
+    create_organizations: p.create_organizations,
+    dry_run: p.dry_run,
+    default_organization_id: p.default_organization_id && formatId('organization', env, p.default_organization_id),
+    columns: p.columns,
+    ignored_columns: p.ignored_columns,
+  }),
+  'members.merge': (p, env) => ({
+    organization_id: formatId('organization', env, p.organization_id),
+    primary_member_id: formatId('member', env, p.primary_member_id),
+    duplicate_member_ids: p.duplicate_member_ids.map((id) => formatId('member', env, id)),
+    dry_run: p.dry_run,
+  }),
+  'members.scan-duplicates': (p, env) => ({
+    organization_id: formatId('organization', env, p.organization_id),
+    rules: p.rules,
+  }),
+};
+
+function presentParams<T extends JobType>(job: { type: T; params: JobParams<T> }, env: ProjectEnv): Record<string, unknown> {
+  return PARAMS[job.type](job.params, env);
 }
 
 /** A caller-visible job (Roster's own resource, in the same conventions as Stytch's). */
@@ -20,7 +50,7 @@ export function presentJob(env: ProjectEnv, job: JobModel) {
     status: job.status,
     phase: job.phase,
     progress: job.progress,
-    params: publicParams(env, job.params),
+    params: presentParams(job, env),
     cancel_requested: job.cancel_requested_at !== null,
     result: job.result,
     error: job.error,

@@ -1,10 +1,15 @@
+import type { MemberWire } from '../../contracts/members';
 import { formatId, ProjectEnv } from '../../ids';
 import type { MemberRecord } from '../../services/member.service';
 import { ADMIN_ROLE, effectiveRoles } from '../../services/roles';
 import { timestamp } from './wire';
 
-/** The Member object of Stytch's B2B API. Factors Roster does not have yet are present and empty. */
-export function presentMember(env: ProjectEnv, { member: m, organization, retiredEmails }: MemberRecord) {
+/**
+ * The Member object of Stytch's B2B API. Factors Roster does not have yet are
+ * present and empty; optional ones it has no value for (lock times, SCIM
+ * registration) are left out.
+ */
+export function presentMember(env: ProjectEnv, { member: m, organization, retiredEmails }: MemberRecord): MemberWire {
   const roles = effectiveRoles(m.roles, m.email_normalized, organization.rbac_email_implicit_role_assignments);
   return {
     organization_id: formatId('organization', env, m.organization_id),
@@ -16,8 +21,6 @@ export function presentMember(env: ProjectEnv, { member: m, organization, retire
     is_breakglass: m.is_breakglass,
     is_admin: roles.some((r) => r.role_id === ADMIN_ROLE),
     is_locked: false,
-    lock_created_at: null,
-    lock_expires_at: null,
     email_address_verified: m.email_address_verified,
     retired_email_addresses: retiredEmails.map((r) => ({ email_id: formatId('email', env, r.id), email_address: r.email })),
     mfa_enrolled: m.mfa_enrolled,
@@ -28,7 +31,6 @@ export function presentMember(env: ProjectEnv, { member: m, organization, retire
     totp_registration_id: '',
     sso_registrations: [],
     oauth_registrations: [],
-    scim_registration: null,
     roles,
     trusted_metadata: m.trusted_metadata,
     untrusted_metadata: m.untrusted_metadata,

@@ -1,9 +1,10 @@
+import type { OrganizationWire } from '../../contracts/organizations';
 import { formatId, ProjectEnv } from '../../ids';
 import type { OrganizationModel } from '../../models/organization.model';
 import { timestamp } from './wire';
 
-/** The Organization object of Stytch's B2B API. */
-export function presentOrganization(env: ProjectEnv, o: OrganizationModel) {
+/** The Organization object of Stytch's B2B API; optional fields Roster has no value for are left out. */
+export function presentOrganization(env: ProjectEnv, o: OrganizationModel): OrganizationWire {
   return {
     organization_id: formatId('organization', env, o.id),
     organization_name: o.name,
@@ -14,8 +15,7 @@ export function presentOrganization(env: ProjectEnv, o: OrganizationModel) {
     sso_jit_provisioning: o.sso_jit_provisioning,
     sso_jit_provisioning_allowed_connections: o.sso_jit_provisioning_allowed_connections,
     sso_active_connections: [],
-    sso_default_connection_id: o.sso_default_connection_id,
-    scim_active_connection: null,
+    sso_default_connection_id: o.sso_default_connection_id ?? undefined,
     email_allowed_domains: o.email_allowed_domains,
     email_jit_provisioning: o.email_jit_provisioning,
     email_invites: o.email_invites,

@@ -1,10 +1,14 @@
+import type { MemberSessionWire } from '../../contracts/sessions';
 import { formatId, ProjectEnv } from '../../ids';
 import type { IssuedSession } from '../../services/sessions/session.service';
 import { effectiveRoles } from '../../services/roles';
 import { timestamp } from './wire';
 
 /** Stytch's MemberSession object. */
-export function presentSession(env: ProjectEnv, { session, member, organization }: Pick<IssuedSession, 'session' | 'member' | 'organization'>) {
+export function presentSession(
+  env: ProjectEnv,
+  { session, member, organization }: Pick<IssuedSession, 'session' | 'member' | 'organization'>,
+): MemberSessionWire {
   return {
     member_session_id: formatId('member-session', env, session.id),
     member_id: formatId('member', env, member.id),

@@ -1,6 +1,7 @@
-import { Router } from 'express';
+import type { Router } from 'express';
+import { health } from '../../contracts/health';
 import type { Container } from '../../container';
-import { respond } from '../respond';
+import { route, routerAt } from '../route';
 
 const CHECK_TIMEOUT_MS = 2000;
 
@@ -21,18 +22,18 @@ async function probe(check: () => Promise<unknown>): Promise<'up' | 'down'> {
 
 /** `GET /healthz`: 200 when Postgres and Redis answer, 503 naming what is down. */
 export function healthRoutes(container: Pick<Container, 'knex' | 'redis'>): Router {
-  const router = Router();
-  router.get('/healthz', async (req, res) => {
-    const [postgres, redis] = await Promise.all([
-      probe(() => container.knex.raw('SELECT 1')),
-      probe(() => container.redis.ping()),
-    ]);
-    const healthy = postgres === 'up' && redis === 'up';
-    respond(req, res, healthy ? 200 : 503, {
-      status: healthy ? 'ok' : 'unavailable',
+  const router = routerAt('');
+  route(router, health, async (_req, res) => {
+    const [postgres, redis] = await Promise.all([probe(() => container.knex.raw('SELECT 1')), probe(() => container.redis.ping())]);
+    if (postgres === 'up' && redis === 'up') return { status: 'ok' as const, checks: { postgres, redis } };
+    res.status(503);
+    return {
+      status: 'unavailable' as const,
       checks: { postgres, redis },
-      ...(healthy ? {} : { down: Object.entries({ postgres, redis }).filter(([, s]) => s === 'down').map(([name]) => name) }),
-    });
+      down: Object.entries({ postgres, redis })
+        .filter(([, s]) => s === 'down')
+        .map(([name]) => name),
+    };
   });
   return router;
 }

@@ -1,10 +1,10 @@
-import { Router } from 'express';
-import type { JobRowError } from '../../models/job.model';
+import type { Router } from 'express';
+import { B2B } from '../../contracts/common';
+import * as api from '../../contracts/jobs';
+import type { JobRowError } from '../../jobs';
 import type { JobService } from '../../services/job.service';
 import { presentJob } from '../presenters/job.presenter';
-import { respond } from '../respond';
-import { jobErrorsQuery, JobErrorsQuery, jobParams } from '../schemas/job.schemas';
-import { validate } from '../validation';
+import { route, routerAt, SENT } from '../route';
 
 const CSV_COLUMNS = ['line', 'error_type', 'column_name', 'value', 'message'] as const;
 
@@ -22,21 +22,20 @@ const csvLine = (error: JobRowError) => CSV_COLUMNS.map((c) => csvField(error[c]
 
 /** Roster's caller-visible jobs. */
 export function jobRoutes(jobs: JobService): Router {
-  const router = Router();
-  const byId = validate({ params: jobParams });
+  const router = routerAt(B2B);
 
-  router.get('/jobs/:job_id', byId, async (req, res) => {
-    const job = await jobs.get(req.project, req.params.job_id as string);
-    respond(req, res, 200, { job: presentJob(req.project.env, job) });
+  route(router, api.getJob, async (req) => {
+    const job = await jobs.get(req.project, req.params.job_id);
+    return { job: presentJob(req.project.env, job) };
   });
 
-  router.delete('/jobs/:job_id', byId, async (req, res) => {
-    const job = await jobs.cancel(req.project, req.params.job_id as string);
-    respond(req, res, 200, { job: presentJob(req.project.env, job) });
+  route(router, api.cancelJob, async (req) => {
+    const job = await jobs.cancel(req.project, req.params.job_id);
+    return { job: presentJob(req.project.env, job) };
   });
 
-  router.get('/jobs/:job_id/errors', validate({ params: jobParams, query: jobErrorsQuery }), async (req, res) => {
-    const jobId = req.params.job_id as string;
+  route(router, api.getJobErrors, async (req, res) => {
+    const jobId = req.params.job_id;
     if (req.accepts(['application/json', 'text/csv']) === 'text/csv') {
       const pages = jobs.allRowErrors(req.project, jobId);
       // The first page is read before the headers go out, so an unknown job still gets a JSON 404.
@@ -47,14 +46,11 @@ export function jobRoutes(jobs: JobService): Router {
         if (!res.write(page.value.map(csvLine).join(''))) await new Promise((resolve) => res.once('drain', resolve));
       }
       res.end();
-      return;
+      return SENT;
     }
-    const query = req.query as JobErrorsQuery;
-    const page = await jobs.rowErrors(req.project, jobId, query.cursor, query.limit === undefined ? undefined : Number(query.limit));
-    respond(req, res, 200, {
-      errors: page.errors,
-      results_metadata: { total: page.total, next_cursor: page.nextCursor },
-    });
+    const { cursor, limit } = req.query;
+    const page = await jobs.rowErrors(req.project, jobId, cursor, limit === undefined ? undefined : Number(limit));
+    return { errors: page.errors, results_metadata: { total: page.total, next_cursor: page.nextCursor } };
   });
 
   return router;

@@ -1,46 +1,42 @@
-import { Router } from 'express';
+import type { Router } from 'express';
+import { B2B } from '../../contracts/common';
+import * as api from '../../contracts/magic-links';
+import type { InviteService } from '../../services/invite.service';
 import type { MagicLinkService } from '../../services/magic-link.service';
 import { presentMember } from '../presenters/member.presenter';
 import { presentOrganization } from '../presenters/organization.presenter';
 import { presentSession } from '../presenters/session.presenter';
 import { timestamp } from '../presenters/wire';
-import { respond } from '../respond';
-import {
-  authenticateMagicLinkBody,
-  AuthenticateMagicLinkInput,
-  inviteBody,
-  InviteInput,
-  loginOrSignupBody,
-  LoginOrSignupInput,
-} from '../schemas/magic-link.schemas';
-import { validate } from '../validation';
+import { route, routerAt } from '../route';
 
 /** Stytch's `magic_links` endpoints. */
-export function magicLinkRoutes(magicLinks: MagicLinkService): Router {
-  const router = Router();
+export function magicLinkRoutes(magicLinks: MagicLinkService, invites: InviteService): Router {
+  const router = routerAt(B2B);
 
-  router.post('/magic_links/email/invite', validate({ body: inviteBody }), async (req, res) => {
-    const sent = await magicLinks.invite(req.project, req.body as InviteInput);
+  route(router, api.inviteByEmail, async (req) => {
+    const sent = await invites.invite(req.project, req.body);
     const member = presentMember(req.project.env, { ...sent, retiredEmails: [] });
-    respond(req, res, 200, { member_id: member.member_id, member, organization: presentOrganization(req.project.env, sent.organization) });
+    return { member_id: member.member_id, member, organization: presentOrganization(req.project.env, sent.organization) };
   });
 
-  router.post('/magic_links/email/login_or_signup', validate({ body: loginOrSignupBody }), async (req, res) => {
-    const sent = await magicLinks.loginOrSignup(req.project, req.body as LoginOrSignupInput);
+  route(router, api.loginOrSignup, async (req) => {
+    const sent = await magicLinks.loginOrSignup(req.project, req.body);
     const member = presentMember(req.project.env, { ...sent, retiredEmails: [] });
-    respond(req, res, 200, {
+    return {
       member_id: member.member_id,
       member_created: sent.memberCreated,
       member,
       organization: presentOrganization(req.project.env, sent.organization),
-    });
+    };
   });
 
-  router.post('/magic_links/authenticate', validate({ body: authenticateMagicLinkBody }), async (req, res) => {
+  // Stytch's shape: a session when the member is authenticated; otherwise an
+  // intermediate session and what it still needs (mfa_required / primary_required).
+  route(router, api.authenticateMagicLink, async (req) => {
     const env = req.project.env;
-    const result = await magicLinks.authenticate(req.project, req.body as AuthenticateMagicLinkInput);
+    const result = await magicLinks.authenticate(req.project, req.body);
     const member = presentMember(env, { member: result.member, organization: result.organization, retiredEmails: [] });
-    respond(req, res, 200, {
+    return {
       member_id: member.member_id,
       method_id: result.methodId,
       reset_sessions: false,
@@ -49,13 +45,13 @@ export function magicLinkRoutes(magicLinks: MagicLinkService): Router {
       organization: presentOrganization(env, result.organization),
       session_token: result.session?.token ?? '',
       session_jwt: result.session?.jwt ?? '',
-      member_session: result.session ? presentSession(env, result.session) : null,
+      member_session: result.session && presentSession(env, result.session),
       intermediate_session_token: result.intermediate?.token ?? '',
-      intermediate_session_token_expires_at: result.intermediate ? timestamp(result.intermediate.expiresAt) : null,
+      intermediate_session_token_expires_at: result.intermediate && timestamp(result.intermediate.expiresAt),
       member_authenticated: result.session !== undefined,
-      mfa_required: result.mfaRequired ?? null,
-      primary_required: result.primaryRequired ?? null,
-    });
+      mfa_required: result.mfaRequired && { member_options: result.mfaRequired.member_options },
+      primary_required: result.primaryRequired,
+    };
   });
 
   return router;

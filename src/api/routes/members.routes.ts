@@ -1,23 +1,11 @@
-import { Router } from 'express';
+import type { Router } from 'express';
+import { B2B } from '../../contracts/common';
+import * as api from '../../contracts/members';
 import type { MemberRecord, MemberService } from '../../services/member.service';
 import type { ProjectContext } from '../../services/project-context';
 import { presentMember } from '../presenters/member.presenter';
 import { presentOrganization } from '../presenters/organization.presenter';
-import { respond } from '../respond';
-import { organizationRefParams } from '../schemas/common.schemas';
-import {
-  createMemberBody,
-  CreateMemberInput,
-  dangerouslyGetQuery,
-  getMemberQuery,
-  GetMemberQuery,
-  memberParams,
-  searchMembersBody,
-  SearchMembersInput,
-  updateMemberBody,
-  UpdateMemberInput,
-} from '../schemas/member.schemas';
-import { validate } from '../validation';
+import { route, routerAt } from '../route';
 
 /** The body most member endpoints answer with. */
 function memberBody(project: ProjectContext, record: MemberRecord) {
@@ -27,13 +15,11 @@ function memberBody(project: ProjectContext, record: MemberRecord) {
 
 /** Stytch's `organizations.members` endpoints. */
 export function memberRoutes(members: MemberService): Router {
-  const router = Router();
-  const byMember = validate({ params: memberParams });
-  const ids = (params: Record<string, unknown>) => [params.organization_id as string, params.member_id as string] as const;
+  const router = routerAt(B2B);
 
-  router.post('/organizations/members/search', validate({ body: searchMembersBody }), async (req, res) => {
-    const page = await members.search(req.project, req.body as SearchMembersInput);
-    respond(req, res, 200, {
+  route(router, api.searchMembers, async (req) => {
+    const page = await members.search(req.project, req.body);
+    return {
       members: page.members.map((m) => presentMember(req.project.env, m)),
       organizations: Object.fromEntries(
         page.organizations.map((o) => {
@@ -41,47 +27,43 @@ export function memberRoutes(members: MemberService): Router {
           return [organization.organization_id, organization];
         }),
       ),
-      results_metadata: { total: page.total, next_cursor: page.nextCursor },
-    });
+      results_metadata: { total: page.total, next_cursor: page.nextCursor ?? undefined },
+    };
   });
 
-  router.get(
-    '/organizations/members/dangerously_get/:member_id',
-    validate({ query: dangerouslyGetQuery }),
-    async (req, res) => {
-      const record = await members.dangerouslyGet(req.project, req.params.member_id as string, req.query.include_deleted === 'true');
-      respond(req, res, 200, memberBody(req.project, record));
-    },
-  );
-
-  router.post('/organizations/:organization_id/members', validate({ params: organizationRefParams, body: createMemberBody }), async (req, res) => {
-    const record = await members.create(req.project, req.params.organization_id as string, req.body as CreateMemberInput);
-    respond(req, res, 200, memberBody(req.project, record));
+  route(router, api.dangerouslyGetMember, async (req) => {
+    const record = await members.dangerouslyGet(req.project, req.params.member_id, req.query.include_deleted === 'true');
+    return memberBody(req.project, record);
   });
 
-  router.get('/organizations/:organization_id/member', validate({ params: organizationRefParams, query: getMemberQuery }), async (req, res) => {
-    const record = await members.get(req.project, req.params.organization_id as string, req.query as GetMemberQuery);
-    respond(req, res, 200, memberBody(req.project, record));
+  route(router, api.createMember, async (req) => {
+    const record = await members.create(req.project, req.params.organization_id, req.body);
+    return memberBody(req.project, record);
   });
 
-  router.put('/organizations/:organization_id/members/:member_id', validate({ params: memberParams, body: updateMemberBody }), async (req, res) => {
-    const record = await members.update(req.project, ...ids(req.params), req.body as UpdateMemberInput);
-    respond(req, res, 200, memberBody(req.project, record));
+  route(router, api.getMember, async (req) => {
+    const record = await members.get(req.project, req.params.organization_id, req.query);
+    return memberBody(req.project, record);
   });
 
-  router.delete('/organizations/:organization_id/members/:member_id', byMember, async (req, res) => {
-    await members.delete(req.project, ...ids(req.params));
-    respond(req, res, 200, { member_id: req.params.member_id });
+  route(router, api.updateMember, async (req) => {
+    const record = await members.update(req.project, req.params.organization_id, req.params.member_id, req.body);
+    return memberBody(req.project, record);
   });
 
-  router.put('/organizations/:organization_id/members/:member_id/reactivate', byMember, async (req, res) => {
-    const record = await members.reactivate(req.project, ...ids(req.params));
-    respond(req, res, 200, memberBody(req.project, record));
+  route(router, api.deleteMember, async (req) => {
+    await members.delete(req.project, req.params.organization_id, req.params.member_id);
+    return { member_id: req.params.member_id };
   });
 
-  router.delete('/organizations/:organization_id/members/:member_id/external_id', byMember, async (req, res) => {
-    const record = await members.deleteExternalId(req.project, ...ids(req.params));
-    respond(req, res, 200, memberBody(req.project, record));
+  route(router, api.reactivateMember, async (req) => {
+    const record = await members.reactivate(req.project, req.params.organization_id, req.params.member_id);
+    return memberBody(req.project, record);
+  });
+
+  route(router, api.deleteMemberExternalId, async (req) => {
+    const record = await members.deleteExternalId(req.project, req.params.organization_id, req.params.member_id);
+    return memberBody(req.project, record);
   });
 
   return router;

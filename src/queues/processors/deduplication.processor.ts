@@ -3,8 +3,17 @@ import { dispatch, recordingFailure } from './dispatch';
 
 export function deduplicationProcessor(deduplication: DeduplicationService) {
   return dispatch<'deduplication'>({
-    'members.merge': ({ jobId }, job) => recordingFailure(job, (err) => deduplication.fail(jobId, err), () => deduplication.merge(jobId)),
+    'members.merge': ({ jobId }, job) =>
+      recordingFailure(
+        job,
+        (err) => deduplication.fail(jobId, err),
+        () => deduplication.merge(jobId),
+      ),
     'members.scan-duplicates': ({ jobId }, job) =>
-      recordingFailure(job, (err) => deduplication.fail(jobId, err), () => deduplication.scan(jobId)),
+      recordingFailure(
+        job,
+        (err) => deduplication.fail(jobId, err),
+        () => deduplication.scan(jobId),
+      ),
   });
 }

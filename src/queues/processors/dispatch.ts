@@ -1,6 +1,7 @@
 import { Job, Processor, UnrecoverableError } from 'bullmq';
 import { PermanentJobFailure } from '../../errors';
-import { JobPayloads, QueueName, QUEUES } from '../registry';
+import type { JobPayloads } from '../../jobs';
+import { QueueName, QUEUES } from '../registry';
 
 export type Handlers<Q extends QueueName> = {
   [N in (typeof QUEUES)[Q][number]]: (payload: JobPayloads[N], job: Job) => Promise<unknown>;

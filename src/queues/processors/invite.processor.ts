@@ -3,6 +3,11 @@ import { dispatch, recordingFailure } from './dispatch';
 
 export function inviteProcessor(invites: BulkInviteService) {
   return dispatch<'invites'>({
-    'invites.send': ({ jobId }, job) => recordingFailure(job, (err) => invites.fail(jobId, err), () => invites.run(jobId)),
+    'invites.send': ({ jobId }, job) =>
+      recordingFailure(
+        job,
+        (err) => invites.fail(jobId, err),
+        () => invites.run(jobId),
+      ),
   });
 }

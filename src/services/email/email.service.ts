@@ -6,9 +6,10 @@ import type { Db } from '../../repositories/db';
 import type { EmailRepository, EmailRow } from '../../repositories/email.repository';
 import type { MagicLinkRepository } from '../../repositories/magic-link.repository';
 import type { OutboxRepository } from '../../repositories/outbox.repository';
-import type { JobProducer } from '../../queues/producer';
+import type { JobProducer } from '../../jobs';
 import type { JobRepository } from '../../repositories/job.repository';
 import { hashSecret, newSecret } from '../../secrets';
+import { normalizeEmail } from '../../email-rules';
 import { jobError } from '../job-failure';
 import type { Mailer } from './mailer';
 import { magicLink, renderEmail } from './templates';
@@ -43,7 +44,7 @@ export class EmailService {
 
   /** Queues an email in the caller's transaction; refuses a second one to an address within a second. */
   async queue(trx: Db, request: EmailRequest): Promise<string> {
-    const toNormalized = request.to_address.trim().toLowerCase();
+    const toNormalized = normalizeEmail(request.to_address);
     await this.emails.lockAddress(trx, request.project_id, toNormalized);
     if (await this.emails.sentSince(trx, request.project_id, toNormalized, SECONDS_BETWEEN_SENDS)) throw tooSoon();
     const [id] = await this.queueMany(trx, [request]);
@@ -52,17 +53,26 @@ export class EmailService {
 
   /** Which of these addresses may not get another email yet (the per-address rate limit, for batches). */
   async tooSoonFor(trx: Db, projectId: string, addresses: string[]): Promise<Set<string>> {
-    return this.emails.recentlySent(trx, projectId, addresses.map((a) => a.trim().toLowerCase()), SECONDS_BETWEEN_SENDS);
+    return this.emails.recentlySent(trx, projectId, addresses.map(normalizeEmail), SECONDS_BETWEEN_SENDS);
   }
 
   /** Queues emails (with their outbox entries) in the caller's transaction, in two statements. */
   async queueMany(trx: Db, requests: EmailRequest[]): Promise<string[]> {
-    const rows = requests.map((request) => ({ ...request, id: uuidv7(), to_normalized: request.to_address.trim().toLowerCase(), job_id: request.job_id ?? null }));
+    const rows = requests.map((request) => ({
+      ...request,
+      id: uuidv7(),
+      to_normalized: normalizeEmail(request.to_address),
+      job_id: request.job_id ?? null,
+    }));
     await this.emails.insert(trx, rows);
     // One queue job per batch: a bulk invite pays BullMQ's per-job cost once per hundred emails.
     const batches: string[][] = [];
     for (let i = 0; i < rows.length; i += EMAILS_PER_JOB) batches.push(rows.slice(i, i + EMAILS_PER_JOB).map((r) => r.id));
-    await this.outbox.addMany(trx, 'email.send', batches.map((emailIds) => ({ payload: { emailIds }, queueJobId: `email.${emailIds[0]}` })));
+    await this.outbox.addMany(
+      trx,
+      'email.send',
+      batches.map((emailIds) => ({ payload: { emailIds }, queueJobId: `email.${emailIds[0]}` })),
+    );
     return rows.map((r) => r.id);
   }
 
@@ -99,7 +109,11 @@ export class EmailService {
     const results = await Promise.allSettled(
       live.map((email, i) => {
         const link = magicLink(email.redirect_url, tokens[i]);
-        return this.mailer.send({ to: email.to_address, link, ...renderEmail(email.kind, email.organization_name!, link, email.expiration_minutes) });
+        return this.mailer.send({
+          to: email.to_address,
+          link,
+          ...renderEmail(email.kind, email.organization_name!, link, email.expiration_minutes),
+        });
       }),
     );
     await this.emails.markSent(

@@ -32,7 +32,13 @@ export class SmtpMailer implements Mailer {
 
   async send(email: OutgoingEmail): Promise<{ messageId: string }> {
     try {
-      const info = await this.transporter.sendMail({ from: this.from, to: email.to, subject: email.subject, text: email.text, html: email.html });
+      const info = await this.transporter.sendMail({
+        from: this.from,
+        to: email.to,
+        subject: email.subject,
+        text: email.text,
+        html: email.html,
+      });
       return { messageId: info.messageId };
     } catch (err) {
       const code = (err as { responseCode?: number }).responseCode;

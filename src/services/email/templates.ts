@@ -19,9 +19,17 @@ function expiry(minutes: number): string {
 }
 
 const COPY: Record<TemplateKind, (org: string) => { subject: string; lead: string; action: string }> = {
-  invite: (org) => ({ subject: `You're invited to join ${org}`, lead: `You have been invited to join ${org}.`, action: 'Accept the invitation' }),
+  invite: (org) => ({
+    subject: `You're invited to join ${org}`,
+    lead: `You have been invited to join ${org}.`,
+    action: 'Accept the invitation',
+  }),
   login: (org) => ({ subject: `Your login link for ${org}`, lead: `Use this link to log in to ${org}.`, action: 'Log in' }),
-  signup: (org) => ({ subject: `Finish signing up for ${org}`, lead: `Use this link to create your account in ${org}.`, action: 'Sign up' }),
+  signup: (org) => ({
+    subject: `Finish signing up for ${org}`,
+    lead: `Use this link to create your account in ${org}.`,
+    action: 'Sign up',
+  }),
   discovery: (app) => ({
     subject: `Your link to ${app}`,
     lead: `Use this link to see the organizations you can join or log in to in ${app}.`,

@@ -1,15 +1,16 @@
 import { badRequest } from '../../errors';
-import {
-  EXTERNAL_ID_MAX_LENGTH,
-  EXTERNAL_ID_PATTERN,
-  MEMBER_NAME_MAX_LENGTH,
-  PHONE_PATTERN,
-  SLUG_PATTERN,
-} from '../../formats';
+import { EXTERNAL_ID_MAX_LENGTH, EXTERNAL_ID_PATTERN, MEMBER_NAME_MAX_LENGTH, PHONE_PATTERN, SLUG_PATTERN } from '../../formats';
 import { parseId, ProjectEnv } from '../../ids';
 import type { MemberStatus } from '../../models/member.model';
-import { controlCharacterProblem, describeUnstorable, findUnstorableText, jsonNestsDeeperThan, MAX_JSON_DEPTH, unstorableText } from '../../text-rules';
-import { cleanEmail, emailProblem, normalizeEmail } from '../email';
+import {
+  controlCharacterProblem,
+  describeUnstorable,
+  findUnstorableText,
+  jsonNestsDeeperThan,
+  MAX_JSON_DEPTH,
+  unstorableText,
+} from '../../text-rules';
+import { cleanEmail, emailProblem, normalizeEmail } from '../../email-rules';
 import { METADATA_MAX_BYTES } from '../organization-rules';
 import { MEMBER_ROLE } from '../roles';
 
@@ -212,7 +213,8 @@ function fillRow({ header, env, defaultOrganizationId }: StageContext, fields: s
 
   const name = cell('name')?.trim();
   if (name) {
-    if (name.length > MEMBER_NAME_MAX_LENGTH) reject('invalid_name', 'name', name, `name is longer than ${MEMBER_NAME_MAX_LENGTH} characters.`);
+    if (name.length > MEMBER_NAME_MAX_LENGTH)
+      reject('invalid_name', 'name', name, `name is longer than ${MEMBER_NAME_MAX_LENGTH} characters.`);
     const problem = controlCharacterProblem(name);
     if (problem) reject('invalid_name', 'name', name, `name ${problem}.`);
     row.name = name;
@@ -220,7 +222,14 @@ function fillRow({ header, env, defaultOrganizationId }: StageContext, fields: s
 
   const roles = cell('roles');
   if (roles !== undefined && roles.trim() !== '') {
-    const ids = [...new Set(roles.split(';').map((r) => r.trim()).filter((r) => r !== ''))];
+    const ids = [
+      ...new Set(
+        roles
+          .split(';')
+          .map((r) => r.trim())
+          .filter((r) => r !== ''),
+      ),
+    ];
     const bad = ids.find((r) => !ROLE_ID.test(r));
     if (bad !== undefined) reject('unknown_role', 'roles', roles, `"${bad}" is not a role id.`);
     // Every member holds stytch_member implicitly; exports often list it anyway.
@@ -242,7 +251,8 @@ function fillRow({ header, env, defaultOrganizationId }: StageContext, fields: s
 
   const breakglass = cell('is_breakglass')?.trim().toLowerCase();
   if (breakglass) {
-    row.is_breakglass = BOOLEANS[breakglass] ?? reject('invalid_boolean', 'is_breakglass', breakglass, 'is_breakglass must be true or false.');
+    row.is_breakglass =
+      BOOLEANS[breakglass] ?? reject('invalid_boolean', 'is_breakglass', breakglass, 'is_breakglass must be true or false.');
   }
 
   const status = cell('status')?.trim().toLowerCase();
@@ -255,34 +265,38 @@ function fillRow({ header, env, defaultOrganizationId }: StageContext, fields: s
 
   const phone = cell('mfa_phone_number')?.trim();
   if (phone) {
-    if (!PHONE.test(phone)) reject('invalid_phone_number', 'mfa_phone_number', phone, 'mfa_phone_number must be in E.164 format (+15555550123).');
+    if (!PHONE.test(phone))
+      reject('invalid_phone_number', 'mfa_phone_number', phone, 'mfa_phone_number must be in E.164 format (+15555550123).');
     row.mfa_phone_number = phone;
   }
 }
 
-const escapeCopy = (value: string) => value.replace(/[\\\t\n\r]/g, (c) => (c === '\\' ? '\\\\' : c === '\t' ? '\\t' : c === '\n' ? '\\n' : '\\r'));
+const escapeCopy = (value: string) =>
+  value.replace(/[\\\t\n\r]/g, (c) => (c === '\\' ? '\\\\' : c === '\t' ? '\\t' : c === '\n' ? '\\n' : '\\r'));
 const text = (value: string | null) => (value === null ? '\\N' : escapeCopy(value));
 
 /** One line of COPY's text format for a staged row, in the order of the repository's STAGING_COLUMNS. Role ids need no quoting. */
 export function toCopyLine(row: StagedRow): string {
   const e = row.error;
-  return [
-    String(row.line),
-    text(row.organization_id),
-    text(row.organization_slug),
-    text(row.email),
-    text(row.email_normalized),
-    text(row.name),
-    row.roles === null ? '\\N' : `{${row.roles.join(',')}}`,
-    text(row.trusted_metadata),
-    text(row.untrusted_metadata),
-    text(row.external_id),
-    row.is_breakglass === null ? '\\N' : String(row.is_breakglass),
-    text(row.status),
-    text(row.mfa_phone_number),
-    text(e?.type ?? null),
-    text(e?.column ?? null),
-    text(e?.value === undefined || e.value === null ? null : e.value.slice(0, 1000)),
-    text(e?.message ?? null),
-  ].join('\t') + '\n';
+  return (
+    [
+      String(row.line),
+      text(row.organization_id),
+      text(row.organization_slug),
+      text(row.email),
+      text(row.email_normalized),
+      text(row.name),
+      row.roles === null ? '\\N' : `{${row.roles.join(',')}}`,
+      text(row.trusted_metadata),
+      text(row.untrusted_metadata),
+      text(row.external_id),
+      row.is_breakglass === null ? '\\N' : String(row.is_breakglass),
+      text(row.status),
+      text(row.mfa_phone_number),
+      text(e?.type ?? null),
+      text(e?.column ?? null),
+      text(e?.value === undefined || e.value === null ? null : e.value.slice(0, 1000)),
+      text(e?.message ?? null),
+    ].join('\t') + '\n'
+  );
 }

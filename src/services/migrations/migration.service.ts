@@ -10,7 +10,7 @@ import { logger } from '../../logger';
 import type { JobModel } from '../../models/job.model';
 import type { JobRepository } from '../../repositories/job.repository';
 import type { MigrationRepository } from '../../repositories/migration.repository';
-import type { JobProducer } from '../../queues/producer';
+import { paramsOf, type JobProducer, type MigrationJobParams } from '../../jobs';
 import { jobError } from '../job-failure';
 import type { OrganizationService } from '../organization.service';
 import type { ProjectContext } from '../project-context';
@@ -24,16 +24,6 @@ export interface MigrationOptions {
   on_conflict: 'skip' | 'update';
   create_organizations: boolean;
   dry_run: boolean;
-}
-
-/** What a migration job keeps in `params`: the options, resolved, and what the header said. */
-interface MigrationParams {
-  on_conflict: 'skip' | 'update';
-  create_organizations: boolean;
-  dry_run: boolean;
-  default_organization_id: string | null;
-  columns: string[];
-  ignored_columns: string[];
 }
 
 const EMPTY_PROGRESS = { total_rows: 0, processed_rows: 0, created: 0, updated: 0, skipped: 0, failed: 0 };
@@ -80,7 +70,10 @@ function fatalCsvError(err: unknown, lastGoodLine: number): AppError {
       `A quoted field opened after line ${lastGoodLine} is never closed, so the rows after it cannot be read. Nothing was imported.`,
     );
   }
-  return badRequest('invalid_csv', `After line ${lastGoodLine} the file is not valid CSV (${(err as Error).message}). Nothing was imported.`);
+  return badRequest(
+    'invalid_csv',
+    `After line ${lastGoodLine} the file is not valid CSV (${(err as Error).message}). Nothing was imported.`,
+  );
 }
 
 /** The answer to an upload whose transfer broke off; `jobId` names the failed job kept on record, if one was made. */
@@ -178,7 +171,7 @@ export class MigrationService {
     if (first.done) throw badRequest('empty_file', 'The file is empty: it needs a header row with an email_address column.');
     const header = readHeader(first.value.record);
 
-    const params: MigrationParams = {
+    const params: MigrationJobParams = {
       on_conflict: options.on_conflict,
       create_organizations: options.create_organizations,
       dry_run: options.dry_run,
@@ -191,7 +184,7 @@ export class MigrationService {
       project_id: project.id,
       type: MIGRATION_JOB_TYPE,
       phase: 'uploading',
-      params: params as unknown as Record<string, unknown>,
+      params,
       progress: { ...EMPTY_PROGRESS },
     });
 
@@ -295,7 +288,7 @@ export class MigrationService {
 
   /** The set-based checks, in an order that creates no organization for rows that are rejected anyway. */
   private async plan(trx: Knex.Transaction, job: JobModel): Promise<boolean> {
-    const params = job.params as unknown as MigrationParams;
+    const params = paramsOf(job, MIGRATION_JOB_TYPE);
     const total = job.progress.total_rows ?? 0;
     // UNLOGGED staging is emptied by a Postgres crash: never import a file cut short.
     if ((await this.migrations.stagedRows(trx, job.id)) !== total) {
@@ -327,7 +320,7 @@ export class MigrationService {
       const chunk = await this.migrations.lockChunk(trx, jobId, chunkNo);
       const job = await this.jobs.findForWork(trx, jobId);
       if (!chunk || !job || chunk.status !== 'pending' || job.finished_at) return { skipped: true };
-      const params = job.params as unknown as MigrationParams;
+      const params = paramsOf(job, MIGRATION_JOB_TYPE);
       let counts = { total: 0, failed: 0, created: 0, updated: 0 };
       if (job.cancel_requested_at) {
         await this.migrations.setChunkStatus(trx, jobId, chunkNo, 'cancelled');

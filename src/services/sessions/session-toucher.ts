@@ -34,7 +34,9 @@ export class SessionToucher {
     const batch = [...this.pending].map(([id, at]) => ({ id, at }));
     this.pending = new Map();
     this.flushing = this.flushing.then(() =>
-      this.sessions.touchMany(this.knex, batch).catch((err) => logger.warn({ err, sessions: batch.length }, 'could not record session accesses')),
+      this.sessions
+        .touchMany(this.knex, batch)
+        .catch((err) => logger.warn({ err, sessions: batch.length }, 'could not record session accesses')),
     );
     return this.flushing;
   }

@@ -1,4 +1,3 @@
-import type { JWK } from 'jose';
 import type { Knex } from 'knex';
 import { AppError, badRequest, memberNotFound } from '../../errors';
 import { formatId, parseId, uuidv7 } from '../../ids';
@@ -6,7 +5,7 @@ import type { MemberModel } from '../../models/member.model';
 import type { OrganizationModel } from '../../models/organization.model';
 import type { Db } from '../../repositories/db';
 import type { MemberRepository } from '../../repositories/member.repository';
-import type { AuthenticationFactor, SessionRepository, SessionRow } from '../../repositories/session.repository';
+import type { AuthenticationFactor, PublishedJwk, SessionRepository, SessionRow } from '../../repositories/session.repository';
 import { hashSecret, newSecret } from '../../secrets';
 import { mergeMetadata } from '../organization-rules';
 import type { ProjectContext } from '../project-context';
@@ -16,7 +15,7 @@ import type { SigningKeys } from './signing-keys';
 
 export const SESSION_CLAIM = 'https://stytch.com/session';
 export const ORGANIZATION_CLAIM = 'https://stytch.com/organization';
-const RESERVED_CLAIMS = new Set(['iss', 'sub', 'aud', 'exp', 'nbf', 'iat', 'jti', SESSION_CLAIM, ORGANIZATION_CLAIM]);
+const RESERVED_CLAIMS = new Set(['iss', 'sub', 'aud', 'exp', 'nbf', 'iat', 'jti']);
 export const DEFAULT_SESSION_MINUTES = 60;
 const INTERMEDIATE_SESSION_MINUTES = 10;
 
@@ -38,13 +37,17 @@ export interface IssuedSession extends StartedSession {
   jwt: string;
 }
 
-const sessionNotFound = () => new AppError('session_not_found', 404, 'Session could not be found (it expired, was revoked, or never existed).');
+const sessionNotFound = () =>
+  new AppError('session_not_found', 404, 'Session could not be found (it expired, was revoked, or never existed).');
 
 function checkCustomClaims(claims: Record<string, unknown> | undefined): void {
-  const reserved = Object.keys(claims ?? {}).find((k) => RESERVED_CLAIMS.has(k) || k.startsWith('https://stytch.com/'));
-  if (reserved) throw badRequest('invalid_session_custom_claims', `session_custom_claims cannot set the reserved claim "${reserved}".`);
+  const keys = Object.keys(claims ?? {});
+  const stytch = keys.find((k) => k.startsWith('https://stytch.com/'));
+  if (stytch) throw badRequest('stytch_claims_in_custom_claims', `session_custom_claims cannot set Stytch's claim "${stytch}".`);
+  const reserved = keys.find((k) => RESERVED_CLAIMS.has(k));
+  if (reserved) throw badRequest('reserved_claims_in_custom_claims', `session_custom_claims cannot set the reserved claim "${reserved}".`);
   if (Buffer.byteLength(JSON.stringify(claims ?? {})) > 4096) {
-    throw badRequest('invalid_session_custom_claims', 'session_custom_claims must be at most 4096 bytes as JSON.');
+    throw badRequest('custom_claims_too_large', 'session_custom_claims must be at most 4096 bytes as JSON.');
   }
 }
 
@@ -106,7 +109,10 @@ export class SessionService {
     if (found.member_id !== member.id) {
       throw badRequest('session_member_mismatch', 'The session given belongs to another member than the magic link.');
     }
-    const factors = [...found.authentication_factors.filter((f) => f.type !== factor.type || f.delivery_method !== factor.delivery_method), factor];
+    const factors = [
+      ...found.authentication_factors.filter((f) => f.type !== factor.type || f.delivery_method !== factor.delivery_method),
+      factor,
+    ];
     const claims = customClaims && mergeMetadata(found.custom_claims, customClaims);
     const session = await this.sessions.addFactor(trx, found.id, factors, durationMinutes, claims);
     if (!session) throw sessionNotFound();
@@ -123,7 +129,12 @@ export class SessionService {
   }
 
   /** An intermediate session: primary authentication passed, the organization's policy not yet met. */
-  async startIntermediate(trx: Db, project: ProjectContext, member: MemberModel, factor: AuthenticationFactor): Promise<{ token: string; expiresAt: Date }> {
+  async startIntermediate(
+    trx: Db,
+    project: ProjectContext,
+    member: MemberModel,
+    factor: AuthenticationFactor,
+  ): Promise<{ token: string; expiresAt: Date }> {
     const token = newSecret();
     const expiresAt = await this.sessions.insertIntermediate(trx, {
       id: uuidv7(),
@@ -152,7 +163,9 @@ export class SessionService {
           expires_at: iso(session.expires_at),
           attributes: { ip_address: '', user_agent: '' },
           authentication_factors: session.authentication_factors,
-          roles: effectiveRoles(member.roles, member.email_normalized, organization.rbac_email_implicit_role_assignments).map((r) => r.role_id),
+          roles: effectiveRoles(member.roles, member.email_normalized, organization.rbac_email_implicit_role_assignments).map(
+            (r) => r.role_id,
+          ),
         },
         [ORGANIZATION_CLAIM]: { organization_id: formatId('organization', project.env, organization.id), slug: organization.slug },
       },
@@ -164,10 +177,15 @@ export class SessionService {
   /** Which session a token or JWT names, before any lookup; a JWT must verify (its expiry aside). */
   async identify(project: ProjectContext, input: { session_token?: string; session_jwt?: string }): Promise<SessionKey> {
     if (input.session_token) return { where: { token_hash: hashSecret(input.session_token) }, token: input.session_token };
-    if (!input.session_jwt) throw badRequest('missing_session', 'Either session_token or session_jwt is required.');
+    if (!input.session_jwt) throw badRequest('no_session_arguments', 'Either session_token or session_jwt is required.');
     // An expired JWT still names its session: Stytch renews it while the session lives.
     const payload = await this.keys.verify(project.id, input.session_jwt, this.issuer, project.publicId, { allowExpired: true });
-    if (!payload) throw new AppError('invalid_session_jwt', 401, 'The session JWT is not valid for this project (bad signature, wrong issuer or expired).');
+    if (!payload)
+      throw new AppError(
+        'invalid_session_jwt',
+        401,
+        'The session JWT is not valid for this project (bad signature, wrong issuer or expired).',
+      );
     const claim = payload[SESSION_CLAIM] as { id?: string } | undefined;
     const id = claim?.id ? parseId('member-session', project.env, claim.id) : undefined;
     if (!id) throw sessionNotFound();
@@ -188,14 +206,22 @@ export class SessionService {
    */
   async authenticate(
     project: ProjectContext,
-    input: { session_token?: string; session_jwt?: string; session_duration_minutes?: number; session_custom_claims?: Record<string, unknown> },
+    input: {
+      session_token?: string;
+      session_jwt?: string;
+      session_duration_minutes?: number;
+      session_custom_claims?: Record<string, unknown>;
+    },
   ): Promise<IssuedSession> {
     checkCustomClaims(input.session_custom_claims);
     const { where } = await this.identify(project, input);
     // Custom claims merge into the stored ones: that needs them read first (a rare path).
     const customClaims =
       input.session_custom_claims && mergeMetadata((await this.find(this.knex, project, input)).custom_claims, input.session_custom_claims);
-    const found = await this.sessions.findOwned(this.knex, project.id, where, { durationMinutes: input.session_duration_minutes, customClaims });
+    const found = await this.sessions.findOwned(this.knex, project.id, where, {
+      durationMinutes: input.session_duration_minutes,
+      customClaims,
+    });
     if (!found) throw sessionNotFound();
     const now = new Date();
     if (input.session_duration_minutes === undefined && customClaims === undefined) this.toucher.touch(found.session.id, now);
@@ -204,7 +230,11 @@ export class SessionService {
     return this.issue(project, { session, token: input.session_token ?? '', member: found.member, organization: found.organization });
   }
 
-  async list(project: ProjectContext, organization: OrganizationModel, memberRef: string): Promise<{ sessions: SessionRow[]; organization: OrganizationModel; member: MemberModel }> {
+  async list(
+    project: ProjectContext,
+    organization: OrganizationModel,
+    memberRef: string,
+  ): Promise<{ sessions: SessionRow[]; organization: OrganizationModel; member: MemberModel }> {
     const id = parseId('member', project.env, memberRef);
     const member = id ? await this.members.findById(this.knex, organization.id, id) : undefined;
     if (!member || member.status === 'deleted') throw memberNotFound();
@@ -212,7 +242,10 @@ export class SessionService {
   }
 
   /** Revokes one session (by id, token or JWT) or every session of a member. */
-  async revoke(project: ProjectContext, input: { member_session_id?: string; session_token?: string; session_jwt?: string; member_id?: string }): Promise<void> {
+  async revoke(
+    project: ProjectContext,
+    input: { member_session_id?: string; session_token?: string; session_jwt?: string; member_id?: string },
+  ): Promise<void> {
     if (input.member_id) {
       const memberId = parseId('member', project.env, input.member_id);
       const member = memberId ? await this.members.findInProject(this.knex, project.id, memberId) : undefined;
@@ -226,7 +259,7 @@ export class SessionService {
     if (!sessionId || (await this.sessions.revoke(this.knex, project.id, { id: sessionId })) === 0) throw sessionNotFound();
   }
 
-  async jwks(projectId: string): Promise<JWK[]> {
+  async jwks(projectId: string): Promise<PublishedJwk[]> {
     return this.keys.published(projectId);
   }
 }

@@ -1,7 +1,8 @@
-import { decodeJwt, decodeProtectedHeader, exportJWK, generateKeyPair, importJWK, JWK, JWTPayload, jwtVerify, KeyLike, SignJWT } from 'jose';
+import { decodeJwt, decodeProtectedHeader, exportJWK, generateKeyPair, importJWK, JWTPayload, jwtVerify, KeyLike, SignJWT } from 'jose';
 import type { Knex } from 'knex';
 import { formatId, ProjectEnv, uuidv7 } from '../../ids';
-import type { SessionRepository, SigningKeyRow } from '../../repositories/session.repository';
+import type { PublishedJwk, SessionRepository, SigningKeyRow } from '../../repositories/session.repository';
+import { publishedJwk } from './key-certificate';
 
 /** Session JWTs live five minutes, as Stytch's do. */
 export const JWT_LIFETIME_SECONDS = 300;
@@ -61,19 +62,25 @@ export class SigningKeys {
       this.verifiers.delete(kid);
       return undefined;
     }
-    const fresh = { kid, key: await importJWK(row.public_jwk, 'RS256'), projectId: row.project_id, until: Date.now() + ACTIVE_KEY_CACHE_MS };
+    const fresh = {
+      kid,
+      key: await importJWK(row.public_jwk, 'RS256'),
+      projectId: row.project_id,
+      until: Date.now() + ACTIVE_KEY_CACHE_MS,
+    };
     this.verifiers.set(kid, fresh);
     return fresh;
   }
 
   private async create(projectId: string, env: ProjectEnv): Promise<void> {
-    const { privateKey, publicKey } = await generateKeyPair('RS256', { extractable: true });
+    const { privateKey } = await generateKeyPair('RS256', { extractable: true });
     const kid = formatId('jwk', env, uuidv7());
+    const privateJwk = { ...(await exportJWK(privateKey)), kid, alg: 'RS256' };
     await this.sessions.insertKey(this.knex, {
       kid,
       project_id: projectId,
-      private_jwk: { ...(await exportJWK(privateKey)), kid, alg: 'RS256' },
-      public_jwk: { ...(await exportJWK(publicKey)), kid, alg: 'RS256', use: 'sig' },
+      private_jwk: privateJwk,
+      public_jwk: await publishedJwk(privateJwk),
     });
   }
 
@@ -94,7 +101,13 @@ export class SigningKeys {
    * not verify. `allowExpired` checks everything but the expiry (judged as of
    * its issue time), for callers that then check the session itself.
    */
-  async verify(projectId: string, jwt: string, issuer: string, audience: string, options: { allowExpired?: boolean } = {}): Promise<JWTPayload | undefined> {
+  async verify(
+    projectId: string,
+    jwt: string,
+    issuer: string,
+    audience: string,
+    options: { allowExpired?: boolean } = {},
+  ): Promise<JWTPayload | undefined> {
     try {
       const { kid } = decodeProtectedHeader(jwt);
       const found = kid ? await this.verifier(kid) : undefined;
@@ -108,7 +121,7 @@ export class SigningKeys {
     }
   }
 
-  async published(projectId: string): Promise<JWK[]> {
+  async published(projectId: string): Promise<PublishedJwk[]> {
     return (await this.sessions.publishedKeys(this.knex, projectId, RETIRED_KEY_GRACE_SECONDS)).map((k) => k.public_jwk);
   }
 

@@ -1,5 +1,5 @@
-import { EMAIL_MAX_LENGTH, EMAIL_PATTERN } from '../formats';
-import { codePoint } from '../text-rules';
+import { EMAIL_MAX_LENGTH, EMAIL_PATTERN } from './formats';
+import { codePoint } from './text-rules';
 
 const EMAIL = new RegExp(EMAIL_PATTERN);
 // Controls (Cc) and invisible format characters (Cf: zero-width joiners and

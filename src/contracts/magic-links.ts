@@ -1,0 +1,139 @@
+import type { FromSchema } from 'json-schema-to-ts';
+import { defineContract } from './contract';
+import { B2B, emailSchema, envelope, flag, metadataSchema, object, personNameSchema, text, texts, time } from './common';
+import { memberObject, memberResponse } from './members';
+import { organizationObject } from './organizations';
+import { memberSessionObject, sessionUpdateProperties } from './sessions';
+
+export const redirectUrlSchema = { type: 'string', minLength: 1, maxLength: 2048, errorType: 'invalid_redirect_url' } as const;
+const minutes = (max: number, errorType: string) => ({ type: 'integer', minimum: 5, maximum: max, errorType }) as const;
+const WEEK = 10_080;
+export const invitationExpiryMinutes = minutes(WEEK, 'invalid_invite_expiration_minutes');
+
+export const inviteBody = {
+  type: 'object',
+  properties: {
+    organization_id: { type: 'string', minLength: 1, maxLength: 256 },
+    email_address: emailSchema,
+    invite_redirect_url: redirectUrlSchema,
+    invited_by_member_id: { type: 'string', minLength: 1, maxLength: 256 },
+    name: personNameSchema,
+    trusted_metadata: metadataSchema,
+    untrusted_metadata: metadataSchema,
+    invite_template_id: { type: 'string' },
+    locale: { type: 'string' },
+    roles: { type: 'array', maxItems: 100, items: { type: 'string', minLength: 1, maxLength: 128 } },
+    invite_expiration_minutes: invitationExpiryMinutes,
+  },
+  required: ['organization_id', 'email_address'],
+} as const;
+export type InviteInput = FromSchema<typeof inviteBody>;
+
+export const loginOrSignupBody = {
+  type: 'object',
+  properties: {
+    organization_id: { type: 'string', minLength: 1, maxLength: 256 },
+    email_address: emailSchema,
+    login_redirect_url: redirectUrlSchema,
+    signup_redirect_url: redirectUrlSchema,
+    pkce_code_challenge: { type: 'string', pattern: '^[A-Za-z0-9_-]{43,128}$', errorType: 'invalid_pkce_code_challenge' },
+    login_template_id: { type: 'string' },
+    signup_template_id: { type: 'string' },
+    locale: { type: 'string' },
+    login_expiration_minutes: minutes(WEEK, 'invalid_login_expiration_minutes'),
+    signup_expiration_minutes: minutes(WEEK, 'invalid_signup_expiration_minutes'),
+  },
+  required: ['organization_id', 'email_address'],
+} as const;
+export type LoginOrSignupInput = FromSchema<typeof loginOrSignupBody>;
+
+export const authenticateMagicLinkBody = {
+  type: 'object',
+  properties: {
+    magic_links_token: { type: 'string', minLength: 1, maxLength: 512, errorType: 'invalid_token' },
+    pkce_code_verifier: { type: 'string', minLength: 43, maxLength: 128, errorType: 'invalid_pkce_code_verifier' },
+    ...sessionUpdateProperties,
+    locale: { type: 'string' },
+    intermediate_session_token: { type: 'string', maxLength: 512 },
+    telemetry_id: { type: 'string' },
+  },
+  required: ['magic_links_token'],
+} as const;
+export type AuthenticateMagicLinkInput = FromSchema<typeof authenticateMagicLinkBody>;
+
+export const inviteByEmail = defineContract({
+  name: 'magic_links.email.invite',
+  method: 'post',
+  path: `${B2B}/magic_links/email/invite`,
+  summary: 'Invite someone to an organization by email.',
+  body: inviteBody,
+  response: memberResponse,
+  status: 200,
+  sdk: 'magicLinks.email.invite',
+});
+
+export const loginOrSignup = defineContract({
+  name: 'magic_links.email.login_or_signup',
+  method: 'post',
+  path: `${B2B}/magic_links/email/login_or_signup`,
+  summary: 'Email a login link to a member, or a sign-up link where just-in-time provisioning allows it.',
+  body: loginOrSignupBody,
+  response: envelope({ member_id: text, member_created: flag, member: memberObject, organization: organizationObject }, [
+    'member_id',
+    'member_created',
+    'member',
+    'organization',
+  ]),
+  status: 200,
+  sdk: 'magicLinks.email.loginOrSignup',
+});
+
+/**
+ * A member is either authenticated (member_session present) or asked for
+ * more (intermediate_session_token_expires_at and mfa_required or
+ * primary_required present); never both.
+ */
+export const authenticateMagicLink = defineContract({
+  name: 'magic_links.authenticate',
+  method: 'post',
+  path: `${B2B}/magic_links/authenticate`,
+  summary: 'Authenticate a magic link token.',
+  body: authenticateMagicLinkBody,
+  response: envelope(
+    {
+      member_id: text,
+      method_id: text,
+      reset_sessions: flag,
+      organization_id: text,
+      member: memberObject,
+      session_token: text,
+      session_jwt: text,
+      organization: organizationObject,
+      intermediate_session_token: text,
+      member_authenticated: flag,
+      member_session: memberSessionObject,
+      mfa_required: object(
+        { member_options: object({ mfa_phone_number: text, totp_registration_id: text }, ['mfa_phone_number', 'totp_registration_id']) },
+        [],
+      ),
+      primary_required: object({ allowed_auth_methods: texts }, ['allowed_auth_methods']),
+      intermediate_session_token_expires_at: time,
+    },
+    [
+      'member_id',
+      'method_id',
+      'reset_sessions',
+      'organization_id',
+      'member',
+      'session_token',
+      'session_jwt',
+      'organization',
+      'intermediate_session_token',
+      'member_authenticated',
+    ],
+  ),
+  status: 200,
+  sdk: 'magicLinks.authenticate',
+});
+
+export const magicLinkContracts = [inviteByEmail, loginOrSignup, authenticateMagicLink];

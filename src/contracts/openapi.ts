@@ -1,0 +1,133 @@
+import type { Contract, Schema } from './contract';
+
+/** Contracts served without project credentials: the API mounts them outside its Basic-auth router. */
+const UNAUTHENTICATED = new Set(['health', 'sessions.getJWKS']);
+
+/** Contracts whose body is not JSON: the member import streams a CSV file. */
+const CSV_BODIES = new Set(['migrations.members']);
+
+/** Roster's own JSON Schema keywords (the API's ajv reads them); OpenAPI readers do not know them. */
+const ROSTER_KEYWORDS = new Set(['errorType', 'text']);
+
+/** The error envelope every failure answers with, Stytch's shape. */
+const ERROR_ENVELOPE = {
+  type: 'object',
+  properties: {
+    status_code: { type: 'integer' },
+    request_id: { type: 'string' },
+    error_type: { type: 'string' },
+    error_message: { type: 'string' },
+    error_url: { type: 'string' },
+  },
+  required: ['status_code', 'request_id', 'error_type', 'error_message', 'error_url'],
+} as const;
+
+export interface OpenApiOptions {
+  version: string;
+  /** The server's external base URL (PUBLIC_URL). */
+  serverUrl: string;
+}
+
+/** Where the document itself and its reference page are served; they are routes too, so they are in it. */
+export const OPENAPI_PATH = '/openapi.json';
+export const DOCS_PATH = '/docs';
+
+/** A schema without Roster's own keywords, at any depth. */
+function portable(schema: unknown): unknown {
+  if (Array.isArray(schema)) return schema.map(portable);
+  if (typeof schema !== 'object' || schema === null) return schema;
+  return Object.fromEntries(
+    Object.entries(schema)
+      .filter(([key]) => !ROSTER_KEYWORDS.has(key))
+      .map(([key, value]) => [key, portable(value)]),
+  );
+}
+
+function parameters(schema: Schema | undefined, where: 'path' | 'query'): object[] {
+  const properties = (schema?.properties ?? {}) as Record<string, Schema>;
+  const required = new Set<string>((schema?.required ?? []) as string[]);
+  return Object.entries(properties).map(([name, property]) => ({
+    name,
+    in: where,
+    required: where === 'path' || required.has(name),
+    schema: portable(property),
+  }));
+}
+
+/** `Stytch: organizations` for endpoints the SDK calls (grouped by SDK namespace), `Roster` for Roster's own. */
+const tagOf = (contract: Contract) => (contract.sdk ? `Stytch: ${contract.sdk.split('.').slice(0, -1).join('.')}` : 'Roster');
+
+function operation(contract: Contract): object {
+  return {
+    operationId: contract.name,
+    summary: contract.summary,
+    tags: [tagOf(contract)],
+    ...(contract.sdk ? { description: `Called by the stytch SDK as \`client.${contract.sdk}\`.` } : {}),
+    ...(UNAUTHENTICATED.has(contract.name) ? { security: [] } : {}),
+    parameters: [...parameters(contract.params, 'path'), ...parameters(contract.query, 'query')],
+    ...(contract.body ? { requestBody: { required: true, content: { 'application/json': { schema: portable(contract.body) } } } } : {}),
+    ...(CSV_BODIES.has(contract.name) ? { requestBody: { required: true, content: { 'text/csv': { schema: { type: 'string' } } } } } : {}),
+    responses: {
+      [String(contract.status)]: {
+        description: contract.summary,
+        content: { 'application/json': { schema: portable(contract.response) } },
+      },
+      default: { $ref: '#/components/responses/Error' },
+    },
+  };
+}
+
+/** Express's `/a/:id` as OpenAPI's `/a/{id}`. */
+export const openApiPath = (path: string) => path.replace(/:(\w+)/g, '{$1}');
+
+/** The OpenAPI 3.1 document of every contract (Stytch's endpoints and Roster's own) and of the documentation routes. */
+export function openApiDocument(contracts: readonly Contract[], options: OpenApiOptions): Record<string, unknown> {
+  const paths: Record<string, Record<string, object>> = {};
+  for (const contract of contracts) {
+    const path = openApiPath(contract.path);
+    paths[path] = { ...paths[path], [contract.method]: operation(contract) };
+  }
+  paths[OPENAPI_PATH] = {
+    get: {
+      operationId: 'docs.openapi',
+      summary: 'This OpenAPI document.',
+      tags: ['Roster'],
+      security: [],
+      responses: { '200': { description: 'The OpenAPI 3.1 document.', content: { 'application/json': { schema: { type: 'object' } } } } },
+    },
+  };
+  paths[DOCS_PATH] = {
+    get: {
+      operationId: 'docs.reference',
+      summary: 'A readable API reference rendered from this document.',
+      tags: ['Roster'],
+      security: [],
+      responses: { '200': { description: 'An HTML page.', content: { 'text/html': { schema: { type: 'string' } } } } },
+    },
+  };
+  return {
+    openapi: '3.1.0',
+    info: {
+      title: 'Roster',
+      version: options.version,
+      description:
+        "Self-hosted B2B identity provisioning, wire-compatible with Stytch's B2B API. Operations tagged `Stytch:` are " +
+        "called by the stytch SDK; those tagged `Roster` are Roster's own. Authenticate with HTTP Basic `project_id:secret`.",
+    },
+    servers: [{ url: options.serverUrl }],
+    security: [{ projectSecret: [] }],
+    paths,
+    components: {
+      securitySchemes: {
+        projectSecret: { type: 'http', scheme: 'basic', description: 'The project id as user name and the project secret as password.' },
+      },
+      schemas: { Error: ERROR_ENVELOPE },
+      responses: {
+        Error: {
+          description: "An error, in Stytch's envelope.",
+          content: { 'application/json': { schema: { $ref: '#/components/schemas/Error' } } },
+        },
+      },
+    },
+  };
+}

@@ -1,0 +1,83 @@
+/**
+ * The error types Roster shares with Stytch: their `error_url` is Stytch's
+ * page, and the SDK's callers may branch on them. Every other type Roster
+ * throws is its own and documented in docs/errors.md (a unit test holds both
+ * lists to the source). Names checked against Stytch's published error types.
+ */
+export const STYTCH_ERROR_TYPES: ReadonlySet<string> = new Set([
+  'allowed_auth_methods_required_for_restricted',
+  'allowed_mfa_methods_required_for_restricted',
+  'bad_request',
+  'cannot_assign_default_rbac_role_id',
+  'custom_claims_too_large',
+  'duplicate_member_email',
+  'duplicate_member_external_id',
+  'internal_server_error',
+  'invalid_email',
+  'invalid_email_for_invites',
+  'invalid_email_for_jit_provisioning',
+  'invalid_invite_redirect_url',
+  'invalid_login_redirect_url',
+  'invalid_member_get_fields',
+  'invalid_organization_allowed_auth_methods',
+  'invalid_organization_allowed_mfa_methods',
+  'invalid_organization_auth_method_settings',
+  'invalid_organization_name',
+  'invalid_organization_slug',
+  'invalid_phone_number',
+  'invalid_pkce_code_challenge',
+  'invalid_pkce_code_verifier',
+  'invalid_rbac_role_assignment',
+  'invalid_rbac_role_id',
+  'invalid_restricted_email_setting',
+  'invalid_restricted_oauth_tenants_setting',
+  'invalid_session_duration',
+  'invalid_signup_redirect_url',
+  'invalid_token',
+  'member_not_found',
+  'member_search_expected_array_of_strings',
+  'member_search_expected_boolean',
+  'member_search_expected_string',
+  'member_search_filter_name_must_be_string',
+  'member_search_filter_name_not_recognized',
+  'member_search_missing_filter_name',
+  'member_search_missing_filter_value',
+  'member_search_organization_ids_empty',
+  'metadata_invalid_format',
+  'metadata_too_large',
+  'no_deleted_member_found_for_reactivation',
+  'no_invite_redirect_urls_set',
+  'no_login_redirect_urls_set',
+  'no_session_arguments',
+  'no_signup_redirect_urls_set',
+  'organization_not_found',
+  'organization_search_expected_array_of_strings',
+  'organization_search_expected_string',
+  'organization_search_filter_name_must_be_string',
+  'organization_search_filter_name_not_recognized',
+  'organization_search_missing_filter_name',
+  'organization_search_missing_filter_value',
+  'organization_settings_invalid_domain',
+  'organization_slug_already_used',
+  'pkce_did_not_expect_code_verifier',
+  'pkce_expected_code_verifier',
+  'pkce_mismatch',
+  'project_not_found',
+  'reactivation_email_belongs_to_another_member',
+  'reserved_claims_in_custom_claims',
+  'retired_member_email',
+  'route_not_found',
+  'session_not_found',
+  'sso_connection_not_found',
+  'stytch_claims_in_custom_claims',
+  'too_many_requests',
+  'unable_to_auth_magic_link',
+  'unauthorized_credentials',
+]);
+
+/** Stytch's page for its own types; this repository's docs/errors.md for Roster's. */
+export function errorUrl(errorType: string, statusCode: number, docsUrl: string): string {
+  return STYTCH_ERROR_TYPES.has(errorType)
+    ? `https://stytch.com/docs/api-reference/b2b/api/errors/${statusCode}#${errorType}`
+    : `${docsUrl}/docs/errors.md#${errorType}`;
+}

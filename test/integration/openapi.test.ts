@@ -1,0 +1,128 @@
+import Ajv2020 from 'ajv/dist/2020';
+import addFormats from 'ajv-formats';
+import { useTestApp } from '../helpers/app';
+import { routeTable } from '../helpers/routes';
+
+const METHODS = ['get', 'put', 'post', 'delete', 'patch', 'options', 'head', 'trace'];
+
+interface Operation {
+  operationId: string;
+  security?: unknown[];
+  parameters?: { name: string; in: string; required: boolean; schema: object }[];
+  requestBody?: { content: Record<string, { schema: object }> };
+  responses: Record<string, { $ref?: string; content?: Record<string, { schema: object }> }>;
+}
+
+describe('the OpenAPI document and the reference page', () => {
+  const ctx = useTestApp();
+
+  const fetchDocument = async () => {
+    const response = await ctx.app.http('GET', '/openapi.json', { auth: null });
+    expect(response.status).toBe(200);
+    expect(response.headers.get('content-type')).toMatch(/^application\/json/);
+    return response.body;
+  };
+
+  const operationsOf = (document: Record<string, any>): { method: string; path: string; operation: Operation }[] =>
+    Object.entries(document.paths as Record<string, Record<string, Operation>>).flatMap(([path, item]) =>
+      Object.entries(item).map(([method, operation]) => {
+        expect(METHODS).toContain(method);
+        return { method, path, operation };
+      }),
+    );
+
+  it('is OpenAPI 3.1 in shape: every operation named once, with its path parameters, a success response and the error envelope as default', async () => {
+    const document = await fetchDocument();
+
+    expect(document.openapi).toBe('3.1.0');
+    expect(document.info).toEqual(expect.objectContaining({ title: 'Roster', version: expect.any(String) }));
+    expect(document.servers).toEqual([{ url: ctx.app.baseUrl }]);
+    expect(document.components.securitySchemes.projectSecret).toMatchObject({ type: 'http', scheme: 'basic' });
+    expect(document.security).toEqual([{ projectSecret: [] }]);
+    const operations = operationsOf(document);
+    expect(operations.length).toBeGreaterThanOrEqual(30);
+    const ids = operations.map((o) => o.operation.operationId);
+    expect(new Set(ids).size).toBe(ids.length);
+    for (const { path, operation } of operations) {
+      const templated = [...path.matchAll(/\{(\w+)\}/g)].map((m) => m[1]).sort();
+      const declared = (operation.parameters ?? [])
+        .filter((p) => p.in === 'path')
+        .map((p) => p.name)
+        .sort();
+      expect({ path, params: declared }).toEqual({ path, params: templated });
+      const statuses = Object.keys(operation.responses);
+      expect(statuses.some((s) => /^2\d\d$/.test(s))).toBe(true);
+      if (path.startsWith('/v1/')) expect(operation.responses.default).toEqual({ $ref: '#/components/responses/Error' });
+    }
+    expect(document.components.responses.Error.content['application/json'].schema).toEqual({ $ref: '#/components/schemas/Error' });
+    expect(document.components.schemas.Error.required).toEqual(['status_code', 'request_id', 'error_type', 'error_message', 'error_url']);
+  });
+
+  it('carries only standard JSON Schema 2020-12 (Roster keywords stripped), every schema compiling strictly', async () => {
+    const document = await fetchDocument();
+    const ajv = addFormats(new Ajv2020({ strict: true, allErrors: true }));
+    ajv.compile(document.components.schemas.Error);
+
+    let compiled = 0;
+    const failures: string[] = [];
+    for (const { path, method, operation } of operationsOf(document)) {
+      const schemas = [
+        ...(operation.parameters ?? []).map((p) => p.schema),
+        ...Object.values(operation.requestBody?.content ?? {}).map((c) => c.schema),
+        ...Object.values(operation.responses).flatMap((r) => Object.values(r.content ?? {}).map((c) => c.schema)),
+      ];
+      for (const schema of schemas) {
+        try {
+          ajv.compile(schema);
+          compiled++;
+        } catch (err) {
+          failures.push(`${method} ${path}: ${(err as Error).message}`);
+        }
+      }
+    }
+    expect(failures).toEqual([]);
+    expect(compiled).toBeGreaterThan(60);
+  });
+
+  it('describes every route in the router table, and nothing the router does not serve', async () => {
+    const document = await fetchDocument();
+    const documented = operationsOf(document)
+      .map((o) => `${o.method.toUpperCase()} ${o.path}`)
+      .sort();
+
+    const routed = routeTable(ctx.app.express).map((r) => `${r.method} ${r.path.replace(/:(\w+)/g, '{$1}')}`);
+
+    expect(routed.length).toBeGreaterThanOrEqual(30);
+    expect(documented).toEqual([...new Set(routed)].sort());
+  });
+
+  it('says which operations need the project credentials, as the server enforces them', async () => {
+    const document = await fetchDocument();
+    const open: string[] = [];
+    for (const { method, path, operation } of operationsOf(document)) {
+      const response = await ctx.app.http(method.toUpperCase(), path.replace(/\{\w+\}/g, 'unknown-id'), { auth: null });
+      const refused = response.status === 401;
+      if (operation.security === undefined) expect({ method, path, status: response.status }).toEqual({ method, path, status: 401 });
+      else if (!refused) open.push(`${method.toUpperCase()} ${path}`);
+      else throw new Error(`${method} ${path} is documented as open but answered 401`);
+    }
+    expect(open.sort()).toEqual(['GET /docs', 'GET /healthz', 'GET /openapi.json', 'GET /v1/b2b/sessions/jwks/{project_id}']);
+  });
+
+  it('serves a reference page at /docs that loads only its own, local assets', async () => {
+    const page = await fetch(`${ctx.app.baseUrl}/docs`);
+    const html = await page.text();
+
+    expect(page.status).toBe(200);
+    expect(page.headers.get('content-type')).toMatch(/^text\/html/);
+    const references = [...html.matchAll(/(?:src|href)="([^"]*)"/g)].map((m) => m[1]);
+    expect(references.length).toBeGreaterThanOrEqual(2);
+    expect(html).toContain("url: 'openapi.json'");
+    expect(html).not.toMatch(/https?:\/\/|\/\/[a-z]/i);
+    for (const reference of references) {
+      const asset = await fetch(new URL(reference, `${ctx.app.baseUrl}/docs`));
+      expect({ reference, status: asset.status }).toEqual({ reference, status: 200 });
+      expect((await asset.arrayBuffer()).byteLength).toBeGreaterThan(1000);
+    }
+  });
+});
