@@ -6,7 +6,9 @@ import { fastFailConnection } from './queues/connection';
 import type { JobProducer } from './jobs';
 import { BullJobProducer } from './queues/producer';
 import { JobRepository } from './repositories/job.repository';
-import { MigrationRepository } from './repositories/migration.repository';
+import { StagingRepository } from './repositories/member-import/staging';
+import { ImportValidationRepository } from './repositories/member-import/validation';
+import { ImportChunkRepository } from './repositories/member-import/apply';
 import { DeduplicationRepository } from './repositories/deduplication.repository';
 import { DeduplicationService, MERGE_JOB_TYPE, SCAN_JOB_TYPE } from './services/deduplication.service';
 import { JobService } from './services/job.service';
@@ -26,7 +28,9 @@ import { BulkInviteRepository } from './repositories/bulk-invite.repository';
 import { SessionService } from './services/sessions/session.service';
 import { SessionToucher } from './services/sessions/session-toucher';
 import { SigningKeys } from './services/sessions/signing-keys';
-import { MIGRATION_JOB_TYPE, MigrationService } from './services/migrations/migration.service';
+import { MEMBER_IMPORT_JOB_TYPE } from './services/member-import/import-job';
+import { MemberImportUploads } from './services/member-import/upload';
+import { MemberImportProcessing } from './services/member-import/processing';
 import { MemberRepository } from './repositories/member.repository';
 import { OrganizationRepository } from './repositories/organization.repository';
 import { ProjectRepository } from './repositories/project.repository';
@@ -44,7 +48,9 @@ export interface Container {
   organizations: OrganizationService;
   members: MemberService;
   jobs: JobService;
-  migrations: MigrationService;
+  /** The member CSV import: uploads in `web`, validation and apply in the workers. */
+  memberImportUploads: MemberImportUploads;
+  memberImports: MemberImportProcessing;
   deduplication: DeduplicationService;
   sweeper: JobSweeper;
   emails: EmailService;
@@ -103,14 +109,16 @@ export function createContainer(config: Readonly<Config>, overrides: ContainerOv
     sessions,
     outboxWritten,
   );
-  const migrations = new MigrationService(
+  const importStaging = new StagingRepository(config.databaseUrl);
+  const memberImportUploads = new MemberImportUploads(knex, jobRepository, importStaging, organizations, producer, config.uploads);
+  const memberImports = new MemberImportProcessing(
     knex,
     jobRepository,
-    new MigrationRepository(config.databaseUrl),
-    organizations,
+    importStaging,
+    new ImportValidationRepository(),
+    new ImportChunkRepository(),
     producer,
     config.migrationChunkRows,
-    config.uploads,
   );
   const deduplication = new DeduplicationService(
     knex,
@@ -138,12 +146,12 @@ export function createContainer(config: Readonly<Config>, overrides: ContainerOv
     knex,
     jobRepository,
     {
-      [MIGRATION_JOB_TYPE]: (job) => migrations.resume(job),
+      [MEMBER_IMPORT_JOB_TYPE]: (job) => memberImports.resume(job),
       [MERGE_JOB_TYPE]: (job) => deduplication.resume(job),
       [SCAN_JOB_TYPE]: (job) => deduplication.resume(job),
       [BULK_INVITE_JOB_TYPE]: (job) => bulkInvites.resume(job),
     },
-    [() => migrations.dropFinishedStaging(), () => emails.resumeStale()],
+    [() => memberImports.dropFinishedStaging(), () => emails.resumeStale()],
   );
   return {
     config,
@@ -154,7 +162,8 @@ export function createContainer(config: Readonly<Config>, overrides: ContainerOv
     organizations,
     members,
     jobs: new JobService(knex, jobRepository),
-    migrations,
+    memberImportUploads,
+    memberImports,
     deduplication,
     sweeper,
     emails,

@@ -7,7 +7,7 @@ import { deduplicationProcessor } from '../src/queues/processors/deduplication.p
 import { emailProcessor } from '../src/queues/processors/email.processor';
 import { inviteProcessor } from '../src/queues/processors/invite.processor';
 import { maintenanceProcessor } from '../src/queues/processors/maintenance.processor';
-import { migrationProcessor } from '../src/queues/processors/migration.processor';
+import { memberImportProcessor } from '../src/queues/processors/member-import.processor';
 import { QueueName, QUEUES } from '../src/queues/registry';
 
 export interface Workers {
@@ -18,7 +18,7 @@ export interface Workers {
 export function startWorkers(container: Container): Workers {
   const processors: Record<QueueName, Processor> = {
     maintenance: maintenanceProcessor(container.organizations, container.sweeper, container.signingKeys),
-    migrations: migrationProcessor(container.migrations),
+    migrations: memberImportProcessor(container.memberImports),
     deduplication: deduplicationProcessor(container.deduplication),
     emails: emailProcessor(container.emails),
     invites: inviteProcessor(container.bulkInvites),

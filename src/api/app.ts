@@ -14,7 +14,7 @@ import { jwksRoutes } from './routes/jwks.routes';
 import { magicLinkRoutes } from './routes/magic-links.routes';
 import { sessionRoutes } from './routes/sessions.routes';
 import { memberRoutes } from './routes/members.routes';
-import { migrationRoutes } from './routes/migrations.routes';
+import { memberImportRoutes } from './routes/member-import.routes';
 import { organizationRoutes } from './routes/organizations.routes';
 
 /** The largest JSON body accepted; bulk work goes through jobs, not giant requests. */
@@ -39,7 +39,7 @@ export function createApp(container: Container): Express {
   const b2b = express.Router();
   b2b.use(authenticate(container.projects));
   // CSV uploads stream straight to Postgres: they must not meet the JSON parser.
-  b2b.use(migrationRoutes(container.migrations));
+  b2b.use(memberImportRoutes(container.memberImportUploads));
   b2b.use('/organizations/:organization_id/invites', requireJsonBody, parseJsonBody(BULK_INVITE_BODY_LIMIT));
   b2b.use(requireJsonBody, parseJsonBody(JSON_BODY_LIMIT), checkJsonBody);
   // First: sessions.authenticate is the hottest call of any integration, so it meets no other router on its way.

@@ -5,7 +5,7 @@ import { logger } from '../logger';
 import { jobError } from './job-failure';
 import { formatId, ProjectEnv, uuidv7 } from '../ids';
 import type { JobModel } from '../models/job.model';
-import type { MemberModel, MemberStatus } from '../models/member.model';
+import type { MemberModel } from '../models/member.model';
 import type { DeduplicationRepository, EmailVariantRule } from '../repositories/deduplication.repository';
 import type { JobRepository } from '../repositories/job.repository';
 import type { MemberRepository } from '../repositories/member.repository';
@@ -13,46 +13,13 @@ import type { ProjectRepository } from '../repositories/project.repository';
 import { paramsOf, type JobProducer, type JobParams, type MergeJobParams, type ScanJobParams } from '../jobs';
 import type { MemberService } from './member.service';
 import type { OrganizationService } from './organization.service';
-import { normalizeDomains } from './organization-rules';
+import { emailVariantRules, mergedMember } from './merge-rules';
 import type { ProjectContext } from './project-context';
 
 export const MERGE_JOB_TYPE = 'members.merge';
 export const SCAN_JOB_TYPE = 'members.scan-duplicates';
 /** A scan reports at most this many groups (the job result says when it stopped there). */
 const SCAN_GROUP_LIMIT = 10_000;
-
-const STATUS_RANK: Record<MemberStatus, number> = { deleted: 0, pending: 1, invited: 2, active: 3 };
-
-/** Metadata of a merge: the primary's keys win, duplicates fill the gaps (earlier duplicates first). */
-function foldMetadata(primary: Record<string, unknown>, duplicates: Record<string, unknown>[]): Record<string, unknown> {
-  return Object.assign({}, ...[...duplicates].reverse(), primary);
-}
-
-/** The primary as it will be after the merge. */
-export function mergedMember(primary: MemberModel, duplicates: MemberModel[]) {
-  const fill = <K extends 'name' | 'mfa_phone_number' | 'external_id' | 'default_mfa_method'>(key: K): MemberModel[K] =>
-    primary[key] || duplicates.find((d) => d[key])?.[key] || primary[key];
-  const phoneFrom = primary.mfa_phone_number ? primary : duplicates.find((d) => d.mfa_phone_number);
-  return {
-    name: fill('name'),
-    external_id: fill('external_id'),
-    default_mfa_method: fill('default_mfa_method'),
-    mfa_phone_number: phoneFrom?.mfa_phone_number ?? '',
-    mfa_phone_number_verified: phoneFrom?.mfa_phone_number_verified ?? false,
-    // Security settings only ever tighten: a merged account needs MFA if any part did.
-    mfa_enrolled: primary.mfa_enrolled || duplicates.some((d) => d.mfa_enrolled),
-    status: [primary, ...duplicates].reduce((best, m) => (STATUS_RANK[m.status] > STATUS_RANK[best] ? m.status : best), primary.status),
-    roles: [...new Set([primary, ...duplicates].flatMap((m) => m.roles))],
-    trusted_metadata: foldMetadata(
-      primary.trusted_metadata,
-      duplicates.map((d) => d.trusted_metadata),
-    ),
-    untrusted_metadata: foldMetadata(
-      primary.untrusted_metadata,
-      duplicates.map((d) => d.untrusted_metadata),
-    ),
-  };
-}
 
 /** Duplicate detection and merging: each runs as a caller-visible job. */
 export class DeduplicationService {
@@ -72,22 +39,14 @@ export class DeduplicationService {
   }
 
   async setRules(project: ProjectContext, rules: ScanInput['rules']): Promise<EmailVariantRule[]> {
-    const normalized = this.normalizeRules(rules ?? []);
+    const normalized = emailVariantRules(rules ?? []);
     await this.dedup.setRules(this.knex, project.id, normalized);
     return normalized;
   }
 
-  private normalizeRules(rules: NonNullable<ScanInput['rules']>): EmailVariantRule[] {
-    return rules.map((rule) => ({
-      domains: normalizeDomains('domains', rule.domains, true),
-      ignore_dots: rule.ignore_dots ?? false,
-      ignore_plus_tags: rule.ignore_plus_tags ?? false,
-    }));
-  }
-
   async requestScan(project: ProjectContext, organizationRef: string, input: ScanInput): Promise<JobModel> {
     const organization = await this.organizations.resolve(this.knex, project, organizationRef);
-    const rules = input.rules ? this.normalizeRules(input.rules) : await this.dedup.rules(this.knex, project.id);
+    const rules = input.rules ? emailVariantRules(input.rules) : await this.dedup.rules(this.knex, project.id);
     const params: ScanJobParams = { organization_id: organization.id, rules };
     return this.start(project, SCAN_JOB_TYPE, params);
   }

@@ -1,4 +1,5 @@
 import type { RawResponse, TestApp } from './app';
+import { eventually } from './eventually';
 
 export interface JobBody {
   job_id: string;
@@ -38,13 +39,14 @@ const FINISHED = ['completed', 'failed', 'cancelled'];
 
 /** Polls the job until it has finished, or fails the test at the deadline. */
 export async function waitForJob(app: TestApp, jobId: string, deadlineMs = 30_000): Promise<JobBody> {
-  const deadline = Date.now() + deadlineMs;
-  for (;;) {
-    const job = await getJob(app, jobId);
-    if (FINISHED.includes(job.status)) return job;
-    if (Date.now() > deadline) throw new Error(`job ${jobId} still ${job.status} after ${deadlineMs} ms: ${JSON.stringify(job.progress)}`);
-    await new Promise((resolve) => setTimeout(resolve, 50));
-  }
+  return eventually(
+    async () => {
+      const job = await getJob(app, jobId);
+      if (!FINISHED.includes(job.status)) throw new Error(`still ${job.status}: ${JSON.stringify(job.progress)}`);
+      return job;
+    },
+    { what: `job ${jobId} to finish`, timeoutMs: deadlineMs },
+  );
 }
 
 /** Uploads, expects 202, and waits for the job to finish (a worker must be running). */

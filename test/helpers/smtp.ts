@@ -1,5 +1,6 @@
 import type { AddressInfo } from 'node:net';
 import { SMTPServer } from 'smtp-server';
+import { eventually } from './eventually';
 
 export interface CapturedEmail {
   to: string[];
@@ -17,7 +18,6 @@ export class TestSmtpServer {
   readonly messages: CapturedEmail[] = [];
   private server: SMTPServer;
   private rejections: number[] = [];
-  private waiters: (() => void)[] = [];
   url = '';
 
   constructor() {
@@ -41,7 +41,6 @@ export class TestSmtpServer {
             link,
             token: new URL(link || 'http://x').searchParams.get('token') ?? '',
           });
-          this.waiters.splice(0).forEach((wake) => wake());
           callback();
         });
       },
@@ -61,27 +60,23 @@ export class TestSmtpServer {
 
   /** The `count`-th message to `address` (1-based, case-insensitive), polling until the deadline. */
   async nthMessageTo(address: string, count: number, deadlineMs = 10_000): Promise<CapturedEmail> {
-    const deadline = Date.now() + deadlineMs;
-    for (;;) {
-      const received = this.messages.filter((m) => m.to.some((rcpt) => rcpt.toLowerCase() === address.toLowerCase()));
-      if (received.length >= count) return received[count - 1];
-      if (Date.now() > deadline) throw new Error(`expected ${count} emails to ${address}, got ${received.length}`);
-      await new Promise((resolve) => setTimeout(resolve, 50));
-    }
+    return eventually(
+      () => {
+        const received = this.messages.filter((m) => m.to.some((rcpt) => rcpt.toLowerCase() === address.toLowerCase()));
+        if (received.length < count) throw new Error(`got ${received.length}`);
+        return received[count - 1];
+      },
+      { what: `${count} emails to ${address}`, timeoutMs: deadlineMs },
+    );
   }
 
   /** The next message to `address`, waiting for it until the deadline. */
   async messageTo(address: string, deadlineMs = 10_000): Promise<CapturedEmail> {
-    const deadline = Date.now() + deadlineMs;
-    for (;;) {
-      const found = this.messages.find((m) => m.to.includes(address.toLowerCase()) || m.to.includes(address));
-      if (found) return found;
-      if (Date.now() > deadline) throw new Error(`no email to ${address} within ${deadlineMs} ms`);
-      await new Promise<void>((resolve) => {
-        this.waiters.push(resolve);
-        setTimeout(resolve, 100);
-      });
-    }
+    return eventually(() => this.messages.find((m) => m.to.includes(address.toLowerCase()) || m.to.includes(address)), {
+      what: `an email to ${address}`,
+      timeoutMs: deadlineMs,
+      intervalMs: 25,
+    });
   }
 
   async stop(): Promise<void> {

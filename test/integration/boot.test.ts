@@ -8,6 +8,7 @@ import { B2BClient } from 'stytch';
 import { migrationSource } from '../../migrations';
 import { bullPrefix } from '../../src/queues/connection';
 import { databaseUrl, dropDatabase, uniqueDatabaseName, withAdmin } from '../helpers/database';
+import { eventually } from '../helpers/eventually';
 import { createOrganization, stytchError } from '../helpers/factories';
 
 /** Spawns the compiled build: run `npm run build` first. */
@@ -84,18 +85,20 @@ async function databaseExists(name: string): Promise<boolean> {
 
 /** Polls /healthz until it answers 200, the process dies, or the deadline passes. */
 async function waitHealthy(running: Running, baseUrl: string): Promise<Record<string, unknown>> {
-  const deadline = Date.now() + BOOT_DEADLINE_MS;
-  while (Date.now() < deadline) {
-    if (running.child.exitCode !== null) throw new Error(`server exited with ${running.child.exitCode}\n${running.output()}`);
-    try {
-      const res = await fetch(`${baseUrl}/healthz`);
-      if (res.status === 200) return (await res.json()) as Record<string, unknown>;
-    } catch {
-      // not listening yet
-    }
-    await new Promise((resolve) => setTimeout(resolve, 100));
-  }
-  throw new Error(`server not healthy within ${BOOT_DEADLINE_MS} ms\n${running.output()}`);
+  const outcome = await eventually(
+    async () => {
+      // A dead server ends the wait at once (with its output) rather than at the deadline.
+      if (running.child.exitCode !== null) return { exitCode: running.child.exitCode };
+      const res = await fetch(`${baseUrl}/healthz`); // throws while the server is not listening yet
+      if (res.status !== 200) throw new Error(`/healthz answered ${res.status}`);
+      return { health: (await res.json()) as Record<string, unknown> };
+    },
+    { what: 'the server to be healthy', timeoutMs: BOOT_DEADLINE_MS, intervalMs: 100 },
+  ).catch((err: Error) => {
+    throw new Error(`${err.message}\n${running.output()}`);
+  });
+  if ('exitCode' in outcome) throw new Error(`server exited with ${outcome.exitCode}\n${running.output()}`);
+  return outcome.health;
 }
 
 /** A server booted on a database that does not exist yet, with a bootstrap project. */

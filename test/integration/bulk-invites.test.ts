@@ -2,6 +2,7 @@ import { useTestApp } from '../helpers/app';
 import { expectErrorEnvelope } from '../helpers/assertions';
 import { createOrganization, unique } from '../helpers/factories';
 import { getJob, waitForJob } from '../helpers/migrations';
+import { eventuallyValue } from '../helpers/eventually';
 
 const RATE = 40;
 
@@ -55,12 +56,11 @@ describe('bulk invites', () => {
     const response = await invite(organization.organization_id, { invitees });
     const jobId = response.body.job.job_id;
     await waitForJob(ctx.app, jobId, 20_000);
-    for (let deadline = Date.now() + 20_000; ;) {
-      const progress = (await getJob(ctx.app, jobId)).progress as unknown as Record<string, number>;
-      if (progress.undelivered === 1) break;
-      if (Date.now() > deadline) throw new Error(`undelivered never counted: ${JSON.stringify(progress)}`);
-      await new Promise((resolve) => setTimeout(resolve, 50));
-    }
+    await eventuallyValue(
+      async () => (await getJob(ctx.app, jobId)).progress as unknown as Record<string, number>,
+      (progress) => progress.undelivered === 1,
+      { what: 'undelivered counted', timeoutMs: 20_000 },
+    );
     const delivered = await Promise.all(
       invitees.map((i) =>
         ctx.smtp.messageTo(i.email_address, 1).then(
@@ -115,10 +115,11 @@ describe('bulk invites', () => {
     const invitees = Array.from({ length: 400 }, () => ({ email_address: `${unique('c')}@acme.com` }));
     const response = await invite(organization.organization_id, { invitees });
     const jobId = response.body.job.job_id;
-    for (let deadline = Date.now() + 10_000; (await getJob(ctx.app, jobId)).progress.processed_rows === 0;) {
-      if (Date.now() > deadline) throw new Error('the bulk invite never started');
-      await new Promise((resolve) => setTimeout(resolve, 20));
-    }
+    await eventuallyValue(
+      async () => (await getJob(ctx.app, jobId)).progress,
+      (progress) => progress.processed_rows !== 0,
+      { what: 'the bulk invite to start', timeoutMs: 10_000, intervalMs: 20 },
+    );
     expect((await ctx.app.http('DELETE', `/v1/b2b/jobs/${jobId}`)).status).toBe(200);
     const job = await waitForJob(ctx.app, jobId, 20_000);
     expect(job.status).toBe('cancelled');

@@ -3,6 +3,7 @@ import { createKnex, NestedConnectionError } from '../../src/db/knex';
 import { useTestApp } from '../helpers/app';
 import { expectErrorEnvelope } from '../helpers/assertions';
 import { createTestDatabase, databaseUrl, dropDatabase } from '../helpers/database';
+import { eventually } from '../helpers/eventually';
 
 describe('connection discipline', () => {
   describe('the pool guard', () => {
@@ -72,7 +73,7 @@ describe('connection discipline', () => {
           await held;
         }),
       );
-      while (started < 2) await new Promise((resolve) => setTimeout(resolve, 5));
+      await eventually(() => started === 2, { what: 'both transactions holding a connection', intervalMs: 5 });
 
       const busy = await ctx.app.http('POST', '/v1/b2b/organizations/search', { body: {} });
       release();

@@ -1,6 +1,7 @@
 import { startWorkers } from '../../workers/index';
 import { TestProject, useTestApp } from '../helpers/app';
 import { expectErrorEnvelope } from '../helpers/assertions';
+import { eventually } from '../helpers/eventually';
 import { createMember, createOrganization, stytchError } from '../helpers/factories';
 import { JobBody, waitForJob } from '../helpers/migrations';
 
@@ -57,13 +58,14 @@ describe('deduplication: scans and merges', () => {
     const jobId = response.body.job.job_id as string;
     if (!project) return (await waitForJob(ctx.app, jobId)) as ResultJob<R>;
     // waitForJob reads as the app's project; another project's job is read with its own credentials.
-    const deadline = Date.now() + 30_000;
-    for (;;) {
-      const { body } = await ctx.app.http('GET', `/v1/b2b/jobs/${jobId}`, as(project));
-      if (['completed', 'failed', 'cancelled'].includes(body.job.status)) return body.job as ResultJob<R>;
-      if (Date.now() > deadline) throw new Error(`job ${jobId} still ${body.job.status}`);
-      await new Promise((resolve) => setTimeout(resolve, 50));
-    }
+    return eventually(
+      async () => {
+        const { body } = await ctx.app.http('GET', `/v1/b2b/jobs/${jobId}`, as(project));
+        if (!['completed', 'failed', 'cancelled'].includes(body.job.status)) throw new Error(`still ${body.job.status}`);
+        return body.job as ResultJob<R>;
+      },
+      { what: `job ${jobId} to finish`, timeoutMs: 30_000 },
+    );
   }
 
   /** A merge that must complete; returns its result. */

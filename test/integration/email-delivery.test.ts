@@ -5,6 +5,7 @@ import { bullPrefix } from '../../src/queues/connection';
 import { TEST_REDIRECT_URLS, TestAppHolder, useTestApp } from '../helpers/app';
 import { createOrganization, unique } from '../helpers/factories';
 import { TestSmtpServer } from '../helpers/smtp';
+import { eventuallyValue } from '../helpers/eventually';
 
 interface EmailRow {
   id: string;
@@ -24,14 +25,8 @@ async function emailOf(ctx: TestAppHolder, memberId: string): Promise<EmailRow> 
 }
 
 /** Polls the member's email row until `done` holds, or fails at the deadline. */
-async function emailWhen(ctx: TestAppHolder, memberId: string, done: (row: EmailRow) => boolean, deadlineMs = 20_000): Promise<EmailRow> {
-  const deadline = Date.now() + deadlineMs;
-  for (;;) {
-    const row = await emailOf(ctx, memberId);
-    if (done(row)) return row;
-    if (Date.now() > deadline) throw new Error(`email row still ${JSON.stringify(row)} after ${deadlineMs} ms`);
-    await new Promise((resolve) => setTimeout(resolve, 25));
-  }
+function emailWhen(ctx: TestAppHolder, memberId: string, done: (row: EmailRow) => boolean, deadlineMs = 20_000): Promise<EmailRow> {
+  return eventuallyValue(() => emailOf(ctx, memberId), done, { what: 'the email row', timeoutMs: deadlineMs, intervalMs: 25 });
 }
 
 /** Invites a fresh address into a fresh organization. */

@@ -7,10 +7,11 @@ import { loadConfig } from '../../src/config';
 import { Container, createContainer } from '../../src/container';
 import { parseId } from '../../src/ids';
 import { bullPrefix } from '../../src/queues/connection';
-import { MigrationRepository, stagingTable } from '../../src/repositories/migration.repository';
+import { StagingRepository as MigrationRepository, stagingTable } from '../../src/repositories/member-import/staging';
 import { startWorkers, Workers } from '../../workers';
 import { startTestApp, TestApp, useTestApp } from '../helpers/app';
 import { databaseUrl } from '../helpers/database';
+import { eventuallyValue } from '../helpers/eventually';
 import { createOrganization, unique } from '../helpers/factories';
 import { countsAddUp, csv, getJob, JobBody, migrate, upload, waitForJob } from '../helpers/migrations';
 
@@ -56,17 +57,6 @@ async function withWorkers<T>(container: Container, fn: () => Promise<T>, count 
     return await fn();
   } finally {
     await Promise.all(workers.map((w) => w.close()));
-  }
-}
-
-/** Polls `read` until `done` holds for its value, or fails at the deadline. */
-async function pollUntil<T>(read: () => Promise<T>, done: (value: T) => boolean, what: string, deadlineMs = 30_000): Promise<T> {
-  const deadline = Date.now() + deadlineMs;
-  for (;;) {
-    const value = await read();
-    if (done(value)) return value;
-    if (Date.now() > deadline) throw new Error(`${what}: still ${JSON.stringify(value)} after ${deadlineMs} ms`);
-    await new Promise((resolve) => setTimeout(resolve, 10));
   }
 }
 
@@ -196,10 +186,10 @@ describe('member migrations under concurrency, crashes, cancels and outages', ()
 
       const job = await start(ctx.app, file, { organization_id: crashed.organization_id });
       const first = spawnWorker();
-      const atKill = await pollUntil(
+      const atKill = await eventuallyValue(
         () => progressInDb(job.job_id),
         (p) => p.progress.processed_rows > 0 || ['completed', 'failed', 'cancelled'].includes(p.status),
-        'the first worker to make progress',
+        { what: 'the first worker to make progress', timeoutMs: 30_000, intervalMs: 10 },
       );
       first.kill('SIGKILL');
       await once(first, 'exit');
@@ -234,10 +224,10 @@ describe('member migrations under concurrency, crashes, cancels and outages', ()
       const job = await start(ctx.app, membersCsv(emails(`${unique('x')}.com`, 0, total)), { organization_id: org.organization_id });
 
       const finished = await withWorkers(ctx.app.container, async () => {
-        await pollUntil(
+        await eventuallyValue(
           () => progressInDb(job.job_id),
           (p) => p.progress.processed_rows > 0 || !['queued', 'running'].includes(p.status),
-          'the first chunk',
+          { what: 'the first chunk', timeoutMs: 30_000, intervalMs: 10 },
         );
         const cancel = await ctx.app.http('DELETE', `/v1/b2b/jobs/${job.job_id}`);
         expect(cancel.status).toBe(200);

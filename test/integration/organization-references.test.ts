@@ -3,6 +3,7 @@ import { useTestApp } from '../helpers/app';
 import { expectStytchError } from '../helpers/assertions';
 import { createOrganization, unique } from '../helpers/factories';
 import { csv, migrate } from '../helpers/migrations';
+import { eventually } from '../helpers/eventually';
 
 /**
  * Wherever an organization_id is taken, a slug or an external id works too:
@@ -195,15 +196,6 @@ describe('organization references are unambiguous', () => {
         )
       ).rows[0].waiting;
 
-    /** Polls until `done` holds, or fails the test at the deadline. */
-    async function until(done: () => Promise<boolean> | boolean, deadlineMs = 10_000) {
-      const deadline = Date.now() + deadlineMs;
-      while (!(await done())) {
-        if (Date.now() > deadline) throw new Error('condition not reached before the deadline');
-        await new Promise((resolve) => setTimeout(resolve, 10));
-      }
-    }
-
     it.each([
       ['a slug', { slug: 'REF' }, { organization_external_id: 'REF' }, 'organization_external_id_already_used'],
       ['an external id', { external_id: 'REF' }, { organization_slug: 'REF' }, 'organization_slug_already_used'],
@@ -229,10 +221,13 @@ describe('organization references are unambiguous', () => {
             settled = true;
           });
           racing.catch(() => undefined);
-          await until(async () => {
-            if (settled) return true;
-            return (await advisoryLockWaiters()) > 0;
-          });
+          await eventually(
+            async () => {
+              if (settled) return true;
+              return (await advisoryLockWaiters()) > 0;
+            },
+            { what: 'the request to wait for the writer (or settle)', intervalMs: 10 },
+          );
           await trx.commit();
           await expectStytchError(racing, 400, errorType);
         } finally {

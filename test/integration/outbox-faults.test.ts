@@ -8,6 +8,7 @@ import { bullPrefix } from '../../src/queues/connection';
 import { startWorkers, Workers } from '../../workers';
 import { startTestApp, TestApp } from '../helpers/app';
 import { databaseUrl } from '../helpers/database';
+import { eventuallyValue } from '../helpers/eventually';
 import { createOrganization, unique } from '../helpers/factories';
 import { TestSmtpServer } from '../helpers/smtp';
 
@@ -20,17 +21,6 @@ async function freePort(): Promise<number> {
   const { port } = server.address() as AddressInfo;
   await new Promise((resolve) => server.close(resolve));
   return port;
-}
-
-/** Polls `read` until `done` holds for its value, or fails at the deadline. */
-async function pollUntil<T>(read: () => Promise<T>, done: (value: T) => boolean, what: string, deadlineMs = 20_000): Promise<T> {
-  const deadline = Date.now() + deadlineMs;
-  for (;;) {
-    const value = await read();
-    if (done(value)) return value;
-    if (Date.now() > deadline) throw new Error(`${what}: still ${JSON.stringify(value)} after ${deadlineMs} ms`);
-    await new Promise((resolve) => setTimeout(resolve, 25));
-  }
 }
 
 /** A redis-server of our own (no persistence), started and stopped by the test. */
@@ -177,10 +167,10 @@ describe('invites accepted while Redis is down', () => {
   /** Restarts our Redis and waits until the app's fast-failing connection is ready on it again. */
   async function redisBack(): Promise<void> {
     await redis.start();
-    await pollUntil(
+    await eventuallyValue(
       async () => app.container.redis.status,
       (status) => status === 'ready',
-      'the app reconnecting to Redis',
+      { what: 'the app reconnecting to Redis', timeoutMs: 20_000, intervalMs: 25 },
     );
   }
 
@@ -198,21 +188,21 @@ describe('invites accepted while Redis is down', () => {
     app.container.relay.start();
     try {
       const email = await smtp.messageTo(address, 30_000);
-      await pollUntil(
+      await eventuallyValue(
         () => emailStatus(app, emailId),
         (row) => row.status === 'sent',
-        'the email row',
+        { what: 'the email row', timeoutMs: 20_000, intervalMs: 25 },
       );
       // The entry leaves the outbox once a relay pass has enqueued it; a repeated enqueue must not send again.
-      await pollUntil(
+      await eventuallyValue(
         () => outboxFor(app, [emailId]),
         (rows) => rows.length === 0,
-        'the outbox entry',
+        { what: 'the outbox entry', timeoutMs: 20_000, intervalMs: 25 },
       );
-      await pollUntil(
+      await eventuallyValue(
         async () => (await jobOf(app, emailId))?.state,
         (state) => state === 'completed',
-        'the queued job',
+        { what: 'the queued job', timeoutMs: 20_000, intervalMs: 25 },
       );
       expect(smtp.messages.filter((m) => m.to.includes(address))).toHaveLength(1);
       expect((await app.project.client.magicLinks.authenticate({ magic_links_token: email.token })).member.email_address).toBe(address);
@@ -291,10 +281,10 @@ describe('a worker killed mid-job', () => {
     const first = spawnWorker();
 
     // Mid-job: the attempt is recorded, the job is active, and the worker is talking to the (held) SMTP server.
-    await pollUntil(
+    await eventuallyValue(
       async () => ({ row: await emailStatus(app, emailId), state: await jobState(), held: proxy.heldBytes }),
       ({ row, state, held }) => row.attempts >= 1 && state === 'active' && held > 0,
-      'the first worker to be mid-send',
+      { what: 'the first worker to be mid-send', timeoutMs: 20_000, intervalMs: 25 },
     );
     first.kill('SIGKILL');
     await once(first, 'exit');
@@ -304,7 +294,7 @@ describe('a worker killed mid-job', () => {
 
     spawnWorker();
     const email = await smtp.messageTo(address, 30_000);
-    await pollUntil(jobState, (state) => state === 'completed', 'the job to complete', 30_000);
+    await eventuallyValue(jobState, (state) => state === 'completed', { what: 'the job to complete', timeoutMs: 30_000, intervalMs: 25 });
 
     expect(smtp.messages.filter((m) => m.to.includes(address))).toHaveLength(1);
     expect(await emailStatus(app, emailId)).toMatchObject({ status: 'sent', attempts: 2 });

@@ -4,6 +4,7 @@ import { parseId } from '../../src/ids';
 import { useTestApp, TestProject } from '../helpers/app';
 import { expectErrorEnvelope, expectStytchError } from '../helpers/assertions';
 import { createOrganization, unique } from '../helpers/factories';
+import { eventually } from '../helpers/eventually';
 import type { CapturedEmail } from '../helpers/smtp';
 
 const SESSION_CLAIM = 'https://stytch.com/session';
@@ -32,13 +33,11 @@ describe('member sessions', () => {
 
   /** The `n`th email (from 0) captured for an address, waiting for it until a deadline. */
   async function nthEmailTo(address: string, n: number, deadlineMs = 15_000): Promise<CapturedEmail> {
-    const deadline = Date.now() + deadlineMs;
-    for (;;) {
-      const found = ctx.smtp.messages.filter((m) => m.to.includes(address));
-      if (found.length > n) return found[n];
-      if (Date.now() > deadline) throw new Error(`email #${n} to ${address} did not arrive within ${deadlineMs} ms`);
-      await new Promise((resolve) => setTimeout(resolve, 25));
-    }
+    return eventually(() => ctx.smtp.messages.filter((m) => m.to.includes(address))[n], {
+      what: `email #${n} to ${address}`,
+      timeoutMs: deadlineMs,
+      intervalMs: 25,
+    });
   }
 
   /** Redeems a link and returns the session it gave. */
@@ -66,18 +65,16 @@ describe('member sessions', () => {
   /** Another session for an active member, through a login link (waiting out the one-per-second send limit). */
   async function signInAgain(member: SignedIn): Promise<SignedIn> {
     const before = ctx.smtp.messages.filter((m) => m.to.includes(member.email)).length;
-    const deadline = Date.now() + 5000;
-    for (;;) {
-      const sent = await ctx.client.magicLinks.email
-        .loginOrSignup({ organization_id: member.organizationId, email_address: member.email })
-        .then(() => true)
-        .catch((err: { status_code?: number }) => {
-          if (err.status_code !== 429 || Date.now() > deadline) throw err;
-          return false;
-        });
-      if (sent) break;
-      await new Promise((resolve) => setTimeout(resolve, 100));
-    }
+    // Only the send limit's 429 is retried; any other refusal fails the test at once.
+    const outcome = await eventually(
+      () =>
+        ctx.client.magicLinks.email
+          .loginOrSignup({ organization_id: member.organizationId, email_address: member.email })
+          .then(() => ({ refusal: undefined }))
+          .catch((err: { status_code?: number }) => (err.status_code === 429 ? false : { refusal: err })),
+      { what: `a login link to ${member.email} past the send limit`, timeoutMs: 5000, intervalMs: 100 },
+    );
+    if (outcome.refusal) throw outcome.refusal;
     return redeem(ctx.app.project, await nthEmailTo(member.email, before), member.organizationId, member.email);
   }
 

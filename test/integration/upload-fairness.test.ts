@@ -1,11 +1,12 @@
 import { request } from 'node:http';
 import { parseId } from '../../src/ids';
-import { stagingTable } from '../../src/repositories/migration.repository';
+import { stagingTable } from '../../src/repositories/member-import/staging';
 import type { TestApp, TestAppHolder, TestProject } from '../helpers/app';
 import { useTestApp } from '../helpers/app';
 import { expectErrorEnvelope } from '../helpers/assertions';
 import { createOrganization } from '../helpers/factories';
 import { getJob } from '../helpers/migrations';
+import { eventually } from '../helpers/eventually';
 
 interface Answer {
   status: number;
@@ -56,15 +57,6 @@ const rows = (domain: string, count: number) => Array.from({ length: count }, (_
 const projectUuid = (project: TestProject) => project.projectId.replace(/^project-(test|live)-/, '');
 const jobUuid = (jobId: string) => parseId('job', 'test', jobId)!;
 
-/** Polls until `done` holds, or fails the test at the deadline. */
-async function until(what: string, done: () => Promise<boolean>, deadlineMs = 10_000): Promise<void> {
-  const deadline = Date.now() + deadlineMs;
-  while (!(await done())) {
-    if (Date.now() > deadline) throw new Error(`${what}: not reached after ${deadlineMs} ms`);
-    await new Promise((resolve) => setTimeout(resolve, 10));
-  }
-}
-
 function helpers(ctx: TestAppHolder) {
   const knex = () => ctx.app.container.knex;
   /** Uploads of the project the server is receiving right now (their jobs exist, still uploading). */
@@ -89,7 +81,10 @@ function helpers(ctx: TestAppHolder) {
     const uploads = Array.from({ length: count }, () => openUpload(ctx.app, target.project, target.organizationId));
     // csv-parse holds the last bytes it has until more come: a row after the header lets the header through.
     for (const upload of uploads) upload.send(HEADER + rows('stalled.com', 1));
-    await until(`${count} stalled uploads received`, async () => (await receiving(target.project)) === before + count);
+    await eventually(async () => (await receiving(target.project)) === before + count, {
+      what: `${count} stalled uploads received`,
+      intervalMs: 10,
+    });
     return uploads;
   };
   /** A whole file, sent at once. */
@@ -128,7 +123,7 @@ describe('upload slots are shared fairly between projects', () => {
     const a = await projectWithOrganization();
     const stalled = await stallUploads(a, 2);
     for (const upload of stalled) upload.abort();
-    await until('dropped uploads released', async () => (await receiving(a.project)) === 0);
+    await eventually(async () => (await receiving(a.project)) === 0, { what: 'dropped uploads released', intervalMs: 10 });
 
     const failed = await ctx.app.container
       .knex('jobs')
@@ -159,7 +154,7 @@ describe('the total upload limit', () => {
       expect(refused.body.error_message).toMatch(/the server is receiving 3 uploads/i);
 
       stalledA[0].abort();
-      await until('a slot freed', async () => (await uploadFile(c, 'c.com')).status === 202);
+      await eventually(async () => (await uploadFile(c, 'c.com')).status === 202, { what: 'a slot freed', intervalMs: 10 });
     } finally {
       for (const upload of [...stalledA, ...stalledB]) upload.abort();
     }

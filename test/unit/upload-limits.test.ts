@@ -1,5 +1,5 @@
 import { PassThrough } from 'node:stream';
-import { UploadIdleError, UploadSlots, watchIdle } from '../../src/services/migrations/upload-limits';
+import { UploadIdleError, UploadSlots, watchIdle } from '../../src/services/member-import/upload-limits';
 import { appError } from '../helpers/assertions';
 
 describe('UploadSlots', () => {

@@ -13,14 +13,15 @@ import {
 import { cleanEmail, emailProblem, normalizeEmail } from '../../email-rules';
 import { METADATA_MAX_BYTES } from '../organization-rules';
 import { MEMBER_ROLE } from '../roles';
+import type { RowError, StagedRow } from '../../repositories/member-import/staging';
 
 /**
- * Turns CSV records of a member migration into staging rows: everything
+ * Turns CSV records of a member import into staging rows: everything
  * that can be checked on one row alone is checked here, as the file streams
  * in; what needs the database (organizations, roles, duplicates) is checked
  * set-based by the worker afterwards.
  */
-export const MIGRATION_COLUMNS = [
+export const IMPORT_COLUMNS = [
   'organization_id',
   'organization_slug',
   'email_address',
@@ -33,11 +34,11 @@ export const MIGRATION_COLUMNS = [
   'status',
   'mfa_phone_number',
 ] as const;
-export type MigrationColumn = (typeof MIGRATION_COLUMNS)[number];
+export type ImportColumn = (typeof IMPORT_COLUMNS)[number];
 
 export interface CsvHeader {
   /** Where each known column is in a record. */
-  index: Partial<Record<MigrationColumn, number>>;
+  index: Partial<Record<ImportColumn, number>>;
   /** How many fields every record must have. */
   width: number;
   /** Columns Roster does not know; their values are ignored. */
@@ -51,8 +52,8 @@ export function readHeader(fields: string[]): CsvHeader {
     // Unknown column names are kept on the job: they must be storable text.
     const problem = unstorableText(raw);
     if (problem) throw badRequest('invalid_character', `Header cell ${position + 1} contains ${problem}.`);
-    const name = raw.trim().toLowerCase() as MigrationColumn;
-    if (!(MIGRATION_COLUMNS as readonly string[]).includes(name)) {
+    const name = raw.trim().toLowerCase() as ImportColumn;
+    if (!(IMPORT_COLUMNS as readonly string[]).includes(name)) {
       ignored.push(raw.trim());
       return;
     }
@@ -68,31 +69,6 @@ export function readHeader(fields: string[]): CsvHeader {
   return { index, width: fields.length, ignored };
 }
 
-export interface RowError {
-  type: string;
-  column: MigrationColumn | null;
-  value: string | null;
-  message: string;
-}
-
-/** One staged row; `error` set means the row is rejected and every other field may be null. */
-export interface StagedRow {
-  line: number;
-  organization_id: string | null;
-  organization_slug: string | null;
-  email: string | null;
-  email_normalized: string | null;
-  name: string | null;
-  roles: string[] | null;
-  trusted_metadata: string | null;
-  untrusted_metadata: string | null;
-  external_id: string | null;
-  is_breakglass: boolean | null;
-  status: MemberStatus | null;
-  mfa_phone_number: string | null;
-  error: RowError | null;
-}
-
 const PHONE = new RegExp(PHONE_PATTERN);
 const EXTERNAL_ID = new RegExp(EXTERNAL_ID_PATTERN);
 const SLUG = new RegExp(SLUG_PATTERN);
@@ -106,11 +82,11 @@ class RowRejected extends Error {
   }
 }
 
-const reject = (type: string, column: MigrationColumn | null, value: string | null, message: string): never => {
+const reject = (type: string, column: ImportColumn | null, value: string | null, message: string): never => {
   throw new RowRejected({ type, column, value, message });
 };
 
-function metadata(column: MigrationColumn, text: string): string | null {
+function metadata(column: ImportColumn, text: string): string | null {
   if (text.trim() === '') return null;
   if (jsonNestsDeeperThan(text, MAX_JSON_DEPTH)) {
     reject('invalid_json', column, null, `${column} nests objects and arrays more than ${MAX_JSON_DEPTH} levels deep.`);
@@ -176,7 +152,7 @@ function fillRow({ header, env, defaultOrganizationId }: StageContext, fields: s
   if (fields.length !== header.width) {
     reject('wrong_column_count', null, null, `The row has ${fields.length} fields; the header has ${header.width}.`);
   }
-  const cell = (column: MigrationColumn): string | undefined => {
+  const cell = (column: ImportColumn): string | undefined => {
     const position = header.index[column];
     if (position === undefined) return undefined;
     const value = fields[position];
@@ -269,34 +245,4 @@ function fillRow({ header, env, defaultOrganizationId }: StageContext, fields: s
       reject('invalid_phone_number', 'mfa_phone_number', phone, 'mfa_phone_number must be in E.164 format (+15555550123).');
     row.mfa_phone_number = phone;
   }
-}
-
-const escapeCopy = (value: string) =>
-  value.replace(/[\\\t\n\r]/g, (c) => (c === '\\' ? '\\\\' : c === '\t' ? '\\t' : c === '\n' ? '\\n' : '\\r'));
-const text = (value: string | null) => (value === null ? '\\N' : escapeCopy(value));
-
-/** One line of COPY's text format for a staged row, in the order of the repository's STAGING_COLUMNS. Role ids need no quoting. */
-export function toCopyLine(row: StagedRow): string {
-  const e = row.error;
-  return (
-    [
-      String(row.line),
-      text(row.organization_id),
-      text(row.organization_slug),
-      text(row.email),
-      text(row.email_normalized),
-      text(row.name),
-      row.roles === null ? '\\N' : `{${row.roles.join(',')}}`,
-      text(row.trusted_metadata),
-      text(row.untrusted_metadata),
-      text(row.external_id),
-      row.is_breakglass === null ? '\\N' : String(row.is_breakglass),
-      text(row.status),
-      text(row.mfa_phone_number),
-      text(e?.type ?? null),
-      text(e?.column ?? null),
-      text(e?.value === undefined || e.value === null ? null : e.value.slice(0, 1000)),
-      text(e?.message ?? null),
-    ].join('\t') + '\n'
-  );
 }

@@ -1,39 +1,9 @@
-import { Client } from 'pg';
-import { from as copyFrom } from 'pg-copy-streams';
-import type { Writable } from 'node:stream';
-import type { Db } from './db';
-import { uniqueViolation } from './pg-errors';
-
-/** The staging table's columns, in the order COPY receives them. */
-export const STAGING_COLUMNS = [
-  'line',
-  'organization_id',
-  'organization_slug',
-  'email',
-  'email_normalized',
-  'name',
-  'roles',
-  'trusted_metadata',
-  'untrusted_metadata',
-  'external_id',
-  'is_breakglass',
-  'status',
-  'mfa_phone_number',
-  'error_type',
-  'error_column',
-  'error_value',
-  'error_message',
-] as const;
+import type { Db } from '../db';
+import { uniqueViolation } from '../pg-errors';
+import { stagingTable, useBulkSettings } from './staging';
 
 /** How often a chunk re-checks external ids after losing a race for one to a concurrent writer. */
 const EXTERNAL_ID_RACE_RETRIES = 5;
-
-/**
- * SQL of member migrations. Each migration stages its rows in an UNLOGGED
- * table of its own (no WAL, no shared index to maintain, dropped in one
- * statement at the end); everything after the upload is set-based over it.
- */
-export const stagingTable = (jobId: string) => `migration_rows_${jobId.replace(/-/g, '')}`;
 
 export interface ChunkCounts {
   total: number;
@@ -53,164 +23,8 @@ export interface ChunkWork {
   columns: string[];
 }
 
-export class MigrationRepository {
-  /** COPY runs on a connection of its own, outside the pool, so that long uploads never starve requests. */
-  constructor(private readonly databaseUrl: string) {}
-
-  /**
-   * Half of every page stays free, so that validation's updates of staged
-   * rows (resolving slugs rewrites nearly all of them) are HOT: written on
-   * the same page, with no new index entry; they take half the time.
-   */
-  async createStaging(db: Db, jobId: string): Promise<void> {
-    await db.raw(`
-      CREATE UNLOGGED TABLE ${stagingTable(jobId)} (
-        line integer PRIMARY KEY,
-        organization_id uuid,
-        organization_slug text,
-        email text,
-        email_normalized text,
-        name text,
-        roles text[],
-        trusted_metadata jsonb,
-        untrusted_metadata jsonb,
-        external_id text,
-        is_breakglass boolean,
-        status text,
-        mfa_phone_number text,
-        error_type text,
-        error_column text,
-        error_value text,
-        error_message text
-      ) WITH (fillfactor = 50)`);
-  }
-
-  async dropStaging(db: Db, jobId: string): Promise<void> {
-    await db.raw(`DROP TABLE IF EXISTS ${stagingTable(jobId)}`);
-  }
-
-  /** A COPY stream into the staging table; call `release` once it has finished or failed. */
-  async openCopy(jobId: string): Promise<{ stream: Writable; release: () => Promise<void> }> {
-    const client = new Client({ connectionString: this.databaseUrl });
-    await client.connect();
-    const stream = client.query(copyFrom(`COPY ${stagingTable(jobId)} (${STAGING_COLUMNS.join(', ')}) FROM STDIN`));
-    return { stream, release: () => client.end() };
-  }
-
-  /**
-   * Settings for the transaction of set-based work over staging: sorts and
-   * hashes of a whole file stay in memory, and no statement pays for JIT
-   * compilation (half a second per statement here, more than it ever saves
-   * on these simple expressions).
-   */
-  async useBulkSettings(db: Db): Promise<void> {
-    await db.raw(`SET LOCAL work_mem = '64MB'`);
-    await db.raw('SET LOCAL jit = off');
-  }
-
-  /**
-   * Gathers the staging table's statistics. A fresh table has none, and the
-   * planner then takes its 200,000 rows for one: resolving 200 slugs became
-   * a nested loop of 40 million comparisons (55 s) instead of one hash join.
-   */
-  async analyzeStaging(db: Db, jobId: string): Promise<void> {
-    await db.raw(`ANALYZE ${stagingTable(jobId)}`);
-  }
-
-  async stagedRows(db: Db, jobId: string): Promise<number> {
-    const { rows } = await db.raw(`SELECT count(*) AS n FROM ${stagingTable(jobId)}`);
-    return Number(rows[0].n);
-  }
-
-  /** Points rows that name an organization by slug at it, where it exists. */
-  async resolveSlugs(db: Db, projectId: string, jobId: string): Promise<void> {
-    await db.raw(
-      `UPDATE ${stagingTable(jobId)} s SET organization_id = o.id
-       FROM organizations o
-       WHERE s.error_type IS NULL AND s.organization_id IS NULL AND s.organization_slug IS NOT NULL
-         AND o.project_id = ? AND o.deleted_at IS NULL AND lower(o.slug) = lower(s.organization_slug)`,
-      [projectId],
-    );
-  }
-
-  /**
-   * Creates the organizations that rows still valid name by a slug no organization has.
-   * A slug that has an id's shape or is another organization's external id would make
-   * references ambiguous (the organizations trigger refuses it): its rows stay
-   * unresolved and are reported as unknown organizations.
-   */
-  async createMissingOrganizations(db: Db, projectId: string, jobId: string): Promise<void> {
-    await db.raw(
-      `INSERT INTO organizations (id, project_id, name, slug)
-       SELECT roster_uuidv7(), ?, slug, slug
-       FROM (SELECT DISTINCT ON (lower(organization_slug)) organization_slug AS slug
-             FROM ${stagingTable(jobId)}
-             WHERE error_type IS NULL AND organization_id IS NULL AND organization_slug IS NOT NULL) wanted
-       WHERE NOT roster_looks_like_organization_id(slug)
-         AND NOT EXISTS (SELECT 1 FROM organizations o
-                         WHERE o.project_id = ? AND o.deleted_at IS NULL AND lower(o.external_id) = lower(wanted.slug))
-       ON CONFLICT DO NOTHING`,
-      [projectId, projectId],
-    );
-  }
-
-  /**
-   * Rejects rows whose organization is not one of the project's. A dry run
-   * that would create organizations lets rows with unknown slugs through.
-   */
-  async rejectUnknownOrganizations(db: Db, projectId: string, jobId: string, assumeSlugsCreated: boolean): Promise<void> {
-    await db.raw(
-      `UPDATE ${stagingTable(jobId)} s SET error_type = 'unknown_organization',
-         error_column = CASE WHEN s.organization_slug IS NULL THEN 'organization_id' ELSE 'organization_slug' END,
-         error_value = coalesce(s.organization_slug, s.organization_id::text),
-         error_message = 'The organization does not exist in this project.'
-       WHERE s.error_type IS NULL
-         AND NOT EXISTS (SELECT 1 FROM organizations o
-                         WHERE o.id = s.organization_id AND o.project_id = ? AND o.deleted_at IS NULL)
-         AND NOT (? AND s.organization_id IS NULL AND s.organization_slug IS NOT NULL)`,
-      [projectId, assumeSlugsCreated],
-    );
-  }
-
-  /**
-   * Duplicates within the file: the first row for an (organization, email)
-   * or (organization, external id) wins, later ones are reported.
-   */
-  async rejectDuplicatesInFile(db: Db, jobId: string): Promise<void> {
-    const table = stagingTable(jobId);
-    const organizationKey = `coalesce(organization_id::text, lower(organization_slug))`;
-    for (const [column, key] of [
-      ['email_address', 'email_normalized'],
-      ['external_id', 'external_id'],
-    ] as const) {
-      await db.raw(
-        `UPDATE ${table} s SET error_type = 'duplicate_in_file', error_column = ?,
-           error_value = ${column === 'email_address' ? 's.email' : 's.external_id'},
-           error_message = 'The same ' || ? || ' appears earlier in the file, at line ' || d.first_line || '.'
-         FROM (SELECT line, min(line) OVER (PARTITION BY ${organizationKey}, ${key}) AS first_line
-               FROM ${table} WHERE error_type IS NULL AND ${key} IS NOT NULL) d
-         WHERE s.line = d.line AND d.line > d.first_line`,
-        [column, column],
-      );
-    }
-  }
-
-  /**
-   * Rows naming roles that neither Stytch's defaults nor their organization
-   * define (an organization still to be created has no custom roles). Rows
-   * holding only default roles never reach the lookup of custom ones.
-   */
-  async rejectUnknownRoles(db: Db, jobId: string): Promise<void> {
-    await db.raw(
-      `UPDATE ${stagingTable(jobId)} s SET error_type = 'unknown_role', error_column = 'roles',
-         error_value = array_to_string(s.roles, ';'),
-         error_message = 'The roles include one that is not defined for the organization.'
-       WHERE s.error_type IS NULL AND NOT s.roles <@ ARRAY['stytch_admin']
-         AND NOT s.roles <@ (ARRAY['stytch_admin'] || ARRAY(
-               SELECT r->>'role_id' FROM organizations o, jsonb_array_elements(o.custom_roles) r WHERE o.id = s.organization_id))`,
-    );
-  }
-
+/** The import's chunks (planned after validation, one transaction each) and the writing of members from them. */
+export class ImportChunkRepository {
   /**
    * Splits the staged lines into chunks of `size` lines, each knowing how
    * many rows it holds; a no-op when the plan exists (a resumed job).
@@ -262,7 +76,7 @@ export class MigrationRepository {
    */
   async applyChunk(db: Db, work: ChunkWork): Promise<ChunkCounts> {
     const table = stagingTable(work.jobId);
-    await this.useBulkSettings(db);
+    await useBulkSettings(db);
     const range = [work.firstLine, work.lastLine];
     let written: { created: number; updated: number } | undefined;
     for (let attempt = 0; !written; attempt++) {
@@ -364,23 +178,6 @@ export class MigrationRepository {
     // As writeChunk: existing members count as updated only when the file has columns to update.
     const updates = work.onConflict === 'update' && updateAssignments(work.columns).length > 0;
     return { created: Number(rows[0].created), updated: updates ? Number(rows[0].existing) : 0 };
-  }
-
-  /** Staging tables whose migration has finished (or whose job row is gone): safe to drop. */
-  async finishedStagingTables(db: Db): Promise<string[]> {
-    const { rows } = await db.raw(
-      `SELECT c.relname FROM pg_class c
-       WHERE c.relkind = 'r' AND c.relname LIKE 'migration\\_rows\\_%'
-         AND NOT EXISTS (SELECT 1 FROM jobs j
-                         WHERE replace(j.id::text, '-', '') = substring(c.relname FROM 16)
-                           AND j.status IN ('queued', 'running'))`,
-    );
-    return rows.map((r: { relname: string }) => r.relname);
-  }
-
-  async dropTable(db: Db, name: string): Promise<void> {
-    if (!/^migration_rows_[0-9a-f]{32}$/.test(name)) throw new Error(`not a staging table: ${name}`);
-    await db.raw(`DROP TABLE IF EXISTS ${name}`);
   }
 }
 

@@ -4,29 +4,18 @@ import type { Readable } from 'node:stream';
 import { CsvError, parse } from 'csv-parse';
 import type { Knex } from 'knex';
 import type { UploadLimits } from '../../config';
-import { AppError, badRequest, PermanentJobFailure } from '../../errors';
+import { AppError, badRequest } from '../../errors';
 import { formatId, uuidv7 } from '../../ids';
-import { logger } from '../../logger';
 import type { JobModel } from '../../models/job.model';
 import type { JobRepository } from '../../repositories/job.repository';
-import type { MigrationRepository } from '../../repositories/migration.repository';
-import { paramsOf, type JobProducer, type MigrationJobParams } from '../../jobs';
-import { jobError } from '../job-failure';
+import { toCopyLine, type StagingRepository } from '../../repositories/member-import/staging';
+import type { JobProducer, MigrationJobParams } from '../../jobs';
 import type { OrganizationService } from '../organization.service';
 import type { ProjectContext } from '../project-context';
-import { MIGRATION_COLUMNS, readHeader, stageRecord, StageContext, toCopyLine } from './csv-rows';
+import { IMPORT_COLUMNS, readHeader, stageRecord, StageContext } from './csv-rows';
+import { abandonImport, EMPTY_PROGRESS, MEMBER_IMPORT_JOB_TYPE, type MemberImportOptions } from './import-job';
 import { UploadIdleError, UploadSlots, watchIdle } from './upload-limits';
 
-export const MIGRATION_JOB_TYPE = 'migration.members';
-
-export interface MigrationOptions {
-  organization_id?: string;
-  on_conflict: 'skip' | 'update';
-  create_organizations: boolean;
-  dry_run: boolean;
-}
-
-const EMPTY_PROGRESS = { total_rows: 0, processed_rows: 0, created: 0, updated: 0, skipped: 0, failed: 0 };
 const COPY_BATCH_CHARS = 256 * 1024;
 /** Keeps an upload's job fresh, so the sweep never takes a slow upload for a dead one. */
 const UPLOAD_HEARTBEAT_MS = 10_000;
@@ -85,17 +74,19 @@ function transferError(err: unknown, env: ProjectContext['env'], jobId?: string)
   return badRequest('upload_failed', `The upload did not complete: ${(err as Error).message}`, details);
 }
 
-/** Member migrations: stream a CSV into staging, then validate and apply it set-based in chunks. */
-export class MigrationService {
+/**
+ * The upload of a member import: streams the CSV into a staging table, row
+ * checks on the way, and leaves validation and apply to the workers.
+ */
+export class MemberImportUploads {
   private readonly slots: UploadSlots;
 
   constructor(
     private readonly knex: Knex,
     private readonly jobs: JobRepository,
-    private readonly migrations: MigrationRepository,
+    private readonly staging: StagingRepository,
     private readonly organizations: OrganizationService,
     private readonly producer: JobProducer,
-    private readonly chunkRows: number,
     private readonly uploadLimits: UploadLimits,
   ) {
     this.slots = new UploadSlots(uploadLimits);
@@ -106,7 +97,7 @@ export class MigrationService {
    * memory), checking each row on the way. Answers once every row is staged
    * and the job is committed; the work itself is left to the workers.
    */
-  async upload(project: ProjectContext, body: Readable, options: MigrationOptions): Promise<JobModel> {
+  async upload(project: ProjectContext, body: Readable, options: MemberImportOptions): Promise<JobModel> {
     const release = this.slots.acquire(project.id);
     try {
       return await this.receive(project, body, options);
@@ -115,7 +106,7 @@ export class MigrationService {
     }
   }
 
-  private async receive(project: ProjectContext, body: Readable, options: MigrationOptions): Promise<JobModel> {
+  private async receive(project: ProjectContext, body: Readable, options: MemberImportOptions): Promise<JobModel> {
     const defaultOrganization = options.organization_id
       ? await this.organizations.resolve(this.knex, project, options.organization_id)
       : undefined;
@@ -154,7 +145,7 @@ export class MigrationService {
   private async stageUpload(
     project: ProjectContext,
     parser: Readable,
-    options: MigrationOptions,
+    options: MemberImportOptions,
     defaultOrganizationId: string | null,
     lastGoodLine: () => number,
   ): Promise<JobModel> {
@@ -176,13 +167,13 @@ export class MigrationService {
       create_organizations: options.create_organizations,
       dry_run: options.dry_run,
       default_organization_id: defaultOrganizationId,
-      columns: MIGRATION_COLUMNS.filter((c) => header.index[c] !== undefined),
+      columns: IMPORT_COLUMNS.filter((c) => header.index[c] !== undefined),
       ignored_columns: header.ignored,
     };
     const job = await this.jobs.insert(this.knex, {
       id: uuidv7(),
       project_id: project.id,
-      type: MIGRATION_JOB_TYPE,
+      type: MEMBER_IMPORT_JOB_TYPE,
       phase: 'uploading',
       params,
       progress: { ...EMPTY_PROGRESS },
@@ -190,7 +181,7 @@ export class MigrationService {
 
     const heartbeat = setInterval(() => void this.jobs.touch(this.knex, job.id).catch(() => undefined), UPLOAD_HEARTBEAT_MS);
     try {
-      await this.migrations.createStaging(this.knex, job.id);
+      await this.staging.createStaging(this.knex, job.id);
       const totalRows = await this.stageAll(job.id, records, fatal, {
         header,
         env: project.env,
@@ -203,13 +194,13 @@ export class MigrationService {
       parser.destroy();
       if (err instanceof AppError) {
         // The file itself is bad: the caller is told why, and nothing remains of it.
-        await this.migrations.dropStaging(this.knex, job.id);
+        await this.staging.dropStaging(this.knex, job.id);
         await this.jobs.delete(this.knex, job.id);
         throw err;
       }
       // The transfer broke (or the client went quiet): the failed job stays on record.
       const answer = transferError(err, project.env, job.id);
-      await this.abandon(job.id, {
+      await abandonImport(this.knex, this.jobs, this.staging, job.id, {
         error_type: answer.errorType,
         error_message: err instanceof UploadIdleError ? answer.message : 'The upload did not complete.',
       });
@@ -228,7 +219,7 @@ export class MigrationService {
     fatal: (err: unknown) => never,
     context: StageContext,
   ): Promise<number> {
-    const { stream, release } = await this.migrations.openCopy(jobId);
+    const { stream, release } = await this.staging.openCopy(jobId);
     const startLine = lineNumbering();
     let rows = 0;
     let batch = '';
@@ -257,134 +248,5 @@ export class MigrationService {
     } finally {
       await release();
     }
-  }
-
-  /**
-   * Validates the staged rows against the database and plans the chunks, in
-   * one transaction; then makes sure every pending chunk is queued.
-   * Idempotent: the sweep calls it again for any job that stopped moving.
-   */
-  async prepare(jobId: string): Promise<{ chunks: number }> {
-    const job = await this.jobs.findForWork(this.knex, jobId);
-    if (!job || job.finished_at || job.phase === 'uploading') return { chunks: 0 };
-    if (job.cancel_requested_at && job.status === 'queued') {
-      await this.finish(this.knex, job, 'cancelled');
-      return { chunks: 0 };
-    }
-    if (job.status === 'queued') {
-      const planned = await this.knex.transaction(async (trx) => {
-        const locked = await this.jobs.findForWork(trx, jobId, true);
-        if (!locked || locked.status !== 'queued') return true;
-        return this.plan(trx, locked);
-      });
-      if (!planned) return { chunks: 0 };
-    }
-    const pending = (await this.migrations.chunksOf(this.knex, jobId)).filter((c) => c.status === 'pending');
-    for (const chunk of pending) {
-      await this.producer.ensure('migration.chunk', { jobId, chunkNo: chunk.chunk_no }, `chunk.${jobId}.${chunk.chunk_no}`);
-    }
-    return { chunks: pending.length };
-  }
-
-  /** The set-based checks, in an order that creates no organization for rows that are rejected anyway. */
-  private async plan(trx: Knex.Transaction, job: JobModel): Promise<boolean> {
-    const params = paramsOf(job, MIGRATION_JOB_TYPE);
-    const total = job.progress.total_rows ?? 0;
-    // UNLOGGED staging is emptied by a Postgres crash: never import a file cut short.
-    if ((await this.migrations.stagedRows(trx, job.id)) !== total) {
-      throw new PermanentJobFailure('staging_lost', 'The uploaded rows were lost (the database restarted); upload the file again.');
-    }
-    await this.migrations.useBulkSettings(trx);
-    await this.migrations.analyzeStaging(trx, job.id);
-    await this.migrations.resolveSlugs(trx, job.project_id, job.id);
-    await this.migrations.rejectDuplicatesInFile(trx, job.id);
-    await this.migrations.rejectUnknownRoles(trx, job.id);
-    if (params.create_organizations && !params.dry_run) {
-      await this.migrations.createMissingOrganizations(trx, job.project_id, job.id);
-      await this.migrations.resolveSlugs(trx, job.project_id, job.id);
-    }
-    await this.migrations.rejectUnknownOrganizations(trx, job.project_id, job.id, params.create_organizations && params.dry_run);
-    await this.migrations.planChunks(trx, job.id, this.chunkRows);
-    await this.jobs.start(trx, job.id, { ...EMPTY_PROGRESS, total_rows: total }, 'processing');
-    if (total === 0) await this.finish(trx, job, 'completed');
-    return total > 0;
-  }
-
-  /**
-   * One chunk in one transaction: a crash redoes at most this chunk, and a
-   * second run of it (a retry racing the sweep) finds it done and stops.
-   * The chunk that finishes last finishes the job.
-   */
-  async processChunk(jobId: string, chunkNo: number): Promise<unknown> {
-    return this.knex.transaction(async (trx) => {
-      const chunk = await this.migrations.lockChunk(trx, jobId, chunkNo);
-      const job = await this.jobs.findForWork(trx, jobId);
-      if (!chunk || !job || chunk.status !== 'pending' || job.finished_at) return { skipped: true };
-      const params = paramsOf(job, MIGRATION_JOB_TYPE);
-      let counts = { total: 0, failed: 0, created: 0, updated: 0 };
-      if (job.cancel_requested_at) {
-        await this.migrations.setChunkStatus(trx, jobId, chunkNo, 'cancelled');
-      } else {
-        counts = await this.migrations.applyChunk(trx, {
-          projectId: job.project_id,
-          jobId,
-          firstLine: chunk.first_line,
-          lastLine: chunk.last_line,
-          onConflict: params.on_conflict,
-          dryRun: params.dry_run,
-          columns: params.columns,
-        });
-        if (counts.total !== chunk.row_count) {
-          throw new PermanentJobFailure('staging_lost', 'Uploaded rows were lost (the database restarted); upload the file again.');
-        }
-        await this.migrations.setChunkStatus(trx, jobId, chunkNo, 'done');
-      }
-      // Locks the job row: chunks finishing at once pass here one by one, so exactly one sees none pending.
-      await this.jobs.addProgress(trx, jobId, {
-        processed_rows: counts.total,
-        created: counts.created,
-        updated: counts.updated,
-        skipped: counts.total - counts.failed - counts.created - counts.updated,
-        failed: counts.failed,
-      });
-      if ((await this.migrations.pendingChunks(trx, jobId)) === 0) {
-        const cancelled = (await this.migrations.chunksOf(trx, jobId)).some((c) => c.status === 'cancelled');
-        await this.finish(trx, job, cancelled ? 'cancelled' : 'completed');
-      }
-      return counts;
-    });
-  }
-
-  /** Records a job's permanent failure (its last attempt failed, or it can never succeed). */
-  async fail(jobId: string, err: unknown): Promise<void> {
-    logger.error({ job_id: jobId, err }, 'migration failed');
-    await this.abandon(jobId, jobError(err));
-  }
-
-  /** For the sweep: an idle migration either died uploading (abandon it) or lost its queue entry (resume it). */
-  async resume(job: Pick<JobModel, 'id' | 'phase'>): Promise<'resumed' | 'abandoned'> {
-    if (job.phase === 'uploading') {
-      await this.abandon(job.id, { error_type: 'upload_failed', error_message: 'The upload stopped before it completed.' });
-      return 'abandoned';
-    }
-    await this.producer.ensure('migration.prepare', { jobId: job.id }, `prepare.${job.id}`);
-    return 'resumed';
-  }
-
-  /** Drops the staging tables of finished migrations (normally dropped as they finish; this catches the rest). */
-  async dropFinishedStaging(): Promise<number> {
-    const tables = await this.migrations.finishedStagingTables(this.knex);
-    for (const table of tables) await this.migrations.dropTable(this.knex, table);
-    return tables.length;
-  }
-
-  private async finish(db: Knex | Knex.Transaction, job: JobModel, status: 'completed' | 'cancelled'): Promise<void> {
-    await this.jobs.finish(db, job.id, status);
-    await this.migrations.dropStaging(db, job.id);
-  }
-
-  private async abandon(jobId: string, error: { error_type: string; error_message: string }): Promise<void> {
-    await this.jobs.finish(this.knex, jobId, 'failed', { error });
-    await this.migrations.dropStaging(this.knex, jobId);
   }
 }
