@@ -1,3 +1,4 @@
+import { loadConfig } from '../src/config';
 import { createKnex } from '../src/db/knex';
 import { migrateToLatest } from '../src/db/database';
 import { databaseUrl, RUN_PREFIX, templateName, withAdmin } from './helpers/database';
@@ -22,7 +23,7 @@ export default async function globalSetup(): Promise<void> {
     }
     await c.query(`CREATE DATABASE ${templateName(run)}`);
   });
-  const knex = createKnex(databaseUrl(templateName(run)), { poolMax: 1 });
+  const knex = createKnex(databaseUrl(templateName(run)), { ...loadConfig({}).database, poolMax: 1 });
   try {
     await migrateToLatest(knex);
   } finally {

@@ -7,7 +7,7 @@ import { logger } from '../logger';
 async function main(): Promise<void> {
   const config = loadConfig();
   await ensureDatabase(config.databaseUrl);
-  const knex = createKnex(config.databaseUrl, { poolMax: 1 });
+  const knex = createKnex(config.databaseUrl, { ...config.database, poolMax: 1 });
   try {
     const applied = await migrateToLatest(knex);
     logger.info({ applied }, applied.length ? 'migrations applied' : 'database already up to date');

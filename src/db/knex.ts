@@ -8,17 +8,7 @@ import { logger } from '../logger';
 // int8 (count(*)) as a JS number: counts here stay far below 2^53.
 types.setTypeParser(types.builtins.INT8, (value: string) => Number(value));
 
-const DEFAULTS: DatabaseSettings = {
-  poolMax: 10,
-  acquireTimeoutMs: 10_000,
-  statementTimeoutMs: 60_000,
-  lockTimeoutMs: 10_000,
-  idleInTransactionTimeoutMs: 60_000,
-  guardNested: true,
-};
-
-export function knexConfig(databaseUrl: string, settings: Partial<DatabaseSettings> = {}): Knex.Config {
-  const s = { ...DEFAULTS, ...settings };
+export function knexConfig(databaseUrl: string, s: DatabaseSettings): Knex.Config {
   return {
     client: 'pg',
     // Sent as startup parameters: every pooled session gets them, no extra round trip.
@@ -72,8 +62,8 @@ function guardNestedAcquisition(knex: Knex): void {
   client.acquireConnection = () => (holding.getStore() ? Promise.reject(new NestedConnectionError()) : acquire());
 }
 
-export function createKnex(databaseUrl: string, settings: Partial<DatabaseSettings> = {}): Knex {
+export function createKnex(databaseUrl: string, settings: DatabaseSettings): Knex {
   const knex = knexFactory(knexConfig(databaseUrl, settings));
-  if (settings.guardNested ?? DEFAULTS.guardNested) guardNestedAcquisition(knex);
+  if (settings.guardNested) guardNestedAcquisition(knex);
   return knex;
 }

@@ -1,3 +1,4 @@
+import { loadConfig } from '../../src/config';
 import { randomUUID } from 'node:crypto';
 import type { Knex } from 'knex';
 import { createKnex } from '../../src/db/knex';
@@ -12,7 +13,7 @@ describe(`migration ${MIGRATION}`, () => {
 
   beforeAll(async () => {
     name = await createTestDatabase();
-    knex = createKnex(databaseUrl(name), { poolMax: 2 });
+    knex = createKnex(databaseUrl(name), { ...loadConfig({}).database, poolMax: 2 });
   });
   afterAll(async () => {
     await knex?.destroy();

@@ -1,3 +1,4 @@
+import { loadConfig } from '../../src/config';
 import type { Knex } from 'knex';
 import { createKnex, NestedConnectionError } from '../../src/db/knex';
 import { useTestApp } from '../helpers/app';
@@ -11,7 +12,7 @@ describe('connection discipline', () => {
     let knex: Knex;
     beforeAll(async () => {
       name = await createTestDatabase();
-      knex = createKnex(databaseUrl(name), { poolMax: 2, acquireTimeoutMs: 2000 });
+      knex = createKnex(databaseUrl(name), { ...loadConfig({}).database, poolMax: 2, acquireTimeoutMs: 2000 });
     });
     afterAll(async () => {
       await knex.destroy();
