@@ -67,94 +67,30 @@ async function main(): Promise<void> {
   const captured: { sql: string; bindings: readonly unknown[] }[] = [];
   knex.on('query', (q: { sql: string; bindings: readonly unknown[] }) => captured.push(q));
 
+  type Query = NonNullable<Parameters<typeof container.organizations.search>[1]['query']>;
+  /** One filter, the way the benchmark's cases ask. */
+  const only = (filter_name: string, filter_value: unknown) => ({ operator: 'AND', operands: [{ filter_name, filter_value }] }) as Query;
+  const organizationsWhere = (filter_name: string, filter_value: unknown) =>
+    container.organizations.search(project, { query: only(filter_name, filter_value) });
+  const membersWhere = (organization_ids: string[], filter_name: string, filter_value: unknown) =>
+    container.members.search(project, { organization_ids, query: only(filter_name, filter_value) }).then((p) => ({ total: p.total }));
+
   const cases: [string, () => Promise<{ total: number }>][] = [
     ['organizations: no filter (page 1)', () => container.organizations.search(project, {})],
-    [
-      'organizations: organization_slugs',
-      () =>
-        container.organizations.search(project, {
-          query: { operator: 'AND', operands: [{ filter_name: 'organization_slugs', filter_value: ['company-7'] }] },
-        }),
-    ],
-    [
-      'organizations: organization_name_fuzzy',
-      () =>
-        container.organizations.search(project, {
-          query: { operator: 'AND', operands: [{ filter_name: 'organization_name_fuzzy', filter_value: 'any 77' }] },
-        }),
-    ],
-    [
-      'organizations: member_emails',
-      () =>
-        container.organizations.search(project, {
-          query: { operator: 'AND', operands: [{ filter_name: 'member_emails', filter_value: [sampleEmail] }] },
-        }),
-    ],
-    [
-      'organizations: member_email_fuzzy',
-      () =>
-        container.organizations.search(project, {
-          query: { operator: 'AND', operands: [{ filter_name: 'member_email_fuzzy', filter_value: 'user123456@' }] },
-        }),
-    ],
-    [
-      'organizations: allowed_domains',
-      () =>
-        container.organizations.search(project, {
-          query: { operator: 'AND', operands: [{ filter_name: 'allowed_domains', filter_value: ['org9.example.com'] }] },
-        }),
-    ],
-    [
-      'organizations: allowed_domain_fuzzy',
-      () =>
-        container.organizations.search(project, {
-          query: { operator: 'AND', operands: [{ filter_name: 'allowed_domain_fuzzy', filter_value: 'org99.exa' }] },
-        }),
-    ],
+    ['organizations: organization_slugs', () => organizationsWhere('organization_slugs', ['company-7'])],
+    ['organizations: organization_name_fuzzy', () => organizationsWhere('organization_name_fuzzy', 'any 77')],
+    ['organizations: member_emails', () => organizationsWhere('member_emails', [sampleEmail])],
+    ['organizations: member_email_fuzzy', () => organizationsWhere('member_email_fuzzy', 'user123456@')],
+    ['organizations: allowed_domains', () => organizationsWhere('allowed_domains', ['org9.example.com'])],
+    ['organizations: allowed_domain_fuzzy', () => organizationsWhere('allowed_domain_fuzzy', 'org99.exa')],
     [
       'members: one org, no filter',
       () => container.members.search(project, { organization_ids: [someOrgs[0]] }).then((p) => ({ total: p.total })),
     ],
-    [
-      'members: 3 orgs, member_emails',
-      () =>
-        container.members
-          .search(project, {
-            organization_ids: someOrgs,
-            query: { operator: 'AND', operands: [{ filter_name: 'member_emails', filter_value: [sampleEmail] }] },
-          })
-          .then((p) => ({ total: p.total })),
-    ],
-    [
-      'members: one org, member_email_fuzzy',
-      () =>
-        container.members
-          .search(project, {
-            organization_ids: [someOrgs[0]],
-            query: { operator: 'AND', operands: [{ filter_name: 'member_email_fuzzy', filter_value: 'user1234' }] },
-          })
-          .then((p) => ({ total: p.total })),
-    ],
-    [
-      'members: one org, statuses invited',
-      () =>
-        container.members
-          .search(project, {
-            organization_ids: [someOrgs[0]],
-            query: { operator: 'AND', operands: [{ filter_name: 'statuses', filter_value: ['invited'] }] },
-          })
-          .then((p) => ({ total: p.total })),
-    ],
-    [
-      'members: one org, member_roles stytch_admin',
-      () =>
-        container.members
-          .search(project, {
-            organization_ids: [someOrgs[0]],
-            query: { operator: 'AND', operands: [{ filter_name: 'member_roles', filter_value: ['stytch_admin'] }] },
-          })
-          .then((p) => ({ total: p.total })),
-    ],
+    ['members: 3 orgs, member_emails', () => membersWhere(someOrgs, 'member_emails', [sampleEmail])],
+    ['members: one org, member_email_fuzzy', () => membersWhere([someOrgs[0]], 'member_email_fuzzy', 'user1234')],
+    ['members: one org, statuses invited', () => membersWhere([someOrgs[0]], 'statuses', ['invited'])],
+    ['members: one org, member_roles stytch_admin', () => membersWhere([someOrgs[0]], 'member_roles', ['stytch_admin'])],
     [
       'members: get by email',
       () =>

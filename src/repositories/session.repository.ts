@@ -83,21 +83,22 @@ export class SessionRepository {
   /**
    * The hot path of every integration: one statement finds a live session
    * (by token hash or id) with its live member and organization, and applies
-   * any change asked for (new expiry, new custom claims) in the same statement.
+   * any change asked for (new expiry, custom claims merged in) in the same
+   * statement, so concurrent changes never overwrite each other.
    * Plain authentications change nothing here: their touch is coalesced.
    */
   async findOwned(
     db: Db,
     projectId: string,
     where: { id?: string; token_hash?: Buffer },
-    change: { durationMinutes?: number; customClaims?: Record<string, unknown> } = {},
+    change: { durationMinutes?: number; claimsPatch?: Record<string, unknown> } = {},
   ): Promise<OwnedSession | undefined> {
     const by = where.token_hash ? 's.token_hash = ?' : 's.id = ?';
     const owner = `m.id = s.member_id AND m.status <> 'deleted' AND o.id = s.organization_id AND o.deleted_at IS NULL
        AND s.project_id = ? AND ${by} AND s.revoked_at IS NULL AND s.expires_at > now()`;
     const key: Knex.Value = where.token_hash ?? where.id ?? null;
     const related = 'row_to_json(m) AS member, row_to_json(o) AS organization';
-    if (change.durationMinutes === undefined && change.customClaims === undefined) {
+    if (change.durationMinutes === undefined && change.claimsPatch === undefined) {
       const { rows } = await db.raw(
         `SELECT ${SESSION_COLUMNS.map((c) => `s.${c}`).join(', ')}, ${related}
            FROM member_sessions s, members m, organizations o WHERE ${owner}`,
@@ -111,9 +112,12 @@ export class SessionRepository {
       sets.push('expires_at = now() + make_interval(mins => ?)');
       bindings.push(change.durationMinutes);
     }
-    if (change.customClaims !== undefined) {
-      sets.push('custom_claims = ?::jsonb');
-      bindings.push(JSON.stringify(change.customClaims));
+    if (change.claimsPatch !== undefined) {
+      // The patch's keys replace the stored ones; a null value removes its key (as mergeMetadata does).
+      const entries = Object.entries(change.claimsPatch);
+      sets.push('custom_claims = (s.custom_claims || ?::jsonb) - ?::text[]');
+      bindings.push(JSON.stringify(Object.fromEntries(entries.filter(([, v]) => v !== null))));
+      bindings.push(entries.filter(([, v]) => v === null).map(([k]) => k));
     }
     const { rows } = await db.raw(
       `UPDATE member_sessions s SET ${sets.join(', ')} FROM members m, organizations o WHERE ${owner}

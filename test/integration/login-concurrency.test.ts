@@ -143,6 +143,20 @@ describe('logins under concurrency, on a pool of two connections', () => {
     }
   });
 
+  it('merges custom claims sent by parallel authentications without losing any', async () => {
+    const { tokens } = await membersWithLoginLinks(1);
+    const login = await client().magicLinks.authenticate({ magic_links_token: tokens[0] });
+
+    await Promise.all(
+      Array.from({ length: 10 }, (_, i) =>
+        client().sessions.authenticate({ session_token: login.session_token, session_custom_claims: { [`k${i}`]: i } }),
+      ),
+    );
+
+    const { member_session } = await client().sessions.authenticate({ session_token: login.session_token });
+    expect(member_session.custom_claims).toEqual(Object.fromEntries(Array.from({ length: 10 }, (_, i) => [`k${i}`, i])));
+  });
+
   it('records the last access of authenticated sessions without writing on the request path', async () => {
     const { tokens } = await membersWithLoginLinks(1);
     const login = await client().magicLinks.authenticate({ magic_links_token: tokens[0] });

@@ -248,33 +248,17 @@ describe('organization references are unambiguous', () => {
       return [a.status === 'fulfilled', b.status === 'fulfilled'];
     }
 
-    it('lets exactly one of "create with slug X" and "set external id X on another organization" win, every time', async () => {
+    it.each([
+      ['organization_slug', 'organization_external_id'],
+      ['organization_external_id', 'organization_slug'],
+    ])('lets exactly one of "create with %s X" and "set %s X on another organization" win, every time', async (created_as, updated_as) => {
       const others = await Promise.all(Array.from({ length: 20 }, () => createOrganization(ctx.client)));
       const outcomes = await Promise.all(
         others.map(async (other) => {
           const ref = unique('raced');
           const [created, updated] = await race(
-            () => createOrganization(ctx.client, { organization_slug: ref }),
-            () => update(other.organization_id, { organization_external_id: ref }),
-          );
-          const resolved = await get(ref);
-          return { created, updated, resolvesToOther: resolved.organization_id === other.organization_id };
-        }),
-      );
-      for (const outcome of outcomes) {
-        expect(outcome.created !== outcome.updated).toBe(true);
-        expect(outcome.resolvesToOther).toBe(outcome.updated);
-      }
-    });
-
-    it('lets exactly one of "create with external id X" and "set slug X on another organization" win, every time', async () => {
-      const others = await Promise.all(Array.from({ length: 20 }, () => createOrganization(ctx.client)));
-      const outcomes = await Promise.all(
-        others.map(async (other) => {
-          const ref = unique('raced');
-          const [created, updated] = await race(
-            () => createOrganization(ctx.client, { organization_external_id: ref }),
-            () => update(other.organization_id, { organization_slug: ref }),
+            () => createOrganization(ctx.client, { [created_as]: ref }),
+            () => update(other.organization_id, { [updated_as]: ref }),
           );
           const resolved = await get(ref);
           return { created, updated, resolvesToOther: resolved.organization_id === other.organization_id };

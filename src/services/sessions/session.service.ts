@@ -215,16 +215,14 @@ export class SessionService {
   ): Promise<IssuedSession> {
     checkCustomClaims(input.session_custom_claims);
     const { where } = await this.identify(project, input);
-    // Custom claims merge into the stored ones: that needs them read first (a rare path).
-    const customClaims =
-      input.session_custom_claims && mergeMetadata((await this.find(this.knex, project, input)).custom_claims, input.session_custom_claims);
     const found = await this.sessions.findOwned(this.knex, project.id, where, {
       durationMinutes: input.session_duration_minutes,
-      customClaims,
+      claimsPatch: input.session_custom_claims,
     });
     if (!found) throw sessionNotFound();
     const now = new Date();
-    if (input.session_duration_minutes === undefined && customClaims === undefined) this.toucher.touch(found.session.id, now);
+    if (input.session_duration_minutes === undefined && input.session_custom_claims === undefined)
+      this.toucher.touch(found.session.id, now);
     const session = { ...found.session, last_accessed_at: now };
     // The opaque token is never stored in clear, so only a caller that sent it gets it back.
     return this.issue(project, { session, token: input.session_token ?? '', member: found.member, organization: found.organization });
