@@ -10,6 +10,9 @@ import * as guardOrganizationReferences from './20261201000001_guard_organizatio
 import * as normalizeEmailsNfkc from './20261202000001_normalize_emails_nfkc';
 import * as certifySigningKeys from './20261203000001_certify_signing_keys';
 import * as createBulkInvitees from './20261203000010_create_bulk_invitees';
+import * as captureDevOutbox from './20261210000001_capture_dev_outbox';
+import * as indexJobsListing from './20261210000100_index_jobs_listing';
+import * as trackMigrationChunkSlices from './20261210000200_track_migration_chunk_slices';
 
 /**
  * Migrations are listed here instead of discovered on disk so that the same
@@ -28,6 +31,9 @@ const MIGRATIONS: Record<string, Knex.Migration> = {
   '20261202000001_normalize_emails_nfkc': normalizeEmailsNfkc,
   '20261203000001_certify_signing_keys': certifySigningKeys,
   '20261203000010_create_bulk_invitees': createBulkInvitees,
+  '20261210000001_capture_dev_outbox': captureDevOutbox,
+  '20261210000100_index_jobs_listing': indexJobsListing,
+  '20261210000200_track_migration_chunk_slices': trackMigrationChunkSlices,
 };
 
 export const migrationSource: Knex.MigrationSource<string> = {

@@ -5,6 +5,9 @@
  */
 const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
 export type LogLevel = (typeof LOG_LEVELS)[number];
+/** `auto`: readable when stdout is a terminal, JSON lines otherwise. */
+const LOG_FORMATS = ['auto', 'pretty', 'json'] as const;
+export type LogFormat = (typeof LOG_FORMATS)[number];
 
 /** Where Roster's own docs live until an installation points ROSTER_DOCS_URL at its copy. */
 export const DEFAULT_DOCS_URL = 'https://github.com/roster-dev/roster/blob/main';
@@ -21,10 +24,12 @@ export interface Config {
   mailFrom: string;
   bootstrapProject: { projectId: string; secret: string; redirectUrls: string[] } | undefined;
   logLevel: LogLevel;
+  /** When set, GET /metrics takes `Authorization: Bearer <token>`; unset, it is open (keep it off the public network). */
+  metricsToken: string | undefined;
   workerQueues: string[] | undefined;
   /** How long a worker holds a job before BullMQ deems it stalled and hands it to another worker. */
   jobLockMs: number;
-  /** Input lines per chunk of a member migration: one transaction, and the most a crash can redo. */
+  /** Input lines per chunk of a member migration: one queue job, applied in slices of about a second (one transaction each). */
   migrationChunkRows: number;
   /** Invites a bulk-invite job sends per second (0: as fast as they can be queued). */
   inviteRatePerSecond: number;
@@ -40,6 +45,11 @@ export interface Config {
   webProcesses: number;
   /** Check every response against its contract and answer a mismatch with a 500 (tests); off in production. */
   checkResponses: boolean;
+  /**
+   * How long SIGTERM/SIGINT may take: HTTP requests and jobs in flight get this long to finish (jobs still running
+   * then go back to their queues), pools are closed, and the process exits. Below the usual 30 s of Docker/Kubernetes.
+   */
+  shutdownGraceMs: number;
 }
 
 /** Pool size and the server-side timeouts every pooled connection gets. 0 turns a timeout off. */
@@ -69,6 +79,16 @@ export class ConfigError extends Error {
 }
 
 type Env = Record<string, string | undefined>;
+
+/**
+ * LOG_FORMAT, for the logger alone: it is built when first imported, before
+ * any configuration is loaded. An unknown value reads as `auto` here, and
+ * loadConfig refuses it at boot like any other bad setting.
+ */
+export function logFormatSetting(env: Env = process.env): LogFormat {
+  const value = env.LOG_FORMAT?.trim().toLowerCase() ?? '';
+  return LOG_FORMATS.find((format) => format === value) ?? 'auto';
+}
 
 const PROJECT_ID = /^project-(test|live)-[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
 
@@ -160,6 +180,15 @@ export function loadConfig(env: Env = process.env): Readonly<Config> {
   if (!LOG_LEVELS.includes(logLevel)) {
     problems.push(`LOG_LEVEL must be one of ${LOG_LEVELS.join(', ')} (got "${logLevel}")`);
   }
+  const logFormat = get('LOG_FORMAT');
+  if (logFormat !== undefined && !(LOG_FORMATS as readonly string[]).includes(logFormat.toLowerCase())) {
+    problems.push(`LOG_FORMAT must be one of ${LOG_FORMATS.join(', ')} (got "${logFormat}")`);
+  }
+
+  const metricsToken = get('METRICS_TOKEN');
+  if (metricsToken !== undefined && !/^[\x21-\x7e]{16,}$/.test(metricsToken)) {
+    problems.push('METRICS_TOKEN must be at least 16 printable characters without spaces');
+  }
 
   const workerQueuesText = get('WORKER_QUEUES');
   const workerQueues = workerQueuesText
@@ -206,6 +235,7 @@ export function loadConfig(env: Env = process.env): Readonly<Config> {
   };
   if (uploads.perProject > uploads.total) problems.push('ROSTER_UPLOADS_PER_PROJECT must not exceed ROSTER_UPLOADS_TOTAL');
   const checkResponses = flag('ROSTER_CHECK_RESPONSES', false);
+  const shutdownGraceMs = positiveInt('SHUTDOWN_GRACE_MS', 25_000, 1000);
 
   if (problems.length > 0) throw new ConfigError(problems);
   return Object.freeze({
@@ -219,6 +249,7 @@ export function loadConfig(env: Env = process.env): Readonly<Config> {
     mailFrom,
     bootstrapProject,
     logLevel,
+    metricsToken,
     workerQueues,
     jobLockMs,
     migrationChunkRows,
@@ -230,5 +261,6 @@ export function loadConfig(env: Env = process.env): Readonly<Config> {
     docsUrl,
     webProcesses,
     checkResponses,
+    shutdownGraceMs,
   });
 }

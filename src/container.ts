@@ -19,6 +19,7 @@ import { MagicLinkRepository } from './repositories/magic-link.repository';
 import { OutboxRepository } from './repositories/outbox.repository';
 import { SessionRepository } from './repositories/session.repository';
 import { EmailService } from './services/email/email.service';
+import { EmailListing } from './services/email/email-listing';
 import { DevOutboxMailer, Mailer, SmtpMailer } from './services/email/mailer';
 import { InviteService } from './services/invite.service';
 import { MagicLinkService } from './services/magic-link.service';
@@ -37,6 +38,7 @@ import { ProjectRepository } from './repositories/project.repository';
 import { MemberService } from './services/member.service';
 import { OrganizationService } from './services/organization.service';
 import { ProjectService } from './services/project.service';
+import { createMetrics, Metrics } from './metrics';
 
 /** The composition root: one per process, built from config, closed on shutdown. */
 export interface Container {
@@ -54,6 +56,8 @@ export interface Container {
   deduplication: DeduplicationService;
   sweeper: JobSweeper;
   emails: EmailService;
+  /** The project's emails as GET /v1/b2b/emails lists them (the dev outbox's captured links included). */
+  emailListing: EmailListing;
   sessions: SessionService;
   signingKeys: SigningKeys;
   /** Coalesced last-access writes of authenticated sessions; flushed on close. */
@@ -64,6 +68,8 @@ export interface Container {
   /** Moves committed outbox entries into BullMQ; each process role starts it. */
   relay: OutboxRelay;
   producer: JobProducer;
+  /** This process's Prometheus metrics (GET /metrics). */
+  metrics: Metrics;
   close(): Promise<void>;
 }
 
@@ -78,6 +84,7 @@ export function createContainer(config: Readonly<Config>, overrides: ContainerOv
   // Errors surface through health checks and callers; without a listener
   // ioredis would print every reconnect attempt.
   redis.on('error', () => undefined);
+  const metrics = createMetrics({ knex, redis, queuePrefix: config.queuePrefix, clustered: config.webProcesses > 1 });
 
   const producer = overrides.producer ?? new BullJobProducer(redis, config.queuePrefix, config.emailRetryMs);
   const organizationRepository = new OrganizationRepository();
@@ -89,8 +96,9 @@ export function createContainer(config: Readonly<Config>, overrides: ContainerOv
   const magicLinkRepository = new MagicLinkRepository();
   const outboxRepository = new OutboxRepository();
   const members = new MemberService(knex, memberRepository, organizationRepository, organizations, sessionRepository, magicLinkRepository);
-  const mailer: Mailer = config.smtpUrl ? new SmtpMailer(config.smtpUrl, config.mailFrom) : new DevOutboxMailer();
-  const emails = new EmailService(knex, new EmailRepository(), magicLinkRepository, outboxRepository, mailer, producer, jobRepository);
+  const mailer: Mailer = metrics.countSends(config.smtpUrl ? new SmtpMailer(config.smtpUrl, config.mailFrom) : new DevOutboxMailer());
+  const emailRepository = new EmailRepository();
+  const emails = new EmailService(knex, emailRepository, magicLinkRepository, outboxRepository, mailer, producer, jobRepository);
   const signingKeys = new SigningKeys(knex, sessionRepository);
   const toucher = new SessionToucher(knex, sessionRepository);
   const sessions = new SessionService(knex, sessionRepository, memberRepository, signingKeys, toucher, config.publicUrl);
@@ -167,6 +175,7 @@ export function createContainer(config: Readonly<Config>, overrides: ContainerOv
     deduplication,
     sweeper,
     emails,
+    emailListing: new EmailListing(knex, emailRepository),
     sessions,
     signingKeys,
     sessionToucher: toucher,
@@ -174,11 +183,13 @@ export function createContainer(config: Readonly<Config>, overrides: ContainerOv
     invites,
     bulkInvites,
     relay,
+    metrics,
     async close() {
       await relay.stop();
       await toucher.flush();
       mailer.close();
       await producer.close();
+      await metrics.close();
       redis.disconnect();
       await knex.destroy();
     },

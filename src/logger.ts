@@ -1,12 +1,35 @@
 import pino from 'pino';
-
-/** The process-wide logger. Never log tokens, secrets or raw CSV rows. */
-export const logger = pino({
-  // The level is applied from config by each process's composition root.
-  level: 'info',
-  base: { service: 'roster' },
-  timestamp: pino.stdTimeFunctions.isoTime,
-  redact: { paths: ['req.headers.authorization', '*.secret', '*.password'], censor: '[redacted]' },
-});
+import pretty from 'pino-pretty';
+import { LogFormat, logFormatSetting } from './config';
 
 export type Logger = pino.Logger;
+
+/** How lines are written: `auto` is readable on a terminal (a developer's) and JSON everywhere else (log collectors). */
+export function resolveLogFormat(setting: LogFormat, stdoutIsTTY: boolean): 'pretty' | 'json' {
+  if (setting === 'auto') return stdoutIsTTY ? 'pretty' : 'json';
+  return setting;
+}
+
+/** A logger writing `format` lines to `destination` (stdout unless given). Never log tokens, secrets or raw CSV rows. */
+export function createLogger(format: 'pretty' | 'json', destination?: NodeJS.WritableStream): Logger {
+  const options: pino.LoggerOptions = {
+    // The level is applied from config by each process's composition root.
+    level: 'info',
+    base: { service: 'roster' },
+    timestamp: pino.stdTimeFunctions.isoTime,
+    redact: { paths: ['req.headers.authorization', '*.secret', '*.password'], censor: '[redacted]' },
+  };
+  if (format === 'json') return destination ? pino(options, destination) : pino(options);
+  const readable = pretty({
+    destination: destination ?? 1,
+    colorize: destination === undefined && process.stdout.isTTY === true,
+    translateTime: 'SYS:HH:MM:ss.l',
+    ignore: 'pid,hostname,service',
+    // Written as logged: the line of a process that exits right after (a failed boot) is not lost.
+    sync: true,
+  });
+  return pino(options, readable);
+}
+
+/** The process-wide logger, in the format LOG_FORMAT asks for. */
+export const logger = createLogger(resolveLogFormat(logFormatSetting(), process.stdout.isTTY === true));

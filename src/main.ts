@@ -1,17 +1,17 @@
-import cluster from 'node:cluster';
+import cluster, { Worker as WebProcess } from 'node:cluster';
 import { createApp } from './api/app';
+import { drainHttpServer } from './api/drain';
 import { createApiServer } from './api/server';
 import { ConfigError, loadConfig } from './config';
 import { createContainer } from './container';
 import { ensureDatabase, migrateToLatest } from './db/database';
 import { logger } from './logger';
 import { startScheduler } from './scheduler';
-import { startWorkers } from '../workers';
+import { Shutdown } from './shutdown';
+import { startWorkers, Workers } from '../workers';
 
 const ROLES = ['all', 'web', 'worker', 'scheduler'] as const;
 type Role = (typeof ROLES)[number];
-
-const SHUTDOWN_TIMEOUT_MS = 30_000;
 
 /**
  * One entry point for every process role of the Procfile. `all` (what
@@ -42,54 +42,56 @@ async function main(requested: Role): Promise<void> {
   }
 
   // Signal handlers go in before anything starts, so a SIGTERM during boot
-  // still stops whatever has started by then, in reverse order.
-  const stops: (() => Promise<void>)[] = [];
-  let stopping: Promise<void> | undefined;
-  const shutdown = (signal: string) => {
-    stopping ??= (async () => {
-      logger.info({ signal }, 'shutting down');
-      const timer = setTimeout(() => {
-        logger.error('shutdown timed out; exiting');
-        process.exit(1);
-      }, SHUTDOWN_TIMEOUT_MS);
-      timer.unref();
-      for (const stop of stops.reverse()) await stop();
+  // still stops whatever has started by then.
+  let workers: Workers | undefined;
+  const shutdown = new Shutdown({
+    graceMs: config.shutdownGraceMs,
+    async close() {
       await container.close();
-      logger.info('stopped');
-    })();
-    return stopping;
-  };
-  process.on('SIGTERM', () => void shutdown('SIGTERM'));
-  process.on('SIGINT', () => void shutdown('SIGINT'));
-  // A forked web process stops with its primary (which disconnects it on shutdown) or if the primary dies.
-  cluster.worker?.on('disconnect', () => void shutdown('disconnect'));
+      // A forked web process ends once its channel to the primary is gone too.
+      if (cluster.isWorker && process.connected) process.disconnect();
+    },
+    async overrun() {
+      await container.sessionToucher.flush();
+      const jobs = (await workers?.returnActiveJobs()) ?? [];
+      logger.warn({ returned_jobs: jobs }, 'grace period over: jobs still running went back to their queues; exiting');
+    },
+    exit: (code) => process.exit(code),
+  });
+  process.on('SIGTERM', () => void shutdown.signal('SIGTERM'));
+  process.on('SIGINT', () => void shutdown.signal('SIGINT'));
+  // A forked web process stops with its primary (which signals it on shutdown) or if the primary dies.
+  cluster.worker?.on('disconnect', () => {
+    if (!shutdown.started) void shutdown.signal('disconnect');
+  });
 
   // Every role relays the outbox: whichever process runs, committed follow-up work reaches the queues.
   container.relay.start();
   if (role === 'all' || role === 'worker') {
-    const workers = startWorkers(container);
-    stops.push(() => workers.close());
+    const started = startWorkers(container);
+    workers = started;
+    shutdown.add(() => started.close());
   }
   if (role === 'all' || role === 'scheduler') {
     const scheduler = await startScheduler(config);
-    // A signal that came while it was starting has already run the other stops.
-    if (stopping) await scheduler.close();
-    else stops.push(() => scheduler.close());
+    // A signal that came while it was starting has already begun the stop without it.
+    if (shutdown.started) await scheduler.close();
+    else shutdown.add(() => scheduler.close());
   }
-  if (forksWeb && !stopping) {
-    stops.push(forkWebProcesses(config.webProcesses, () => stopping !== undefined));
-  } else if ((role === 'all' || role === 'web') && !stopping) {
+  if (forksWeb && !shutdown.started) {
+    shutdown.add(forkWebProcesses(config.webProcesses, () => shutdown.started));
+  } else if ((role === 'all' || role === 'web') && !shutdown.started) {
     const server = createApiServer(createApp(container), config.docsUrl).listen(config.port, () => {
       logger.info({ port: config.port, public_url: config.publicUrl }, 'Roster API listening');
     });
-    stops.push(() => new Promise((resolve) => server.close(() => resolve())));
+    shutdown.add(() => drainHttpServer(server, shutdown.drainMs));
   }
 }
 
 /**
  * Forks `count` web processes sharing the port (node:cluster), replaces one
  * that dies while Roster runs, and returns the stop that shuts them down
- * gracefully (each drains its server on disconnect).
+ * gracefully: each gets SIGTERM and drains its server within its own grace period.
  */
 function forkWebProcesses(count: number, stopping: () => boolean): () => Promise<void> {
   for (let i = 0; i < count; i++) cluster.fork();
@@ -98,7 +100,18 @@ function forkWebProcesses(count: number, stopping: () => boolean): () => Promise
     logger.error({ pid: worker.process.pid, code, signal }, 'web process died; starting another');
     cluster.fork();
   });
-  return () => new Promise((resolve) => cluster.disconnect(() => resolve()));
+  return async () => {
+    const live = Object.values(cluster.workers ?? {}).filter((worker): worker is WebProcess => worker !== undefined && !worker.isDead());
+    await Promise.all(
+      live.map(
+        (worker) =>
+          new Promise<void>((resolve) => {
+            worker.once('exit', () => resolve());
+            worker.process.kill('SIGTERM');
+          }),
+      ),
+    );
+  };
 }
 
 const role = (process.argv[2] ?? 'all') as Role;

@@ -2,12 +2,14 @@ import { loadConfig } from '../src/config';
 import { createKnex } from '../src/db/knex';
 import { migrateToLatest } from '../src/db/database';
 import { databaseUrl, RUN_PREFIX, templateName, withAdmin } from './helpers/database';
+import { keysMatching, runKeysPattern, runOfKey, unlinkKeys } from './helpers/redis';
 
 const STALE_AFTER_MS = 6 * 3600 * 1000;
 
 /**
  * Builds the migrated template every test file of this run copies its
- * database from, and drops what runs older than a few hours left behind.
+ * database from, and drops the databases and queue keys that runs older
+ * than a few hours left behind (a run that was killed never tore down).
  */
 export default async function globalSetup(): Promise<void> {
   const run = String(Date.now());
@@ -23,6 +25,8 @@ export default async function globalSetup(): Promise<void> {
     }
     await c.query(`CREATE DATABASE ${templateName(run)}`);
   });
+  const staleKeys = (await keysMatching(runKeysPattern())).filter((key) => Date.now() - runOfKey(key) > STALE_AFTER_MS);
+  await unlinkKeys(staleKeys);
   const knex = createKnex(databaseUrl(templateName(run)), { ...loadConfig({}).database, poolMax: 1 });
   try {
     await migrateToLatest(knex);

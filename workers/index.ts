@@ -1,4 +1,4 @@
-import { Processor, Worker } from 'bullmq';
+import { Job, Processor, Worker } from 'bullmq';
 import type { Redis } from 'ioredis';
 import type { Container } from '../src/container';
 import { logger } from '../src/logger';
@@ -11,7 +11,14 @@ import { memberImportProcessor } from '../src/queues/processors/member-import.pr
 import { QueueName, QUEUES } from '../src/queues/registry';
 
 export interface Workers {
+  /** Stops taking jobs and resolves once the active ones have finished. */
   close(): Promise<void>;
+  /**
+   * For a shutdown whose grace period ran out: puts every job still running back
+   * in its queue now, rather than when its lock expires, and names them. The
+   * process must exit right after, so that a job never runs here and elsewhere.
+   */
+  returnActiveJobs(): Promise<string[]>;
 }
 
 /** Starts one BullMQ worker per queue (all of them, or those in WORKER_QUEUES). */
@@ -30,10 +37,23 @@ export function startWorkers(container: Container): Workers {
   const unknown = names.filter((name) => !(name in QUEUES));
   if (unknown.length > 0) throw new Error(`WORKER_QUEUES names unknown queues: ${unknown.join(', ')}`);
 
+  // Each running job with its lock token, so that a shutdown can hand it back.
+  const running = new Map<Job, string | undefined>();
+  const tracked =
+    (processor: Processor): Processor =>
+    async (job, token, signal) => {
+      running.set(job, token);
+      try {
+        return await processor(job, token, signal);
+      } finally {
+        running.delete(job);
+      }
+    };
+
   const connection = workerConnection(container.config.redisUrl);
   void warnUnlessNoEviction(connection);
   const workers = names.map((name) => {
-    const worker = new Worker(name, processors[name], {
+    const worker = new Worker(name, tracked(processors[name]), {
       connection,
       prefix: bullPrefix(container.config.queuePrefix),
       concurrency: concurrency[name],
@@ -43,6 +63,7 @@ export function startWorkers(container: Container): Workers {
     const log = logger.child({ queue: name });
     worker.on('failed', (job, err) => log.warn({ job_id: job?.id, job: job?.name, err }, 'job failed'));
     worker.on('error', (err) => log.error({ err }, 'worker error'));
+    container.metrics.observeWorker(worker);
     return worker;
   });
   logger.info({ queues: names }, 'workers started');
@@ -53,6 +74,11 @@ export function startWorkers(container: Container): Workers {
       await Promise.all(workers.map((w) => w.close()));
       // BullMQ leaves a connection it was handed open.
       await connection.quit();
+    },
+    async returnActiveJobs() {
+      const jobs = [...running];
+      await Promise.all(jobs.map(([job, token]) => job.moveToWait(token)));
+      return jobs.map(([job]) => `${job.queueName}/${job.id}`);
     },
   };
 }

@@ -7,10 +7,12 @@ import { checkJsonBody, checkRequestHead, parseJsonBody, requireJsonBody } from 
 import { requestContext } from './middleware/request-context';
 import { deduplicationRoutes } from './routes/deduplication.routes';
 import { docsRoutes } from './routes/docs.routes';
+import { emailRoutes } from './routes/emails.routes';
 import { healthRoutes } from './routes/health.routes';
 import { inviteRoutes } from './routes/invites.routes';
 import { jobRoutes } from './routes/jobs.routes';
 import { jwksRoutes } from './routes/jwks.routes';
+import { metricsRoutes } from './routes/metrics.routes';
 import { magicLinkRoutes } from './routes/magic-links.routes';
 import { sessionRoutes } from './routes/sessions.routes';
 import { memberRoutes } from './routes/members.routes';
@@ -30,11 +32,12 @@ export function createApp(container: Container): Express {
   app.set('query parser', 'simple');
   // Read by replyFor (respond.ts): tests hold every response to its contract.
   app.locals.checkResponses = container.config.checkResponses;
-  app.use(requestContext(logger));
+  app.use(requestContext(logger, container.metrics.observeRequest));
   app.use(checkRequestHead);
   app.use(healthRoutes(container));
   app.use(jwksRoutes(container.projects, container.sessions));
   app.use(docsRoutes(container.config.publicUrl));
+  app.use(metricsRoutes(container.metrics, container.config.metricsToken));
 
   const b2b = express.Router();
   b2b.use(authenticate(container.projects));
@@ -50,6 +53,7 @@ export function createApp(container: Container): Express {
   b2b.use(deduplicationRoutes(container.deduplication));
   b2b.use(magicLinkRoutes(container.magicLinks, container.invites));
   b2b.use(inviteRoutes(container.bulkInvites));
+  b2b.use(emailRoutes(container.emailListing));
   app.use('/v1/b2b', b2b);
 
   app.use(routeNotFound);

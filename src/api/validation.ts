@@ -14,6 +14,12 @@ import { controlCharacterProblem } from '../text-rules';
 const ajv = new Ajv({ allErrors: false, verbose: true, strict: true, allowUnionTypes: true });
 addFormats(ajv, ['uri', 'date-time']);
 ajv.addKeyword({ keyword: 'errorType', schemaType: 'string' });
+/**
+ * `errorMessage` on a property with a `pattern` or `format`: what the message
+ * says after the field's name when the value does not have that form (e.g.
+ * "must be in E.164 format, like +14155550100"), instead of ajv's raw regex.
+ */
+ajv.addKeyword({ keyword: 'errorMessage', schemaType: 'string' });
 
 /**
  * `text: 'email' | 'line'` on a string schema applies the rules an email
@@ -69,6 +75,30 @@ export interface RouteSchemas {
 
 type Part = keyof RouteSchemas;
 
+/** Readable names of the formats the API checks, for properties that carry no errorMessage. */
+const FORMAT_NAMES: Record<string, string> = { uri: 'URL', 'date-time': 'RFC 3339 date-time (e.g. 2026-01-31T12:00:00Z)' };
+
+/**
+ * What follows the field's name in a message. A pattern or format failure
+ * never shows its regex: the property's errorMessage, or "is not a valid
+ * <what the field is called>".
+ */
+function problemOf(error: ErrorObject, field: string, schema: SchemaObject | undefined): string {
+  switch (error.keyword) {
+    case 'pattern':
+    case 'format': {
+      if (typeof schema?.errorMessage === 'string') return schema.errorMessage;
+      const format = (error.params as { format?: string }).format;
+      const noun = (format && FORMAT_NAMES[format]) ?? (field.split('.').pop() || 'value').replace(/_/g, ' ');
+      return `is not a valid ${noun}`;
+    }
+    case 'enum':
+      return `must be one of ${(error.params as { allowedValues: unknown[] }).allowedValues.map((v) => JSON.stringify(v)).join(', ')}`;
+    default:
+      return error.message ?? 'is invalid';
+  }
+}
+
 function toAppError(part: Part, error: ErrorObject): AppError {
   let field = error.instancePath.replace(/^\//, '').replace(/\//g, '.');
   let schema = error.parentSchema as SchemaObject | undefined;
@@ -83,7 +113,7 @@ function toAppError(part: Part, error: ErrorObject): AppError {
       ? `${where} is required.`
       : error.keyword === 'additionalProperties'
         ? `${where} has an unknown property "${(error.params as { additionalProperty: string }).additionalProperty}".`
-        : `${where} ${error.message ?? 'is invalid'}.`;
+        : `${where} ${problemOf(error, field, schema)}.`;
   return new AppError(schema?.errorType ?? 'bad_request', 400, message, { field: where });
 }
 

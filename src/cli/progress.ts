@@ -1,15 +1,30 @@
-import { FINISHED } from '../models/job.model';
-
-/** A job as the API shows it, as far as the CLI cares. */
+/** A job as the API shows it (GET /v1/b2b/jobs/:job_id), as far as the CLI cares. */
 export interface JobView {
   job_id: string;
+  type: string;
   status: string;
   phase: string | null;
   progress: Record<string, number>;
+  params: { dry_run?: boolean } & Record<string, unknown>;
   error: { error_type: string; error_message: string } | null;
+  finished_at: string | null;
 }
 
-export const isFinished = (job: JobView) => (FINISHED as readonly string[]).includes(job.status);
+/** A job has ended (completed, failed or cancelled) exactly when it has a finish time; it never changes again. */
+export const isFinished = (job: JobView) => job.finished_at !== null;
+
+/** The last line of every dry run's output, whatever its end: a dry run never changes anything. */
+export const DRY_RUN_LINE = 'dry run — nothing was changed';
+
+/** What the rows of `total_rows` / `processed_rows` are, when not CSV rows. */
+const UNITS: Record<string, string> = { 'invites.bulk': 'invitees' };
+
+/** Counters shown even while still zero, so the line keeps its shape as the job runs; others show once they appear. */
+const COUNTERS: Record<string, readonly string[]> = {
+  'migration.members': ['created', 'updated', 'skipped', 'failed'],
+  'invites.bulk': ['invited', 'failed', 'undelivered'],
+};
+const POSITION = new Set(['total_rows', 'processed_rows']);
 
 const n = (value: number | undefined) => (value ?? 0).toLocaleString('en-US');
 
@@ -19,32 +34,62 @@ function duration(seconds: number): string {
   return s >= 60 ? `${Math.floor(s / 60)}m${String(s % 60).padStart(2, '0')}s` : `${s}s`;
 }
 
+/** The job's counters in a stable order: its type's own first (zero ones too), then any other it reports, by name. */
+function counterEntries(job: JobView): [string, number][] {
+  const known = COUNTERS[job.type] ?? [];
+  const others = Object.keys(job.progress)
+    .filter((key) => !POSITION.has(key) && !known.includes(key))
+    .sort();
+  return [...known, ...others].map((key) => [key, job.progress[key] ?? 0]);
+}
+
+/** "done/total unit" of a job that counts rows; undefined for one that does not. */
+export function position(job: JobView): string | undefined {
+  const total = job.progress.total_rows;
+  return total === undefined ? undefined : `${n(job.progress.processed_rows)}/${n(total)} ${UNITS[job.type] ?? 'rows'}`;
+}
+
+/** A job's progress in one line, e.g. "3/3 rows, created 2, updated 0, skipped 0, failed 1". */
+export function describeProgress(job: JobView): string {
+  const parts = [position(job), ...counterEntries(job).map(([key, value]) => `${key} ${n(value)}`)].filter((p) => p !== undefined);
+  return parts.length > 0 ? parts.join(', ') : '-';
+}
+
 /**
- * One status line for a running job: a bar, rows done, rate, counts, ETA.
- * The rate is measured between successive snapshots.
+ * One status line for a job: a bar, rows done, rate, counters, ETA. The rate is
+ * measured between successive snapshots and smoothed, so progress reported many
+ * times within a chunk, or once per chunk, reads the same.
  */
 export class ProgressLine {
   private last: { at: number; rows: number } | undefined;
   private rate = 0;
 
   render(job: JobView, now = Date.now()): string {
-    const p = job.progress;
-    const total = p.total_rows ?? 0;
-    const done = p.processed_rows ?? 0;
+    const finished = isFinished(job);
+    const state = finished ? `${job.status}${job.params.dry_run ? ' (dry run)' : ''}` : undefined;
+    const counts = counterEntries(job)
+      .map(([key, value]) => `${key} ${n(value)}`)
+      .join('  ');
+    const total = job.progress.total_rows;
+    // A job that does not count rows (a duplicate scan, a merge) has no bar to draw.
+    if (total === undefined) return [counts, state ?? job.phase ?? job.status].filter((part) => part !== '').join('  ');
+
+    const done = job.progress.processed_rows ?? 0;
     if (this.last && now > this.last.at) {
-      const instant = ((done - this.last.rows) * 1000) / (now - this.last.at);
+      // A redone chunk can move the count back; that is not negative speed.
+      const instant = Math.max(0, ((done - this.last.rows) * 1000) / (now - this.last.at));
       this.rate = this.rate === 0 ? instant : this.rate * 0.7 + instant * 0.3;
     }
     this.last = { at: now, rows: done };
-    const share = total > 0 ? done / total : isFinished(job) ? 1 : 0;
+    const share = total > 0 ? Math.min(1, done / total) : finished ? 1 : 0;
     const width = 24;
     const filled = Math.round(share * width);
+    const unit = UNITS[job.type] ?? 'rows';
     const eta = this.rate > 0 ? duration((total - done) / this.rate) : '?';
     return (
       `[${'#'.repeat(filled)}${'-'.repeat(width - filled)}] ${(share * 100).toFixed(0).padStart(3)}% ` +
-      `${n(done)}/${n(total)} rows  ${n(Math.round(this.rate))} rows/s  ` +
-      `created ${n(p.created)}  updated ${n(p.updated)}  skipped ${n(p.skipped)}  failed ${n(p.failed)}  ` +
-      `${isFinished(job) ? job.status : `${job.phase ?? job.status}, ETA ${eta}`}`
+      `${n(done)}/${n(total)} ${unit}  ${n(Math.round(this.rate))} ${unit}/s  ` +
+      `${counts ? `${counts}  ` : ''}${state ?? `${job.phase ?? job.status}, ETA ${eta}`}`
     );
   }
 }

@@ -1,43 +1,46 @@
-import { ConfigError, loadConfig } from '../config';
-import { logger } from '../logger';
-import { ApiClient, ApiError } from './api-client';
-import { importCommand } from './commands/import';
-import { jobsCommand } from './commands/jobs';
-import { projectsCreate } from './commands/projects';
-import { USAGE, UsageError } from './usage';
+#!/usr/bin/env node
+import { CommanderError } from 'commander';
+import { ConfigError } from '../config';
+import { AppError } from '../errors';
+import { CliContext } from './context';
+import { EXIT, UnreachableError, UsageError } from './errors';
+import { buildProgram } from './program';
 
-async function main(argv: string[]): Promise<number> {
-  logger.level = 'warn';
-  const [command, ...rest] = argv;
-  const config = loadConfig();
-  if (command === 'projects' && rest[0] === 'create') {
-    await projectsCreate(config, rest.slice(1));
-    return 0;
+/** The exit code for a failure, after saying what it was (commander has already printed its own). */
+function failed(err: unknown, ctx: CliContext): number {
+  if (err instanceof CommanderError) return err.exitCode === 0 ? EXIT.OK : EXIT.USAGE;
+  const say = (message: string) => ctx.err.write(`roster: ${message}\n`);
+  if (err instanceof ConfigError || err instanceof UsageError) {
+    say(err.message);
+    return EXIT.USAGE;
   }
-  if (command !== 'import' && command !== 'jobs') {
-    throw new UsageError(argv.length ? `unknown command: ${argv.join(' ')}` : 'no command given');
+  if (err instanceof UnreachableError) {
+    say(err.message);
+    return EXIT.UNREACHABLE;
   }
-  if (!config.bootstrapProject) {
-    throw new UsageError('set ROSTER_PROJECT_ID and ROSTER_PROJECT_SECRET to the project to act as');
+  // A service's refusal, from a command that works on the database directly: reported like the API's.
+  if (err instanceof AppError) {
+    say(`${err.statusCode} ${err.errorType}: ${err.message}`);
+    return EXIT.FAILED;
   }
-  const api = new ApiClient(config.serverUrl, config.bootstrapProject.projectId, config.bootstrapProject.secret);
-  return command === 'import' ? importCommand(api, config.serverUrl, rest) : jobsCommand(api, config.serverUrl, rest);
+  // An ApiError's message already has its status, error_type, message and request.
+  say(err instanceof Error ? err.message : String(err));
+  return EXIT.FAILED;
 }
 
-main(process.argv.slice(2)).then(
-  (code) => {
-    process.exitCode = code;
-  },
-  (err) => {
-    if (err instanceof UsageError || (err as { code?: string }).code?.startsWith('ERR_PARSE_ARGS')) {
-      console.error(`${err.message}\n\n${USAGE}`);
-      process.exitCode = 2;
-    } else if (err instanceof ConfigError || err instanceof ApiError) {
-      console.error(err.message);
-      process.exitCode = 1;
-    } else {
-      console.error(`roster: ${err.message}`);
-      process.exitCode = 1;
-    }
-  },
-);
+async function main(): Promise<void> {
+  const ctx = new CliContext();
+  // `roster jobs list | head`: a closed pipe ends the output, not in a stack trace.
+  ctx.out.on('error', (err: NodeJS.ErrnoException) => {
+    if (err.code !== 'EPIPE') throw err;
+    process.exit(process.exitCode ?? EXIT.OK);
+  });
+  try {
+    await buildProgram(ctx).parseAsync(process.argv);
+    process.exitCode = ctx.exitCode;
+  } catch (err) {
+    process.exitCode = failed(err, ctx);
+  }
+}
+
+void main();

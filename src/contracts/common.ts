@@ -16,6 +16,7 @@ export const domainSchema = {
   maxLength: 253,
   pattern: DOMAIN_PATTERN,
   errorType: 'organization_settings_invalid_domain',
+  errorMessage: 'is not a valid domain name (like example.com)',
 } as const;
 
 export const stringList = (maxItems = 1000) => ({ type: 'array', items: { type: 'string' }, maxItems }) as const;
@@ -25,12 +26,14 @@ export const externalIdSchema = {
   maxLength: EXTERNAL_ID_MAX_LENGTH,
   pattern: EXTERNAL_ID_PATTERN,
   errorType: 'invalid_external_id',
+  errorMessage: 'may hold only letters, digits and . _ | -',
 } as const;
 
 export const phoneSchema = {
   type: 'string',
   pattern: PHONE_PATTERN,
   errorType: 'invalid_phone_number',
+  errorMessage: 'must be a phone number in E.164 format, like +14155550100',
 } as const;
 
 /** An address as src/email-rules.ts accepts it (the CSV importer applies the same rule). */

@@ -1,5 +1,6 @@
 import type { Contract } from './contract';
 import { deduplicationContracts } from './deduplication';
+import { emailContracts } from './emails';
 import { healthContracts } from './health';
 import { inviteContracts } from './invites';
 import { jobContracts } from './jobs';
@@ -22,4 +23,5 @@ export const contracts: Contract[] = [
   ...jobContracts,
   ...migrationContracts,
   ...deduplicationContracts,
+  ...emailContracts,
 ];

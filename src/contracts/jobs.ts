@@ -1,4 +1,5 @@
 import type { FromSchema } from 'json-schema-to-ts';
+import { JOB_STATUSES, JOB_TYPES } from '../jobs';
 import { defineContract } from './contract';
 import { B2B, count, envelope, flag, object, text, texts, time } from './common';
 
@@ -76,11 +77,56 @@ export const jobErrorsQuery = {
   type: 'object',
   properties: {
     // Lines are Postgres integers: nine digits keep a cursor in range.
-    cursor: { type: 'string', pattern: '^[0-9]{0,9}$', errorType: 'invalid_cursor' },
-    limit: { type: 'string', pattern: '^[0-9]{1,4}$', errorType: 'invalid_limit' },
+    cursor: {
+      type: 'string',
+      pattern: '^[0-9]{0,9}$',
+      errorType: 'invalid_cursor',
+      errorMessage: 'is not a cursor returned by a previous page',
+    },
+    limit: { type: 'string', pattern: '^[0-9]{1,4}$', errorType: 'invalid_limit', errorMessage: 'must be a whole number' },
   },
 } as const;
 export type JobErrorsQuery = FromSchema<typeof jobErrorsQuery>;
+
+const nullableText = { type: ['string', 'null'] } as const;
+
+/** Roster's own list endpoints: next_cursor is null on the last page; total counts everything the request matches. */
+const pageMetadata = object({ total: count, next_cursor: nullableText }, ['total', 'next_cursor']);
+
+export const listJobsQuery = {
+  type: 'object',
+  properties: {
+    type: { type: 'string', enum: JOB_TYPES, errorType: 'invalid_job_type' },
+    status: { type: 'string', enum: JOB_STATUSES, errorType: 'invalid_job_status' },
+    // Both bounds are exclusive.
+    created_after: { type: 'string', format: 'date-time', errorType: 'invalid_date' },
+    created_before: { type: 'string', format: 'date-time', errorType: 'invalid_date' },
+    limit: {
+      type: 'string',
+      pattern: '^([1-9][0-9]{0,2}|1000)$',
+      errorType: 'invalid_limit',
+      errorMessage: 'must be a whole number from 1 to 1000',
+    },
+    cursor: { type: 'string', maxLength: 500, errorType: 'invalid_cursor' },
+  },
+} as const;
+export type ListJobsQuery = FromSchema<typeof listJobsQuery>;
+
+export const listJobs = defineContract({
+  name: 'jobs.list',
+  method: 'get',
+  path: `${B2B}/jobs`,
+  summary: "The project's jobs, newest first, a page at a time: filter by type, status and creation time.",
+  query: listJobsQuery,
+  response: envelope(
+    {
+      jobs: { type: 'array', items: jobObject },
+      results_metadata: pageMetadata,
+    },
+    ['jobs', 'results_metadata'],
+  ),
+  status: 200,
+});
 
 export const getJob = defineContract({
   name: 'jobs.get',
@@ -102,8 +148,6 @@ export const cancelJob = defineContract({
   status: 200,
 });
 
-const nullableText = { type: ['string', 'null'] } as const;
-
 /** The JSON answer; with `Accept: text/csv` the same rows stream as CSV. */
 export const getJobErrors = defineContract({
   name: 'jobs.errors',
@@ -124,12 +168,11 @@ export const getJobErrors = defineContract({
           'message',
         ]),
       },
-      // Roster's own endpoint: next_cursor is null on the last page.
-      results_metadata: object({ total: count, next_cursor: nullableText }, ['total', 'next_cursor']),
+      results_metadata: pageMetadata,
     },
     ['errors', 'results_metadata'],
   ),
   status: 200,
 });
 
-export const jobContracts = [getJob, cancelJob, getJobErrors];
+export const jobContracts = [listJobs, getJob, cancelJob, getJobErrors];

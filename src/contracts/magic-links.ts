@@ -36,7 +36,12 @@ export const loginOrSignupBody = {
     email_address: emailSchema,
     login_redirect_url: redirectUrlSchema,
     signup_redirect_url: redirectUrlSchema,
-    pkce_code_challenge: { type: 'string', pattern: '^[A-Za-z0-9_-]{43,128}$', errorType: 'invalid_pkce_code_challenge' },
+    pkce_code_challenge: {
+      type: 'string',
+      pattern: '^[A-Za-z0-9_-]{43,128}$',
+      errorType: 'invalid_pkce_code_challenge',
+      errorMessage: 'must be a base64url SHA-256 code challenge (43 to 128 characters of A-Z a-z 0-9 _ -)',
+    },
     login_template_id: { type: 'string' },
     signup_template_id: { type: 'string' },
     locale: { type: 'string' },

@@ -7,7 +7,7 @@ const UNAUTHENTICATED = new Set(['health', 'sessions.getJWKS']);
 const CSV_BODIES = new Set(['migrations.members']);
 
 /** Roster's own JSON Schema keywords (the API's ajv reads them); OpenAPI readers do not know them. */
-const ROSTER_KEYWORDS = new Set(['errorType', 'text']);
+const ROSTER_KEYWORDS = new Set(['errorType', 'errorMessage', 'text']);
 
 /** The error envelope every failure answers with, Stytch's shape. */
 const ERROR_ENVELOPE = {
@@ -31,6 +31,8 @@ export interface OpenApiOptions {
 /** Where the document itself and its reference page are served; they are routes too, so they are in it. */
 export const OPENAPI_PATH = '/openapi.json';
 export const DOCS_PATH = '/docs';
+/** Prometheus metrics: outside the project API, open unless METRICS_TOKEN is set. */
+export const METRICS_PATH = '/metrics';
 
 /** A schema without Roster's own keywords, at any depth. */
 function portable(schema: unknown): unknown {
@@ -105,6 +107,19 @@ export function openApiDocument(contracts: readonly Contract[], options: OpenApi
       responses: { '200': { description: 'An HTML page.', content: { 'text/html': { schema: { type: 'string' } } } } },
     },
   };
+  paths[METRICS_PATH] = {
+    get: {
+      operationId: 'metrics',
+      summary: 'Prometheus metrics: HTTP, queues, jobs, outbox, emails, the database pool and the Node process.',
+      tags: ['Roster'],
+      // Open by default; a bearer token once the operator sets METRICS_TOKEN.
+      security: [{}, { metricsToken: [] }],
+      responses: {
+        '200': { description: "Prometheus' text exposition format.", content: { 'text/plain': { schema: { type: 'string' } } } },
+        default: { $ref: '#/components/responses/Error' },
+      },
+    },
+  };
   return {
     openapi: '3.1.0',
     info: {
@@ -120,6 +135,7 @@ export function openApiDocument(contracts: readonly Contract[], options: OpenApi
     components: {
       securitySchemes: {
         projectSecret: { type: 'http', scheme: 'basic', description: 'The project id as user name and the project secret as password.' },
+        metricsToken: { type: 'http', scheme: 'bearer', description: 'METRICS_TOKEN, when the operator set one.' },
       },
       schemas: { Error: ERROR_ENVELOPE },
       responses: {

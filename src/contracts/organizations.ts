@@ -45,6 +45,7 @@ const settingsProperties = {
     type: 'string',
     pattern: SLUG_PATTERN,
     errorType: 'invalid_organization_slug',
+    errorMessage: 'must be 2 to 128 letters, digits, or . _ ~ - (with at least one letter or digit)',
   },
   organization_logo_url: { type: 'string', maxLength: 2048, errorType: 'invalid_organization_logo_url' },
   trusted_metadata: metadataSchema,

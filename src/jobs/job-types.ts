@@ -68,6 +68,20 @@ export interface MergeJobResult {
   merged_fields: Record<string, unknown>;
 }
 
+/**
+ * A member import's outcome; its counts are in `progress`. A dry run writes
+ * nothing: `progress.created` / `updated` then count what it would have done,
+ * and the result says so in its own words.
+ */
+export interface MigrationJobResult {
+  /** True when nothing was written (no member, no organization). */
+  dry_run: boolean;
+  /** Dry run only: the members a real run would create. */
+  would_create?: number;
+  /** Dry run only: the existing members a real run would update. */
+  would_update?: number;
+}
+
 export interface ScanJobResult {
   /** True when the scan stopped at its group limit. */
   truncated: boolean;
@@ -76,13 +90,26 @@ export interface ScanJobResult {
 
 export interface JobTypes {
   'invites.bulk': { params: BulkInviteJobParams; result: null };
-  'migration.members': { params: MigrationJobParams; result: null };
+  'migration.members': { params: MigrationJobParams; result: MigrationJobResult };
   'members.merge': { params: MergeJobParams; result: MergeJobResult };
   'members.scan-duplicates': { params: ScanJobParams; result: ScanJobResult };
 }
 export type JobType = keyof JobTypes;
 export type JobParams<T extends JobType = JobType> = JobTypes[T]['params'];
 export type JobResult<T extends JobType = JobType> = JobTypes[T]['result'];
+
+// A record, so that a type added to JobTypes but not here fails to compile.
+const LISTED_JOB_TYPES = {
+  'invites.bulk': true,
+  'migration.members': true,
+  'members.merge': true,
+  'members.scan-duplicates': true,
+} as const satisfies Record<JobType, true>;
+/** Every job type, for filters and docs. */
+export const JOB_TYPES = Object.keys(LISTED_JOB_TYPES) as JobType[];
+
+export const JOB_STATUSES = ['queued', 'running', 'completed', 'failed', 'cancelled'] as const;
+export type JobStatus = (typeof JOB_STATUSES)[number];
 
 /** Whether a stored job is of this type; its params then have that type's shape (they were written through it). */
 export function isJobOf<T extends JobType, J extends { type: JobType; params: JobParams }>(

@@ -1,8 +1,7 @@
 import { Model } from 'objection';
-import type { JobParams, JobResult, JobType } from '../jobs';
+import type { JobParams, JobResult, JobStatus, JobType } from '../jobs';
 
-export const JOB_STATUSES = ['queued', 'running', 'completed', 'failed', 'cancelled'] as const;
-export type JobStatus = (typeof JOB_STATUSES)[number];
+export { JOB_STATUSES, type JobStatus } from '../jobs';
 export const FINISHED: readonly JobStatus[] = ['completed', 'failed', 'cancelled'];
 
 export class JobModel extends Model {

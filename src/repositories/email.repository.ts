@@ -1,4 +1,4 @@
-import type { Db } from './db';
+import type { Db, Page } from './db';
 
 export interface EmailRow {
   id: string;
@@ -12,11 +12,70 @@ export interface EmailRow {
   expiration_minutes: number;
   pkce_code_challenge: string | null;
   job_id: string | null;
-  status: 'queued' | 'sent' | 'failed';
+  status: EmailStatus;
   attempts: number;
 }
 
+/** As the emails__status__check constraint allows: `captured` is the dev outbox's `sent`. */
+export type EmailStatus = 'queued' | 'sent' | 'captured' | 'failed';
+
+export interface Delivered {
+  id: string;
+  status: 'sent' | 'captured';
+  messageId: string;
+  subject: string;
+  /** Only for a captured email. */
+  link: string | null;
+}
+
+/** An email as the outbox lists it. */
+export interface ListedEmailRow {
+  id: string;
+  kind: EmailRow['kind'];
+  to_address: string;
+  status: EmailStatus;
+  transport: string | null;
+  subject: string | null;
+  link: string | null;
+  organization_name: string;
+  created_at: Date;
+  sent_at: Date | null;
+}
+
+export interface EmailFilters {
+  status?: EmailStatus;
+  toNormalized?: string;
+}
+
 export class EmailRepository {
+  /** A project's emails, newest first (by UUIDv7 id), after the cursor's id; with the filtered total. */
+  async list(db: Db, projectId: string, filters: EmailFilters, beforeId: string | undefined, limit: number): Promise<Page<ListedEmailRow>> {
+    const filtered = db('emails as e')
+      .where('e.project_id', projectId)
+      .modify((q) => {
+        if (filters.status) q.where('e.status', filters.status);
+        if (filters.toNormalized !== undefined) q.where('e.to_normalized', filters.toNormalized);
+      });
+    const page = filtered
+      .clone()
+      .join('organizations as o', 'o.id', 'e.organization_id')
+      .select('e.id', 'e.kind', 'e.to_address', 'e.status', 'e.transport', 'e.subject', 'e.link', 'e.created_at', 'e.sent_at')
+      .select('o.name as organization_name')
+      .modify((q) => {
+        if (beforeId !== undefined) q.where('e.id', '<', beforeId);
+      })
+      .orderBy('e.id', 'desc')
+      .limit(limit + 1);
+    const [rows, counted] = await Promise.all([page as Promise<ListedEmailRow[]>, filtered.clone().count({ total: '*' }).first()]);
+    const more = rows.length > limit;
+    const pageRows = more ? rows.slice(0, limit) : rows;
+    return {
+      rows: pageRows,
+      total: Number((counted as { total: string } | undefined)?.total ?? 0),
+      nextAfterId: more ? pageRows[pageRows.length - 1].id : undefined,
+    };
+  }
+
   async insert(db: Db, rows: Omit<EmailRow, 'status' | 'attempts'>[]): Promise<void> {
     if (rows.length > 0) await db('emails').insert(rows);
   }
@@ -77,13 +136,17 @@ export class EmailRepository {
     await db('emails').where({ id }).update({ last_error: error });
   }
 
-  async markSent(db: Db, sent: { id: string; messageId: string }[], transport: string): Promise<void> {
-    if (sent.length === 0) return;
+  /** Records the emails a mailer took: sent, or captured by the dev outbox (which alone keeps a link). */
+  async markDelivered(db: Db, delivered: Delivered[], transport: string): Promise<void> {
+    if (delivered.length === 0) return;
     await db.raw(
-      `UPDATE emails e SET status = 'sent', transport = ?, message_id = v.message_id, sent_at = now()
-       FROM (SELECT unnest(?::uuid[]) AS id, unnest(?::text[]) AS message_id) v
+      `UPDATE emails e SET status = v.status, transport = ?, message_id = v.message_id, subject = v.subject, link = v.link, sent_at = now()
+       FROM jsonb_to_recordset(?::jsonb) AS v(id uuid, status text, message_id text, subject text, link text)
        WHERE e.id = v.id AND e.status = 'queued'`,
-      [transport, sent.map((s) => s.id), sent.map((s) => s.messageId)],
+      [
+        transport,
+        JSON.stringify(delivered.map((d) => ({ id: d.id, status: d.status, message_id: d.messageId, subject: d.subject, link: d.link }))),
+      ],
     );
   }
 

@@ -1,6 +1,6 @@
-import type { JobParams, JobResult, JobType } from '../jobs';
-import type { JobRowError } from '../jobs';
-import { JobModel, JobStatus } from '../models/job.model';
+import type { Knex } from 'knex';
+import type { JobParams, JobResult, JobRowError, JobStatus, JobType } from '../jobs';
+import { JobModel } from '../models/job.model';
 import type { Db } from './db';
 
 /** A job to record: its params are the ones its type declares. */
@@ -11,6 +11,24 @@ export interface NewJob<T extends JobType> {
   phase: string | null;
   params: JobParams<T>;
   progress: Record<string, number>;
+}
+
+/** Which of a project's jobs a listing shows; the time bounds are RFC 3339 and exclusive. */
+export interface JobFilters {
+  type?: JobType;
+  status?: JobStatus;
+  createdAfter?: string;
+  createdBefore?: string;
+}
+
+/**
+ * A job's place in the listing order (newest first). `createdAt` is
+ * Postgres's own text with microseconds: a JS Date would round them away
+ * and make the next page repeat or skip jobs created in the same millisecond.
+ */
+export interface JobPosition {
+  createdAt: string;
+  id: string;
 }
 
 export class JobRepository {
@@ -24,6 +42,51 @@ export class JobRepository {
 
   async findById(db: Db, projectId: string, id: string): Promise<JobModel | undefined> {
     return JobModel.query(db).where({ project_id: projectId, id }).first();
+  }
+
+  /**
+   * One page of a project's jobs, newest first, after `after`; each with its
+   * position, for the next page's cursor. Served in order by the index on
+   * (project_id, created_at DESC, id DESC), starting at the cursor.
+   */
+  listQuery(db: Db, projectId: string, filters: JobFilters, after: JobPosition | undefined, limit: number): Knex.QueryBuilder {
+    const query = this.filtered(db, projectId, filters)
+      .select('*', db.raw(`to_char(created_at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US"Z"') AS position_created_at`))
+      .orderBy([
+        { column: 'created_at', order: 'desc' },
+        { column: 'id', order: 'desc' },
+      ])
+      .limit(limit);
+    if (after) query.whereRaw('(created_at, id) < (?::timestamptz, ?::uuid)', [after.createdAt, after.id]);
+    return query;
+  }
+
+  async list(
+    db: Db,
+    projectId: string,
+    filters: JobFilters,
+    after: JobPosition | undefined,
+    limit: number,
+  ): Promise<{ job: JobModel; position: JobPosition }[]> {
+    const rows: (Record<string, unknown> & { position_created_at: string })[] = await this.listQuery(db, projectId, filters, after, limit);
+    return rows.map(({ position_created_at, ...row }) => {
+      const job = JobModel.fromDatabaseJson(row);
+      return { job, position: { createdAt: position_created_at, id: job.id } };
+    });
+  }
+
+  async count(db: Db, projectId: string, filters: JobFilters): Promise<number> {
+    const row = (await this.filtered(db, projectId, filters).count({ total: '*' }).first()) as { total: number };
+    return Number(row.total);
+  }
+
+  private filtered(db: Db, projectId: string, { type, status, createdAfter, createdBefore }: JobFilters): Knex.QueryBuilder {
+    const query = db('jobs').where({ project_id: projectId });
+    if (type !== undefined) query.where({ type });
+    if (status !== undefined) query.where({ status });
+    if (createdAfter !== undefined) query.where('created_at', '>', createdAfter);
+    if (createdBefore !== undefined) query.where('created_at', '<', createdBefore);
+    return query;
   }
 
   /** For workers: job payloads carry the id only; the row says which project it is. */
@@ -59,14 +122,15 @@ export class JobRepository {
       });
   }
 
-  /** Adds to progress counters atomically, so concurrent chunks never lose each other's counts. */
-  async addProgress(db: Db, id: string, deltas: Record<string, number>): Promise<void> {
+  /** Adds to progress counters atomically, so concurrent chunks never lose each other's counts; answers the counters after. */
+  async addProgress(db: Db, id: string, deltas: Record<string, number>): Promise<Record<string, number>> {
     const entries = Object.entries(deltas);
     const sets = entries.map(() => `jsonb_build_object(?::text, coalesce((progress->>?)::bigint, 0) + ?)`).join(' || ');
-    await db.raw(`UPDATE jobs SET progress = progress || ${sets}, updated_at = now() WHERE id = ?`, [
+    const { rows } = await db.raw(`UPDATE jobs SET progress = progress || ${sets}, updated_at = now() WHERE id = ? RETURNING progress`, [
       ...entries.flatMap(([key, delta]) => [key, key, delta]),
       id,
     ]);
+    return rows[0]?.progress ?? {};
   }
 
   /** Ends a job; false if it had already ended (a finished job never changes again). */

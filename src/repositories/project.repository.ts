@@ -1,17 +1,42 @@
 import { ProjectModel } from '../models/project.model';
 import type { Db } from './db';
 
+type ProjectRow = Pick<ProjectModel, 'id' | 'env' | 'name' | 'secret_hash' | 'redirect_urls'>;
+
 export class ProjectRepository {
   async findById(db: Db, id: string): Promise<ProjectModel | undefined> {
     return ProjectModel.query(db).findById(id);
   }
 
-  async insert(db: Db, row: Pick<ProjectModel, 'id' | 'env' | 'name' | 'secret_hash' | 'redirect_urls'>): Promise<ProjectModel> {
+  /** Locks the row, so that read-modify-write changes (a redirect URL added and one removed at once) never lose each other. */
+  async findByIdForUpdate(db: Db, id: string): Promise<ProjectModel | undefined> {
+    return ProjectModel.query(db).findById(id).forUpdate();
+  }
+
+  /** Every project, oldest first (there are few: one per application). */
+  async list(db: Db): Promise<ProjectModel[]> {
+    return ProjectModel.query(db).orderBy([{ column: 'created_at' }, { column: 'id' }]);
+  }
+
+  async insert(db: Db, row: ProjectRow): Promise<ProjectModel> {
     return ProjectModel.query(db).insert(row).returning('*');
   }
 
+  /** The project as changed, or undefined if there is no such project. */
+  async update(
+    db: Db,
+    id: string,
+    patch: Partial<Pick<ProjectModel, 'name' | 'secret_hash' | 'redirect_urls'>>,
+  ): Promise<ProjectModel | undefined> {
+    const [row] = await db('projects')
+      .where({ id })
+      .update({ ...patch, updated_at: db.fn.now() })
+      .returning('*');
+    return row && ProjectModel.fromDatabaseJson(row);
+  }
+
   /** Creates the project or resets its secret and redirect URLs (boot-time bootstrap). */
-  async upsert(db: Db, row: Pick<ProjectModel, 'id' | 'env' | 'name' | 'secret_hash' | 'redirect_urls'>): Promise<void> {
+  async upsert(db: Db, row: ProjectRow): Promise<void> {
     await db('projects')
       .insert(row)
       .onConflict('id')

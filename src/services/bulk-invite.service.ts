@@ -1,15 +1,17 @@
 import type { Knex } from 'knex';
 import type { BulkInviteInput } from '../contracts/invites';
-import { AppError } from '../errors';
+import { AppError, badRequest } from '../errors';
 import { formatId, uuidv7 } from '../ids';
-import { paramsOf, type BulkInviteJobParams, type JobProducer } from '../jobs';
+import { paramsOf, type BulkInvitee, type BulkInviteJobParams, type JobProducer, type JobRowError } from '../jobs';
 import { logger } from '../logger';
 import type { JobModel } from '../models/job.model';
 import type { BulkInviteRepository } from '../repositories/bulk-invite.repository';
 import type { JobRepository } from '../repositories/job.repository';
 import type { OutboxRepository } from '../repositories/outbox.repository';
 import type { ProjectRepository } from '../repositories/project.repository';
-import { normalizeEmail } from '../email-rules';
+import { emailProblem, normalizeEmail } from '../email-rules';
+import { MEMBER_NAME_MAX_LENGTH } from '../formats';
+import { controlCharacterProblem } from '../text-rules';
 import { jobError } from './job-failure';
 import type { InviteService } from './invite.service';
 import type { OrganizationService } from './organization.service';
@@ -17,7 +19,51 @@ import type { ProjectContext } from './project-context';
 
 export const BULK_INVITE_JOB_TYPE = 'invites.bulk';
 const BATCH = 200;
-const DUPLICATE_IN_LIST = new AppError('duplicate_in_list', 400, 'The same email address appears earlier in the list.');
+
+type InviteeRow = { line: number; invitee: BulkInvitee };
+
+const DUPLICATE_IN_LIST = badRequest('duplicate_in_list', 'The same email address appears earlier in the list.');
+
+const rowError = (row: InviteeRow, column: 'email_address' | 'name', refusal: AppError): JobRowError => ({
+  line: row.line,
+  error_type: refusal.errorType,
+  column_name: column,
+  value: row.invitee[column] ?? null,
+  message: refusal.message,
+});
+
+const nameProblem = (name: string) =>
+  name.length > MEMBER_NAME_MAX_LENGTH ? `is longer than ${MEMBER_NAME_MAX_LENGTH} characters` : controlCharacterProblem(name);
+
+/**
+ * The rules a single invite's schema applies to an address and a name,
+ * judged per invitee (the bulk list takes any string, so a typo refuses
+ * only its own row), and the list's own rule: an address already seen is a
+ * duplicate. `seen` holds the valid addresses of earlier invitees and
+ * grows with these.
+ */
+function screen(rows: InviteeRow[], seen: Set<string>): { accepted: InviteeRow[]; refused: JobRowError[] } {
+  const accepted: InviteeRow[] = [];
+  const refused: JobRowError[] = [];
+  for (const row of rows) {
+    const { email_address: email, name } = row.invitee;
+    const invalidEmail = emailProblem(email);
+    if (invalidEmail) {
+      refused.push(rowError(row, 'email_address', badRequest('invalid_email', `email_address ${invalidEmail}.`)));
+      continue;
+    }
+    const key = normalizeEmail(email);
+    if (seen.has(key)) {
+      refused.push(rowError(row, 'email_address', DUPLICATE_IN_LIST));
+      continue;
+    }
+    seen.add(key);
+    const invalidName = name === undefined ? undefined : nameProblem(name);
+    if (invalidName) refused.push(rowError(row, 'name', badRequest('invalid_member_name', `name ${invalidName}.`)));
+    else accepted.push(row);
+  }
+  return { accepted, refused };
+}
 
 /**
  * Roster's bulk invites: one request, up to 10,000 invitees, a job that
@@ -94,7 +140,9 @@ export class BulkInviteService {
     // that also advances the count: a crash resumes after the last batch.
     const batchSize = this.ratePerSecond > 0 ? Math.min(BATCH, this.ratePerSecond) : BATCH;
     const start = job.progress.processed_rows ?? 0;
-    const seen = new Set((await this.invitees.emailsThrough(this.knex, jobId, start)).map(normalizeEmail));
+    // As screen() left it after the invitees already done: their valid addresses.
+    const done = await this.invitees.emailsThrough(this.knex, jobId, start);
+    const seen = new Set(done.filter((email) => emailProblem(email) === undefined).map(normalizeEmail));
     const began = Date.now();
     for (let from = start; from < params.invitees; from += batchSize) {
       if (await this.jobs.cancelRequested(this.knex, jobId)) {
@@ -105,30 +153,19 @@ export class BulkInviteService {
         const wait = began + ((from - start) * 1000) / this.ratePerSecond - Date.now();
         if (wait > 0) await new Promise((resolve) => setTimeout(resolve, wait));
       }
-      const batch = (await this.invitees.invitees(this.knex, jobId, from, batchSize)).map((row) => row.invitee);
-      const unique = batch.filter((invitee) => {
-        const email = normalizeEmail(invitee.email_address);
-        const first = !seen.has(email);
-        seen.add(email);
-        return first;
-      });
+      const batch = await this.invitees.invitees(this.knex, jobId, from, batchSize);
+      const { accepted, refused } = screen(batch, seen);
       await this.knex
         .transaction(async (trx) => {
-          const outcomes = await this.invites.inviteMany(trx, context, organization, unique, settings, jobId);
-          const errors = batch.flatMap((invitee, i) => {
-            const outcome = unique.includes(invitee) ? outcomes[unique.indexOf(invitee)] : DUPLICATE_IN_LIST;
-            return outcome instanceof AppError
-              ? [
-                  {
-                    line: from + i + 1,
-                    error_type: outcome.errorType,
-                    column_name: 'email_address',
-                    value: invitee.email_address,
-                    message: outcome.message,
-                  },
-                ]
-              : [];
-          });
+          const invitees = accepted.map((row) => row.invitee);
+          const outcomes = await this.invites.inviteMany(trx, context, organization, invitees, settings, jobId);
+          const errors = [
+            ...refused,
+            ...accepted.flatMap((row, i) => {
+              const outcome = outcomes[i];
+              return outcome instanceof AppError ? [rowError(row, 'email_address', outcome)] : [];
+            }),
+          ];
           await this.jobs.addRowErrors(trx, jobId, errors);
           await this.jobs.addProgress(trx, jobId, {
             processed_rows: batch.length,

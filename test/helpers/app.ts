@@ -9,6 +9,7 @@ import { Container, createContainer } from '../../src/container';
 import type { ProjectEnv } from '../../src/ids';
 import { startWorkers, Workers } from '../../workers';
 import { createTestDatabase, databaseUrl, dropDatabase } from './database';
+import { deleteQueueKeys } from './redis';
 import { SdkWireCheck } from './sdk-wire-check';
 import { TestSmtpServer } from './smtp';
 
@@ -114,6 +115,8 @@ export async function startTestApp(env: Record<string, string> = {}): Promise<Te
       server.closeAllConnections();
       await new Promise((resolve) => server.close(resolve));
       await container.close();
+      // On the suite's Redis, whatever REDIS_URL the app had: processes a test runs beside it share its prefix there.
+      await deleteQueueKeys(config.queuePrefix);
       await dropDatabase(databaseName);
     },
   };

@@ -9,6 +9,7 @@ export interface JobBody {
   progress: { total_rows: number; processed_rows: number; created: number; updated: number; skipped: number; failed: number };
   params: Record<string, unknown>;
   cancel_requested: boolean;
+  result: Record<string, unknown> | null;
   error: { error_type: string; error_message: string } | null;
   created_at: string;
   started_at: string | null;

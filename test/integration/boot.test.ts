@@ -2,13 +2,12 @@ import { ChildProcess, spawn } from 'node:child_process';
 import { randomBytes, randomUUID } from 'node:crypto';
 import { createServer } from 'node:net';
 import path from 'node:path';
-import { Queue } from 'bullmq';
 import { Client } from 'pg';
 import { B2BClient } from 'stytch';
 import { migrationSource } from '../../migrations';
-import { bullPrefix } from '../../src/queues/connection';
 import { databaseUrl, dropDatabase, uniqueDatabaseName, withAdmin } from '../helpers/database';
 import { eventually } from '../helpers/eventually';
+import { deleteQueueKeys } from '../helpers/redis';
 import { createOrganization, stytchError } from '../helpers/factories';
 
 /** Spawns the compiled build: run `npm run build` first. */
@@ -140,9 +139,7 @@ async function cleanUp(booted: Booted | undefined): Promise<void> {
     booted.running.child.kill('SIGKILL');
     await booted.running.exited(EXIT_DEADLINE_MS);
   }
-  const queue = new Queue('maintenance', { connection: { url: REDIS_URL }, prefix: bullPrefix(booted.databaseName) });
-  await queue.obliterate({ force: true });
-  await queue.close();
+  await deleteQueueKeys(booted.databaseName);
   await dropDatabase(booted.databaseName);
 }
 

@@ -1,22 +1,16 @@
-import { spawn } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { parseId } from '../../src/ids';
 import { useTestApp } from '../helpers/app';
+import { cliEnv, lines, runCli } from '../helpers/cli';
 import { createOrganization, unique } from '../helpers/factories';
 import { csv, getJob, migrate } from '../helpers/migrations';
 
-const ROOT = path.resolve(__dirname, '../..');
+const DRY_RUN_LINE = 'dry run — nothing was changed';
 
-interface CliRun {
-  code: number | null;
-  stdout: string;
-  stderr: string;
-}
-
-describe('the roster CLI', () => {
+describe('the roster CLI: import and jobs', () => {
   const ctx = useTestApp({}, { workers: true });
   let dir: string;
 
@@ -27,27 +21,8 @@ describe('the roster CLI', () => {
     await rm(dir, { recursive: true, force: true });
   });
 
-  /** Runs the compiled CLI as the app's project (asynchronously: the server runs in this process). */
-  function roster(...args: string[]): Promise<CliRun> {
-    const child = spawn(process.execPath, ['dist/src/cli/roster.js', ...args], {
-      cwd: ROOT,
-      env: {
-        PATH: process.env.PATH,
-        ROSTER_URL: ctx.app.baseUrl,
-        ROSTER_PROJECT_ID: ctx.app.project.projectId,
-        ROSTER_PROJECT_SECRET: ctx.app.project.secret,
-        LOG_LEVEL: 'silent',
-      },
-    });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (chunk) => (stdout += chunk));
-    child.stderr.on('data', (chunk) => (stderr += chunk));
-    return new Promise((resolve, reject) => {
-      child.on('error', reject);
-      child.on('close', (code) => resolve({ code, stdout, stderr }));
-    });
-  }
+  /** Runs the built CLI as the app's project. */
+  const roster = (...args: string[]) => runCli(args, cliEnv(ctx.app));
 
   /** A CSV file on disk of `good` valid members of a fresh domain, then the given invalid addresses. */
   async function membersFile(good: number, invalid: string[] = []): Promise<string> {
@@ -64,7 +39,6 @@ describe('the roster CLI', () => {
     return file;
   }
 
-  const lines = (text: string) => text.split('\n').filter((line) => line !== '');
   const jobIdIn = (stderr: string) => /uploaded [\d.]+ MB; job (job-test-\S+)/.exec(stderr)?.[1];
   const memberCount = async (organizationId: string) =>
     Number(
@@ -79,10 +53,11 @@ describe('the roster CLI', () => {
   const jobCount = async () => Number(((await ctx.app.container.knex('jobs').count({ n: '*' }).first()) as { n: string }).n);
 
   /** A finished migration of 3 good rows and one invalid email into a fresh organization. */
-  async function finishedJobWithOneBadRow() {
+  async function finishedJobWithOneBadRow(query: Record<string, string> = {}) {
     const org = await createOrganization(ctx.client);
     return migrate(ctx.app, csv(['email_address'], [[`a@${unique('d')}.com`], ['not-an-email'], [`b@${unique('d')}.com`]]), {
       organization_id: org.organization_id,
+      ...query,
     });
   }
 
@@ -102,6 +77,7 @@ describe('the roster CLI', () => {
         /^\[#{24}\] 100% 25\/25 rows .* created 25 {2}updated 0 {2}skipped 0 {2}failed 0 {2}completed$/,
       );
       expect(run.stderr).not.toContain('rejected');
+      expect(run.stderr).not.toContain('dry run');
       expect(await getJob(ctx.app, jobId!)).toMatchObject({ status: 'completed', progress: { total_rows: 25, created: 25 } });
       expect(await memberCount(org.organization_id)).toBe(25);
     });
@@ -115,18 +91,33 @@ describe('the roster CLI', () => {
       expect(run.code).toBe(0);
       const jobId = jobIdIn(run.stderr)!;
       expect(run.stderr).toMatch(/6\/6 rows .* created 4 .* failed 2 {2}completed\n/);
-      expect(run.stderr).toContain(`2 rows were rejected. Error report: npm run roster -- jobs errors ${jobId} > errors.csv`);
+      expect(run.stderr).toContain(`2 rows were rejected. Error report: roster jobs errors ${jobId} > errors.csv`);
       expect(run.stderr).toContain(`GET ${ctx.app.baseUrl}/v1/b2b/jobs/${jobId}/errors with Accept: text/csv`);
       expect(await memberCount(org.organization_id)).toBe(4);
     });
 
+    it('ends a dry run by saying that nothing was changed, and changes nothing', async () => {
+      const org = await createOrganization(ctx.client);
+      const file = await membersFile(5);
+
+      const run = await roster('import', file, '--org', org.organization_id, '--dry-run');
+
+      expect(run.code).toBe(0);
+      const output = lines(run.stderr);
+      expect(output[output.length - 1]).toBe(DRY_RUN_LINE);
+      expect(output[output.length - 2]).toMatch(/5\/5 rows .* completed \(dry run\)$/);
+      expect(await getJob(ctx.app, jobIdIn(run.stderr)!)).toMatchObject({ status: 'completed', params: { dry_run: true } });
+      expect(await memberCount(org.organization_id)).toBe(0);
+    });
+
     it.each([
       ['a file that does not exist', () => ['import', path.join(tmpdir(), `${randomUUID()}.csv`), '--org', 'acme'], /cannot read/],
-      ['no file', () => ['import', '--org', 'acme'], /import needs exactly one CSV file/],
+      ['a directory', () => ['import', tmpdir(), '--org', 'acme'], /not a file/],
+      ['no file', () => ['import', '--org', 'acme'], /missing required argument 'file'/],
       [
         'an --on-conflict that is neither skip nor update',
         () => ['import', __filename, '--on-conflict', 'merge'],
-        /--on-conflict is skip or update/,
+        /argument 'merge' is invalid. Allowed choices are skip, update/,
       ],
     ])('exits 2 with the usage, and uploads nothing, given %s', async (_case, args, message) => {
       const jobsBefore = await jobCount();
@@ -135,20 +126,27 @@ describe('the roster CLI', () => {
 
       expect(run.code).toBe(2);
       expect(run.stderr).toMatch(message);
-      expect(run.stderr).toContain('Usage: npm run roster -- <command>');
+      expect(run.stderr).toContain('Usage: roster import [options] <file>');
       expect(run.stdout).toBe('');
       expect(await jobCount()).toBe(jobsBefore);
     });
   });
 
   describe('jobs', () => {
-    it('show prints the job as JSON', async () => {
+    it('show prints the job readably, and as the API answers it with --json', async () => {
       const job = await finishedJobWithOneBadRow();
 
-      const run = await roster('jobs', 'show', job.job_id);
+      const readable = await roster('jobs', 'show', job.job_id);
+      const json = await roster('jobs', 'show', job.job_id, '--json');
 
-      expect(run.code).toBe(0);
-      expect(JSON.parse(run.stdout)).toEqual(await getJob(ctx.app, job.job_id));
+      expect(readable.code).toBe(0);
+      expect(readable.stdout).toMatch(new RegExp(`^job_id +${job.job_id}$`, 'm'));
+      expect(readable.stdout).toMatch(/^status +completed$/m);
+      expect(readable.stdout).toMatch(/^progress +3\/3 rows, created 2, updated 0, skipped 0, failed 1$/m);
+      expect(json.code).toBe(0);
+      const body = JSON.parse(json.stdout);
+      expect(body.job).toEqual(await getJob(ctx.app, job.job_id));
+      expect(body).toMatchObject({ status_code: 200, request_id: expect.any(String) });
     });
 
     it('errors prints the CSV error report', async () => {
@@ -165,21 +163,105 @@ describe('the roster CLI', () => {
       expect(run.stdout).toBe(api.body.raw);
     });
 
-    it('watch follows the job and ends with its status', async () => {
+    it('errors --json prints a page of the JSON report; paging the CSV is a usage error', async () => {
+      const job = await finishedJobWithOneBadRow();
+
+      const json = await roster('jobs', 'errors', job.job_id, '--json', '--limit', '1');
+      const paged = await roster('jobs', 'errors', job.job_id, '--limit', '1');
+
+      expect(json.code).toBe(0);
+      expect(JSON.parse(json.stdout)).toMatchObject({
+        errors: [{ line: 3, error_type: 'invalid_email', value: 'not-an-email' }],
+        results_metadata: { total: 1, next_cursor: null },
+      });
+      expect(paged.code).toBe(2);
+      expect(paged.stderr).toContain('--limit and --cursor page the JSON answer: add --json');
+    });
+
+    it('watch follows the job and ends with its status, exiting 0 when it completed', async () => {
       const job = await finishedJobWithOneBadRow();
 
       const run = await roster('jobs', 'watch', job.job_id);
 
       expect(run.code).toBe(0);
       expect(lines(run.stderr)[0]).toMatch(/3\/3 rows .* created 2 .* failed 1 {2}completed$/);
-      expect(run.stderr).toContain(`1 rows were rejected. Error report: npm run roster -- jobs errors ${job.job_id}`);
+      expect(run.stderr).toContain(`1 rows were rejected. Error report: roster jobs errors ${job.job_id}`);
+      expect(run.stderr).not.toContain(DRY_RUN_LINE);
     });
 
-    it.each(['show', 'watch', 'errors'])('%s of an unknown job exits 1 with job_not_found', async (action) => {
+    it('watch of a dry run ends with the dry-run line', async () => {
+      const job = await finishedJobWithOneBadRow({ dry_run: 'true' });
+
+      const run = await roster('jobs', 'watch', job.job_id);
+
+      expect(run.code).toBe(0);
+      const output = lines(run.stderr);
+      expect(output[output.length - 1]).toBe(DRY_RUN_LINE);
+    });
+
+    it('list shows the jobs newest first, filtered, as a table or as the API answers', async () => {
+      const older = await finishedJobWithOneBadRow();
+      const newer = await finishedJobWithOneBadRow();
+
+      const table = await roster('jobs', 'list', '--type', 'migration.members', '--status', 'completed');
+      const json = await roster('jobs', 'list', '--type', 'migration.members', '--limit', '1', '--json');
+      const none = await roster('jobs', 'list', '--status', 'failed', '--created-after', older.created_at, '--json');
+
+      expect(table.code).toBe(0);
+      const [header, ...rows] = lines(table.stdout);
+      expect(header).toMatch(/^job_id +type +status +progress +created_at$/);
+      const ids = rows.map((row) => row.split(/ +/)[0]);
+      expect(ids.indexOf(newer.job_id)).toBeGreaterThanOrEqual(0);
+      expect(ids.indexOf(newer.job_id)).toBeLessThan(ids.indexOf(older.job_id));
+      expect(rows.find((row) => row.startsWith(older.job_id))).toMatch(/ migration\.members +completed +3\/3 rows +\d{4}-/);
+      expect(table.stderr).toMatch(new RegExp(`^${rows.length} of ${rows.length} jobs\n$`));
+
+      expect(json.code).toBe(0);
+      const page = JSON.parse(json.stdout);
+      expect(page.jobs).toHaveLength(1);
+      expect(page.results_metadata.next_cursor).toEqual(expect.any(String));
+      expect(json.stderr).toBe('');
+      const next = await roster(
+        'jobs',
+        'list',
+        '--type',
+        'migration.members',
+        '--limit',
+        '1',
+        '--cursor',
+        page.results_metadata.next_cursor,
+      );
+      expect(next.code).toBe(0);
+      expect(lines(next.stdout)).toHaveLength(2);
+      expect(lines(next.stdout)[1]).not.toContain(page.jobs[0].job_id);
+
+      expect(none.code).toBe(0);
+      expect(JSON.parse(none.stdout)).toMatchObject({ jobs: [], results_metadata: { total: 0 } });
+    });
+
+    it('list refuses a status that does not exist, before asking the server', async () => {
+      const run = await roster('jobs', 'list', '--status', 'done');
+
+      expect(run.code).toBe(2);
+      expect(run.stderr).toContain("argument 'done' is invalid. Allowed choices are queued, running, completed, failed, cancelled");
+      expect(run.stderr).toContain('Usage: roster jobs list [options]');
+    });
+
+    it('cancel of a finished job exits 1 with the API error', async () => {
+      const job = await finishedJobWithOneBadRow();
+
+      const run = await roster('jobs', 'cancel', job.job_id);
+
+      expect(run.code).toBe(1);
+      expect(run.stderr).toMatch(/^roster: 409 job_already_finished: The job has already finished \(completed\)/);
+      expect(run.stderr).toContain(`(DELETE ${ctx.app.baseUrl}/v1/b2b/jobs/${job.job_id}, request_id `);
+    });
+
+    it.each(['show', 'watch', 'errors', 'cancel'])('%s of an unknown job exits 1 with job_not_found', async (action) => {
       const run = await roster('jobs', action, `job-test-${randomUUID()}`);
 
       expect(run.code).toBe(1);
-      expect(run.stderr).toMatch(/^404 job_not_found: /);
+      expect(run.stderr).toMatch(/^roster: 404 job_not_found: /);
       expect(run.stdout).toBe('');
     });
 
@@ -187,8 +269,8 @@ describe('the roster CLI', () => {
       const run = await roster('jobs', 'show');
 
       expect(run.code).toBe(2);
-      expect(run.stderr).toContain('jobs show needs a job_id');
-      expect(run.stderr).toContain('Usage: npm run roster -- <command>');
+      expect(run.stderr).toContain("missing required argument 'job_id'");
+      expect(run.stderr).toContain('Usage: roster jobs show [options] <job_id>');
     });
   });
 });

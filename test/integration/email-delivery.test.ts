@@ -9,8 +9,10 @@ import { eventuallyValue } from '../helpers/eventually';
 
 interface EmailRow {
   id: string;
-  status: 'queued' | 'sent' | 'failed';
+  status: 'queued' | 'sent' | 'captured' | 'failed';
   attempts: number;
+  subject: string | null;
+  link: string | null;
   last_error: string | null;
   transport: string | null;
   message_id: string | null;
@@ -114,6 +116,8 @@ describe('email delivery over SMTP', () => {
     const sent = await emailWhen(ctx, memberId, (row) => row.status !== 'queued');
 
     expect(sent).toMatchObject({ status: 'sent', attempts: 1, transport: 'smtp', last_error: null, sent_at: expect.any(Date) });
+    // An email that went out keeps its subject but never its link: the link carries a live token.
+    expect(sent).toMatchObject({ subject: "You're invited to join Acme Corp", link: null });
     const email = await smtp.messageTo(address);
     expect(sent.message_id).toMatch(/^<.+>$/);
     expect(email.raw).toContain(`Message-ID: ${sent.message_id}`);
@@ -174,13 +178,15 @@ describe('email delivery over SMTP', () => {
 describe('email delivery without SMTP_URL', () => {
   const ctx = useTestApp({}, { workers: true });
 
-  it('marks the email sent through the dev outbox, with a token minted for its link', async () => {
+  it('records the email as captured by the dev outbox, with its link and a token minted for it', async () => {
     const { memberId } = await invite(ctx);
 
     const row = await emailWhen(ctx, memberId, (r) => r.status !== 'queued');
 
-    expect(row).toMatchObject({ status: 'sent', transport: 'dev-outbox', attempts: 1, last_error: null });
+    expect(row).toMatchObject({ status: 'captured', transport: 'dev-outbox', attempts: 1, last_error: null, sent_at: expect.any(Date) });
     expect(row.message_id).toEqual(expect.any(String));
-    expect(await ctx.app.container.knex('magic_link_tokens').where({ email_id: row.id })).toHaveLength(1);
+    expect(row.link).toMatch(LINK(TEST_REDIRECT_URLS[0]));
+    const [token] = await ctx.app.container.knex('magic_link_tokens').where({ email_id: row.id });
+    expect(token.token_hash.equals(createHash('sha256').update(new URL(row.link!).searchParams.get('token')!).digest())).toBe(true);
   });
 });

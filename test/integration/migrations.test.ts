@@ -347,6 +347,9 @@ describe('member migrations: columns, options and counts', () => {
         expect(dry.progress).toEqual(real.progress);
         expect(real.progress.created).toBe(2);
         expect(await memberCount(org.organization_id)).toBe(3);
+        // The dry run's result says in words that its counts are what would have happened.
+        expect(dry.result).toEqual({ dry_run: true, would_create: 2, would_update: onConflict === 'update' ? 1 : 0 });
+        expect(real.result).toEqual({ dry_run: false });
       },
     );
 

@@ -106,7 +106,13 @@ describe('the OpenAPI document and the reference page', () => {
       else if (!refused) open.push(`${method.toUpperCase()} ${path}`);
       else throw new Error(`${method} ${path} is documented as open but answered 401`);
     }
-    expect(open.sort()).toEqual(['GET /docs', 'GET /healthz', 'GET /openapi.json', 'GET /v1/b2b/sessions/jwks/{project_id}']);
+    expect(open.sort()).toEqual([
+      'GET /docs',
+      'GET /healthz',
+      'GET /metrics',
+      'GET /openapi.json',
+      'GET /v1/b2b/sessions/jwks/{project_id}',
+    ]);
   });
 
   it('serves a reference page at /docs that loads only its own, local assets', async () => {

@@ -1,13 +1,16 @@
-import { JobView, ProgressLine } from '../../src/cli/progress';
+import { describeProgress, JobView, ProgressLine } from '../../src/cli/progress';
 
 /** A job snapshot: `done` of `total` rows processed, all of them created. */
 function snapshot(done: number, total: number, status = 'running', phase: string | null = 'processing'): JobView {
   return {
     job_id: 'job-test-00000000-0000-0000-0000-000000000000',
+    type: 'migration.members',
     status,
     phase: status === 'running' || status === 'queued' ? phase : null,
     progress: { total_rows: total, processed_rows: done, created: done, updated: 0, skipped: 0, failed: 0 },
+    params: { dry_run: false },
     error: null,
+    finished_at: ['completed', 'failed', 'cancelled'].includes(status) ? '2026-12-02T12:00:00Z' : null,
   };
 }
 
@@ -78,5 +81,66 @@ describe('ProgressLine.render', () => {
     const line = new ProgressLine().render(snapshot(0, 0, 'completed'), 0);
     expect(bar(line)).toBe('#'.repeat(24));
     expect(line).toContain('100% 0/0 rows');
+  });
+});
+
+describe('ProgressLine.render, beyond member imports', () => {
+  const job = (overrides: Partial<JobView>): JobView => ({ ...snapshot(0, 0), ...overrides });
+
+  it("counts a bulk invite's invitees and shows its own counters, zero ones included", () => {
+    const line = new ProgressLine().render(
+      job({ type: 'invites.bulk', progress: { total_rows: 300, processed_rows: 150, invited: 149, failed: 1 } }),
+      0,
+    );
+    expect(line).toMatch(
+      /^\[#{12}-{12}\] {2}50% 150\/300 invitees {2}0 invitees\/s {2}invited 149 {2}failed 1 {2}undelivered 0 {2}processing, ETA \?$/,
+    );
+  });
+
+  it('shows counters its type does not list after its own, by name', () => {
+    const line = new ProgressLine().render(
+      job({ progress: { total_rows: 10, processed_rows: 10, created: 10, zeta: 2, alpha: 1 }, status: 'completed', finished_at: 'x' }),
+      0,
+    );
+    expect(line).toMatch(/created 10 {2}updated 0 {2}skipped 0 {2}failed 0 {2}alpha 1 {2}zeta 2 {2}completed$/);
+  });
+
+  it('draws no bar for a job that does not count rows', () => {
+    const scan = job({ type: 'members.scan-duplicates', progress: {}, status: 'running', phase: 'scanning' });
+    expect(new ProgressLine().render(scan, 0)).toBe('scanning');
+    expect(new ProgressLine().render({ ...scan, status: 'completed', phase: null, finished_at: 'x' }, 0)).toBe('completed');
+  });
+
+  it('marks the end of a dry run as such', () => {
+    const line = new ProgressLine().render({ ...snapshot(5, 5, 'completed'), params: { dry_run: true } }, 0);
+    expect(line).toMatch(/failed 0 {2}completed \(dry run\)$/);
+  });
+
+  it('never shows a negative rate when the count moves back (a slice redone after a crash)', () => {
+    const progress = new ProgressLine();
+    progress.render(snapshot(5_000, 10_000), 0);
+    expect(rate(progress.render(snapshot(4_000, 10_000), 1_000))).toBe('0');
+  });
+
+  it('follows progress reported within a chunk as smoothly as per chunk', () => {
+    const progress = new ProgressLine();
+    const lines = [0, 500, 1_000, 1_500, 2_000].map((done, i) => progress.render(snapshot(done, 50_000), i * 500));
+    expect(lines.map(rate)).toEqual(['0', '1,000', '1,000', '1,000', '1,000']);
+    expect(bar(lines[4])).toBe('#-----------------------');
+    expect(eta(lines[4])).toBe('48s');
+  });
+});
+
+describe('describeProgress', () => {
+  it("puts rows done first, then the type's counters in order, whatever order the API sent them in", () => {
+    const job: JobView = {
+      ...snapshot(3, 3, 'completed'),
+      progress: { failed: 1, created: 2, skipped: 0, updated: 0, total_rows: 3, processed_rows: 3 },
+    };
+    expect(describeProgress(job)).toBe('3/3 rows, created 2, updated 0, skipped 0, failed 1');
+  });
+
+  it('is "-" for a job with nothing to count yet', () => {
+    expect(describeProgress({ ...snapshot(0, 0), type: 'members.merge', progress: {} })).toBe('-');
   });
 });

@@ -45,6 +45,7 @@ describe('loadConfig', () => {
       docsUrl: 'https://github.com/roster-dev/roster/blob/main',
       checkResponses: false,
       webProcesses: 1,
+      shutdownGraceMs: 25_000,
     });
   });
 
@@ -71,6 +72,7 @@ describe('loadConfig', () => {
     ['DATABASE_GUARD_NESTED', 'maybe'],
     ['WEB_CONCURRENCY', '0'],
     ['ROSTER_CHECK_RESPONSES', 'sometimes'],
+    ['SHUTDOWN_GRACE_MS', '999'],
   ])('refuses %s=%s, naming it', (name, value) => {
     expect(() => loadConfig({ [name]: value })).toThrow(new RegExp(name));
   });
@@ -88,6 +90,10 @@ describe('loadConfig', () => {
 
   it('refuses more uploads per project than in total', () => {
     expect(() => loadConfig({ ROSTER_UPLOADS_PER_PROJECT: '5', ROSTER_UPLOADS_TOTAL: '4' })).toThrow(/ROSTER_UPLOADS_PER_PROJECT/);
+  });
+
+  it('reads the shutdown grace period', () => {
+    expect(loadConfig({ SHUTDOWN_GRACE_MS: '8000' }).shutdownGraceMs).toBe(8000);
   });
 
   it('reads the job lock and the migration chunk size', () => {

@@ -24,6 +24,14 @@ const csvLine = (error: JobRowError) => CSV_COLUMNS.map((c) => csvField(error[c]
 export function jobRoutes(jobs: JobService): Router {
   const router = routerAt(B2B);
 
+  route(router, api.listJobs, async (req) => {
+    const page = await jobs.list(req.project, req.query);
+    return {
+      jobs: page.jobs.map((job) => presentJob(req.project.env, job)),
+      results_metadata: { total: page.total, next_cursor: page.nextCursor },
+    };
+  });
+
   route(router, api.getJob, async (req) => {
     const job = await jobs.get(req.project, req.params.job_id);
     return { job: presentJob(req.project.env, job) };

@@ -5,14 +5,16 @@ import { stagingTable, useBulkSettings } from './staging';
 /** How often a chunk re-checks external ids after losing a race for one to a concurrent writer. */
 const EXTERNAL_ID_RACE_RETRIES = 5;
 
-export interface ChunkCounts {
+/** What one slice of a chunk did (a dry run: what it would have done). */
+export interface SliceCounts {
   total: number;
   failed: number;
   created: number;
   updated: number;
 }
 
-export interface ChunkWork {
+/** A slice: a range of one chunk's lines, applied in one transaction. */
+export interface SliceWork {
   projectId: string;
   jobId: string;
   firstLine: number;
@@ -23,7 +25,20 @@ export interface ChunkWork {
   columns: string[];
 }
 
-/** The import's chunks (planned after validation, one transaction each) and the writing of members from them. */
+/**
+ * A planned chunk: its line range, the rows staged in it, and (once its first
+ * slice has committed) where its next slice starts and the rows applied so far.
+ */
+export interface PlannedChunk {
+  first_line: number;
+  last_line: number;
+  row_count: number;
+  status: string;
+  next_line: number | null;
+  rows_done: number;
+}
+
+/** The import's chunks (planned after validation, applied a slice per transaction) and the writing of members from them. */
 export class ImportChunkRepository {
   /**
    * Splits the staged lines into chunks of `size` lines, each knowing how
@@ -51,17 +66,20 @@ export class ImportChunkRepository {
     return db('migration_chunks').select('chunk_no', 'status').where({ job_id: jobId }).orderBy('chunk_no');
   }
 
-  /** The chunk, locked so that two runs of it (a retry racing a sweep) apply it once. */
-  async lockChunk(
-    db: Db,
-    jobId: string,
-    chunkNo: number,
-  ): Promise<{ first_line: number; last_line: number; row_count: number; status: string } | undefined> {
+  /** The chunk, locked so that two runs of it (a retry racing a sweep) apply each slice once. */
+  async lockChunk(db: Db, jobId: string, chunkNo: number): Promise<PlannedChunk | undefined> {
     return db('migration_chunks').where({ job_id: jobId, chunk_no: chunkNo }).forUpdate().first();
   }
 
-  async setChunkStatus(db: Db, jobId: string, chunkNo: number, status: 'done' | 'cancelled'): Promise<void> {
-    await db('migration_chunks').where({ job_id: jobId, chunk_no: chunkNo }).update({ status });
+  async cancelChunk(db: Db, jobId: string, chunkNo: number): Promise<void> {
+    await db('migration_chunks').where({ job_id: jobId, chunk_no: chunkNo }).update({ status: 'cancelled' });
+  }
+
+  /** Records a committed slice: where the next one starts, the staged rows applied so far, and whether the chunk is done. */
+  async recordSlice(db: Db, jobId: string, chunkNo: number, slice: { nextLine: number; rowsDone: number; done: boolean }): Promise<void> {
+    await db('migration_chunks')
+      .where({ job_id: jobId, chunk_no: chunkNo })
+      .update({ next_line: slice.nextLine, rows_done: slice.rowsDone, status: slice.done ? 'done' : 'pending' });
   }
 
   async pendingChunks(db: Db, jobId: string): Promise<number> {
@@ -70,11 +88,11 @@ export class ImportChunkRepository {
   }
 
   /**
-   * Applies one chunk: rejects rows the organization's current members rule
+   * Applies one slice: rejects rows the organization's current members rule
    * out, inserts (or updates) members with one multi-row statement, and
-   * records the chunk's rejected rows. Returns the chunk's counts.
+   * records the slice's rejected rows. Returns the slice's counts.
    */
-  async applyChunk(db: Db, work: ChunkWork): Promise<ChunkCounts> {
+  async applySlice(db: Db, work: SliceWork): Promise<SliceCounts> {
     const table = stagingTable(work.jobId);
     await useBulkSettings(db);
     const range = [work.firstLine, work.lastLine];
@@ -84,8 +102,8 @@ export class ImportChunkRepository {
       try {
         // In a savepoint: a concurrent writer that took one of these external
         // ids after the check above fails only this statement, which is then
-        // re-checked and re-run instead of failing the chunk.
-        written = work.dryRun ? await this.countChunk(db, work) : await db.transaction((sp) => this.writeChunk(sp, work));
+        // re-checked and re-run instead of failing the slice.
+        written = work.dryRun ? await this.countSlice(db, work) : await db.transaction((sp) => this.writeSlice(sp, work));
       } catch (err) {
         if (uniqueViolation(err) !== 'members__organization_id_external_id__unique' || attempt >= EXTERNAL_ID_RACE_RETRIES) throw err;
       }
@@ -105,13 +123,13 @@ export class ImportChunkRepository {
   }
 
   /** Rows whose external id another member holds, or whose email a member of the organization retired. */
-  private async rejectTakenIdentities(db: Db, work: ChunkWork): Promise<void> {
+  private async rejectTakenIdentities(db: Db, work: SliceWork): Promise<void> {
     const table = stagingTable(work.jobId);
     const range = [work.firstLine, work.lastLine];
     // One probe of the (organization_id, external_id) index per staged row,
     // written as a subquery the planner cannot turn into a hash join: a join
-    // read the whole members table for every chunk, so a large import (or a
-    // large project) slowed down with every chunk it had already written.
+    // read the whole members table for every slice, so a large import (or a
+    // large project) slowed down with every slice it had already written.
     await db.raw(
       `UPDATE ${table} s SET error_type = 'duplicate_external_id', error_column = 'external_id', error_value = s.external_id,
          error_message = 'Another member of the organization already has this external_id.'
@@ -132,10 +150,10 @@ export class ImportChunkRepository {
     );
   }
 
-  private async writeChunk(db: Db, work: ChunkWork): Promise<{ created: number; updated: number }> {
+  private async writeSlice(db: Db, work: SliceWork): Promise<{ created: number; updated: number }> {
     const table = stagingTable(work.jobId);
     // Both statements see one snapshot, so the UPDATE touches only members
-    // that existed before this chunk, never the ones it has just inserted.
+    // that existed before this slice, never the ones it has just inserted.
     const update = work.onConflict === 'update' && updateAssignments(work.columns).length > 0;
     const { rows } = await db.raw(
       `WITH valid AS (
@@ -166,8 +184,8 @@ export class ImportChunkRepository {
     return { created: Number(rows[0].created), updated: Number(rows[0].updated) };
   }
 
-  /** A dry run's counts: what writeChunk would do, writing nothing. */
-  private async countChunk(db: Db, work: ChunkWork): Promise<{ created: number; updated: number }> {
+  /** A dry run's counts: what writeSlice would do, writing nothing. */
+  private async countSlice(db: Db, work: SliceWork): Promise<{ created: number; updated: number }> {
     const { rows } = await db.raw(
       `SELECT count(*) FILTER (WHERE m.id IS NULL) AS created, count(m.id) AS existing
        FROM ${stagingTable(work.jobId)} s
@@ -175,7 +193,7 @@ export class ImportChunkRepository {
        WHERE s.line BETWEEN ? AND ? AND s.error_type IS NULL`,
       [work.firstLine, work.lastLine],
     );
-    // As writeChunk: existing members count as updated only when the file has columns to update.
+    // As writeSlice: existing members count as updated only when the file has columns to update.
     const updates = work.onConflict === 'update' && updateAssignments(work.columns).length > 0;
     return { created: Number(rows[0].created), updated: updates ? Number(rows[0].existing) : 0 };
   }

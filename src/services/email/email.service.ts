@@ -106,19 +106,26 @@ export class EmailService {
         expires_in_minutes: email.expiration_minutes,
       })),
     );
-    const results = await Promise.allSettled(
-      live.map((email, i) => {
-        const link = magicLink(email.redirect_url, tokens[i]);
-        return this.mailer.send({
-          to: email.to_address,
-          link,
-          ...renderEmail(email.kind, email.organization_name!, link, email.expiration_minutes),
-        });
-      }),
-    );
-    await this.emails.markSent(
+    const outgoing = live.map((email, i) => {
+      const link = magicLink(email.redirect_url, tokens[i]);
+      return { to: email.to_address, link, ...renderEmail(email.kind, email.organization_name!, link, email.expiration_minutes) };
+    });
+    const results = await Promise.allSettled(outgoing.map((email) => this.mailer.send(email)));
+    await this.emails.markDelivered(
       this.knex,
-      results.flatMap((r, i) => (r.status === 'fulfilled' ? [{ id: live[i].id, messageId: r.value.messageId }] : [])),
+      results.flatMap((r, i) =>
+        r.status === 'fulfilled'
+          ? [
+              {
+                id: live[i].id,
+                ...r.value,
+                subject: outgoing[i].subject,
+                // A link carries a live token: kept only for the dev outbox, never for an email that went out.
+                link: r.value.status === 'captured' ? outgoing[i].link : null,
+              },
+            ]
+          : [],
+      ),
       this.mailer.transport,
     );
     let transient: unknown;

@@ -5,13 +5,19 @@ import type { EmailContent } from './templates';
 
 export interface OutgoingEmail extends EmailContent {
   to: string;
-  /** Logged by the dev outbox so that a developer can click it; never logged in production. */
+  /** Kept by the dev outbox so that a developer can follow it; never logged or stored when the email really goes out. */
   link: string;
+}
+
+/** What became of an email a mailer took: `sent` left the machine; `captured` was kept by the dev outbox instead. */
+export interface Delivery {
+  messageId: string;
+  status: 'sent' | 'captured';
 }
 
 export interface Mailer {
   readonly transport: string;
-  send(email: OutgoingEmail): Promise<{ messageId: string }>;
+  send(email: OutgoingEmail): Promise<Delivery>;
   close(): void;
 }
 
@@ -30,7 +36,7 @@ export class SmtpMailer implements Mailer {
     this.transporter = nodemailer.createTransport({ url: smtpUrl, pool: true, maxConnections: 5, maxMessages: 1000 } as never);
   }
 
-  async send(email: OutgoingEmail): Promise<{ messageId: string }> {
+  async send(email: OutgoingEmail): Promise<Delivery> {
     try {
       const info = await this.transporter.sendMail({
         from: this.from,
@@ -39,7 +45,7 @@ export class SmtpMailer implements Mailer {
         text: email.text,
         html: email.html,
       });
-      return { messageId: info.messageId };
+      return { messageId: info.messageId, status: 'sent' };
     } catch (err) {
       const code = (err as { responseCode?: number }).responseCode;
       if (code !== undefined && code >= 500) {
@@ -54,13 +60,16 @@ export class SmtpMailer implements Mailer {
   }
 }
 
-/** With no SMTP_URL: nothing leaves the machine; the email is recorded and its link logged. */
+/**
+ * With no SMTP_URL: nothing leaves the machine. The email is recorded as
+ * captured, with its link (listed by GET /v1/b2b/emails), and logged.
+ */
 export class DevOutboxMailer implements Mailer {
   readonly transport = 'dev-outbox';
 
-  async send(email: OutgoingEmail): Promise<{ messageId: string }> {
-    logger.info({ to: email.to, subject: email.subject, link: email.link }, 'dev outbox: email not sent (no SMTP_URL)');
-    return { messageId: `dev-outbox-${Date.now()}` };
+  async send(email: OutgoingEmail): Promise<Delivery> {
+    logger.info({ to: email.to, subject: email.subject, link: email.link }, 'dev outbox: email captured, not sent (no SMTP_URL)');
+    return { messageId: `dev-outbox-${Date.now()}`, status: 'captured' };
   }
 
   close(): void {}

@@ -37,6 +37,9 @@ const COPY: Record<TemplateKind, (org: string) => { subject: string; lead: strin
   }),
 };
 
+/** The subject an email of this kind gets; `name` as for renderEmail. */
+export const subjectOf = (kind: TemplateKind, name: string): string => COPY[kind](name).subject;
+
 /** `name` is the organization's, or for discovery the application's. */
 export function renderEmail(kind: TemplateKind, name: string, link: string, expirationMinutes: number): EmailContent {
   const { subject, lead, action } = COPY[kind](name);

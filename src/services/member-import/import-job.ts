@@ -1,4 +1,5 @@
 import type { Knex } from 'knex';
+import type { MigrationJobParams, MigrationJobResult } from '../../jobs';
 import type { JobRepository } from '../../repositories/job.repository';
 import type { StagingRepository } from '../../repositories/member-import/staging';
 
@@ -13,6 +14,15 @@ export interface MemberImportOptions {
 }
 
 export const EMPTY_PROGRESS = { total_rows: 0, processed_rows: 0, created: 0, updated: 0, skipped: 0, failed: 0 };
+
+/**
+ * A finished import's result. A dry run's progress counts what it would have
+ * done under the same names as a real run's; its result says in words that
+ * nothing was written.
+ */
+export function importResult(params: MigrationJobParams, progress: Record<string, number>): MigrationJobResult {
+  return params.dry_run ? { dry_run: true, would_create: progress.created ?? 0, would_update: progress.updated ?? 0 } : { dry_run: false };
+}
 
 /** Ends an import that cannot go on: the job fails with `error`, and its staged rows go. */
 export async function abandonImport(

@@ -1,0 +1,63 @@
+import type { Knex } from 'knex';
+import type { ListEmailsQuery } from '../../contracts/emails';
+import { normalizeEmail } from '../../email-rules';
+import type { EmailRepository, EmailStatus } from '../../repositories/email.repository';
+import type { ProjectContext } from '../project-context';
+import { checkLimit, decodeCursor, encodeCursor } from '../search-query';
+import { subjectOf } from './templates';
+
+export interface ListedEmail {
+  id: string;
+  kind: 'invite' | 'login' | 'signup';
+  to: string;
+  subject: string;
+  status: EmailStatus;
+  transport: string | null;
+  /** Only a captured (dev outbox) email has one. */
+  link: string | null;
+  createdAt: Date;
+  sentAt: Date | null;
+}
+
+export interface EmailPage {
+  emails: ListedEmail[];
+  total: number;
+  nextCursor: string | null;
+}
+
+/**
+ * A project's emails, newest first: what the dev outbox captured (with the
+ * links a developer follows instead of reading logs) and how delivery went.
+ */
+export class EmailListing {
+  constructor(
+    private readonly knex: Knex,
+    private readonly emails: EmailRepository,
+  ) {}
+
+  async list(project: ProjectContext, query: ListEmailsQuery): Promise<EmailPage> {
+    const page = await this.emails.list(
+      this.knex,
+      project.id,
+      { status: query.status, toNormalized: query.to === undefined ? undefined : normalizeEmail(query.to) },
+      decodeCursor(query.cursor),
+      checkLimit(query.limit === undefined ? undefined : Number(query.limit)),
+    );
+    return {
+      emails: page.rows.map((row) => ({
+        id: row.id,
+        kind: row.kind,
+        to: row.to_address,
+        // An email not rendered yet has no stored subject: it will get the one its organization's name gives.
+        subject: row.subject ?? subjectOf(row.kind, row.organization_name),
+        status: row.status,
+        transport: row.transport,
+        link: row.link,
+        createdAt: row.created_at,
+        sentAt: row.sent_at,
+      })),
+      total: page.total,
+      nextCursor: encodeCursor(page.nextAfterId),
+    };
+  }
+}
