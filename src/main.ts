@@ -1,6 +1,7 @@
 import cluster, { Worker as WebProcess } from 'node:cluster';
 import { createApp } from './api/app';
 import { drainHttpServer } from './api/drain';
+import { createRequestListener } from './api/hot-routes';
 import { createApiServer } from './api/server';
 import { ConfigError, loadConfig } from './config';
 import { createContainer } from './container';
@@ -81,7 +82,7 @@ async function main(requested: Role): Promise<void> {
   if (forksWeb && !shutdown.started) {
     shutdown.add(forkWebProcesses(config.webProcesses, () => shutdown.started));
   } else if ((role === 'all' || role === 'web') && !shutdown.started) {
-    const server = createApiServer(createApp(container), config.docsUrl).listen(config.port, () => {
+    const server = createApiServer(createRequestListener(container, createApp(container)), config.docsUrl).listen(config.port, () => {
       logger.info({ port: config.port, public_url: config.publicUrl }, 'Roster API listening');
     });
     shutdown.add(() => drainHttpServer(server, shutdown.drainMs));

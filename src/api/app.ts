@@ -1,6 +1,5 @@
 import express, { Express } from 'express';
 import type { Container } from '../container';
-import { logger } from '../logger';
 import { authenticate } from './middleware/authenticate';
 import { errorHandler, routeNotFound } from './middleware/error-handler';
 import { checkJsonBody, checkRequestHead, parseJsonBody, requireJsonBody } from './middleware/input-hygiene';
@@ -20,7 +19,7 @@ import { memberImportRoutes } from './routes/member-import.routes';
 import { organizationRoutes } from './routes/organizations.routes';
 
 /** The largest JSON body accepted; bulk work goes through jobs, not giant requests. */
-export const JSON_BODY_LIMIT = '1mb';
+export const JSON_BODY_LIMIT = 1024 * 1024;
 /** Room for a 10,000-invitee bulk invite, on that route alone. */
 const BULK_INVITE_BODY_LIMIT = '5mb';
 
@@ -32,7 +31,7 @@ export function createApp(container: Container): Express {
   app.set('query parser', 'simple');
   // Read by replyFor (respond.ts): tests hold every response to its contract.
   app.locals.checkResponses = container.config.checkResponses;
-  app.use(requestContext(logger, container.metrics.observeRequest));
+  app.use(requestContext(container.metrics.observeRequest));
   app.use(checkRequestHead);
   app.use(healthRoutes(container));
   app.use(jwksRoutes(container.projects, container.sessions));

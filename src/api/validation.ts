@@ -120,20 +120,23 @@ function toAppError(part: Part, error: ErrorObject): AppError {
 /** A validating middleware keeps its schemas, so tooling (the route-walking test) can see what a route takes. */
 export type ValidatingHandler = RequestHandler & { schemas: RouteSchemas };
 
-export function validate(schemas: RouteSchemas): ValidatingHandler {
+/** A request's parts checked against its schemas: the first problem found, as the API error to answer with. */
+export function requestCheck(schemas: RouteSchemas): (parts: Partial<Record<Part, unknown>>) => AppError | undefined {
   const compiled: [Part, ValidateFunction][] = (Object.keys(schemas) as Part[]).map((part) => [
     part,
     ajv.compile(schemas[part] as SchemaObject),
   ]);
-  const handler: RequestHandler = (req, _res, next) => {
+  return (parts) => {
     for (const [part, check] of compiled) {
       // The hygiene layer has made sure a POST or PUT has an object body.
-      if (!check(req[part])) {
-        next(toAppError(part, check.errors![0]));
-        return;
-      }
+      if (!check(parts[part])) return toAppError(part, check.errors![0]);
     }
-    next();
+    return undefined;
   };
+}
+
+export function validate(schemas: RouteSchemas): ValidatingHandler {
+  const check = requestCheck(schemas);
+  const handler: RequestHandler = (req, _res, next) => next(check(req));
   return Object.assign(handler, { schemas });
 }

@@ -5,6 +5,9 @@ import type { Request } from 'express';
  * refused before routing (a 401 from the project authentication). One fixed
  * value, so scanners probing random paths cannot grow the series.
  */
+/** Told of every answered request, with the seconds it took (the request histogram). */
+export type RequestObserver = (method: string, route: string, statusCode: number, seconds: number) => void;
+
 export const UNMATCHED_ROUTE = 'unmatched';
 
 /**

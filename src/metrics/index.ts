@@ -1,6 +1,5 @@
 import cluster from 'node:cluster';
 import type { Job, Worker } from 'bullmq';
-import type { Request, Response } from 'express';
 import type { Redis } from 'ioredis';
 import type { Knex } from 'knex';
 import { collectDefaultMetrics, Counter, Gauge, Histogram, Registry } from 'prom-client';
@@ -11,7 +10,7 @@ import { cached, within } from './cached';
 import { ClusterMetrics, joinCluster } from './cluster';
 import { outboxLagSeconds, poolUsage } from './database';
 import { CountingMailer } from './email';
-import { routeTemplate } from './http';
+import type { RequestObserver } from './http';
 import { QueueDepth } from './queue-depth';
 
 /** Scrapes within this long of each other share one read of Redis and Postgres. */
@@ -29,7 +28,7 @@ const UNKNOWN_JOB = 'unknown';
 export interface Metrics {
   readonly contentType: string;
   /** Records an answered request: called once its response is sent, with the time it took. */
-  observeRequest(req: Request, res: Response, seconds: number): void;
+  observeRequest: RequestObserver;
   /** Records the duration and outcome of every job `worker` runs. */
   observeWorker(worker: Worker): void;
   /** `mailer`, counting the outcome of every email it is given. */
@@ -155,8 +154,8 @@ export function createMetrics({ knex, redis, queuePrefix, clustered }: MetricsSo
 
   return {
     contentType: registry.contentType,
-    observeRequest(req, res, seconds) {
-      requests.observe({ method: req.method, route: routeTemplate(req), status_code: res.statusCode }, seconds);
+    observeRequest(method, route, statusCode, seconds) {
+      requests.observe({ method, route, status_code: statusCode }, seconds);
     },
     observeWorker(worker) {
       worker.on('completed', (job) => observeJob(worker.name, job, 'completed'));

@@ -2,7 +2,7 @@ import type { JWK } from 'jose';
 import type { Knex } from 'knex';
 import type { MemberModel } from '../models/member.model';
 import type { OrganizationModel } from '../models/organization.model';
-import type { Db } from './db';
+import { type Db, isTransaction, queryPrepared } from './db';
 
 export interface AuthenticationFactor {
   type: string;
@@ -72,7 +72,19 @@ function withDates<T extends { created_at: Date; updated_at: Date }>(row: T): T 
   return { ...row, created_at: new Date(row.created_at), updated_at: new Date(row.updated_at) };
 }
 
-function owned(row: (SessionRow & { member: MemberModel; organization: OrganizationModel }) | undefined): OwnedSession | undefined {
+type OwnedRow = SessionRow & { member: MemberModel; organization: OrganizationModel };
+
+/** A live session, by its id or token hash, with its live member and organization: the join both forms of findOwned use. */
+const ownedBy = (by: 'id' | 'token_hash', project: string, key: string) =>
+  `m.id = s.member_id AND m.status <> 'deleted' AND o.id = s.organization_id AND o.deleted_at IS NULL
+   AND s.project_id = ${project} AND s.${by} = ${key} AND s.revoked_at IS NULL AND s.expires_at > now()`;
+
+const OWNED_COLUMNS = `${SESSION_COLUMNS.map((c) => `s.${c}`).join(', ')}, row_to_json(m) AS member, row_to_json(o) AS organization`;
+
+const ownedSessionBy = (by: 'id' | 'token_hash', project: string, key: string) =>
+  `SELECT ${OWNED_COLUMNS} FROM member_sessions s, members m, organizations o WHERE ${ownedBy(by, project, key)}`;
+
+function owned(row: OwnedRow | undefined): OwnedSession | undefined {
   if (!row) return undefined;
   const { member, organization, ...session } = row;
   return { session, member: withDates(member), organization: withDates(organization) };
@@ -93,18 +105,11 @@ export class SessionRepository {
     where: { id?: string; token_hash?: Buffer },
     change: { durationMinutes?: number; claimsPatch?: Record<string, unknown> } = {},
   ): Promise<OwnedSession | undefined> {
-    const by = where.token_hash ? 's.token_hash = ?' : 's.id = ?';
-    const owner = `m.id = s.member_id AND m.status <> 'deleted' AND o.id = s.organization_id AND o.deleted_at IS NULL
-       AND s.project_id = ? AND ${by} AND s.revoked_at IS NULL AND s.expires_at > now()`;
+    const by = where.token_hash ? 'token_hash' : 'id';
     const key: Knex.Value = where.token_hash ?? where.id ?? null;
-    const related = 'row_to_json(m) AS member, row_to_json(o) AS organization';
-    if (change.durationMinutes === undefined && change.claimsPatch === undefined) {
-      const { rows } = await db.raw(
-        `SELECT ${SESSION_COLUMNS.map((c) => `s.${c}`).join(', ')}, ${related}
-           FROM member_sessions s, members m, organizations o WHERE ${owner}`,
-        [projectId, key],
-      );
-      return owned(rows[0]);
+    if (change.durationMinutes === undefined && change.claimsPatch === undefined && !isTransaction(db)) {
+      const [row] = await queryPrepared<OwnedRow>(db, `session-owned-by-${by}`, ownedSessionBy(by, '$1', '$2'), [projectId, key]);
+      return owned(row);
     }
     const sets = ['last_accessed_at = now()'];
     const bindings: Knex.Value[] = [];
@@ -120,8 +125,8 @@ export class SessionRepository {
       bindings.push(entries.filter(([, v]) => v === null).map(([k]) => k));
     }
     const { rows } = await db.raw(
-      `UPDATE member_sessions s SET ${sets.join(', ')} FROM members m, organizations o WHERE ${owner}
-       RETURNING ${SESSION_COLUMNS.map((c) => `s.${c}`).join(', ')}, ${related}`,
+      `UPDATE member_sessions s SET ${sets.join(', ')} FROM members m, organizations o WHERE ${ownedBy(by, '?', '?')}
+       RETURNING ${OWNED_COLUMNS}`,
       [...bindings, projectId, key],
     );
     return owned(rows[0]);

@@ -3,6 +3,7 @@ import type { Server } from 'node:http';
 import type { Express } from 'express';
 import { B2BClient } from 'stytch';
 import { createApp } from '../../src/api/app';
+import { createRequestListener } from '../../src/api/hot-routes';
 import { createApiServer } from '../../src/api/server';
 import { loadConfig } from '../../src/config';
 import { Container, createContainer } from '../../src/container';
@@ -74,7 +75,7 @@ export async function startTestApp(env: Record<string, string> = {}): Promise<Te
   const container = createContainer(config);
   const express = createApp(container);
   const sdkWire = new SdkWireCheck();
-  server.on('request', sdkWire.observe(express));
+  server.on('request', sdkWire.observe(createRequestListener(container, express)));
 
   const newProject = async (projectEnv: ProjectEnv = 'test'): Promise<TestProject> => {
     const { projectId, secret } = await container.projects.create(`project ${projectEnv}`, projectEnv, TEST_REDIRECT_URLS);

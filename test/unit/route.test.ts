@@ -7,7 +7,6 @@ import { errorHandler } from '../../src/api/middleware/error-handler';
 import { requestContext } from '../../src/api/middleware/request-context';
 import { route, routerAt } from '../../src/api/route';
 import { responseCheck } from '../../src/api/validation';
-import { logger } from '../../src/logger';
 
 const widget = defineContract({
   name: 'widgets.get',
@@ -30,7 +29,7 @@ const BODIES: Record<string, object> = {
 async function serve(checkResponses: boolean) {
   const app = express();
   app.locals.checkResponses = checkResponses;
-  app.use(requestContext(logger));
+  app.use(requestContext());
   const router = routerAt('/v1/b2b');
   // The handler lies about its type on purpose: the contract check is what must catch it.
   route(router, widget, async (req) => BODIES[req.params.widget_id] as never);

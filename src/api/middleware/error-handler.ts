@@ -1,6 +1,7 @@
 import type { ErrorRequestHandler, RequestHandler } from 'express';
 import { errorUrl } from '../../error-types';
 import { AppError } from '../../errors';
+import type { Logger } from '../../logger';
 import { constraintError } from '../../repositories/constraint-errors';
 import { respond } from '../respond';
 
@@ -51,12 +52,18 @@ function databaseBusy(err: { name?: string; code?: string }): AppError | undefin
  */
 export function errorHandler(docsUrl: string): ErrorRequestHandler {
   return (err, req, res, _next) => {
-    const known = err instanceof AppError ? err : (constraintError(err) ?? bodyParserError(err) ?? databaseBusy(err));
-    const error =
-      known ?? new AppError('internal_server_error', 500, 'Something went wrong on our side; the request_id identifies it in the logs.');
-    if (error.statusCode >= 500) req.log.error({ err }, known ? 'database busy' : 'unhandled error');
+    const error = apiErrorOf(err, req.log);
     respond(req, res, error.statusCode, errorFields(error, docsUrl));
   };
+}
+
+/** The API error a failure is answered with; a 5xx is logged with its cause. */
+export function apiErrorOf(err: unknown, log: Logger): AppError {
+  const known = err instanceof AppError ? err : (constraintError(err) ?? bodyParserError(err as object) ?? databaseBusy(err as object));
+  const error =
+    known ?? new AppError('internal_server_error', 500, 'Something went wrong on our side; the request_id identifies it in the logs.');
+  if (error.statusCode >= 500) log.error({ err }, known ? 'database busy' : 'unhandled error');
+  return error;
 }
 
 export const routeNotFound: RequestHandler = (req) => {

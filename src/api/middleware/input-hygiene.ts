@@ -25,7 +25,7 @@ const invalidCharacter = (found: UnstorableText, whole: string) =>
  */
 const SINGLE_HEADERS = new Set(['authorization', 'content-type', 'host']);
 
-function duplicateHeader(rawHeaders: string[]): string | undefined {
+export function duplicateHeader(rawHeaders: string[]): string | undefined {
   const seen = new Set<string>();
   for (let i = 0; i < rawHeaders.length; i += 2) {
     const name = rawHeaders[i].toLowerCase();
@@ -64,16 +64,21 @@ export const requireJsonBody: RequestHandler = (req, _res, next) => {
   next();
 };
 
-/** JSON is exchanged as UTF-8 (RFC 8259), which also lets the depth scan read the raw bytes. */
-const refuseDeepJson = (_req: unknown, _res: unknown, body: Buffer, encoding: string) => {
-  if (encoding !== 'utf-8') throw new AppError('unsupported_encoding', 415, 'Send JSON request bodies as UTF-8.');
+/** The depth cap, applied to a JSON body's raw bytes before they are parsed. */
+export function checkJsonDepth(body: Buffer): void {
   if (jsonNestsDeeperThan(body, MAX_JSON_DEPTH)) {
     throw new AppError('invalid_json', 400, `The request body nests objects and arrays more than ${MAX_JSON_DEPTH} levels deep.`);
   }
+}
+
+/** JSON is exchanged as UTF-8 (RFC 8259), which also lets the depth scan read the raw bytes. */
+const refuseDeepJson = (_req: unknown, _res: unknown, body: Buffer, encoding: string) => {
+  if (encoding !== 'utf-8') throw new AppError('unsupported_encoding', 415, 'Send JSON request bodies as UTF-8.');
+  checkJsonDepth(body);
 };
 
 /** The JSON body parser, with the depth cap applied to the raw bytes before they are parsed. */
-export function parseJsonBody(limit: string): RequestHandler {
+export function parseJsonBody(limit: number | string): RequestHandler {
   return express.json({ limit, strict: true, verify: refuseDeepJson });
 }
 
@@ -84,11 +89,15 @@ const isPlainObject = (value: unknown): value is Record<string, unknown> =>
   typeof value === 'object' && value !== null && !Array.isArray(value);
 
 /** After parsing: the body's shape and every string in it, keys included. */
-export const checkJsonBody: RequestHandler = (req, _res, next) => {
-  if (METHODS_WITH_BODY.has(req.method) && !isPlainObject(req.body)) {
+export function checkParsedBody(method: string, body: unknown): void {
+  if (METHODS_WITH_BODY.has(method) && !isPlainObject(body)) {
     throw new AppError('bad_request', 400, 'The request body must be a JSON object.', { field: 'request body' });
   }
-  const found = findUnstorableText(req.body, '');
+  const found = findUnstorableText(body, '');
   if (found) throw invalidCharacter(found, 'request body');
+}
+
+export const checkJsonBody: RequestHandler = (req, _res, next) => {
+  checkParsedBody(req.method, req.body);
   next();
 };

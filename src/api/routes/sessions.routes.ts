@@ -1,6 +1,9 @@
 import type { Router } from 'express';
 import { B2B } from '../../contracts/common';
+import type { ResponseOf } from '../../contracts';
 import * as api from '../../contracts/sessions';
+import type { AuthenticateSessionInput } from '../../contracts/sessions';
+import type { ProjectContext } from '../../services/project-context';
 import type { OrganizationService } from '../../services/organization.service';
 import type { SessionService } from '../../services/sessions/session.service';
 import { presentMember } from '../presenters/member.presenter';
@@ -18,16 +21,8 @@ export function sessionRoutes(sessions: SessionService, organizations: Organizat
     return { member_sessions: rows.map((session) => presentSession(req.project.env, { session, member, organization })) };
   });
 
-  route(router, api.authenticateSession, async (req) => {
-    const issued = await sessions.authenticate(req.project, req.body);
-    return {
-      member_session: presentSession(req.project.env, issued),
-      session_token: issued.token,
-      session_jwt: issued.jwt,
-      member: presentMember(req.project.env, { member: issued.member, organization: issued.organization, retiredEmails: [] }),
-      organization: presentOrganization(req.project.env, issued.organization),
-    };
-  });
+  const authenticate = authenticateSession(sessions);
+  route(router, api.authenticateSession, (req) => authenticate(req.project, req.body));
 
   route(router, api.revokeSession, async (req) => {
     await sessions.revoke(req.project, req.body);
@@ -35,4 +30,18 @@ export function sessionRoutes(sessions: SessionService, organizations: Organizat
   });
 
   return router;
+}
+
+/** `sessions.authenticate`, answered by the router above and by the hot path (hot-routes.ts) alike. */
+export function authenticateSession(sessions: SessionService) {
+  return async (project: ProjectContext, body: AuthenticateSessionInput): Promise<ResponseOf<typeof api.authenticateSession>> => {
+    const issued = await sessions.authenticate(project, body);
+    return {
+      member_session: presentSession(project.env, issued),
+      session_token: issued.token,
+      session_jwt: issued.jwt,
+      member: presentMember(project.env, { member: issued.member, organization: issued.organization, retiredEmails: [] }),
+      organization: presentOrganization(project.env, issued.organization),
+    };
+  };
 }

@@ -1,0 +1,111 @@
+import { MemberModel } from '../../src/models/member.model';
+import { OrganizationModel } from '../../src/models/organization.model';
+import { parseId } from '../../src/ids';
+import { useTestApp, type RawRequest, type RawResponse } from '../helpers/app';
+import { createMember, createOrganization } from '../helpers/factories';
+
+/**
+ * sessions.authenticate is answered by the hot path (src/api/hot-routes.ts)
+ * when a request is plain, and by Express otherwise. Both must answer every
+ * request alike: each case here is sent both ways and compared.
+ */
+describe('the hot path answers as the Express route does', () => {
+  const ctx = useTestApp();
+  const PATH = '/v1/b2b/sessions/authenticate';
+  // Not one of the exact JSON content types the hot path takes, yet JSON to Express: this request goes through Express.
+  const VIA_EXPRESS = 'application/json; charset=utf-8; profile=x';
+
+  let token: string;
+  let jwt: string;
+
+  beforeAll(async () => {
+    const { container, project } = ctx.app;
+    const context = await container.projects.authenticate(project.projectId, project.secret);
+    const organization = await createOrganization(project.client);
+    const member = await createMember(project.client, organization.organization_id);
+    const organizationRow = await OrganizationModel.query(container.knex).findById(
+      parseId('organization', 'test', organization.organization_id)!,
+    );
+    const memberRow = await MemberModel.query(container.knex).findById(parseId('member', 'test', member.member_id)!);
+    const factor = { type: 'magic_link', delivery_method: 'email', last_authenticated_at: new Date().toISOString() };
+    const started = await container.sessions.start(container.knex, context, memberRow!, organizationRow!, factor);
+    ({ token, jwt } = await container.sessions.issue(context, started));
+  });
+
+  /** Sends one body both ways; the answers must match apart from per-call values. */
+  async function bothWays(body: string, auth?: RawRequest['auth']): Promise<[RawResponse, RawResponse]> {
+    const send = (contentType: string) => ctx.app.http('POST', PATH, { body, auth, headers: { 'content-type': contentType } });
+    // Express's app function hands every request it gets to app.handle.
+    const expressHandled = jest.spyOn(ctx.app.express as unknown as { handle: () => void }, 'handle');
+    const hot = await send('application/json');
+    expect(expressHandled).not.toHaveBeenCalled();
+    const express = await send(VIA_EXPRESS);
+    expect(expressHandled).toHaveBeenCalledTimes(1);
+    expressHandled.mockRestore();
+    expect(hot.status).toBe(express.status);
+    expect(hot.headers.get('content-type')).toBe(express.headers.get('content-type'));
+    expect(hot.headers.get('x-request-id')).toBe(hot.body.request_id);
+    expect(express.headers.get('x-request-id')).toBe(express.body.request_id);
+    return [hot, express];
+  }
+
+  /** An error answer without its request id, which differs per call. */
+  const envelope = ({ body }: RawResponse) => ({ ...body, request_id: expect.stringMatching(/^request-id-/) });
+
+  it('authenticates a session token and a JWT, with the same fields', async () => {
+    for (const input of [{ session_token: token }, { session_jwt: jwt }]) {
+      const [hot, express] = await bothWays(JSON.stringify(input));
+      expect(hot.status).toBe(200);
+      expect(Object.keys(hot.body).sort()).toEqual(Object.keys(express.body).sort());
+      expect(hot.body.member_session.member_session_id).toBe(express.body.member_session.member_session_id);
+      expect(hot.body.member).toEqual(express.body.member);
+      expect(hot.body.organization).toEqual(express.body.organization);
+      expect(hot.body.request_id).toMatch(/^request-id-test-/);
+    }
+  });
+
+  it.each([
+    ['an unknown token', JSON.stringify({ session_token: 'no-such-token' })],
+    ['no session named', JSON.stringify({})],
+    ['a mistyped field', JSON.stringify({ session_token: 42 })],
+    ['a bad duration', JSON.stringify({ session_token: 'x', session_duration_minutes: 1 })],
+    ['malformed JSON', '{"session_token": '],
+    ['a JSON scalar', '"session_token"'],
+    ['a JSON array', '[]'],
+    ['a NUL character', JSON.stringify({ session_token: 'a\u0000b' })],
+    ['a lone surrogate', '{"session_token": "\\ud800"}'],
+    ['JSON nested too deep', `{"session_custom_claims": ${'['.repeat(40)}${']'.repeat(40)}}`],
+    ['stytch claims in custom claims', JSON.stringify({ session_token: 'x', session_custom_claims: { 'https://stytch.com/x': 1 } })],
+  ])('answers %s with the same error', async (_case, body) => {
+    const [hot, express] = await bothWays(body);
+    expect(hot.status).toBeGreaterThanOrEqual(400);
+    expect(hot.status).toBeLessThan(500);
+    expect(hot.body).toEqual(envelope(express));
+  });
+
+  it('refuses bad credentials before reading the body, both ways', async () => {
+    const [hot, express] = await bothWays('{"session_token": ', { projectId: ctx.app.project.projectId, secret: 'wrong' });
+    expect(hot.status).toBe(401);
+    expect(hot.body).toEqual(envelope(express));
+  });
+
+  it('leaves unusual requests to Express: chunked bodies, other charsets, doubled headers', async () => {
+    const chunked = await fetch(`${ctx.app.baseUrl}${PATH}`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', authorization: basic() },
+      body: new Blob([JSON.stringify({ session_token: token })]).stream(),
+      duplex: 'half',
+    } as RequestInit);
+    expect(chunked.status).toBe(200);
+    const latin1 = await ctx.app.http('POST', PATH, {
+      body: JSON.stringify({ session_token: token }),
+      headers: { 'content-type': 'application/json; charset=iso-8859-1' },
+    });
+    expect(latin1.status).toBe(415);
+    expect(latin1.body.error_type).toBe('unsupported_encoding');
+  });
+
+  function basic(): string {
+    return `Basic ${Buffer.from(`${ctx.app.project.projectId}:${ctx.app.project.secret}`).toString('base64')}`;
+  }
+});
