@@ -19,7 +19,12 @@ export function createLogger(format: 'pretty' | 'json', destination?: NodeJS.Wri
     timestamp: pino.stdTimeFunctions.isoTime,
     redact: { paths: ['req.headers.authorization', '*.secret', '*.password'], censor: '[redacted]' },
   };
-  if (format === 'json') return destination ? pino(options, destination) : pino(options);
+  if (format === 'json') {
+    // Lines go out asynchronously: under load, those logged while a write is in
+    // flight leave in the next one, instead of one blocking write per request.
+    // pino flushes what is pending when the process exits.
+    return pino(options, destination ?? pino.destination({ dest: 1, sync: false }));
+  }
   const readable = pretty({
     destination: destination ?? 1,
     colorize: destination === undefined && process.stdout.isTTY === true,

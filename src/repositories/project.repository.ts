@@ -36,10 +36,11 @@ export class ProjectRepository {
   }
 
   /** Creates the project or resets its secret and redirect URLs (boot-time bootstrap). */
-  async upsert(db: Db, row: ProjectRow): Promise<void> {
+  /** Inserts a project, or gives an existing one this secret (and these redirect URLs, when `replaceRedirectUrls`). */
+  async upsert(db: Db, row: ProjectRow, replaceRedirectUrls: boolean): Promise<void> {
     await db('projects')
       .insert(row)
       .onConflict('id')
-      .merge({ secret_hash: row.secret_hash, redirect_urls: row.redirect_urls, updated_at: db.fn.now() });
+      .merge({ secret_hash: row.secret_hash, ...(replaceRedirectUrls && { redirect_urls: row.redirect_urls }), updated_at: db.fn.now() });
   }
 }

@@ -170,17 +170,16 @@ export class ProjectService {
     return project;
   }
 
-  /** Makes sure the configured project exists with exactly this secret and these redirect URLs. */
+  /**
+   * Makes sure the configured project exists with this secret. Redirect URLs
+   * given replace the project's; none given leave an existing project's list
+   * (edited with `roster projects update`) as it is, and its name too.
+   */
   async ensure(publicId: string, secret: string, redirectUrls: string[]): Promise<void> {
     const parsed = parseProjectId(publicId);
     if (!parsed) throw new Error(`not a project id: ${publicId}`);
-    await this.projects.upsert(this.knex, {
-      id: parsed.uuid,
-      env: parsed.env,
-      name: 'default',
-      secret_hash: hashSecret(secret),
-      redirect_urls: redirectUrls,
-    });
+    const row = { id: parsed.uuid, env: parsed.env, name: 'default', secret_hash: hashSecret(secret), redirect_urls: redirectUrls };
+    await this.projects.upsert(this.knex, row, redirectUrls.length > 0);
     this.known.delete(publicId);
   }
 }

@@ -251,7 +251,8 @@ describe('the compiled server', () => {
 
     it('exits non-zero naming a bad setting', async () => {
       const result = await run(CLI, ['projects', 'create', '--name', 'X'], { DATABASE_URL: 'mysql://nowhere/x' });
-      expect(result.code).toBe(1);
+      // The CLI's exit code for a usage or settings error (README, "Command line").
+      expect(result.code).toBe(2);
       expect(result.stderr).toContain('DATABASE_URL');
     });
   });

@@ -179,7 +179,7 @@ export class SessionService {
     if (input.session_token) return { where: { token_hash: hashSecret(input.session_token) }, token: input.session_token };
     if (!input.session_jwt) throw badRequest('no_session_arguments', 'Either session_token or session_jwt is required.');
     // An expired JWT still names its session: Stytch renews it while the session lives.
-    const payload = await this.keys.verify(project.id, input.session_jwt, this.issuer, project.publicId, { allowExpired: true });
+    const payload = await this.keys.verifyIgnoringExpiry(project.id, input.session_jwt, this.issuer, project.publicId);
     if (!payload)
       throw new AppError(
         'invalid_session_jwt',

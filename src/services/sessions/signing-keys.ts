@@ -1,4 +1,6 @@
-import { decodeJwt, decodeProtectedHeader, exportJWK, generateKeyPair, importJWK, JWTPayload, jwtVerify, KeyLike, SignJWT } from 'jose';
+import { createPublicKey, type JsonWebKey } from 'node:crypto';
+import { createVerifier } from 'fast-jwt';
+import { decodeProtectedHeader, exportJWK, generateKeyPair, importJWK, JWTPayload, KeyLike, SignJWT } from 'jose';
 import type { Knex } from 'knex';
 import { formatId, ProjectEnv, uuidv7 } from '../../ids';
 import type { PublishedJwk, SessionRepository, SigningKeyRow } from '../../repositories/session.repository';
@@ -17,6 +19,12 @@ const KEY_MAX_AGE_SECONDS = 30 * 24 * 3600;
  */
 const ACTIVE_KEY_CACHE_MS = 30_000;
 
+interface CachedVerifier {
+  projectId: string;
+  verify: (jwt: string) => unknown;
+  until: number;
+}
+
 interface CachedKey {
   kid: string;
   key: KeyLike | Uint8Array;
@@ -32,8 +40,8 @@ interface CachedKey {
 export class SigningKeys {
   /** Active private key per project. */
   private readonly signers = new Map<string, CachedKey>();
-  /** Public keys by kid; a key's material never changes, only whether it is still published. */
-  private readonly verifiers = new Map<string, CachedKey>();
+  /** Verifiers by kid; a key's material never changes, only whether it is still published. */
+  private readonly verifiers = new Map<string, CachedVerifier>();
 
   constructor(
     private readonly knex: Knex,
@@ -54,7 +62,12 @@ export class SigningKeys {
     return fresh;
   }
 
-  private async verifier(kid: string): Promise<CachedKey | undefined> {
+  /**
+   * The public key of `kid`, as a verifier of session JWTs for its project
+   * (`audience`: a key signs for one project) and this server (`issuer`). Expiry is not checked: an
+   * expired JWT still names its session, which callers then check.
+   */
+  private async verifier(kid: string, issuer: string, audience: string): Promise<CachedVerifier | undefined> {
     const cached = this.verifiers.get(kid);
     if (cached && cached.until > Date.now()) return cached;
     const row: SigningKeyRow | undefined = await this.sessions.findKey(this.knex, kid);
@@ -62,10 +75,13 @@ export class SigningKeys {
       this.verifiers.delete(kid);
       return undefined;
     }
+    const pem = createPublicKey({ key: row.public_jwk as unknown as JsonWebKey, format: 'jwk' }).export({
+      type: 'spki',
+      format: 'pem',
+    }) as string;
     const fresh = {
-      kid,
-      key: await importJWK(row.public_jwk, 'RS256'),
       projectId: row.project_id,
+      verify: createVerifier({ key: pem, algorithms: ['RS256'], allowedIss: issuer, allowedAud: audience, ignoreExpiration: true }),
       until: Date.now() + ACTIVE_KEY_CACHE_MS,
     };
     this.verifiers.set(kid, fresh);
@@ -97,25 +113,17 @@ export class SigningKeys {
   }
 
   /**
-   * Verifies a session JWT against the project's keys; undefined when it does
-   * not verify. `allowExpired` checks everything but the expiry (judged as of
-   * its issue time), for callers that then check the session itself.
+   * Verifies a session JWT against the project's keys, its expiry aside (see
+   * `verifier`); undefined when it does not verify. Verification is fast-jwt's,
+   * synchronous: jose verifies on libuv's thread pool, which costs this hot
+   * path twice the CPU for a 40 µs check.
    */
-  async verify(
-    projectId: string,
-    jwt: string,
-    issuer: string,
-    audience: string,
-    options: { allowExpired?: boolean } = {},
-  ): Promise<JWTPayload | undefined> {
+  async verifyIgnoringExpiry(projectId: string, jwt: string, issuer: string, audience: string): Promise<JWTPayload | undefined> {
     try {
       const { kid } = decodeProtectedHeader(jwt);
-      const found = kid ? await this.verifier(kid) : undefined;
+      const found = kid ? await this.verifier(kid, issuer, audience) : undefined;
       if (!found || found.projectId !== projectId) return undefined;
-      const issuedAt = decodeJwt(jwt).iat;
-      const currentDate = options.allowExpired && issuedAt !== undefined ? new Date(issuedAt * 1000) : undefined;
-      const { payload } = await jwtVerify(jwt, found.key, { issuer, audience, algorithms: ['RS256'], currentDate });
-      return payload;
+      return found.verify(jwt) as JWTPayload;
     } catch {
       return undefined;
     }
