@@ -19,10 +19,12 @@ export interface CliRun {
  * the test server runs in this process and must keep answering meanwhile.
  */
 export function runCli(args: string[], env: Record<string, string>): Promise<CliRun> {
-  const child = spawn(process.execPath, [ROSTER_BIN, ...args], {
-    cwd: ROOT,
-    env: { PATH: process.env.PATH, LOG_LEVEL: 'silent', ...env },
-  });
+  return runNode([ROSTER_BIN, ...args], ROOT, { LOG_LEVEL: 'silent', ...env });
+}
+
+/** Runs a node script to completion with exactly `env` (plus PATH), collecting its output. */
+export function runNode(args: string[], cwd: string, env: Record<string, string>): Promise<CliRun> {
+  const child = spawn(process.execPath, args, { cwd, env: { PATH: process.env.PATH, ...env } });
   let stdout = '';
   let stderr = '';
   child.stdout.on('data', (chunk) => (stdout += chunk));

@@ -1,5 +1,8 @@
 import { randomBytes } from 'node:crypto';
+import type { Knex } from 'knex';
 import { Client } from 'pg';
+import { loadConfig } from '../../src/config';
+import { createKnex } from '../../src/db/knex';
 
 /** The server tests run against: DATABASE_URL's, or the local default. */
 export const SERVER_URL = process.env.DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/roster';
@@ -41,4 +44,23 @@ export async function createTestDatabase(): Promise<string> {
 
 export async function dropDatabase(name: string): Promise<void> {
   await withAdmin((c) => c.query(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`));
+}
+
+/**
+ * A database of the test file's own (migrated, as every test database is),
+ * with a small pool: for tests that move migrations down and up.
+ * Returns its connection, valid from beforeAll to afterAll.
+ */
+export function useScratchDatabase(): () => Knex {
+  let name: string | undefined;
+  let knex: Knex | undefined;
+  beforeAll(async () => {
+    name = await createTestDatabase();
+    knex = createKnex(databaseUrl(name), { ...loadConfig({}).database, poolMax: 2 });
+  });
+  afterAll(async () => {
+    await knex?.destroy();
+    if (name) await dropDatabase(name);
+  });
+  return () => knex!;
 }

@@ -1,6 +1,5 @@
 import { ChildProcess, spawn } from 'node:child_process';
 import { randomBytes, randomUUID } from 'node:crypto';
-import { createServer } from 'node:net';
 import path from 'node:path';
 import { Client } from 'pg';
 import { B2BClient } from 'stytch';
@@ -9,6 +8,7 @@ import { databaseUrl, dropDatabase, uniqueDatabaseName, withAdmin } from '../hel
 import { eventually } from '../helpers/eventually';
 import { deleteQueueKeys } from '../helpers/redis';
 import { createOrganization, stytchError } from '../helpers/factories';
+import { freePort } from '../helpers/ports';
 
 /** Spawns the compiled build: run `npm run build` first. */
 const ROOT = path.resolve(__dirname, '../..');
@@ -69,14 +69,6 @@ function start(script: string, args: string[], env: Record<string, string>): Run
 
 /** Runs a command to completion within the deadline. */
 const run = (script: string, args: string[], env: Record<string, string>, ms = EXIT_DEADLINE_MS) => start(script, args, env).exited(ms);
-
-async function freePort(): Promise<number> {
-  const server = createServer();
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const { port } = server.address() as { port: number };
-  await new Promise((resolve) => server.close(resolve));
-  return port;
-}
 
 async function databaseExists(name: string): Promise<boolean> {
   return withAdmin(async (c) => ((await c.query('SELECT 1 FROM pg_database WHERE datname = $1', [name])).rowCount ?? 0) > 0);

@@ -1,11 +1,8 @@
 import { randomUUID } from 'node:crypto';
-import type { Knex } from 'knex';
-import { loadConfig } from '../../src/config';
-import { createKnex } from '../../src/db/knex';
 import { parseId, parseProjectId, uuidv7 } from '../../src/ids';
 import { TEST_REDIRECT_URLS, TestApp, TestProject, useTestApp } from '../helpers/app';
 import { expectErrorEnvelope } from '../helpers/assertions';
-import { createTestDatabase, databaseUrl, dropDatabase } from '../helpers/database';
+import { useScratchDatabase } from '../helpers/database';
 import { eventuallyValue } from '../helpers/eventually';
 import { createOrganization, unique } from '../helpers/factories';
 
@@ -178,24 +175,14 @@ describe('the dev outbox (no SMTP_URL)', () => {
 const MIGRATION = '20261210000001_capture_dev_outbox';
 
 describe(`migration ${MIGRATION}`, () => {
-  let name: string;
-  let knex: Knex;
-
-  beforeAll(async () => {
-    name = await createTestDatabase();
-    knex = createKnex(databaseUrl(name), { ...loadConfig({}).database, poolMax: 2 });
-  });
-  afterAll(async () => {
-    await knex?.destroy();
-    if (name) await dropDatabase(name);
-  });
+  const database = useScratchDatabase();
 
   it("turns the dev outbox's past 'sent' emails into 'captured', and back on rollback", async () => {
-    await knex.migrate.down({ name: MIGRATION });
+    await database().migrate.down({ name: MIGRATION });
     const projectId = randomUUID();
     const organizationId = randomUUID();
-    await knex('projects').insert({ id: projectId, env: 'test', name: 'p', secret_hash: Buffer.from('x') });
-    await knex('organizations').insert({ id: organizationId, project_id: projectId, name: 'o', slug: 'o' });
+    await database()('projects').insert({ id: projectId, env: 'test', name: 'p', secret_hash: Buffer.from('x') });
+    await database()('organizations').insert({ id: organizationId, project_id: projectId, name: 'o', slug: 'o' });
     const email = (transport: string) => ({
       id: randomUUID(),
       project_id: projectId,
@@ -209,15 +196,20 @@ describe(`migration ${MIGRATION}`, () => {
       transport,
     });
     const [captured, sent] = [email('dev-outbox'), email('smtp')];
-    await knex('emails').insert([captured, sent]);
+    await database()('emails').insert([captured, sent]);
     const statuses = async () =>
-      Object.fromEntries((await knex('emails').select('transport', 'status')).map((r) => [r.transport, r.status]));
+      Object.fromEntries(
+        (await database()('emails').select('transport', 'status')).map((r: { transport: string; status: string }) => [
+          r.transport,
+          r.status,
+        ]),
+      );
 
-    await knex.migrate.up({ name: MIGRATION });
+    await database().migrate.up({ name: MIGRATION });
     expect(await statuses()).toEqual({ 'dev-outbox': 'captured', smtp: 'sent' });
 
-    await knex.migrate.down({ name: MIGRATION });
+    await database().migrate.down({ name: MIGRATION });
     expect(await statuses()).toEqual({ 'dev-outbox': 'sent', smtp: 'sent' });
-    await knex.migrate.up({ name: MIGRATION });
+    await database().migrate.up({ name: MIGRATION });
   });
 });

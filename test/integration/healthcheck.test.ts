@@ -1,8 +1,8 @@
 import { spawn } from 'node:child_process';
-import { createServer } from 'node:net';
 import path from 'node:path';
 import { useTestApp } from '../helpers/app';
 import { databaseUrl } from '../helpers/database';
+import { freePort } from '../helpers/ports';
 
 /** Runs the compiled container health check (`npm run build` first), as Docker does. */
 const HEALTHCHECK = path.resolve(__dirname, '../../dist/src/healthcheck.js');
@@ -18,21 +18,12 @@ function healthcheck(args: string[], env: Record<string, string>): Promise<{ cod
   });
 }
 
-/** A port nothing listens on. */
-async function closedPort(): Promise<number> {
-  const server = createServer();
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const { port } = server.address() as { port: number };
-  await new Promise((resolve) => server.close(resolve));
-  return port;
-}
-
 describe('the container health check', () => {
   const ctx = useTestApp();
 
   it("passes when the web process's /healthz answers 200, and fails naming the cause when nothing answers", async () => {
     expect(await healthcheck([], { PORT: new URL(ctx.app.baseUrl).port })).toEqual({ code: 0, stderr: '' });
-    const down = await healthcheck([], { PORT: String(await closedPort()) });
+    const down = await healthcheck([], { PORT: String(await freePort()) });
     expect(down.code).toBe(1);
     expect(down.stderr).toMatch(/^unhealthy: fetch failed/);
   });
@@ -40,7 +31,7 @@ describe('the container health check', () => {
   it('checks Postgres and Redis for the roles without HTTP, naming the one that is down', async () => {
     const backends = { DATABASE_URL: databaseUrl(ctx.app.databaseName), REDIS_URL };
     expect(await healthcheck(['backends'], backends)).toEqual({ code: 0, stderr: '' });
-    const redisDown = await healthcheck(['backends'], { ...backends, REDIS_URL: `redis://127.0.0.1:${await closedPort()}` });
+    const redisDown = await healthcheck(['backends'], { ...backends, REDIS_URL: `redis://127.0.0.1:${await freePort()}` });
     expect(redisDown.code).toBe(1);
     expect(redisDown.stderr).toMatch(/^unhealthy: redis: connect ECONNREFUSED/);
     const postgresDown = await healthcheck(['backends'], { ...backends, DATABASE_URL: databaseUrl('roster_no_such_database') });

@@ -1,25 +1,17 @@
 import { ChildProcess, spawn } from 'node:child_process';
 import { once } from 'node:events';
 import { get } from 'node:http';
-import { createServer } from 'node:net';
 import path from 'node:path';
 import { createTestDatabase, databaseUrl, dropDatabase } from '../helpers/database';
 import { eventually } from '../helpers/eventually';
 import { parseMetrics, sampleValue } from '../helpers/prometheus';
 import { deleteQueueKeys, REDIS_URL } from '../helpers/redis';
+import { freePort } from '../helpers/ports';
 
 /** Spawns the compiled build: run `npm run build` first. */
 const MAIN = path.resolve(__dirname, '../../dist/src/main.js');
 const WEB_PROCESSES = 2;
 const POOL_MAX = 4;
-
-async function freePort(): Promise<number> {
-  const server = createServer();
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const { port } = server.address() as { port: number };
-  await new Promise((resolve) => server.close(resolve));
-  return port;
-}
 
 /** A GET on a connection of its own (no keep-alive): the primary hands each connection to the next web process. */
 function getOnNewConnection(url: string): Promise<{ status: number; body: string }> {

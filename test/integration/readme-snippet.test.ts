@@ -1,7 +1,7 @@
-import { spawn } from 'node:child_process';
 import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { useTestApp } from '../helpers/app';
+import { runNode } from '../helpers/cli';
 import { eventually } from '../helpers/eventually';
 
 const ROOT = path.resolve(__dirname, '../..');
@@ -14,18 +14,6 @@ async function firstJsBlock(): Promise<string> {
   const block = /^```js\n([\s\S]*?)^```$/m.exec(readme);
   if (!block) throw new Error('README.md has no ```js block');
   return block[1];
-}
-
-function runNode(file: string, env: Record<string, string>): Promise<{ code: number | null; stdout: string; stderr: string }> {
-  const child = spawn(process.execPath, [file], { cwd: path.dirname(file), env: { PATH: process.env.PATH ?? '', ...env } });
-  let stdout = '';
-  let stderr = '';
-  child.stdout.on('data', (chunk) => (stdout += chunk));
-  child.stderr.on('data', (chunk) => (stderr += chunk));
-  return new Promise((resolve, reject) => {
-    child.on('error', reject);
-    child.on('close', (code) => resolve({ code, stdout, stderr }));
-  });
 }
 
 describe("README's first code block", () => {
@@ -47,7 +35,11 @@ describe("README's first code block", () => {
     const file = path.join(dir, 'first.mjs');
     await writeFile(file, await firstJsBlock());
 
-    const result = await runNode(file, { ROSTER_PROJECT_ID: projectId, ROSTER_PROJECT_SECRET: secret, ROSTER_URL: ctx.app.baseUrl });
+    const result = await runNode([file], path.dirname(file), {
+      ROSTER_PROJECT_ID: projectId,
+      ROSTER_PROJECT_SECRET: secret,
+      ROSTER_URL: ctx.app.baseUrl,
+    });
 
     expect({ code: result.code, stderr: result.stderr.replace(/^\[Stytch\] Warning: Using a custom 'env'.*\n/m, '') }).toEqual({
       code: 0,

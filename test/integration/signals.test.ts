@@ -9,6 +9,7 @@ import { bullPrefix } from '../../src/queues/connection';
 import { createTestDatabase, databaseUrl, dropDatabase } from '../helpers/database';
 import { eventually } from '../helpers/eventually';
 import { createOrganization } from '../helpers/factories';
+import { freePort } from '../helpers/ports';
 
 /**
  * `npm start` as a user runs it (prestart builds incrementally and checks the
@@ -44,14 +45,6 @@ function processGroup(pgid: number): ProcessRow[] {
     .map((line) => /^\s*(\d+)\s+(\d+)\s+(\d+)\s+(.*)$/.exec(line))
     .filter((m): m is RegExpExecArray => m !== null && Number(m[3]) === pgid)
     .map((m) => ({ pid: Number(m[1]), ppid: Number(m[2]), args: m[4] }));
-}
-
-async function freePort(): Promise<number> {
-  const server = createServer();
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const { port } = server.address() as { port: number };
-  await new Promise((resolve) => server.close(resolve));
-  return port;
 }
 
 /** Whether something can listen on the port again, as a restarted Roster would. */
