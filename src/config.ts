@@ -26,6 +26,8 @@ export interface Config {
   logLevel: LogLevel;
   /** When set, GET /metrics takes `Authorization: Bearer <token>`; unset, it is open (keep it off the public network). */
   metricsToken: string | undefined;
+  /** When set, the `worker` and `scheduler` roles serve GET /metrics on this port (they serve no API); `web` and `all` ignore it. */
+  metricsPort: number | undefined;
   workerQueues: string[] | undefined;
   /** How long a worker holds a job before BullMQ deems it stalled and hands it to another worker. */
   jobLockMs: number;
@@ -108,10 +110,15 @@ export function loadConfig(env: Env = process.env): Readonly<Config> {
     return value === undefined || value.trim() === '' ? undefined : value.trim();
   };
 
-  const portText = get('PORT') ?? '3000';
-  const port = Number(portText);
-  const portValid = /^\d+$/.test(portText) && port <= 65535;
-  if (!portValid) problems.push(`PORT must be an integer between 0 and 65535 (got "${portText}")`);
+  /** A TCP port setting; undefined when unset or invalid (the problem is recorded). */
+  const portSetting = (name: string): number | undefined => {
+    const text = get(name);
+    if (text === undefined) return undefined;
+    if (/^\d+$/.test(text) && Number(text) <= 65535) return Number(text);
+    problems.push(`${name} must be an integer between 0 and 65535 (got "${text}")`);
+    return undefined;
+  };
+  const port = portSetting('PORT') ?? 3000;
 
   const databaseUrl = get('DATABASE_URL') ?? 'postgres://postgres@127.0.0.1:5432/roster';
   const dbUrl = parseUrl(databaseUrl, ['postgres:', 'postgresql:']);
@@ -130,7 +137,7 @@ export function loadConfig(env: Env = process.env): Readonly<Config> {
   }
 
   // A bad PORT is reported once, as PORT, not again through the default PUBLIC_URL.
-  const publicUrl = (get('PUBLIC_URL') ?? `http://localhost:${portValid ? port : 3000}`).replace(/\/+$/, '');
+  const publicUrl = (get('PUBLIC_URL') ?? `http://localhost:${port}`).replace(/\/+$/, '');
   if (!parseUrl(publicUrl, ['http:', 'https:'])) {
     problems.push(`PUBLIC_URL must be an http(s) URL (got "${publicUrl}")`);
   }
@@ -189,6 +196,7 @@ export function loadConfig(env: Env = process.env): Readonly<Config> {
   if (metricsToken !== undefined && !/^[\x21-\x7e]{16,}$/.test(metricsToken)) {
     problems.push('METRICS_TOKEN must be at least 16 printable characters without spaces');
   }
+  const metricsPort = portSetting('METRICS_PORT');
 
   const workerQueuesText = get('WORKER_QUEUES');
   const workerQueues = workerQueuesText
@@ -250,6 +258,7 @@ export function loadConfig(env: Env = process.env): Readonly<Config> {
     bootstrapProject,
     logLevel,
     metricsToken,
+    metricsPort,
     workerQueues,
     jobLockMs,
     migrationChunkRows,

@@ -7,6 +7,7 @@ import { ConfigError, loadConfig } from './config';
 import { createContainer } from './container';
 import { ensureDatabase, migrateToLatest } from './db/database';
 import { logger } from './logger';
+import { listenForScrapes } from './metrics/listener';
 import { startScheduler } from './scheduler';
 import { Shutdown } from './shutdown';
 import { startWorkers, Workers } from '../workers';
@@ -78,6 +79,16 @@ async function main(requested: Role): Promise<void> {
     // A signal that came while it was starting has already begun the stop without it.
     if (shutdown.started) await scheduler.close();
     else shutdown.add(() => scheduler.close());
+  }
+  // `web` and `all` serve /metrics on PORT; these roles serve no API, so their metrics need a port of their own.
+  if ((role === 'worker' || role === 'scheduler') && config.metricsPort !== undefined && !shutdown.started) {
+    const scrapes = await listenForScrapes(container.metrics, {
+      port: config.metricsPort,
+      token: config.metricsToken,
+      docsUrl: config.docsUrl,
+    });
+    if (shutdown.started) await drainHttpServer(scrapes, 0);
+    else shutdown.add(() => drainHttpServer(scrapes, shutdown.drainMs));
   }
   if (forksWeb && !shutdown.started) {
     shutdown.add(forkWebProcesses(config.webProcesses, () => shutdown.started));

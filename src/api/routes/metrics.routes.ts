@@ -1,32 +1,20 @@
 import { Router } from 'express';
 import { METRICS_PATH } from '../../contracts/openapi';
-import { AppError } from '../../errors';
 import type { Metrics } from '../../metrics';
-import { hashSecret, secretMatches } from '../../secrets';
-
-const refused = () =>
-  new AppError(
-    'unauthorized_credentials',
-    401,
-    'Unauthorized credentials: /metrics takes the header `Authorization: Bearer <METRICS_TOKEN>`.',
-  );
+import { METRICS_CHALLENGE, metricsAccess } from '../../metrics/access';
 
 /**
  * `GET /metrics` in Prometheus' text format, outside the project API's Basic
- * authentication: it holds no project's data, only counts. Open unless
- * METRICS_TOKEN is set; then it takes that token as a bearer token, compared
- * in constant time.
+ * authentication, behind METRICS_TOKEN when set (see metricsAccess).
  */
 export function metricsRoutes(metrics: Metrics, token: string | undefined): Router {
   const router = Router();
-  const tokenHash = token === undefined ? undefined : hashSecret(token);
+  const refusal = metricsAccess(token);
   router.get(METRICS_PATH, async (req, res) => {
-    if (tokenHash) {
-      const bearer = /^Bearer\s+(\S+)\s*$/i.exec(req.headers.authorization ?? '')?.[1];
-      if (bearer === undefined || !secretMatches(bearer, tokenHash)) {
-        res.setHeader('WWW-Authenticate', 'Bearer realm="metrics"');
-        throw refused();
-      }
+    const refused = refusal(req.headers.authorization);
+    if (refused) {
+      res.setHeader('WWW-Authenticate', METRICS_CHALLENGE);
+      throw refused;
     }
     res.type(metrics.contentType).send(await metrics.render());
   });
