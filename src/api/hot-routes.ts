@@ -8,7 +8,7 @@ import { logger } from '../logger';
 import type { ProjectContext } from '../services/project-context';
 import { JSON_BODY_LIMIT } from './app';
 import { projectOf, requestIdIn } from './middleware/authenticate';
-import { apiErrorOf, errorFields } from './middleware/error-handler';
+import { apiErrorOf, errorJson } from './middleware/error-handler';
 import { checkJsonDepth, checkParsedBody, duplicateHeader } from './middleware/input-hygiene';
 import { newRequestId, recordRequest } from './middleware/request-context';
 import { serializerFor } from './respond';
@@ -110,8 +110,7 @@ export function createRequestListener(container: Container, app: Express): Reque
           send(res, route.contract.status, requestId, serialize(reply, config.checkResponses, log));
         } catch (err) {
           const error = apiErrorOf(err, log());
-          const reply = { request_id: requestId, ...errorFields(error, config.docsUrl), status_code: error.statusCode };
-          send(res, error.statusCode, requestId, JSON.stringify(reply));
+          send(res, error.statusCode, requestId, errorJson(error, requestId, config.docsUrl));
         }
         recordRequest(observe, {
           requestId,

@@ -3,7 +3,7 @@ import type { Duplex } from 'node:stream';
 import { DEFAULT_DOCS_URL } from '../config';
 import { AppError } from '../errors';
 import { logger } from '../logger';
-import { errorFields } from './middleware/error-handler';
+import { errorJson } from './middleware/error-handler';
 import { newRequestId } from './middleware/request-context';
 
 /** What Node's HTTP parser refuses before Express sees a request, as the API's errors. */
@@ -34,7 +34,7 @@ function answerClientError(err: NodeJS.ErrnoException, socket: Duplex, docsUrl: 
   const error = clientErrorOf(err.code);
   const requestId = newRequestId();
   logger.info({ request_id: requestId, code: err.code, status_code: error.statusCode }, 'unparseable request');
-  const body = JSON.stringify({ request_id: requestId, ...errorFields(error, docsUrl), status_code: error.statusCode });
+  const body = errorJson(error, requestId, docsUrl);
   socket.end(
     `HTTP/1.1 ${error.statusCode} ${STATUS_CODES[error.statusCode]}\r\n` +
       'Content-Type: application/json; charset=utf-8\r\n' +

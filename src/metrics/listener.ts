@@ -1,6 +1,6 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { apiErrorOf, errorFields } from '../api/middleware/error-handler';
+import { apiErrorOf, errorJson } from '../api/middleware/error-handler';
 import { newRequestId } from '../api/middleware/request-context';
 import { METRICS_PATH } from '../contracts/openapi';
 import { AppError } from '../errors';
@@ -47,7 +47,7 @@ export async function listenForScrapes(metrics: Metrics, { port, token, docsUrl 
     res.setHeader('X-Request-Id', requestId);
     answer(req, res).catch((err: unknown) => {
       const error = apiErrorOf(err, logger.child({ request_id: requestId }));
-      const json = JSON.stringify({ request_id: requestId, ...errorFields(error, docsUrl), status_code: error.statusCode });
+      const json = errorJson(error, requestId, docsUrl);
       res.writeHead(error.statusCode, { 'Content-Type': 'application/json; charset=utf-8', 'Content-Length': Buffer.byteLength(json) });
       res.end(json);
     });

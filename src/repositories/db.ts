@@ -17,21 +17,23 @@ export interface Page<T> {
 
 /**
  * Runs a filtered query as one keyset page. `filtered` must already carry
- * every filter; ordering by the UUIDv7 primary key keeps pages stable while
- * rows are inserted.
+ * every filter (and may join and select); ordering by the UUIDv7 primary key
+ * keeps pages stable while rows are inserted: `asc` pages from the oldest
+ * (the cursor is the last id seen, later ids follow), `desc` from the newest.
  */
 export async function keysetPage<T extends { id: string }>(
   filtered: Knex.QueryBuilder,
   idColumn: string,
-  afterId: string | undefined,
+  cursorId: string | undefined,
   limit: number,
+  direction: 'asc' | 'desc' = 'asc',
 ): Promise<Page<T>> {
   const countQuery = filtered.clone().clearSelect().clearOrder().count({ total: '*' }).first();
   const pageQuery = filtered
     .clone()
-    .orderBy(idColumn, 'asc')
+    .orderBy(idColumn, direction)
     .limit(limit + 1);
-  if (afterId !== undefined) pageQuery.where(idColumn, '>', afterId);
+  if (cursorId !== undefined) pageQuery.where(idColumn, direction === 'asc' ? '>' : '<', cursorId);
   const [rows, counted] = await Promise.all([pageQuery as Promise<T[]>, countQuery]);
   const hasMore = rows.length > limit;
   const pageRows = hasMore ? rows.slice(0, limit) : rows;

@@ -1,4 +1,5 @@
-import type { Db, Page } from './db';
+import type { Knex } from 'knex';
+import { type Db, keysetPage, type Page } from './db';
 
 export interface EmailRow {
   id: string;
@@ -50,30 +51,16 @@ export interface EmailFilters {
 export class EmailRepository {
   /** A project's emails, newest first (by UUIDv7 id), after the cursor's id; with the filtered total. */
   async list(db: Db, projectId: string, filters: EmailFilters, beforeId: string | undefined, limit: number): Promise<Page<ListedEmailRow>> {
-    const filtered = db('emails as e')
+    const listed = db('emails as e')
       .where('e.project_id', projectId)
       .modify((q) => {
         if (filters.status) q.where('e.status', filters.status);
         if (filters.toNormalized !== undefined) q.where('e.to_normalized', filters.toNormalized);
-      });
-    const page = filtered
-      .clone()
+      })
       .join('organizations as o', 'o.id', 'e.organization_id')
       .select('e.id', 'e.kind', 'e.to_address', 'e.status', 'e.transport', 'e.subject', 'e.link', 'e.created_at', 'e.sent_at')
-      .select('o.name as organization_name')
-      .modify((q) => {
-        if (beforeId !== undefined) q.where('e.id', '<', beforeId);
-      })
-      .orderBy('e.id', 'desc')
-      .limit(limit + 1);
-    const [rows, counted] = await Promise.all([page as Promise<ListedEmailRow[]>, filtered.clone().count({ total: '*' }).first()]);
-    const more = rows.length > limit;
-    const pageRows = more ? rows.slice(0, limit) : rows;
-    return {
-      rows: pageRows,
-      total: Number((counted as { total: string } | undefined)?.total ?? 0),
-      nextAfterId: more ? pageRows[pageRows.length - 1].id : undefined,
-    };
+      .select('o.name as organization_name');
+    return keysetPage<ListedEmailRow>(listed as unknown as Knex.QueryBuilder, 'e.id', beforeId, limit, 'desc');
   }
 
   async insert(db: Db, rows: Omit<EmailRow, 'status' | 'attempts'>[]): Promise<void> {

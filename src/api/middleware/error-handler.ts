@@ -36,6 +36,11 @@ export function errorFields(error: AppError, docsUrl: string): Record<string, un
   };
 }
 
+/** A whole error answer as JSON text, for the answers written without Express (parse errors, hot routes, the metrics listener). */
+export function errorJson(error: AppError, requestId: string, docsUrl: string): string {
+  return JSON.stringify({ request_id: requestId, ...errorFields(error, docsUrl), status_code: error.statusCode });
+}
+
 /**
  * The database could not serve in time: no pooled connection within
  * DATABASE_ACQUIRE_TIMEOUT_MS, or a statement or lock timeout. The caller may
