@@ -137,7 +137,7 @@ async function main(): Promise<void> {
     members
       .slice(0, SESSIONS)
       .map(async (member) =>
-        container.sessions.issue(project, await container.sessions.start(container.knex, project, member, organization, factor)),
+        container.sessions.issue(project, await container.sessions.start(container.knex, project, member, organization, [factor])),
       ),
   );
 

@@ -13,6 +13,7 @@ import * as createBulkInvitees from './20261203000010_create_bulk_invitees';
 import * as captureDevOutbox from './20261210000001_capture_dev_outbox';
 import * as indexJobsListing from './20261210000100_index_jobs_listing';
 import * as trackMigrationChunkSlices from './20261210000200_track_migration_chunk_slices';
+import * as discoveryAndFactorCodes from './20261220000001_discovery_and_factor_codes';
 
 /**
  * Migrations are listed here instead of discovered on disk so that the same
@@ -34,6 +35,7 @@ const MIGRATIONS: Record<string, Knex.Migration> = {
   '20261210000001_capture_dev_outbox': captureDevOutbox,
   '20261210000100_index_jobs_listing': indexJobsListing,
   '20261210000200_track_migration_chunk_slices': trackMigrationChunkSlices,
+  '20261220000001_discovery_and_factor_codes': discoveryAndFactorCodes,
 };
 
 export const migrationSource: Knex.MigrationSource<string> = {

@@ -18,6 +18,11 @@ import { EmailRepository } from './repositories/email.repository';
 import { MagicLinkRepository } from './repositories/magic-link.repository';
 import { OutboxRepository } from './repositories/outbox.repository';
 import { SessionRepository } from './repositories/session.repository';
+import { IntermediateSessionRepository } from './repositories/intermediate-session.repository';
+import { OtpCodeRepository } from './repositories/otp-code.repository';
+import { AuthenticationFlow } from './services/auth/authentication-flow';
+import { IntermediateSessions } from './services/auth/intermediate-sessions';
+import { OtpCodes } from './services/auth/otp-codes';
 import { EmailService } from './services/email/email.service';
 import { EmailListing } from './services/email/email-listing';
 import { DevOutboxMailer, Mailer, SmtpMailer } from './services/email/mailer';
@@ -59,6 +64,11 @@ export interface Container {
   /** The project's emails as GET /v1/b2b/emails lists them (the dev outbox's captured links included). */
   emailListing: EmailListing;
   sessions: SessionService;
+  /** Every organization-bound authentication ends here: a session, or an intermediate session naming what is missing. */
+  authenticationFlow: AuthenticationFlow;
+  intermediateSessions: IntermediateSessions;
+  /** One-time passcodes (email and SMS): minted at send time, hashed, single-use, guess-limited. */
+  otpCodes: OtpCodes;
   signingKeys: SigningKeys;
   /** Coalesced last-access writes of authenticated sessions; flushed on close. */
   sessionToucher: SessionToucher;
@@ -106,6 +116,9 @@ export function createContainer(config: Readonly<Config>, overrides: ContainerOv
   const redirectUrls = new RedirectUrls(knex, projectRepository);
   const outboxWritten = () => relay.poke();
   const invites = new InviteService(knex, organizations, members, memberRepository, redirectUrls, emails, outboxWritten);
+  const intermediateSessions = new IntermediateSessions(new IntermediateSessionRepository());
+  const authenticationFlow = new AuthenticationFlow(knex, sessions, intermediateSessions, memberRepository);
+  const otpCodes = new OtpCodes(new OtpCodeRepository());
   const magicLinks = new MagicLinkService(
     knex,
     organizations,
@@ -114,7 +127,7 @@ export function createContainer(config: Readonly<Config>, overrides: ContainerOv
     redirectUrls,
     magicLinkRepository,
     emails,
-    sessions,
+    authenticationFlow,
     outboxWritten,
   );
   const importStaging = new StagingRepository(config.databaseUrl);
@@ -177,6 +190,9 @@ export function createContainer(config: Readonly<Config>, overrides: ContainerOv
     emails,
     emailListing: new EmailListing(knex, emailRepository),
     sessions,
+    authenticationFlow,
+    intermediateSessions,
+    otpCodes,
     signingKeys,
     sessionToucher: toucher,
     magicLinks,

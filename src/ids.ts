@@ -7,10 +7,23 @@ import { randomBytes } from 'node:crypto';
  * append to the right edge of the primary-key index.
  */
 export type ProjectEnv = 'test' | 'live';
-export type IdKind = 'project' | 'organization' | 'member' | 'email' | 'job' | 'member-session' | 'jwk';
+/** Stytch's id prefixes; longer prefixes first, so that `member-session-…` is not read as `member-…`. */
+const ID_KINDS = [
+  'member-session',
+  'member-totp',
+  'phone-number',
+  'recovery-code',
+  'project',
+  'organization',
+  'member',
+  'email',
+  'job',
+  'jwk',
+] as const;
+export type IdKind = (typeof ID_KINDS)[number];
 
 const UUID = '[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}';
-const PUBLIC_ID = new RegExp(`^(project|organization|member|email|job|member-session|jwk)-(test|live)-(${UUID})$`);
+const PUBLIC_ID = new RegExp(`^(${ID_KINDS.join('|')})-(test|live)-(${UUID})$`);
 
 export function uuidv7(now: number = Date.now()): string {
   const bytes = randomBytes(16);

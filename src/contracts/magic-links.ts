@@ -1,9 +1,9 @@
 import type { FromSchema } from 'json-schema-to-ts';
 import { defineContract } from './contract';
-import { B2B, emailSchema, envelope, flag, metadataSchema, object, personNameSchema, text, texts, time } from './common';
+import { B2B, emailSchema, envelope, flag, metadataSchema, personNameSchema, text } from './common';
 import { memberObject, memberResponse } from './members';
 import { organizationObject } from './organizations';
-import { memberSessionObject, sessionUpdateProperties } from './sessions';
+import { authenticationProperties, authenticationRequired, priorAuthenticationProperties } from './authentication';
 
 export const redirectUrlSchema = { type: 'string', minLength: 1, maxLength: 2048, errorType: 'invalid_redirect_url' } as const;
 const minutes = (max: number, errorType: string) => ({ type: 'integer', minimum: 5, maximum: max, errorType }) as const;
@@ -57,9 +57,8 @@ export const authenticateMagicLinkBody = {
   properties: {
     magic_links_token: { type: 'string', minLength: 1, maxLength: 512, errorType: 'invalid_token' },
     pkce_code_verifier: { type: 'string', minLength: 43, maxLength: 128, errorType: 'invalid_pkce_code_verifier' },
-    ...sessionUpdateProperties,
+    ...priorAuthenticationProperties,
     locale: { type: 'string' },
-    intermediate_session_token: { type: 'string', maxLength: 512 },
     telemetry_id: { type: 'string' },
   },
   required: ['magic_links_token'],
@@ -104,39 +103,11 @@ export const authenticateMagicLink = defineContract({
   path: `${B2B}/magic_links/authenticate`,
   summary: 'Authenticate a magic link token.',
   body: authenticateMagicLinkBody,
-  response: envelope(
-    {
-      member_id: text,
-      method_id: text,
-      reset_sessions: flag,
-      organization_id: text,
-      member: memberObject,
-      session_token: text,
-      session_jwt: text,
-      organization: organizationObject,
-      intermediate_session_token: text,
-      member_authenticated: flag,
-      member_session: memberSessionObject,
-      mfa_required: object(
-        { member_options: object({ mfa_phone_number: text, totp_registration_id: text }, ['mfa_phone_number', 'totp_registration_id']) },
-        [],
-      ),
-      primary_required: object({ allowed_auth_methods: texts }, ['allowed_auth_methods']),
-      intermediate_session_token_expires_at: time,
-    },
-    [
-      'member_id',
-      'method_id',
-      'reset_sessions',
-      'organization_id',
-      'member',
-      'session_token',
-      'session_jwt',
-      'organization',
-      'intermediate_session_token',
-      'member_authenticated',
-    ],
-  ),
+  response: envelope({ ...authenticationProperties, method_id: text, reset_sessions: flag }, [
+    ...authenticationRequired,
+    'method_id',
+    'reset_sessions',
+  ]),
   status: 200,
   sdk: 'magicLinks.authenticate',
 });

@@ -44,6 +44,9 @@ const authenticationFactor = object(
     created_at: time,
     updated_at: time,
     email_factor: object({ email_id: text, email_address: text }, ['email_id', 'email_address']),
+    phone_number_factor: object({ phone_id: text, phone_number: text }, ['phone_id', 'phone_number']),
+    authenticator_app_factor: object({ totp_id: text }, ['totp_id']),
+    recovery_code_factor: object({ totp_recovery_code_id: text }, ['totp_recovery_code_id']),
   },
   ['type', 'delivery_method'],
 );

@@ -4,10 +4,11 @@ import type { Db } from './db';
 export interface MagicLinkTokenRow {
   id: string;
   project_id: string;
-  organization_id: string;
-  member_id: string;
+  /** Null for a discovery link, which proves an address before any organization is chosen. */
+  organization_id: string | null;
+  member_id: string | null;
   email_id: string;
-  kind: 'invite' | 'login' | 'signup';
+  kind: 'invite' | 'login' | 'signup' | 'discovery';
   email_normalized: string;
   pkce_code_challenge: string | null;
   expires_at: Date;

@@ -4,11 +4,15 @@ import type { MemberModel } from '../models/member.model';
 import type { OrganizationModel } from '../models/organization.model';
 import { type Db, isTransaction, queryPrepared } from './db';
 
+/** One factor a member proved, as Stytch's session objects list it. */
 export interface AuthenticationFactor {
   type: string;
   delivery_method: string;
   last_authenticated_at: string;
   email_factor?: { email_id: string; email_address: string };
+  phone_number_factor?: { phone_id: string; phone_number: string };
+  authenticator_app_factor?: { totp_id: string };
+  recovery_code_factor?: { totp_recovery_code_id: string };
 }
 
 export interface SessionRow {
@@ -90,7 +94,7 @@ function owned(row: OwnedRow | undefined): OwnedSession | undefined {
   return { session, member: withDates(member), organization: withDates(organization) };
 }
 
-/** Member sessions, intermediate sessions and the keys that sign session JWTs. */
+/** Member sessions and the keys that sign session JWTs. */
 export class SessionRepository {
   /**
    * The hot path of every integration: one statement finds a live session
@@ -230,29 +234,6 @@ export class SessionRepository {
       .where({ project_id: projectId, ...where })
       .whereNull('revoked_at')
       .update({ revoked_at: db.fn.now() });
-  }
-
-  async insertIntermediate(
-    db: Db,
-    row: {
-      id: string;
-      project_id: string;
-      organization_id: string;
-      member_id: string;
-      token_hash: Buffer;
-      authentication_factors: AuthenticationFactor[];
-      minutes: number;
-    },
-  ): Promise<Date> {
-    const { minutes, ...fields } = row;
-    const [{ expires_at }] = await db('intermediate_sessions')
-      .insert({
-        ...fields,
-        authentication_factors: JSON.stringify(fields.authentication_factors),
-        expires_at: db.raw('now() + make_interval(mins => ?)', [minutes]),
-      })
-      .returning('expires_at');
-    return expires_at;
   }
 
   async activeKey(db: Db, projectId: string): Promise<SigningKeyRow | undefined> {

@@ -3,13 +3,11 @@ import type { Knex } from 'knex';
 import type { AuthenticateMagicLinkInput, LoginOrSignupInput } from '../contracts/magic-links';
 import { AppError, badRequest, memberNotFound } from '../errors';
 import { formatId } from '../ids';
-import type { MemberModel } from '../models/member.model';
-import type { OrganizationModel } from '../models/organization.model';
 import type { MagicLinkRepository, MagicLinkTokenRow } from '../repositories/magic-link.repository';
 import type { MemberRepository } from '../repositories/member.repository';
-import type { AuthenticationFactor } from '../repositories/session.repository';
 import { hashSecret } from '../secrets';
-import { decideAuthentication } from './authentication-policy';
+import type { AuthenticationFlow, AuthOutcome } from './auth/authentication-flow';
+import { factors } from './auth/factors';
 import { cleanEmail, normalizeEmail } from '../email-rules';
 import type { EmailService } from './email/email.service';
 import type { EmailKind } from './email/templates';
@@ -18,20 +16,13 @@ import type { MemberService } from './member.service';
 import type { OrganizationService } from './organization.service';
 import type { ProjectContext } from './project-context';
 import type { RedirectUrls } from './redirect-urls';
-import type { IssuedSession, SessionService, StartedSession } from './sessions/session.service';
 
 export const LOGIN_EXPIRATION_MINUTES = 60;
 
 const cannotAuthenticate = (why: string) => new AppError('unable_to_auth_magic_link', 401, `The magic link cannot be used: ${why}.`);
 
-export interface MagicLinkAuthentication {
-  member: MemberModel;
-  organization: OrganizationModel;
+export interface MagicLinkAuthentication extends AuthOutcome {
   methodId: string;
-  session?: IssuedSession;
-  intermediate?: { token: string; expiresAt: Date };
-  mfaRequired?: { member_options: { mfa_phone_number: string; totp_registration_id: string }; secondary_auth_initiated: null };
-  primaryRequired?: { allowed_auth_methods: string[] };
 }
 
 /** Stytch's organization email magic links: login-or-signup (with JIT sign-up by domain) and authentication. */
@@ -44,7 +35,7 @@ export class MagicLinkService {
     private readonly redirectUrls: RedirectUrls,
     private readonly tokens: MagicLinkRepository,
     private readonly emails: EmailService,
-    private readonly sessions: SessionService,
+    private readonly flow: AuthenticationFlow,
     /** Tells the outbox relay that committed entries wait (it also polls, so this only saves latency). */
     private readonly outboxWritten: () => void,
   ) {}
@@ -114,88 +105,37 @@ export class MagicLinkService {
 
   /**
    * Redeems a magic link: exactly one redemption of a token succeeds. The
-   * member becomes active with a verified email, then gets a session — or,
-   * when the organization's policy asks for more, an intermediate session
-   * saying what is missing. The JWT is signed after commit.
+   * member becomes active with a verified email; the authentication flow
+   * then grants a session, or an intermediate session saying what the
+   * organization's policy still asks for (a session or intermediate session
+   * the caller presents counts toward it).
    */
   async authenticate(project: ProjectContext, input: AuthenticateMagicLinkInput): Promise<MagicLinkAuthentication> {
-    if (input.intermediate_session_token) {
-      throw badRequest('intermediate_session_not_supported', 'intermediate_session_token is not supported by this server yet.');
-    }
     const token = await this.tokens.findByHash(this.knex, project.id, hashSecret(input.magic_links_token));
     if (!token) throw cannotAuthenticate('it does not exist');
+    if (!token.organization_id || !token.member_id) {
+      throw cannotAuthenticate('it is a discovery link, redeemed by magic_links.discovery.authenticate');
+    }
+    const { organization_id: organizationId, member_id: memberId } = token;
     checkPkce(token, input.pkce_code_verifier);
-    const existing = input.session_token || input.session_jwt ? await this.sessions.identify(project, input) : undefined;
-    const outcome = await this.knex.transaction(
-      async (trx): Promise<MagicLinkAuthentication | (MagicLinkAuthentication & { started: StartedSession })> => {
-        if (!(await this.tokens.consume(trx, token.id))) {
-          throw cannotAuthenticate(token.used_at ? 'it has already been used' : 'it has expired or been used');
-        }
-        const organization = await this.organizations.resolve(trx, project, formatId('organization', project.env, token.organization_id));
-        const found = await this.members.findById(trx, organization.id, token.member_id, true);
-        if (!found || found.status === 'deleted') throw memberNotFound();
-        if (found.email_normalized !== token.email_normalized)
-          throw cannotAuthenticate("it was sent to an address that is no longer the member's");
-        const member = await this.members.update(trx, organization.id, found.id, { status: 'active', email_address_verified: true });
-        const methodId = formatId('email', project.env, member.id);
-        const factor: AuthenticationFactor = {
-          type: 'magic_link',
-          delivery_method: 'email',
-          last_authenticated_at: new Date().toISOString().replace(/\.\d{3}Z$/, 'Z'),
-          email_factor: { email_id: methodId, email_address: member.email },
-        };
-        const base = { member, organization, methodId };
-        const decision = decideAuthentication(organization, member, 'magic_link');
-        switch (decision.grant) {
-          case 'primary_required':
-            return {
-              ...base,
-              intermediate: await this.sessions.startIntermediate(trx, project, member, factor),
-              primaryRequired: { allowed_auth_methods: decision.allowedAuthMethods },
-            };
-          case 'mfa_required':
-            return {
-              ...base,
-              intermediate: await this.sessions.startIntermediate(trx, project, member, factor),
-              mfaRequired: {
-                member_options: { mfa_phone_number: decision.mfaPhoneNumber, totp_registration_id: '' },
-                secondary_auth_initiated: null,
-              },
-            };
-          case 'session': {
-            const started = existing
-              ? await this.sessions.extend(
-                  trx,
-                  project,
-                  existing,
-                  member,
-                  organization,
-                  factor,
-                  input.session_duration_minutes,
-                  input.session_custom_claims,
-                )
-              : await this.sessions.start(
-                  trx,
-                  project,
-                  member,
-                  organization,
-                  factor,
-                  input.session_duration_minutes,
-                  input.session_custom_claims,
-                );
-            return { ...base, started };
-          }
-        }
-      },
-    );
-    if (!('started' in outcome)) return outcome;
-    const { started, ...rest } = outcome;
-    return { ...rest, session: await this.sessions.issue(project, started) };
+    const outcome = await this.flow.run(project, input, async (trx) => {
+      if (!(await this.tokens.consume(trx, token.id))) {
+        throw cannotAuthenticate(token.used_at ? 'it has already been used' : 'it has expired or been used');
+      }
+      const organization = await this.organizations.resolve(trx, project, formatId('organization', project.env, organizationId));
+      const found = await this.members.findById(trx, organization.id, memberId, true);
+      if (!found || found.status === 'deleted') throw memberNotFound();
+      if (found.email_normalized !== token.email_normalized)
+        throw cannotAuthenticate("it was sent to an address that is no longer the member's");
+      const member = await this.members.update(trx, organization.id, found.id, { status: 'active', email_address_verified: true });
+      return { organization, member, factor: factors.magicLink(formatId('email', project.env, member.id), member.email) };
+    });
+    return { ...outcome, methodId: formatId('email', project.env, outcome.member.id) };
   }
 }
 
 /** RFC 7636 S256: the verifier must hash to the challenge the link was sent with; no challenge, no verifier. */
-function checkPkce(token: MagicLinkTokenRow, verifier: string | undefined): void {
+export function checkPkce(token: MagicLinkTokenRow, verifier: string | undefined): void {
   if (!token.pkce_code_challenge) {
     if (verifier !== undefined) {
       throw badRequest(

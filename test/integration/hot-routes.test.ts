@@ -28,7 +28,7 @@ describe('the hot path answers as the Express route does', () => {
     );
     const memberRow = await MemberModel.query(container.knex).findById(parseId('member', 'test', member.member_id)!);
     const factor = { type: 'magic_link', delivery_method: 'email', last_authenticated_at: new Date().toISOString() };
-    const started = await container.sessions.start(container.knex, context, memberRow!, organizationRow!, factor);
+    const started = await container.sessions.start(container.knex, context, memberRow!, organizationRow!, [factor]);
     ({ token, jwt } = await container.sessions.issue(context, started));
   });
 

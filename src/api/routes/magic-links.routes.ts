@@ -5,8 +5,7 @@ import type { InviteService } from '../../services/invite.service';
 import type { MagicLinkService } from '../../services/magic-link.service';
 import { presentMember } from '../presenters/member.presenter';
 import { presentOrganization } from '../presenters/organization.presenter';
-import { presentSession } from '../presenters/session.presenter';
-import { timestamp } from '../presenters/wire';
+import { presentAuthentication } from '../presenters/authentication.presenter';
 import { route, routerAt } from '../route';
 
 /** Stytch's `magic_links` endpoints. */
@@ -30,28 +29,9 @@ export function magicLinkRoutes(magicLinks: MagicLinkService, invites: InviteSer
     };
   });
 
-  // Stytch's shape: a session when the member is authenticated; otherwise an
-  // intermediate session and what it still needs (mfa_required / primary_required).
   route(router, api.authenticateMagicLink, async (req) => {
-    const env = req.project.env;
     const result = await magicLinks.authenticate(req.project, req.body);
-    const member = presentMember(env, { member: result.member, organization: result.organization, retiredEmails: [] });
-    return {
-      member_id: member.member_id,
-      method_id: result.methodId,
-      reset_sessions: false,
-      organization_id: member.organization_id,
-      member,
-      organization: presentOrganization(env, result.organization),
-      session_token: result.session?.token ?? '',
-      session_jwt: result.session?.jwt ?? '',
-      member_session: result.session && presentSession(env, result.session),
-      intermediate_session_token: result.intermediate?.token ?? '',
-      intermediate_session_token_expires_at: result.intermediate && timestamp(result.intermediate.expiresAt),
-      member_authenticated: result.session !== undefined,
-      mfa_required: result.mfaRequired && { member_options: result.mfaRequired.member_options },
-      primary_required: result.primaryRequired,
-    };
+    return { ...presentAuthentication(req.project.env, result), method_id: result.methodId, reset_sessions: false };
   });
 
   return router;

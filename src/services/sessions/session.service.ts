@@ -10,6 +10,7 @@ import { hashSecret, newSecret } from '../../secrets';
 import { mergeMetadata } from '../organization-rules';
 import type { ProjectContext } from '../project-context';
 import { effectiveRoles } from '../roles';
+import { withFactor } from '../auth/factors';
 import type { SessionToucher } from './session-toucher';
 import type { SigningKeys } from './signing-keys';
 
@@ -17,7 +18,6 @@ export const SESSION_CLAIM = 'https://stytch.com/session';
 export const ORGANIZATION_CLAIM = 'https://stytch.com/organization';
 const RESERVED_CLAIMS = new Set(['iss', 'sub', 'aud', 'exp', 'nbf', 'iat', 'jti']);
 export const DEFAULT_SESSION_MINUTES = 60;
-const INTERMEDIATE_SESSION_MINUTES = 10;
 
 /** A session written in the caller's transaction, its JWT not yet signed. */
 export interface StartedSession {
@@ -68,7 +68,7 @@ export class SessionService {
     project: ProjectContext,
     member: MemberModel,
     organization: OrganizationModel,
-    factor: AuthenticationFactor,
+    proved: AuthenticationFactor[],
     durationMinutes = DEFAULT_SESSION_MINUTES,
     customClaims: Record<string, unknown> = {},
   ): Promise<StartedSession> {
@@ -80,43 +80,41 @@ export class SessionService {
       organization_id: organization.id,
       member_id: member.id,
       token_hash: hashSecret(token),
-      authentication_factors: [factor],
+      authentication_factors: proved,
       custom_claims: customClaims,
       duration_minutes: durationMinutes,
     });
     return { session, token, member, organization };
   }
 
+  /** The live session a key names, in the caller's transaction; session_not_found when there is none. */
+  async findLive(db: Db, project: ProjectContext, key: SessionKey): Promise<SessionRow> {
+    const found = await this.sessions.findLive(db, project.id, key.where);
+    if (!found) throw sessionNotFound();
+    return found;
+  }
+
   /**
-   * Adds a factor to the caller's existing session (a magic link authenticated
-   * with session_token or session_jwt) instead of starting another one. The
-   * session is named by `identify`, called before the transaction: verifying
-   * a JWT may read its key from the pool.
+   * Adds a factor to the caller's existing session (an authentication that
+   * presented session_token or session_jwt) instead of starting another one,
+   * applying a new duration or custom claims when given. The session was
+   * found (findLive) in the same transaction.
    */
   async extend(
     trx: Db,
-    project: ProjectContext,
-    existing: SessionKey,
+    found: SessionRow,
+    token: string | undefined,
     member: MemberModel,
     organization: OrganizationModel,
-    factor: AuthenticationFactor,
-    durationMinutes?: number,
-    customClaims?: Record<string, unknown>,
+    factor: AuthenticationFactor | undefined,
+    change: { session_duration_minutes?: number; session_custom_claims?: Record<string, unknown> },
   ): Promise<StartedSession> {
-    checkCustomClaims(customClaims);
-    const found = await this.sessions.findLive(trx, project.id, existing.where);
-    if (!found) throw sessionNotFound();
-    if (found.member_id !== member.id) {
-      throw badRequest('session_member_mismatch', 'The session given belongs to another member than the magic link.');
-    }
-    const factors = [
-      ...found.authentication_factors.filter((f) => f.type !== factor.type || f.delivery_method !== factor.delivery_method),
-      factor,
-    ];
-    const claims = customClaims && mergeMetadata(found.custom_claims, customClaims);
-    const session = await this.sessions.addFactor(trx, found.id, factors, durationMinutes, claims);
+    checkCustomClaims(change.session_custom_claims);
+    const factors = withFactor(found.authentication_factors, factor);
+    const claims = change.session_custom_claims && mergeMetadata(found.custom_claims, change.session_custom_claims);
+    const session = await this.sessions.addFactor(trx, found.id, factors, change.session_duration_minutes, claims);
     if (!session) throw sessionNotFound();
-    return { session, token: existing.token ?? '', member, organization };
+    return { session, token: token ?? '', member, organization };
   }
 
   /**
@@ -126,26 +124,6 @@ export class SessionService {
    */
   async issue(project: ProjectContext, started: StartedSession): Promise<IssuedSession> {
     return { ...started, jwt: await this.jwt(project, started.session, started.member, started.organization) };
-  }
-
-  /** An intermediate session: primary authentication passed, the organization's policy not yet met. */
-  async startIntermediate(
-    trx: Db,
-    project: ProjectContext,
-    member: MemberModel,
-    factor: AuthenticationFactor,
-  ): Promise<{ token: string; expiresAt: Date }> {
-    const token = newSecret();
-    const expiresAt = await this.sessions.insertIntermediate(trx, {
-      id: uuidv7(),
-      project_id: project.id,
-      organization_id: member.organization_id,
-      member_id: member.id,
-      token_hash: hashSecret(token),
-      authentication_factors: [factor],
-      minutes: INTERMEDIATE_SESSION_MINUTES,
-    });
-    return { token, expiresAt };
   }
 
   private async jwt(project: ProjectContext, session: SessionRow, member: MemberModel, organization: OrganizationModel): Promise<string> {
@@ -194,9 +172,7 @@ export class SessionService {
 
   /** The live session a token or JWT names; a revoked or expired one is not found. */
   private async find(db: Db, project: ProjectContext, input: { session_token?: string; session_jwt?: string }): Promise<SessionRow> {
-    const session = await this.sessions.findLive(db, project.id, (await this.identify(project, input)).where);
-    if (!session) throw sessionNotFound();
-    return session;
+    return this.findLive(db, project, await this.identify(project, input));
   }
 
   /**

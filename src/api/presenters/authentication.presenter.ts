@@ -1,0 +1,29 @@
+import type { ProjectEnv } from '../../ids';
+import type { AuthOutcome } from '../../services/auth/authentication-flow';
+import { presentMember } from './member.presenter';
+import { presentOrganization } from './organization.presenter';
+import { presentSession } from './session.presenter';
+import { timestamp } from './wire';
+
+/**
+ * Stytch's answer to an organization-bound authentication (contracts'
+ * authenticationProperties): a session when the member is authenticated;
+ * otherwise an intermediate session and what it still needs.
+ */
+export function presentAuthentication(env: ProjectEnv, outcome: AuthOutcome) {
+  const member = presentMember(env, { member: outcome.member, organization: outcome.organization, retiredEmails: [] });
+  return {
+    member_id: member.member_id,
+    organization_id: member.organization_id,
+    member,
+    organization: presentOrganization(env, outcome.organization),
+    session_token: outcome.session?.token ?? '',
+    session_jwt: outcome.session?.jwt ?? '',
+    member_session: outcome.session && presentSession(env, outcome.session),
+    intermediate_session_token: outcome.intermediate?.token ?? '',
+    intermediate_session_token_expires_at: outcome.intermediate && timestamp(outcome.intermediate.expiresAt),
+    member_authenticated: outcome.session !== undefined,
+    mfa_required: outcome.mfaRequired,
+    primary_required: outcome.primaryRequired,
+  };
+}

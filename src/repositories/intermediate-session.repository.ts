@@ -1,0 +1,53 @@
+import type { Db } from './db';
+import type { AuthenticationFactor } from './session.repository';
+
+export interface IntermediateSessionRow {
+  id: string;
+  project_id: string;
+  /** Set when the session belongs to one member (a primary authentication that still needs MFA or another method). */
+  organization_id: string | null;
+  member_id: string | null;
+  /** The address the person proved: discovery's sessions prove only this. */
+  email: string;
+  email_normalized: string;
+  authentication_factors: AuthenticationFactor[];
+  expires_at: Date;
+  used_at: Date | null;
+}
+
+/** Intermediate sessions: primary authentication passed, no organization's session granted yet. */
+export class IntermediateSessionRepository {
+  async insert(
+    db: Db,
+    row: Omit<IntermediateSessionRow, 'expires_at' | 'used_at'> & { token_hash: Buffer; minutes: number },
+  ): Promise<Date> {
+    const { minutes, ...fields } = row;
+    const [{ expires_at }] = await db('intermediate_sessions')
+      .insert({
+        ...fields,
+        authentication_factors: JSON.stringify(fields.authentication_factors),
+        expires_at: db.raw('now() + make_interval(mins => ?)', [minutes]),
+      })
+      .returning('expires_at');
+    return expires_at;
+  }
+
+  /** A live (unused, unexpired) intermediate session of the project. */
+  async findLive(db: Db, projectId: string, tokenHash: Buffer): Promise<IntermediateSessionRow | undefined> {
+    return db('intermediate_sessions')
+      .where({ project_id: projectId, token_hash: tokenHash })
+      .whereNull('used_at')
+      .where('expires_at', '>', db.fn.now())
+      .first();
+  }
+
+  /** Spends an intermediate session: true for exactly one caller, however many present it at once. */
+  async consume(db: Db, id: string): Promise<boolean> {
+    const count = await db('intermediate_sessions')
+      .where({ id })
+      .whereNull('used_at')
+      .where('expires_at', '>', db.fn.now())
+      .update({ used_at: db.fn.now() });
+    return count > 0;
+  }
+}

@@ -1,0 +1,242 @@
+import type { Knex } from 'knex';
+import { AppError, badRequest } from '../../errors';
+import type { MemberModel } from '../../models/member.model';
+import type { OrganizationModel } from '../../models/organization.model';
+import type { Db } from '../../repositories/db';
+import type { IntermediateSessionRow } from '../../repositories/intermediate-session.repository';
+import type { MemberRepository } from '../../repositories/member.repository';
+import type { AuthenticationFactor, SessionRow } from '../../repositories/session.repository';
+import { decideAuthentication } from '../authentication-policy';
+import type { ProjectContext } from '../project-context';
+import type { IssuedSession, SessionKey, SessionService, StartedSession } from '../sessions/session.service';
+import { transfersAcrossOrganizations, withFactor } from './factors';
+import type { IntermediateSessions, StartedIntermediateSession } from './intermediate-sessions';
+
+/** What an authenticate request carries besides its factor (Stytch's fields, any endpoint). */
+export interface PriorAuthenticationInput {
+  session_token?: string;
+  session_jwt?: string;
+  intermediate_session_token?: string;
+  session_duration_minutes?: number;
+  session_custom_claims?: Record<string, unknown>;
+}
+
+/**
+ * What the caller had proved before this request, found in its transaction:
+ * the address and member it proved, and the factors it holds.
+ */
+export interface PriorProof {
+  email: string;
+  emailNormalized: string;
+  /** Null for a discovery intermediate session, which proves an address only. */
+  memberId: string | null;
+  organizationId: string | null;
+  factors: AuthenticationFactor[];
+}
+
+/** What a factor proved, in the request's transaction: this member of this organization (and the factor, if one was presented). */
+export interface Proven {
+  organization: OrganizationModel;
+  member: MemberModel;
+  factor?: AuthenticationFactor;
+}
+
+export interface MfaRequired {
+  member_options: { mfa_phone_number: string; totp_registration_id: string };
+  /** 'sms_otp' when a code was texted to the member already. */
+  secondary_auth_initiated: string | null;
+}
+
+/** The end of an authentication: a session, or an intermediate session saying what is still missing. */
+export interface AuthOutcome {
+  member: MemberModel;
+  organization: OrganizationModel;
+  session?: IssuedSession;
+  intermediate?: StartedIntermediateSession;
+  mfaRequired?: MfaRequired;
+  primaryRequired?: { allowed_auth_methods: string[] };
+}
+
+export interface FlowOptions {
+  /**
+   * sessions.exchange and discovery exchange: factors proved as another
+   * member (another organization) enter this one — only those that travel
+   * (transfersAcrossOrganizations), and only for the same email address.
+   */
+  crossing?: boolean;
+}
+
+/** The MFA factors' part in an outcome, supplied by their services (TOTP, SMS). */
+export interface SecondaryFactorHooks {
+  /** The member's verified TOTP registration id ('' when none). */
+  totpRegistrationId(db: Db, project: ProjectContext, member: MemberModel): Promise<string>;
+  /** Texts a code at once when the member would use SMS (Stytch's secondary_auth_initiated); true when one is on its way. */
+  initiateSms(trx: Db, project: ProjectContext, organization: OrganizationModel, member: MemberModel): Promise<boolean>;
+}
+
+const noSecondaryFactors: SecondaryFactorHooks = {
+  totpRegistrationId: async () => '',
+  initiateSms: async () => false,
+};
+
+type Prior = { kind: 'intermediate'; row: IntermediateSessionRow } | { kind: 'session'; key: SessionKey } | { kind: 'none' };
+
+type Decided = { outcome: Omit<AuthOutcome, 'session'>; started?: StartedSession };
+
+const priorMismatch = () =>
+  badRequest('intermediate_session_member_mismatch', 'The intermediate session was issued to another member or email address.');
+
+/**
+ * One authentication, whatever its factor: what the caller proved before
+ * (a session or an intermediate session), plus the factor this request
+ * proves, against the organization's policy — a session when it is met,
+ * otherwise an intermediate session naming what is missing. Free of HTTP:
+ * the secret-key API and a public-token API call it alike.
+ */
+export class AuthenticationFlow {
+  private secondary: SecondaryFactorHooks = noSecondaryFactors;
+
+  constructor(
+    private readonly knex: Knex,
+    private readonly sessions: SessionService,
+    private readonly intermediates: IntermediateSessions,
+    private readonly members: MemberRepository,
+  ) {}
+
+  /** Called by the composition root: the MFA services are built after the flow they plug into, each adding its hook. */
+  useSecondaryFactors(hooks: Partial<SecondaryFactorHooks>): void {
+    this.secondary = { ...this.secondary, ...hooks };
+  }
+
+  /**
+   * Runs `prove` (which redeems the factor and finds the member) in one
+   * transaction with everything the outcome writes; the JWT is signed after
+   * commit. `prove` sees what the caller proved before, if anything.
+   */
+  async run(
+    project: ProjectContext,
+    input: PriorAuthenticationInput,
+    prove: (trx: Knex.Transaction, prior: PriorProof | undefined) => Promise<Proven>,
+    options: FlowOptions = {},
+  ): Promise<AuthOutcome> {
+    const prior = await this.identify(project, input);
+    const decided = await this.knex.transaction(async (trx): Promise<Decided> => {
+      const found = await this.find(trx, project, prior);
+      const proven = await prove(trx, found?.proof);
+      return this.decide(trx, project, input, proven, found, options);
+    });
+    if (!decided.started) return decided.outcome;
+    return { ...decided.outcome, session: await this.sessions.issue(project, decided.started) };
+  }
+
+  /** Before the transaction: which prior the request names (verifying a JWT may read its key from the pool). */
+  private async identify(project: ProjectContext, input: PriorAuthenticationInput): Promise<Prior> {
+    if (input.session_token && input.session_jwt) {
+      throw badRequest('too_many_session_arguments', 'Give session_token or session_jwt, not both.');
+    }
+    if (input.intermediate_session_token && (input.session_token || input.session_jwt)) {
+      throw badRequest('too_many_session_arguments', 'Give an intermediate_session_token or a session, not both.');
+    }
+    if (input.intermediate_session_token) {
+      return { kind: 'intermediate', row: await this.intermediates.find(this.knex, project, input.intermediate_session_token) };
+    }
+    if (input.session_token || input.session_jwt) return { kind: 'session', key: await this.sessions.identify(project, input) };
+    return { kind: 'none' };
+  }
+
+  private async find(
+    trx: Db,
+    project: ProjectContext,
+    prior: Prior,
+  ): Promise<{ proof: PriorProof; intermediate?: IntermediateSessionRow; session?: SessionRow; token?: string } | undefined> {
+    if (prior.kind === 'intermediate') {
+      const row = prior.row;
+      const proof = {
+        email: row.email,
+        emailNormalized: row.email_normalized,
+        memberId: row.member_id,
+        organizationId: row.organization_id,
+        factors: row.authentication_factors,
+      };
+      return { proof, intermediate: row };
+    }
+    if (prior.kind === 'session') {
+      const session = await this.sessions.findLive(trx, project, prior.key);
+      const member = await this.members.findInProject(trx, project.id, session.member_id);
+      if (!member) throw new AppError('session_not_found', 404, 'Session could not be found (its member was deleted).');
+      const proof = {
+        email: member.email,
+        emailNormalized: member.email_normalized,
+        memberId: member.id,
+        organizationId: session.organization_id,
+        factors: session.authentication_factors,
+      };
+      return { proof, session, token: prior.key.token };
+    }
+    return undefined;
+  }
+
+  private async decide(
+    trx: Db,
+    project: ProjectContext,
+    input: PriorAuthenticationInput,
+    { organization, member, factor }: Proven,
+    found: Awaited<ReturnType<AuthenticationFlow['find']>>,
+    options: FlowOptions,
+  ): Promise<Decided> {
+    const base = { member, organization };
+    const sameMember = found?.proof.memberId === member.id;
+    let carried: AuthenticationFactor[] = [];
+    if (found?.intermediate) {
+      await this.intermediates.spend(trx, found.intermediate);
+      if (sameMember) carried = found.proof.factors;
+      else if (found.proof.memberId === null || options.crossing) carried = this.travelling(found.proof, member);
+      else throw priorMismatch();
+    } else if (found?.session) {
+      // A live session of this member met this organization's requirements when it was granted: the factor joins it.
+      if (sameMember) {
+        const started = await this.sessions.extend(trx, found.session, found.token, member, organization, factor, input);
+        return { outcome: base, started };
+      }
+      // Another member's session is ignored, as Stytch does — except by an exchange, which carries what travels.
+      if (options.crossing) carried = this.travelling(found.proof, member);
+    }
+    const proved = withFactor(carried, factor);
+    const decision = decideAuthentication(organization, member, proved);
+    if (decision.grant === 'session') {
+      const started = await this.sessions.start(
+        trx,
+        project,
+        member,
+        organization,
+        proved,
+        input.session_duration_minutes,
+        input.session_custom_claims,
+      );
+      return { outcome: base, started };
+    }
+    const intermediate = await this.intermediates.start(
+      trx,
+      project,
+      { email: member.email, organizationId: organization.id, memberId: member.id },
+      proved,
+    );
+    if (decision.grant === 'primary_required') {
+      return { outcome: { ...base, intermediate, primaryRequired: { allowed_auth_methods: decision.allowedAuthMethods } } };
+    }
+    const mfaRequired: MfaRequired = {
+      member_options: {
+        mfa_phone_number: member.mfa_phone_number,
+        totp_registration_id: await this.secondary.totpRegistrationId(trx, project, member),
+      },
+      secondary_auth_initiated: (await this.secondary.initiateSms(trx, project, organization, member)) ? 'sms_otp' : null,
+    };
+    return { outcome: { ...base, intermediate, mfaRequired } };
+  }
+
+  /** What a proof made as another member (or as an address) carries into this member: the email factors, for the same address only. */
+  private travelling(proof: PriorProof, member: MemberModel): AuthenticationFactor[] {
+    if (proof.emailNormalized !== member.email_normalized) throw priorMismatch();
+    return proof.factors.filter(transfersAcrossOrganizations);
+  }
+}

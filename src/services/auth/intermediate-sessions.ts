@@ -1,0 +1,66 @@
+import { AppError } from '../../errors';
+import type { Db } from '../../repositories/db';
+import type { IntermediateSessionRepository, IntermediateSessionRow } from '../../repositories/intermediate-session.repository';
+import type { AuthenticationFactor } from '../../repositories/session.repository';
+import { uuidv7 } from '../../ids';
+import { hashSecret, newSecret } from '../../secrets';
+import { normalizeEmail } from '../../email-rules';
+import type { ProjectContext } from '../project-context';
+
+/** Stytch's lifetime for intermediate session tokens. */
+export const INTERMEDIATE_SESSION_MINUTES = 10;
+
+export interface StartedIntermediateSession {
+  token: string;
+  expiresAt: Date;
+}
+
+export const intermediateSessionNotFound = () =>
+  new AppError(
+    'intermediate_session_not_found',
+    404,
+    'Intermediate session could not be found (it expired after 10 minutes, was already used, or never existed).',
+  );
+
+/**
+ * Intermediate session tokens: short-lived, hashed at rest, and
+ * single-purpose — whatever redeems one (a session, another intermediate
+ * session carrying more factors, an exchange) spends it.
+ */
+export class IntermediateSessions {
+  constructor(private readonly rows: IntermediateSessionRepository) {}
+
+  /** In the caller's transaction: a discovery session (an email only) or a member's (organization and member). */
+  async start(
+    trx: Db,
+    project: ProjectContext,
+    holder: { email: string; organizationId?: string; memberId?: string },
+    proved: AuthenticationFactor[],
+  ): Promise<StartedIntermediateSession> {
+    const token = newSecret();
+    const expiresAt = await this.rows.insert(trx, {
+      id: uuidv7(),
+      project_id: project.id,
+      organization_id: holder.organizationId ?? null,
+      member_id: holder.memberId ?? null,
+      email: holder.email,
+      email_normalized: normalizeEmail(holder.email),
+      authentication_factors: proved,
+      token_hash: hashSecret(token),
+      minutes: INTERMEDIATE_SESSION_MINUTES,
+    });
+    return { token, expiresAt };
+  }
+
+  /** The live intermediate session a token names, or intermediate_session_not_found. */
+  async find(db: Db, project: ProjectContext, token: string): Promise<IntermediateSessionRow> {
+    const row = await this.rows.findLive(db, project.id, hashSecret(token));
+    if (!row) throw intermediateSessionNotFound();
+    return row;
+  }
+
+  /** Spends it in the caller's transaction; a second, concurrent redemption finds it gone. */
+  async spend(trx: Db, row: IntermediateSessionRow): Promise<void> {
+    if (!(await this.rows.consume(trx, row.id))) throw intermediateSessionNotFound();
+  }
+}
