@@ -27,6 +27,21 @@ export interface Contract<P extends Schema = Schema, Q extends Schema = Schema, 
   status: 200 | 201 | 202;
   /** The stytch SDK method that calls this endpoint (Stytch endpoints only), e.g. `organizations.members.get`. */
   sdk?: string;
+  /**
+   * What a member session presented with the request (the SDK's
+   * X-Stytch-Member-Session / X-Stytch-Member-SessionJWT headers) must be
+   * allowed by RBAC to call this endpoint: Stytch's resource and action
+   * (for a member endpoint acting on the session's own member, Stytch's
+   * `stytch.self` resource is checked with the same action). `byField` adds
+   * the action each present body field needs (updates check per field).
+   */
+  authorization?: MemberAuthorization;
+}
+
+export interface MemberAuthorization {
+  resource: 'stytch.organization' | 'stytch.member' | 'stytch.sso' | 'stytch.scim';
+  action?: string;
+  byField?: Readonly<Record<string, string>>;
 }
 
 /** Any contract, whatever its schemas (a cheap constraint: no deep schema comparison). */
