@@ -24,6 +24,8 @@ COPY package.json package-lock.json ./
 # No dependency needs an install script (native add-ons are optional), and `prepare` needs TypeScript.
 RUN npm ci --omit=dev --ignore-scripts --no-audit --no-fund && npm cache clean --force
 COPY --from=build /app/dist dist
+# The error reference the server serves at /docs/errors.md (every Roster-only error_url links there).
+COPY docs/errors.md docs/errors.md
 USER node
 EXPOSE 3000
 # What Roster's graceful shutdown listens for; give it SHUTDOWN_GRACE_MS (25 s) plus a

@@ -14,6 +14,9 @@ import * as captureDevOutbox from './20261210000001_capture_dev_outbox';
 import * as indexJobsListing from './20261210000100_index_jobs_listing';
 import * as trackMigrationChunkSlices from './20261210000200_track_migration_chunk_slices';
 import * as discoveryAndFactorCodes from './20261220000001_discovery_and_factor_codes';
+import * as captureDevOutboxCodes from './20261220000100_capture_dev_outbox_codes';
+import * as createSmsMessages from './20261220000300_create_sms_messages';
+import * as indexVerifiedMemberDomains from './20261220000500_index_verified_member_domains';
 
 /**
  * Migrations are listed here instead of discovered on disk so that the same
@@ -36,6 +39,9 @@ const MIGRATIONS: Record<string, Knex.Migration> = {
   '20261210000100_index_jobs_listing': indexJobsListing,
   '20261210000200_track_migration_chunk_slices': trackMigrationChunkSlices,
   '20261220000001_discovery_and_factor_codes': discoveryAndFactorCodes,
+  '20261220000100_capture_dev_outbox_codes': captureDevOutboxCodes,
+  '20261220000300_create_sms_messages': createSmsMessages,
+  '20261220000500_index_verified_member_domains': indexVerifiedMemberDomains,
 };
 
 export const migrationSource: Knex.MigrationSource<string> = {

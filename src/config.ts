@@ -9,8 +9,6 @@ export type LogLevel = (typeof LOG_LEVELS)[number];
 const LOG_FORMATS = ['auto', 'pretty', 'json'] as const;
 export type LogFormat = (typeof LOG_FORMATS)[number];
 
-/** Where Roster's own docs live until an installation points ROSTER_DOCS_URL at its copy. */
-export const DEFAULT_DOCS_URL = 'https://github.com/roster-dev/roster/blob/main';
 
 export interface Config {
   port: number;
@@ -22,6 +20,10 @@ export interface Config {
   serverUrl: string;
   smtpUrl: string | undefined;
   mailFrom: string;
+  /** Where SMS passcodes are POSTed as JSON; unset = dev outbox (texts stored in Postgres, codes included, and logged). */
+  smsWebhookUrl: string | undefined;
+  /** When set, each SMS webhook request is signed with HMAC-SHA256 (the X-Roster-Signature header). */
+  smsWebhookSecret: string | undefined;
   bootstrapProject: { projectId: string; secret: string; redirectUrls: string[] } | undefined;
   logLevel: LogLevel;
   /** When set, GET /metrics takes `Authorization: Bearer <token>`; unset, it is open (keep it off the public network). */
@@ -41,7 +43,10 @@ export interface Config {
   /** How long a project's verified credentials are trusted from memory; a changed or deleted secret takes effect within this. */
   credentialCacheMs: number;
   uploads: UploadLimits;
-  /** Base URL of this repository's docs: Roster-only error types link to `${docsUrl}/docs/errors.md#<type>`. */
+  /**
+   * Base URL of Roster's docs: Roster-only error types link to `${docsUrl}/docs/errors.md#<type>`. By default the
+   * server itself (PUBLIC_URL), which serves its error reference there; a deployment may point it at its own copy.
+   */
   docsUrl: string;
   /** HTTP processes the `web` and `all` roles serve with (node:cluster, one shared port); 1 serves in-process. */
   webProcesses: number;
@@ -155,8 +160,16 @@ export function loadConfig(env: Env = process.env): Readonly<Config> {
 
   const mailFrom = get('MAIL_FROM') ?? 'Roster <no-reply@localhost>';
 
-  const docsUrl = (get('ROSTER_DOCS_URL') ?? DEFAULT_DOCS_URL).replace(/\/+$/, '');
-  if (!parseUrl(docsUrl, ['http:', 'https:'])) problems.push(`ROSTER_DOCS_URL must be an http(s) URL (got "${docsUrl}")`);
+  const smsWebhookUrl = get('SMS_WEBHOOK_URL');
+  if (smsWebhookUrl !== undefined && !parseUrl(smsWebhookUrl, ['http:', 'https:'])) {
+    problems.push('SMS_WEBHOOK_URL must be an http(s) URL');
+  }
+  const smsWebhookSecret = get('SMS_WEBHOOK_SECRET');
+  if (smsWebhookSecret !== undefined && smsWebhookSecret.length < 16) problems.push('SMS_WEBHOOK_SECRET must be at least 16 characters');
+  if (smsWebhookSecret !== undefined && smsWebhookUrl === undefined) problems.push('SMS_WEBHOOK_SECRET needs SMS_WEBHOOK_URL');
+
+  const docsUrl = (get('ROSTER_DOCS_URL') ?? publicUrl).replace(/\/+$/, '');
+  if (get('ROSTER_DOCS_URL') !== undefined && !parseUrl(docsUrl, ['http:', 'https:'])) problems.push(`ROSTER_DOCS_URL must be an http(s) URL (got "${docsUrl}")`);
 
   const projectId = get('ROSTER_PROJECT_ID');
   const secret = get('ROSTER_PROJECT_SECRET');
@@ -255,6 +268,8 @@ export function loadConfig(env: Env = process.env): Readonly<Config> {
     serverUrl,
     smtpUrl,
     mailFrom,
+    smsWebhookUrl,
+    smsWebhookSecret,
     bootstrapProject,
     logLevel,
     metricsToken,

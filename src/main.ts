@@ -93,7 +93,7 @@ async function main(requested: Role): Promise<void> {
   if (forksWeb && !shutdown.started) {
     shutdown.add(forkWebProcesses(config.webProcesses, () => shutdown.started));
   } else if ((role === 'all' || role === 'web') && !shutdown.started) {
-    const server = createApiServer(createRequestListener(container, createApp(container)), config.docsUrl).listen(config.port, () => {
+    const server = createApiServer(createRequestListener(container, createApp(container)), () => config.docsUrl).listen(config.port, () => {
       logger.info({ port: config.port, public_url: config.publicUrl }, 'Roster API listening');
     });
     shutdown.add(() => drainHttpServer(server, shutdown.drainMs));

@@ -1,6 +1,5 @@
 import { createServer, RequestListener, Server, STATUS_CODES } from 'node:http';
 import type { Duplex } from 'node:stream';
-import { DEFAULT_DOCS_URL } from '../config';
 import { AppError } from '../errors';
 import { logger } from '../logger';
 import { errorJson } from './middleware/error-handler';
@@ -45,9 +44,13 @@ function answerClientError(err: NodeJS.ErrnoException, socket: Duplex, docsUrl: 
   );
 }
 
-/** The HTTP server of the API (the `web` role and the tests): the app, plus the errors Node raises before it. */
-export function createApiServer(app?: RequestListener, docsUrl = DEFAULT_DOCS_URL): Server {
+/**
+ * The HTTP server of the API (the `web` role and the tests): the app, plus the
+ * errors Node raises before it. `docsUrl` is read when an error is answered:
+ * a server listening on an ephemeral port learns its own URL after it starts.
+ */
+export function createApiServer(app: RequestListener | undefined, docsUrl: () => string): Server {
   const server = app ? createServer(app) : createServer();
-  server.on('clientError', (err: NodeJS.ErrnoException, socket: Duplex) => answerClientError(err, socket, docsUrl));
+  server.on('clientError', (err: NodeJS.ErrnoException, socket: Duplex) => answerClientError(err, socket, docsUrl()));
   return server;
 }

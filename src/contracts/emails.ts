@@ -25,21 +25,27 @@ export const emailObject = object(
     email_id: text,
     to: text,
     subject: text,
-    kind: { type: 'string', enum: ['invite', 'login', 'signup'] },
+    kind: {
+      type: 'string',
+      enum: ['invite', 'login', 'signup', 'discovery', 'otp_login', 'otp_signup', 'otp_discovery'],
+      description: 'Magic-link emails, then one-time passcode emails (`otp_*`); `discovery` ones name no organization.',
+    },
     status: { type: 'string', enum: EMAIL_STATUSES },
     transport: { ...nullableText, description: '`smtp` or `dev-outbox`; null until the email is handed over.' },
     link: { ...nullableText, description: "The email's magic link, for captured emails only; null for every other one." },
+    code: { ...nullableText, description: "The email's one-time passcode, for captured `otp_*` emails only; null for every other one." },
     created_at: time,
     sent_at: { type: ['string', 'null'], format: 'date-time' },
   },
-  ['email_id', 'to', 'subject', 'kind', 'status', 'transport', 'link', 'created_at', 'sent_at'],
+  ['email_id', 'to', 'subject', 'kind', 'status', 'transport', 'link', 'code', 'created_at', 'sent_at'],
 );
 
 export const listEmails = defineContract({
   name: 'emails.list',
   method: 'get',
   path: `${B2B}/emails`,
-  summary: "The project's emails, newest first: the dev outbox (captured emails and their links, with no SMTP_URL) and delivery status.",
+  summary:
+    "The project's emails, newest first: the dev outbox (captured emails and their links or codes, with no SMTP_URL) and delivery status.",
   query: listEmailsQuery,
   response: envelope(
     {

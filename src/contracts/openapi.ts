@@ -31,6 +31,8 @@ export interface OpenApiOptions {
 /** Where the document itself and its reference page are served; they are routes too, so they are in it. */
 export const OPENAPI_PATH = '/openapi.json';
 export const DOCS_PATH = '/docs';
+/** Roster's own error types, one anchor each: `error_url` links here unless ROSTER_DOCS_URL points elsewhere. */
+export const ERRORS_PATH = '/docs/errors.md';
 /** Prometheus metrics: outside the project API, open unless METRICS_TOKEN is set. */
 export const METRICS_PATH = '/metrics';
 
@@ -102,6 +104,15 @@ export function openApiDocument(contracts: readonly Contract[], options: OpenApi
     get: {
       operationId: 'docs.reference',
       summary: 'A readable API reference rendered from this document.',
+      tags: ['Roster'],
+      security: [],
+      responses: { '200': { description: 'An HTML page.', content: { 'text/html': { schema: { type: 'string' } } } } },
+    },
+  };
+  paths[ERRORS_PATH] = {
+    get: {
+      operationId: 'docs.errors',
+      summary: "Roster's own error types (the error_url of each), as an HTML page with one anchor per type.",
       tags: ['Roster'],
       security: [],
       responses: { '200': { description: 'An HTML page.', content: { 'text/html': { schema: { type: 'string' } } } } },

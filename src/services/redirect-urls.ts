@@ -4,7 +4,7 @@ import type { ProjectRepository } from '../repositories/project.repository';
 import type { ProjectContext } from './project-context';
 
 /** Which redirect a link carries; Stytch names its errors after it. */
-export type RedirectKind = 'invite' | 'login' | 'signup';
+export type RedirectKind = 'invite' | 'login' | 'signup' | 'discovery';
 
 /** The project's allowlist of redirect URLs, shared by every kind of link. */
 export class RedirectUrls {

@@ -58,7 +58,8 @@ export const TEST_REDIRECT_URLS = ['https://app.example.com/authenticate', 'http
 export async function startTestApp(env: Record<string, string> = {}): Promise<TestApp> {
   const databaseName = await createTestDatabase();
   // Listen first: PUBLIC_URL (the JWT issuer the SDK checks) must name the real port.
-  const server: Server = createApiServer();
+  // Roster's own error types link to the server's own error reference (ROSTER_DOCS_URL defaults to PUBLIC_URL).
+  const server: Server = createApiServer(undefined, () => baseUrl);
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   const baseUrl = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
   const config = loadConfig({

@@ -391,7 +391,7 @@ describe('the roster CLI: help, errors, projects, organizations, members, emails
 
       expect(table.code).toBe(0);
       const [header, row, ...more] = lines(table.stdout);
-      expect(header).toMatch(/^created_at +status +kind +to +subject +link$/);
+      expect(header).toMatch(/^created_at +status +kind +to +subject +link\/code$/);
       expect(more).toEqual([]);
       expect(row).toMatch(new RegExp(`^\\S+ +captured +invite +${address} +.+ +${TEST_REDIRECT_URLS[0]}\\?\\S*token=\\S+$`));
       expect(table.stderr).toBe('1 of 1 emails\n');

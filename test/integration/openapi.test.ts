@@ -108,6 +108,7 @@ describe('the OpenAPI document and the reference page', () => {
     }
     expect(open.sort()).toEqual([
       'GET /docs',
+      'GET /docs/errors.md',
       'GET /healthz',
       'GET /metrics',
       'GET /openapi.json',
@@ -130,5 +131,21 @@ describe('the OpenAPI document and the reference page', () => {
       expect({ reference, status: asset.status }).toEqual({ reference, status: 200 });
       expect((await asset.arrayBuffer()).byteLength).toBeGreaterThan(1000);
     }
+  });
+
+  it("links Roster's own error types to an anchor of its own error reference, which it serves", async () => {
+    const answer = await ctx.app.http('POST', '/v1/b2b/organizations', { body: '{', headers: { 'content-type': 'application/json' } });
+    expect(answer.body.error_type).toBe('invalid_json');
+    const url = new URL(answer.body.error_url);
+    expect(`${url.origin}${url.pathname}`).toBe(`${ctx.app.baseUrl}/docs/errors.md`);
+    expect(url.hash).toBe(`#${answer.body.error_type}`);
+
+    const page = await fetch(url);
+    expect(page.status).toBe(200);
+    expect(page.headers.get('content-type')).toMatch(/^text\/html/);
+    const html = await page.text();
+    expect(html).toContain(`<h2 id="${answer.body.error_type}">`);
+    const documented = [...html.matchAll(/<h2 id="([a-z0-9_]+)">/g)].map((m) => m[1]);
+    expect(documented.length).toBeGreaterThan(40);
   });
 });

@@ -42,7 +42,7 @@ describe('loadConfig', () => {
       },
       credentialCacheMs: 5_000,
       uploads: { perProject: 2, total: 8, idleMs: 30_000 },
-      docsUrl: 'https://github.com/roster-dev/roster/blob/main',
+      docsUrl: 'http://localhost:3000',
       checkResponses: false,
       webProcesses: 1,
       shutdownGraceMs: 25_000,
@@ -55,6 +55,7 @@ describe('loadConfig', () => {
   });
 
   it('takes the docs URL for error links from ROSTER_DOCS_URL, without a trailing slash, and refuses one that is not http(s)', () => {
+    expect(loadConfig({ PUBLIC_URL: 'https://id.example.com/' }).docsUrl).toBe('https://id.example.com');
     expect(loadConfig({ ROSTER_DOCS_URL: 'https://docs.example.com/roster/' }).docsUrl).toBe('https://docs.example.com/roster');
     expect(() => loadConfig({ ROSTER_DOCS_URL: 'ftp://docs.example.com' })).toThrow(/ROSTER_DOCS_URL/);
   });

@@ -24,7 +24,7 @@ function errorTypesInSource(): Set<string> {
     for (const pattern of literal) for (const match of text.matchAll(pattern)) found.add(match[1]);
     // Redirect errors are named after the URL's kind; search errors after the search.
     for (const match of text.matchAll(/badRequest\(\s*`([a-z_]*)\$\{kind\}([a-z_]+)`/g)) {
-      for (const kind of ['invite', 'login', 'signup']) found.add(`${match[1]}${kind}${match[2]}`);
+      for (const kind of ['invite', 'login', 'signup', 'discovery']) found.add(`${match[1]}${kind}${match[2]}`);
     }
     for (const match of text.matchAll(/badRequest\(\s*`\$\{errorPrefix\}([a-z_]+)`/g)) {
       for (const prefix of ['member_search', 'organization_search']) found.add(`${prefix}${match[1]}`);

@@ -12,6 +12,7 @@ export function presentEmail(env: ProjectEnv, email: ListedEmail) {
     status: email.status,
     transport: email.transport,
     link: email.link,
+    code: email.code,
     created_at: timestamp(email.createdAt),
     sent_at: email.sentAt && timestamp(email.sentAt),
   };

@@ -14,6 +14,7 @@ interface EmailView {
   status: string;
   transport: string;
   link: string | null;
+  code: string | null;
   created_at: string;
   sent_at: string | null;
 }
@@ -23,13 +24,13 @@ interface EmailPage {
   results_metadata: { total: number; next_cursor: string | null };
 }
 
-/** `emails list`: what Roster sent, or (without SMTP_URL) captured in its dev outbox, with the links. */
+/** `emails list`: what Roster sent, or (without SMTP_URL) captured in its dev outbox, with the links and one-time passcodes. */
 export function registerEmails(program: Command, ctx: CliContext): void {
   const emails = program.command('emails').description("the project's emails: the dev outbox's links, or what SMTP was sent");
 
   emails
     .command('list')
-    .description('list emails, newest first, with the link each carries')
+    .description('list emails, newest first, with the link (or one-time passcode) each carries')
     .addOption(new Option('--status <status>', 'only emails in this status (captured: kept by the dev outbox)').choices(EMAIL_STATUSES))
     .option('--to <address>', 'only emails to this address')
     .addOption(limitOption())
@@ -47,8 +48,8 @@ export function registerEmails(program: Command, ctx: CliContext): void {
         if (options.json) return ctx.printJson(page);
         ctx.print(
           table(
-            ['created_at', 'status', 'kind', 'to', 'subject', 'link'],
-            page.emails.map((e) => [e.created_at, e.status, e.kind, e.to, e.subject, e.link]),
+            ['created_at', 'status', 'kind', 'to', 'subject', 'link/code'],
+            page.emails.map((e) => [e.created_at, e.status, e.kind, e.to, e.subject, e.link ?? e.code]),
           ),
         );
         const { total, next_cursor } = page.results_metadata;

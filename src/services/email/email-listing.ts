@@ -4,17 +4,19 @@ import { normalizeEmail } from '../../email-rules';
 import type { EmailRepository, EmailStatus } from '../../repositories/email.repository';
 import type { ProjectContext } from '../project-context';
 import { checkLimit, decodeCursor, encodeCursor } from '../search-query';
-import { subjectOf } from './templates';
+import { subjectOf, type EmailKind } from './templates';
 
 export interface ListedEmail {
   id: string;
-  kind: 'invite' | 'login' | 'signup';
+  kind: EmailKind;
   to: string;
   subject: string;
   status: EmailStatus;
   transport: string | null;
   /** Only a captured (dev outbox) email has one. */
   link: string | null;
+  /** The one-time passcode of a captured (dev outbox) code email. */
+  code: string | null;
   createdAt: Date;
   sentAt: Date | null;
 }
@@ -27,7 +29,8 @@ export interface EmailPage {
 
 /**
  * A project's emails, newest first: what the dev outbox captured (with the
- * links a developer follows instead of reading logs) and how delivery went.
+ * links a developer follows, or the codes they type, instead of reading
+ * logs) and how delivery went.
  */
 export class EmailListing {
   constructor(
@@ -48,11 +51,13 @@ export class EmailListing {
         id: row.id,
         kind: row.kind,
         to: row.to_address,
-        // An email not rendered yet has no stored subject: it will get the one its organization's name gives.
-        subject: row.subject ?? subjectOf(row.kind, row.organization_name),
+        // An email not rendered yet has no stored subject: it will get the one its organization's
+        // name gives (the project's name for a discovery email, which has no organization).
+        subject: row.subject ?? subjectOf(row.kind, row.organization_name ?? row.project_name),
         status: row.status,
         transport: row.transport,
         link: row.link,
+        code: row.code,
         createdAt: row.created_at,
         sentAt: row.sent_at,
       })),

@@ -3,16 +3,17 @@ import { AppError, PermanentJobFailure } from '../../errors';
 import { uuidv7 } from '../../ids';
 import { logger } from '../../logger';
 import type { Db } from '../../repositories/db';
-import type { EmailRepository, EmailRow } from '../../repositories/email.repository';
+import type { EmailRepository, EmailRow, SendableEmail } from '../../repositories/email.repository';
 import type { MagicLinkRepository } from '../../repositories/magic-link.repository';
 import type { OutboxRepository } from '../../repositories/outbox.repository';
 import type { JobProducer } from '../../jobs';
 import type { JobRepository } from '../../repositories/job.repository';
 import { hashSecret, newSecret } from '../../secrets';
 import { normalizeEmail } from '../../email-rules';
+import type { OtpCodes } from '../auth/otp-codes';
 import { jobError } from '../job-failure';
-import type { Mailer } from './mailer';
-import { magicLink, renderEmail } from './templates';
+import type { Mailer, OutgoingEmail } from './mailer';
+import { isCodeEmail, magicLink, renderCodeEmail, renderEmail, type CodeEmailKind, type LinkEmailKind } from './templates';
 
 /** Stytch allows about one email per second to one address. */
 const SECONDS_BETWEEN_SENDS = 1;
@@ -27,9 +28,10 @@ export const tooSoon = () =>
 export type EmailRequest = Omit<EmailRow, 'id' | 'status' | 'attempts' | 'to_normalized' | 'job_id'> & { job_id?: string | null };
 
 /**
- * Magic-link emails. A request queues the email in its own transaction
- * (with an outbox entry, so a committed request is always followed by a
- * send); the worker mints the link's token, renders and sends it.
+ * Magic-link and one-time passcode emails. A request queues the email in its
+ * own transaction (with an outbox entry, so a committed request is always
+ * followed by a send); the worker mints the link's token or the code,
+ * renders and sends it.
  */
 export class EmailService {
   constructor(
@@ -40,6 +42,7 @@ export class EmailService {
     private readonly mailer: Mailer,
     private readonly producer: JobProducer,
     private readonly jobs: JobRepository,
+    private readonly otpCodes: OtpCodes,
   ) {}
 
   /** Queues an email in the caller's transaction; refuses a second one to an address within a second. */
@@ -81,35 +84,16 @@ export class EmailService {
    * the whole batch at once. Each email's outcome is its own: sent ones are
    * never sent again, one the server refuses for good is failed; a transient
    * failure makes the batch throw once the rest went, so a retry sends only
-   * what is left. Tokens are committed before any email leaves, so a link
-   * works when it arrives.
+   * what is left. Tokens and codes are committed before any email leaves, so
+   * a link or code works when it arrives; a retry replaces them.
    */
   async sendAll(emailIds: string[]): Promise<{ sent: number }> {
     const emails = await this.emails.findForSending(this.knex, emailIds);
-    const live = emails.filter((e) => e.member_live && e.organization_name !== null && e.member_id);
+    const live = emails.filter(isLive);
     for (const gone of emails.filter((e) => !live.includes(e))) {
       await this.markFailed(gone.id, 'The member, its email address or the organization is no longer there.');
     }
-    const tokens = live.map(() => newSecret());
-    await this.magicLinks.mintForEmails(
-      this.knex,
-      live.map((email, i) => ({
-        id: uuidv7(),
-        project_id: email.project_id,
-        organization_id: email.organization_id,
-        member_id: email.member_id!,
-        email_id: email.id,
-        kind: email.kind,
-        email_normalized: email.to_normalized,
-        pkce_code_challenge: email.pkce_code_challenge,
-        token_hash: hashSecret(tokens[i]),
-        expires_in_minutes: email.expiration_minutes,
-      })),
-    );
-    const outgoing = live.map((email, i) => {
-      const link = magicLink(email.redirect_url, tokens[i]);
-      return { to: email.to_address, link, ...renderEmail(email.kind, email.organization_name!, link, email.expiration_minutes) };
-    });
+    const outgoing = await this.prepare(live);
     const results = await Promise.allSettled(outgoing.map((email) => this.mailer.send(email)));
     await this.emails.markDelivered(
       this.knex,
@@ -120,8 +104,9 @@ export class EmailService {
                 id: live[i].id,
                 ...r.value,
                 subject: outgoing[i].subject,
-                // A link carries a live token: kept only for the dev outbox, never for an email that went out.
-                link: r.value.status === 'captured' ? outgoing[i].link : null,
+                // A link or code is a live secret: kept only for the dev outbox, never for an email that went out.
+                link: r.value.status === 'captured' ? (outgoing[i].link ?? null) : null,
+                code: r.value.status === 'captured' ? (outgoing[i].code ?? null) : null,
               },
             ]
           : [],
@@ -139,6 +124,60 @@ export class EmailService {
     }
     if (transient) throw transient;
     return { sent: results.filter((r) => r.status === 'fulfilled').length };
+  }
+
+  /**
+   * Mints what each email carries and renders it, in the emails' order: the
+   * links' tokens in one statement (replacing a failed attempt's), each code
+   * through OtpCodes.mint (which voids the codes sent before to the address,
+   * a failed attempt's included).
+   */
+  private async prepare(live: SendableEmail[]): Promise<OutgoingEmail[]> {
+    const links = live.filter((e) => !isCodeEmail(e.kind));
+    const tokens = links.map(() => newSecret());
+    await this.magicLinks.mintForEmails(
+      this.knex,
+      links.map((email, i) => ({
+        id: uuidv7(),
+        project_id: email.project_id,
+        organization_id: email.organization_id,
+        member_id: email.member_id,
+        email_id: email.id,
+        kind: email.kind as LinkEmailKind,
+        email_normalized: email.to_normalized,
+        pkce_code_challenge: email.pkce_code_challenge,
+        token_hash: hashSecret(tokens[i]),
+        expires_in_minutes: email.expiration_minutes,
+      })),
+    );
+    const codeEmails = live.filter((e) => isCodeEmail(e.kind));
+    await this.emails.countAttempts(
+      this.knex,
+      codeEmails.map((e) => e.id),
+    );
+    const codes = new Map<string, string>();
+    // Codes go out one email per request (email OTP sends are never bulk): one mint each is fine.
+    for (const email of codeEmails) {
+      const target = {
+        project_id: email.project_id,
+        channel: 'email' as const,
+        destination: email.to_normalized,
+        organization_id: email.organization_id,
+      };
+      codes.set(email.id, await this.otpCodes.mint(this.knex, target, { memberId: email.member_id, emailId: email.id }, email.expiration_minutes));
+    }
+    const tokenOf = new Map(links.map((e, i) => [e.id, tokens[i]]));
+    return live.map((email) => {
+      // Discovery emails name the application (the project); the others their organization.
+      const name = email.organization_name ?? email.project_name;
+      if (isCodeEmail(email.kind)) {
+        const code = codes.get(email.id)!;
+        return { to: email.to_address, code, ...renderCodeEmail(email.kind as CodeEmailKind, name, code, email.expiration_minutes) };
+      }
+      const kind = email.kind as LinkEmailKind;
+      const link = magicLink(email.redirect_url!, tokenOf.get(email.id)!, kind);
+      return { to: email.to_address, link, ...renderEmail(kind, name, link, email.expiration_minutes) };
+    });
   }
 
   /** A bulk invite whose email could not be delivered counts it as `undelivered` on its job. */
@@ -166,4 +205,14 @@ export class EmailService {
     logger.warn({ email_id: emailId, err }, 'email not delivered');
     await this.markFailed(emailId, jobError(err).error_message);
   }
+}
+
+/**
+ * Whether an email can still go: a discovery email (no organization, no
+ * member) always can; an organization's email only while the organization
+ * and the member are there, the member still at that address.
+ */
+function isLive(email: SendableEmail): boolean {
+  if (email.organization_id === null) return email.member_id === null;
+  return email.organization_name !== null && email.member_id !== null && email.member_live;
 }

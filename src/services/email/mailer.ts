@@ -5,8 +5,13 @@ import type { EmailContent } from './templates';
 
 export interface OutgoingEmail extends EmailContent {
   to: string;
-  /** Kept by the dev outbox so that a developer can follow it; never logged or stored when the email really goes out. */
-  link: string;
+  /**
+   * The magic link, or for a code email the one-time passcode: kept by the
+   * dev outbox so that a developer can follow or type it; never logged or
+   * stored when the email really goes out.
+   */
+  link?: string;
+  code?: string;
 }
 
 /** What became of an email a mailer took: `sent` left the machine; `captured` was kept by the dev outbox instead. */
@@ -62,13 +67,16 @@ export class SmtpMailer implements Mailer {
 
 /**
  * With no SMTP_URL: nothing leaves the machine. The email is recorded as
- * captured, with its link (listed by GET /v1/b2b/emails), and logged.
+ * captured, with its link or code (listed by GET /v1/b2b/emails), and logged.
  */
 export class DevOutboxMailer implements Mailer {
   readonly transport = 'dev-outbox';
 
   async send(email: OutgoingEmail): Promise<Delivery> {
-    logger.info({ to: email.to, subject: email.subject, link: email.link }, 'dev outbox: email captured, not sent (no SMTP_URL)');
+    logger.info(
+      { to: email.to, subject: email.subject, link: email.link, code: email.code },
+      'dev outbox: email captured, not sent (no SMTP_URL)',
+    );
     return { messageId: `dev-outbox-${Date.now()}`, status: 'captured' };
   }
 

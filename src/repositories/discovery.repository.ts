@@ -1,0 +1,103 @@
+import type { Knex } from 'knex';
+import type { MemberModel } from '../models/member.model';
+import type { OrganizationModel } from '../models/organization.model';
+import type { Db } from './db';
+
+/** The organizations an email address can enter, as stored: its live memberships, and those it may join by domain. */
+export interface DiscoveryRows {
+  /** Live members with this email, each with its live organization. */
+  memberships: { member: MemberModel; organization: OrganizationModel }[];
+  /** Organizations without such a member that provision just in time for the address's domain. */
+  eligible: OrganizationModel[];
+}
+
+/** Rows of row_to_json carry timestamps as text; callers expect Dates. */
+const withDates = <T extends { created_at: Date; updated_at: Date }>(row: T): T => ({
+  ...row,
+  created_at: new Date(row.created_at),
+  updated_at: new Date(row.updated_at),
+});
+
+/**
+ * "May this domain join this organization by email?" in SQL, for an
+ * organization aliased `o` and the domain as the next binding: the
+ * organization restricts sign-up to its allowed domains, the domain is one of
+ * them (GIN index on email_allowed_domains), and a live member already holds
+ * a verified address on it (members__organization_id_email_domain__verified).
+ */
+const ELIGIBLE_BY_DOMAIN = `
+  o.email_jit_provisioning = 'RESTRICTED'
+  AND o.email_allowed_domains @> ARRAY[?::text]
+  AND EXISTS (
+    SELECT 1 FROM members v
+     WHERE v.organization_id = o.id AND v.email_address_verified AND v.status <> 'deleted'
+       AND split_part(v.email_normalized, '@', -1) = ?)`;
+
+/** The set-based reads of discovery: every query is scoped by project and skips deleted members and organizations. */
+export class DiscoveryRepository {
+  /**
+   * One statement: the address's live memberships (members__project_id_email_normalized__index)
+   * and, when `domain` is given, the organizations it may join by that domain.
+   */
+  async discover(db: Db, projectId: string, emailNormalized: string, domain: string | undefined): Promise<DiscoveryRows> {
+    const bindings: unknown[] = [projectId, emailNormalized];
+    let sql = `WITH mine AS (
+         SELECT m.*, row_to_json(o) AS organization
+           FROM members m JOIN organizations o ON o.id = m.organization_id
+          WHERE m.project_id = ? AND m.email_normalized = ? AND m.status <> 'deleted' AND o.deleted_at IS NULL)
+       SELECT row_to_json(mine) AS member, NULL AS organization FROM mine`;
+    if (domain !== undefined) {
+      sql += `
+       UNION ALL
+       SELECT NULL, row_to_json(o) FROM organizations o
+        WHERE o.project_id = ? AND o.deleted_at IS NULL AND ${ELIGIBLE_BY_DOMAIN}
+          AND NOT EXISTS (SELECT 1 FROM mine WHERE mine.organization_id = o.id)`;
+      bindings.push(projectId, domain, domain);
+    }
+    const { rows } = await db.raw(sql, bindings as Knex.RawBinding[]);
+    const found: DiscoveryRows = { memberships: [], eligible: [] };
+    for (const row of rows as { member: (MemberModel & { organization: OrganizationModel }) | null; organization: OrganizationModel | null }[]) {
+      if (row.member) {
+        const { organization, ...member } = row.member;
+        found.memberships.push({ member: withDates(member as MemberModel), organization: withDates(organization) });
+      } else if (row.organization) found.eligible.push(withDates(row.organization));
+    }
+    // Oldest organization first (ids are UUIDv7): the order is stable between calls.
+    found.memberships.sort((a, b) => a.organization.id.localeCompare(b.organization.id));
+    found.eligible.sort((a, b) => a.id.localeCompare(b.id));
+    return found;
+  }
+
+  /** Whether an address on `domain` may join this organization just in time (see ELIGIBLE_BY_DOMAIN). */
+  async isEligibleByDomain(db: Db, organizationId: string, domain: string): Promise<boolean> {
+    const { rows } = await db.raw(`SELECT 1 FROM organizations o WHERE o.id = ? AND ${ELIGIBLE_BY_DOMAIN}`, [organizationId, domain, domain]);
+    return rows.length > 0;
+  }
+
+  /**
+   * Locks a live intermediate session for the rest of the transaction: a
+   * concurrent redemption of the same token waits here, then finds it spent,
+   * before it creates anything.
+   */
+  async lockLiveIntermediate(db: Db, projectId: string, tokenHash: Buffer): Promise<boolean> {
+    const row = await db('intermediate_sessions')
+      .select('id')
+      .where({ project_id: projectId, token_hash: tokenHash })
+      .whereNull('used_at')
+      .where('expires_at', '>', db.fn.now())
+      .forUpdate()
+      .first();
+    return row !== undefined;
+  }
+
+  /** The address an email was sent to, as written (the token keeps only its normal form). */
+  async sentTo(db: Db, emailId: string): Promise<string | undefined> {
+    const row = await db('emails').select('to_address').where({ id: emailId }).first();
+    return row?.to_address;
+  }
+
+  /** Serializes the transactions that derive the same slug, so the second sees the first's and picks another. */
+  async lockSlug(db: Db, projectId: string, slug: string): Promise<void> {
+    await db.raw('SELECT pg_advisory_xact_lock(hashtextextended(?, 0))', [`organization-slug:${projectId}:${slug.toLowerCase()}`]);
+  }
+}
