@@ -6,7 +6,12 @@
  *      lookup and one RS256 signature per request (bench/sessions-baseline.ts);
  *  (b) Roster's `sessions.authenticate` by opaque session token;
  *  (c) Roster's `sessions.authenticate` by session JWT;
- *  (d) a burst of 40 simultaneous `magic_links.authenticate` with distinct links.
+ *  (d) a burst of 40 simultaneous `magic_links.authenticate` with distinct links;
+ *  (e) `sessions.exchange`: a session of one organization exchanged for one in
+ *      another organization where the same address is a member (one process);
+ *  (f) `discovery.intermediate_sessions.exchange`: a discovery intermediate
+ *      session (one email factor) entering an organization, each token once
+ *      (a fixed number of requests, --exchanges; one process).
  * Roster runs as its own `web` role, as in production: once as one process,
  * once with WEB_CONCURRENCY=2 (one process per core of this machine). Prints
  * req/s, p50 and p99 latency and the ratios to the baseline. Gates nothing.
@@ -22,6 +27,7 @@ import { loadConfig } from '../src/config';
 import { createContainer } from '../src/container';
 import { migrateToLatest } from '../src/db/database';
 import { logger } from '../src/logger';
+import { formatId } from '../src/ids';
 import { MemberModel } from '../src/models/member.model';
 import { startWorkers } from '../workers';
 import { freshDatabase } from './fresh-database';
@@ -32,12 +38,14 @@ const { values } = parseArgs({
     duration: { type: 'string', default: '10' },
     sessions: { type: 'string', default: '1000' },
     database: { type: 'string', default: 'roster_bench_sessions' },
+    exchanges: { type: 'string', default: '8000' },
   },
 });
 const CONNECTIONS = Number(values.connections);
 const DURATION = Number(values.duration);
 const SESSIONS = Number(values.sessions);
 const BURST = 40;
+const EXCHANGES = Number(values.exchanges);
 const REDIRECT = 'https://app.example.com/authenticate';
 
 /** An SMTP sink that keeps the magic-link token of every email it accepts. */
@@ -110,6 +118,24 @@ async function load(name: string, url: string, headers: Record<string, string>, 
   return { name, rps: result.requests.average, p50: result.latency.p50, p99: result.latency.p99, non2xx: result.non2xx + result.errors };
 }
 
+/** Each body sent once (single-use tokens): a warm-up set, then the measured set. */
+async function loadEach(name: string, url: string, headers: Record<string, string>, warmUp: string[], bodies: string[]): Promise<Measured> {
+  const run = (list: string[]) => {
+    let next = 0;
+    return autocannon({
+      url,
+      method: 'POST',
+      connections: CONNECTIONS,
+      headers: { 'content-type': 'application/json', ...headers },
+      amount: list.length,
+      requests: [{ setupRequest: (request) => ({ ...request, body: list[next++] }) }],
+    });
+  };
+  await run(warmUp);
+  const result = await run(bodies);
+  return { name, rps: result.requests.average, p50: result.latency.p50, p99: result.latency.p99, non2xx: result.non2xx + result.errors };
+}
+
 async function main(): Promise<void> {
   logger.level = 'warn';
   const base = loadConfig();
@@ -140,6 +166,26 @@ async function main(): Promise<void> {
         container.sessions.issue(project, await container.sessions.start(container.knex, project, member, organization, [factor])),
       ),
   );
+
+  // (e), (f): the same people are members of a second organization, which they enter by exchange.
+  const beta = await container.organizations.create(project, { organization_name: 'Beta', organization_slug: 'beta' });
+  for (let i = 0; i < SESSIONS; i += 100) {
+    await Promise.all(members.slice(i, i + 100).map((m) => container.members.create(project, 'beta', { email_address: m.email })));
+  }
+  // Discovery intermediate sessions, each redeemed once: a warm-up set, then the measured set.
+  const warmUpExchanges = Math.min(1000, EXCHANGES);
+  const discoveryTokens: string[] = [];
+  for (let i = 0; i < warmUpExchanges + EXCHANGES; i += 200) {
+    const batch = await Promise.all(
+      Array.from({ length: Math.min(200, warmUpExchanges + EXCHANGES - i) }, (_, j) => {
+        const email = members[(i + j) % SESSIONS].email;
+        const proved = { ...factor, email_factor: { email_id: '', email_address: email } };
+        return container.intermediateSessions.start(container.knex, project, { email }, [proved]);
+      }),
+    );
+    discoveryTokens.push(...batch.map((b) => b.token));
+  }
+  const betaId = formatId('organization', project.env, beta.id);
 
   // Login links for the burst, sent through the real outbox, workers and SMTP.
   const workers = startWorkers(container);
@@ -192,12 +238,34 @@ async function main(): Promise<void> {
             sessions.map((s) => JSON.stringify({ session_jwt: s.jwt })),
           ),
         );
+        if (processes === 1) {
+          results.push(
+            await load(
+              '(e) sessions.exchange, one web process',
+              'http://127.0.0.1:3902/v1/b2b/sessions/exchange',
+              auth,
+              sessions.map((s) => JSON.stringify({ organization_id: betaId, session_token: s.token })),
+            ),
+          );
+          const bodies = discoveryTokens.map((t) => JSON.stringify({ intermediate_session_token: t, organization_id: betaId }));
+          results.push(
+            await loadEach(
+              `(f) discovery IST exchange ×${EXCHANGES}, one process`,
+              'http://127.0.0.1:3902/v1/b2b/discovery/intermediate_sessions/exchange',
+              auth,
+              bodies.slice(0, warmUpExchanges),
+              bodies.slice(warmUpExchanges),
+            ),
+          );
+        }
       } finally {
         roster.kill('SIGTERM');
         await once(roster, 'exit');
       }
     }
-    console.log(`bench:sessions — ${CONNECTIONS} connections, ${DURATION} s each, ${SESSIONS} sessions, sessions.authenticate`);
+    console.log(
+      `bench:sessions — ${CONNECTIONS} connections, ${DURATION} s each, ${SESSIONS} sessions: sessions.authenticate (b, c), exchanges (e, f)`,
+    );
     for (const r of results) {
       const ratio =
         r === floor ? '' : `  → ${(r.rps / floor.rps).toFixed(2)}× baseline req/s, p99 ${(r.p99 / floor.p99).toFixed(2)}× baseline p99`;

@@ -30,7 +30,9 @@ export async function up(knex: Knex): Promise<void> {
   });
   await knex.raw(`ALTER TABLE sms_messages ADD CONSTRAINT sms_messages__body__check CHECK (body IS NULL OR status = 'captured')`);
   // The per-number rate limit counts the recent messages to a number.
-  await knex.raw('CREATE INDEX sms_messages__project_id_to_number_created_at__index ON sms_messages (project_id, to_number, created_at DESC)');
+  await knex.raw(
+    'CREATE INDEX sms_messages__project_id_to_number_created_at__index ON sms_messages (project_id, to_number, created_at DESC)',
+  );
   // The dev outbox lists a project's messages newest first, a page at a time.
   await knex.raw('CREATE INDEX sms_messages__project_id_id__index ON sms_messages (project_id, id DESC)');
   // The sweep expires messages that stayed queued past their code's lifetime.

@@ -15,7 +15,9 @@ import * as indexJobsListing from './20261210000100_index_jobs_listing';
 import * as trackMigrationChunkSlices from './20261210000200_track_migration_chunk_slices';
 import * as discoveryAndFactorCodes from './20261220000001_discovery_and_factor_codes';
 import * as captureDevOutboxCodes from './20261220000100_capture_dev_outbox_codes';
+import * as createMemberTotps from './20261220000200_create_member_totps';
 import * as createSmsMessages from './20261220000300_create_sms_messages';
+import * as createRbacPolicies from './20261220000400_create_rbac_policies';
 import * as indexVerifiedMemberDomains from './20261220000500_index_verified_member_domains';
 
 /**
@@ -40,7 +42,9 @@ const MIGRATIONS: Record<string, Knex.Migration> = {
   '20261210000200_track_migration_chunk_slices': trackMigrationChunkSlices,
   '20261220000001_discovery_and_factor_codes': discoveryAndFactorCodes,
   '20261220000100_capture_dev_outbox_codes': captureDevOutboxCodes,
+  '20261220000200_create_member_totps': createMemberTotps,
   '20261220000300_create_sms_messages': createSmsMessages,
+  '20261220000400_create_rbac_policies': createRbacPolicies,
   '20261220000500_index_verified_member_domains': indexVerifiedMemberDomains,
 };
 

@@ -9,7 +9,6 @@ export type LogLevel = (typeof LOG_LEVELS)[number];
 const LOG_FORMATS = ['auto', 'pretty', 'json'] as const;
 export type LogFormat = (typeof LOG_FORMATS)[number];
 
-
 export interface Config {
   port: number;
   databaseUrl: string;
@@ -169,7 +168,8 @@ export function loadConfig(env: Env = process.env): Readonly<Config> {
   if (smsWebhookSecret !== undefined && smsWebhookUrl === undefined) problems.push('SMS_WEBHOOK_SECRET needs SMS_WEBHOOK_URL');
 
   const docsUrl = (get('ROSTER_DOCS_URL') ?? publicUrl).replace(/\/+$/, '');
-  if (get('ROSTER_DOCS_URL') !== undefined && !parseUrl(docsUrl, ['http:', 'https:'])) problems.push(`ROSTER_DOCS_URL must be an http(s) URL (got "${docsUrl}")`);
+  if (get('ROSTER_DOCS_URL') !== undefined && !parseUrl(docsUrl, ['http:', 'https:']))
+    problems.push(`ROSTER_DOCS_URL must be an http(s) URL (got "${docsUrl}")`);
 
   const projectId = get('ROSTER_PROJECT_ID');
   const secret = get('ROSTER_PROJECT_SECRET');

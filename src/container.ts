@@ -28,7 +28,29 @@ import { EmailListing } from './services/email/email-listing';
 import { DevOutboxMailer, Mailer, SmtpMailer } from './services/email/mailer';
 import { InviteService } from './services/invite.service';
 import { MagicLinkService } from './services/magic-link.service';
+import { LoginOrSignup } from './services/login-or-signup';
+import { EmailOtpService } from './services/email-otp.service';
+import { DiscoveryEmails } from './services/discovery-emails.service';
+import { DiscoveryRepository } from './repositories/discovery.repository';
+import { DiscoveredOrganizations } from './services/discovery/discovered-organizations';
+import { DiscoveryService } from './services/discovery/discovery.service';
+import { OrganizationExchange } from './services/discovery/exchange';
+import { MembershipEntry } from './services/discovery/membership-entry';
+import { DiscoveryOrganizationCreation } from './services/discovery/organization-creation';
 import { RedirectUrls } from './services/redirect-urls';
+import { SmsRepository } from './repositories/sms.repository';
+import { MemberFactorsRepository } from './repositories/member-factors.repository';
+import { SmsOtpService } from './services/mfa/sms/sms-otp.service';
+import { SmsListing } from './services/mfa/sms/sms-listing';
+import { SmsDelivery } from './services/mfa/sms/sms-delivery';
+import type { SmsSender } from './services/mfa/sms/sms-sender';
+import { DevOutboxSmsSender } from './services/mfa/sms/dev-outbox-sender';
+import { WebhookSmsSender } from './services/mfa/sms/webhook-sender';
+import { MemberFactorsService } from './services/member-factors.service';
+import { TotpRepository } from './repositories/totp.repository';
+import { TotpGuard } from './services/mfa/totp-guard';
+import { RecoveryCodes } from './services/mfa/recovery-codes.service';
+import { TotpService } from './services/mfa/totp.service';
 import { BULK_INVITE_JOB_TYPE, BulkInviteService } from './services/bulk-invite.service';
 import { BulkInviteRepository } from './repositories/bulk-invite.repository';
 import { SessionService } from './services/sessions/session.service';
@@ -42,6 +64,10 @@ import { OrganizationRepository } from './repositories/organization.repository';
 import { ProjectRepository } from './repositories/project.repository';
 import { MemberService } from './services/member.service';
 import { OrganizationService } from './services/organization.service';
+import { RbacRepository } from './repositories/rbac.repository';
+import { RbacPolicies } from './services/rbac/policies';
+import { OrganizationPolicies } from './services/rbac/organization-policies';
+import { Authorization } from './services/rbac/authorization';
 import { ProjectService } from './services/project.service';
 import { createMetrics, Metrics } from './metrics';
 
@@ -54,6 +80,12 @@ export interface Container {
   projects: ProjectService;
   organizations: OrganizationService;
   members: MemberService;
+  /** The project's RBAC policy (Stytch's defaults until it sets its own). */
+  rbacPolicies: RbacPolicies;
+  /** Organizations' own RBAC roles (Stytch's organization policies). */
+  organizationPolicies: OrganizationPolicies;
+  /** RBAC decisions on member sessions: authorization checks and requests made with a member session. */
+  authorization: Authorization;
   jobs: JobService;
   /** The member CSV import: uploads in `web`, validation and apply in the workers. */
   memberImportUploads: MemberImportUploads;
@@ -73,6 +105,27 @@ export interface Container {
   /** Coalesced last-access writes of authenticated sessions; flushed on close. */
   sessionToucher: SessionToucher;
   magicLinks: MagicLinkService;
+  /** Email one-time passcodes of an organization (login-or-signup, authenticate). */
+  emailOtps: EmailOtpService;
+  /** Discovery emails (magic link or passcode): they prove an address before any organization is chosen. */
+  discoveryEmails: DiscoveryEmails;
+  /** SMS one-time passcodes as an MFA factor: sends (queued, texted by the workers) and authentication. */
+  smsOtps: SmsOtpService;
+  /** The workers' half of SMS passcodes: mints each code and hands the text to the sender. */
+  smsDelivery: SmsDelivery;
+  /** The project's SMS messages (the dev outbox's captured texts included). */
+  smsListing: SmsListing;
+  /** Removing a member's MFA phone number or retired emails. */
+  memberFactors: MemberFactorsService;
+  /** Authenticator apps (TOTP) as an MFA factor, and their recovery codes. */
+  totps: TotpService;
+  recoveryCodes: RecoveryCodes;
+  /** Discovery authentication and the organizations an address can enter. */
+  discovery: DiscoveryService;
+  /** Entering another organization: discovery's intermediate-session exchange and sessions.exchange. */
+  organizationExchange: OrganizationExchange;
+  /** discovery.organizations.create. */
+  discoveryCreation: DiscoveryOrganizationCreation;
   invites: InviteService;
   bulkInvites: BulkInviteService;
   /** Moves committed outbox entries into BullMQ; each process role starts it. */
@@ -101,34 +154,102 @@ export function createContainer(config: Readonly<Config>, overrides: ContainerOv
   const memberRepository = new MemberRepository();
   const projectRepository = new ProjectRepository();
   const jobRepository = new JobRepository();
-  const organizations = new OrganizationService(knex, organizationRepository);
+  const rbacRepository = new RbacRepository();
+  const rbacPolicies = new RbacPolicies(knex, rbacRepository);
+  const organizations = new OrganizationService(knex, organizationRepository, rbacPolicies);
   const sessionRepository = new SessionRepository();
   const magicLinkRepository = new MagicLinkRepository();
   const outboxRepository = new OutboxRepository();
   const members = new MemberService(knex, memberRepository, organizationRepository, organizations, sessionRepository, magicLinkRepository);
   const mailer: Mailer = metrics.countSends(config.smtpUrl ? new SmtpMailer(config.smtpUrl, config.mailFrom) : new DevOutboxMailer());
   const emailRepository = new EmailRepository();
-  const emails = new EmailService(knex, emailRepository, magicLinkRepository, outboxRepository, mailer, producer, jobRepository);
+  const otpCodes = new OtpCodes(new OtpCodeRepository());
+  const emails = new EmailService(knex, emailRepository, magicLinkRepository, outboxRepository, mailer, producer, jobRepository, otpCodes);
   const signingKeys = new SigningKeys(knex, sessionRepository);
   const toucher = new SessionToucher(knex, sessionRepository);
   const sessions = new SessionService(knex, sessionRepository, memberRepository, signingKeys, toucher, config.publicUrl);
+  const organizationPolicies = new OrganizationPolicies(knex, organizations, rbacPolicies, rbacRepository);
+  const authorization = new Authorization(knex, rbacPolicies, sessions, sessionRepository);
   const relay = new OutboxRelay(knex, outboxRepository, producer);
   const redirectUrls = new RedirectUrls(knex, projectRepository);
   const outboxWritten = () => relay.poke();
   const invites = new InviteService(knex, organizations, members, memberRepository, redirectUrls, emails, outboxWritten);
   const intermediateSessions = new IntermediateSessions(new IntermediateSessionRepository());
   const authenticationFlow = new AuthenticationFlow(knex, sessions, intermediateSessions, memberRepository);
-  const otpCodes = new OtpCodes(new OtpCodeRepository());
+  const loginOrSignup = new LoginOrSignup(knex, organizations, members, memberRepository, emails, outboxWritten);
   const magicLinks = new MagicLinkService(
+    knex,
+    organizations,
+    memberRepository,
+    redirectUrls,
+    magicLinkRepository,
+    authenticationFlow,
+    loginOrSignup,
+  );
+  const emailOtps = new EmailOtpService(knex, organizations, memberRepository, otpCodes, authenticationFlow, loginOrSignup);
+  const discoveryEmails = new DiscoveryEmails(knex, redirectUrls, emails, outboxWritten);
+  const smsRepository = new SmsRepository();
+  const smsSender: SmsSender = config.smsWebhookUrl
+    ? new WebhookSmsSender(config.smsWebhookUrl, config.smsWebhookSecret)
+    : new DevOutboxSmsSender();
+  const smsDelivery = new SmsDelivery(knex, smsRepository, otpCodes, smsSender);
+  const smsOtps = new SmsOtpService(
     knex,
     organizations,
     members,
     memberRepository,
-    redirectUrls,
-    magicLinkRepository,
-    emails,
+    smsRepository,
+    outboxRepository,
+    otpCodes,
     authenticationFlow,
     outboxWritten,
+  );
+  authenticationFlow.useSecondaryFactors({
+    initiateSms: (trx, project, organization, member) => smsOtps.initiate(trx, project, organization, member),
+  });
+  const totpRepository = new TotpRepository();
+  const totpGuard = new TotpGuard(knex, totpRepository, organizations, members, authenticationFlow);
+  const recoveryCodes = new RecoveryCodes(knex, totpRepository, memberRepository, totpGuard, authenticationFlow);
+  const totps = new TotpService(
+    knex,
+    totpRepository,
+    projectRepository,
+    organizations,
+    members,
+    memberRepository,
+    totpGuard,
+    recoveryCodes,
+    authenticationFlow,
+  );
+  const memberFactors = new MemberFactorsService(
+    knex,
+    organizations,
+    members,
+    memberRepository,
+    new MemberFactorsRepository(),
+    smsRepository,
+  );
+  const discoveryRepository = new DiscoveryRepository();
+  const discovery = new DiscoveryService(
+    knex,
+    magicLinkRepository,
+    otpCodes,
+    intermediateSessions,
+    authenticationFlow,
+    discoveryRepository,
+    new DiscoveredOrganizations(discoveryRepository),
+  );
+  const organizationExchange = new OrganizationExchange(
+    authenticationFlow,
+    new MembershipEntry(discoveryRepository, memberRepository, members, organizations),
+  );
+  const discoveryCreation = new DiscoveryOrganizationCreation(
+    authenticationFlow,
+    organizations,
+    organizationRepository,
+    members,
+    memberRepository,
+    discoveryRepository,
   );
   const importStaging = new StagingRepository(config.databaseUrl);
   const memberImportUploads = new MemberImportUploads(knex, jobRepository, importStaging, organizations, producer, config.uploads);
@@ -172,7 +293,7 @@ export function createContainer(config: Readonly<Config>, overrides: ContainerOv
       [SCAN_JOB_TYPE]: (job) => deduplication.resume(job),
       [BULK_INVITE_JOB_TYPE]: (job) => bulkInvites.resume(job),
     },
-    [() => memberImports.dropFinishedStaging(), () => emails.resumeStale()],
+    [() => memberImports.dropFinishedStaging(), () => emails.resumeStale(), () => smsDelivery.expireStale()],
   );
   return {
     config,
@@ -182,6 +303,9 @@ export function createContainer(config: Readonly<Config>, overrides: ContainerOv
     projects: new ProjectService(knex, projectRepository, config.credentialCacheMs),
     organizations,
     members,
+    rbacPolicies,
+    organizationPolicies,
+    authorization,
     jobs: new JobService(knex, jobRepository),
     memberImportUploads,
     memberImports,
@@ -196,6 +320,17 @@ export function createContainer(config: Readonly<Config>, overrides: ContainerOv
     signingKeys,
     sessionToucher: toucher,
     magicLinks,
+    emailOtps,
+    discoveryEmails,
+    smsOtps,
+    smsDelivery,
+    smsListing: new SmsListing(knex, smsRepository),
+    memberFactors,
+    totps,
+    recoveryCodes,
+    discovery,
+    organizationExchange,
+    discoveryCreation,
     invites,
     bulkInvites,
     relay,

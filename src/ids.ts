@@ -19,6 +19,7 @@ const ID_KINDS = [
   'email',
   'job',
   'jwk',
+  'sms',
 ] as const;
 export type IdKind = (typeof ID_KINDS)[number];
 

@@ -8,6 +8,7 @@ import { emailProcessor } from '../src/queues/processors/email.processor';
 import { inviteProcessor } from '../src/queues/processors/invite.processor';
 import { maintenanceProcessor } from '../src/queues/processors/maintenance.processor';
 import { memberImportProcessor } from '../src/queues/processors/member-import.processor';
+import { smsProcessor } from '../src/queues/processors/sms.processor';
 import { QueueName, QUEUES } from '../src/queues/registry';
 
 export interface Workers {
@@ -29,10 +30,12 @@ export function startWorkers(container: Container): Workers {
     deduplication: deduplicationProcessor(container.deduplication),
     emails: emailProcessor(container.emails),
     invites: inviteProcessor(container.bulkInvites),
+    sms: smsProcessor(container.smsDelivery),
   };
   // Chunks of one migration spread over workers; two per process suit a small machine.
   // An email job sends its batch side by side through the SMTP pool: a few jobs keep it busy.
-  const concurrency: Record<QueueName, number> = { maintenance: 1, migrations: 2, deduplication: 1, emails: 5, invites: 2 };
+  // A text is one HTTP call to the gateway: several at once keep a burst of logins moving.
+  const concurrency: Record<QueueName, number> = { maintenance: 1, migrations: 2, deduplication: 1, emails: 5, invites: 2, sms: 5 };
   const names = (container.config.workerQueues ?? Object.keys(QUEUES)) as QueueName[];
   const unknown = names.filter((name) => !(name in QUEUES));
   if (unknown.length > 0) throw new Error(`WORKER_QUEUES names unknown queues: ${unknown.join(', ')}`);

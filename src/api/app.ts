@@ -13,10 +13,16 @@ import { jobRoutes } from './routes/jobs.routes';
 import { jwksRoutes } from './routes/jwks.routes';
 import { metricsRoutes } from './routes/metrics.routes';
 import { magicLinkRoutes } from './routes/magic-links.routes';
+import { discoveryRoutes } from './routes/discovery.routes';
+import { emailOtpRoutes } from './routes/otps-email.routes';
 import { sessionRoutes } from './routes/sessions.routes';
+import { smsOtpRoutes } from './routes/otps-sms.routes';
+import { totpRoutes } from './routes/totps.routes';
 import { memberRoutes } from './routes/members.routes';
 import { memberImportRoutes } from './routes/member-import.routes';
 import { organizationRoutes } from './routes/organizations.routes';
+import { rbacRoutes } from './routes/rbac.routes';
+import { installMemberAuthorization } from './middleware/member-authorization';
 
 /** The largest JSON body accepted; bulk work goes through jobs, not giant requests. */
 export const JSON_BODY_LIMIT = 1024 * 1024;
@@ -31,6 +37,8 @@ export function createApp(container: Container): Express {
   app.set('query parser', 'simple');
   // Read by replyFor (respond.ts): tests hold every response to its contract.
   app.locals.checkResponses = container.config.checkResponses;
+  // Read by the routes whose contracts declare `authorization` (requests made with a member session).
+  installMemberAuthorization(app, container.authorization);
   app.use(requestContext(container.metrics.observeRequest));
   app.use(checkRequestHead);
   app.use(healthRoutes(container));
@@ -45,12 +53,17 @@ export function createApp(container: Container): Express {
   b2b.use('/organizations/:organization_id/invites', requireJsonBody, parseJsonBody(BULK_INVITE_BODY_LIMIT));
   b2b.use(requireJsonBody, parseJsonBody(JSON_BODY_LIMIT), checkJsonBody);
   // First: sessions.authenticate is the hottest call of any integration, so it meets no other router on its way.
-  b2b.use(sessionRoutes(container.sessions, container.organizations));
+  b2b.use(sessionRoutes(container.sessions, container.organizations, container.authorization));
   b2b.use(organizationRoutes(container.organizations));
+  b2b.use(rbacRoutes(container.rbacPolicies, container.organizationPolicies));
   b2b.use(memberRoutes(container.members));
+  b2b.use(smsOtpRoutes(container.smsOtps, container.memberFactors, container.smsListing));
+  b2b.use(totpRoutes(container.totps, container.recoveryCodes));
   b2b.use(jobRoutes(container.jobs));
   b2b.use(deduplicationRoutes(container.deduplication));
-  b2b.use(magicLinkRoutes(container.magicLinks, container.invites));
+  b2b.use(magicLinkRoutes(container.magicLinks, container.invites, container.discoveryEmails));
+  b2b.use(emailOtpRoutes(container.emailOtps, container.discoveryEmails));
+  b2b.use(discoveryRoutes(container.discovery, container.organizationExchange, container.discoveryCreation));
   b2b.use(inviteRoutes(container.bulkInvites));
   b2b.use(emailRoutes(container.emailListing));
   app.use('/v1/b2b', b2b);

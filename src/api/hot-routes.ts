@@ -87,7 +87,7 @@ export function createRequestListener(container: Container, app: Express): Reque
   const { projects, config } = container;
   const observe = container.metrics.observeRequest;
   const routes = new Map(
-    [hot(sessions.authenticateSession, authenticateSession(container.sessions))].map((route) => {
+    [hot(sessions.authenticateSession, authenticateSession(container.sessions, container.authorization))].map((route) => {
       const check = requestCheck({ body: route.contract.body! });
       const serialize = serializerFor(route.contract);
 

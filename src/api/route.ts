@@ -1,5 +1,6 @@
 import { Router, type Request, type Response } from 'express';
 import type { AnyContract, BodyOf, ParamsOf, QueryOf, ResponseOf } from '../contracts';
+import { memberAuthorization } from './middleware/member-authorization';
 import { replyFor } from './respond';
 import { validate } from './validation';
 
@@ -22,7 +23,8 @@ export function routerAt(base: string): Router {
 
 /**
  * Declares a contract's endpoint on `router`: the contract's request
- * validation, then `handler`, whose result is sent as the contract's
+ * validation, its member-session authorization when it declares one (see
+ * middleware/member-authorization.ts), then `handler`, whose result is sent as the contract's
  * response (request_id and status_code added). The status is the
  * contract's, unless the handler set another one (health's 503).
  */
@@ -34,6 +36,7 @@ export function route<C extends AnyContract>(router: Router, contract: C, handle
   router[contract.method](
     contract.path.slice(base.length),
     validate({ ...(params && { params }), ...(query && { query }), ...(body && { body }) }),
+    ...(contract.authorization ? [memberAuthorization({ ...contract, authorization: contract.authorization })] : []),
     async (req: Request, res: Response) => {
       const result = await handler(req as unknown as ContractRequest<C>, res);
       if (result === SENT) return;

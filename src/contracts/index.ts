@@ -1,5 +1,6 @@
 import type { Contract } from './contract';
 import { deduplicationContracts } from './deduplication';
+import { discoveryContracts } from './discovery';
 import { emailContracts } from './emails';
 import { healthContracts } from './health';
 import { inviteContracts } from './invites';
@@ -8,7 +9,13 @@ import { magicLinkContracts } from './magic-links';
 import { memberContracts } from './members';
 import { migrationContracts } from './migrations';
 import { organizationContracts } from './organizations';
+import { rbacContracts } from './rbac';
+import { emailOtpContracts } from './otps-email';
+import { sessionExchangeContracts } from './session-exchange';
 import { sessionContracts } from './sessions';
+import { smsContracts } from './otps-sms';
+import { recoveryCodeContracts } from './recovery-codes';
+import { totpContracts } from './totps';
 
 export * from './contract';
 
@@ -18,7 +25,14 @@ export const contracts: Contract[] = [
   ...organizationContracts,
   ...memberContracts,
   ...sessionContracts,
+  ...rbacContracts,
+  ...smsContracts,
+  ...totpContracts,
+  ...recoveryCodeContracts,
+  ...sessionExchangeContracts,
+  ...discoveryContracts,
   ...magicLinkContracts,
+  ...emailOtpContracts,
   ...inviteContracts,
   ...jobContracts,
   ...migrationContracts,

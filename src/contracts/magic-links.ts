@@ -29,6 +29,13 @@ export const inviteBody = {
 } as const;
 export type InviteInput = FromSchema<typeof inviteBody>;
 
+const pkceCodeChallengeSchema = {
+  type: 'string',
+  pattern: '^[A-Za-z0-9_-]{43,128}$',
+  errorType: 'invalid_pkce_code_challenge',
+  errorMessage: 'must be a base64url SHA-256 code challenge (43 to 128 characters of A-Z a-z 0-9 _ -)',
+} as const;
+
 export const loginOrSignupBody = {
   type: 'object',
   properties: {
@@ -36,12 +43,7 @@ export const loginOrSignupBody = {
     email_address: emailSchema,
     login_redirect_url: redirectUrlSchema,
     signup_redirect_url: redirectUrlSchema,
-    pkce_code_challenge: {
-      type: 'string',
-      pattern: '^[A-Za-z0-9_-]{43,128}$',
-      errorType: 'invalid_pkce_code_challenge',
-      errorMessage: 'must be a base64url SHA-256 code challenge (43 to 128 characters of A-Z a-z 0-9 _ -)',
-    },
+    pkce_code_challenge: pkceCodeChallengeSchema,
     login_template_id: { type: 'string' },
     signup_template_id: { type: 'string' },
     locale: { type: 'string' },
@@ -112,4 +114,30 @@ export const authenticateMagicLink = defineContract({
   sdk: 'magicLinks.authenticate',
 });
 
-export const magicLinkContracts = [inviteByEmail, loginOrSignup, authenticateMagicLink];
+export const discoverySendBody = {
+  type: 'object',
+  properties: {
+    email_address: emailSchema,
+    discovery_redirect_url: redirectUrlSchema,
+    pkce_code_challenge: pkceCodeChallengeSchema,
+    login_template_id: { type: 'string' },
+    locale: { type: 'string' },
+    discovery_expiration_minutes: minutes(WEEK, 'invalid_discovery_expiration_minutes'),
+  },
+  required: ['email_address'],
+} as const;
+export type DiscoverySendInput = FromSchema<typeof discoverySendBody>;
+
+/** A discovery link proves the address only: magic_links.discovery.authenticate lists the organizations it may enter. */
+export const sendDiscoveryEmail = defineContract({
+  name: 'magic_links.email.discovery.send',
+  method: 'post',
+  path: `${B2B}/magic_links/email/discovery/send`,
+  summary: 'Email a discovery magic link: it proves the address before any organization is chosen.',
+  body: discoverySendBody,
+  response: envelope({}, []),
+  status: 200,
+  sdk: 'magicLinks.email.discovery.send',
+});
+
+export const magicLinkContracts = [inviteByEmail, loginOrSignup, authenticateMagicLink, sendDiscoveryEmail];

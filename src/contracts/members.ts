@@ -157,6 +157,25 @@ export const memberResponse = envelope({ member_id: text, member: memberObject, 
 
 const memberPath = `${B2B}/organizations/:organization_id/members/:member_id`;
 
+/**
+ * The `stytch.member` action a member session needs to set each field of
+ * organizations.members.update (Stytch's, as its SDK documents each field;
+ * a member acting on itself may use `stytch.self` instead where that
+ * resource has the action). Stytch names none for external ids: that takes
+ * every action (`*`). trusted_metadata is refused to a member session.
+ */
+const UPDATE_MEMBER_ACTIONS = {
+  name: 'update.info.name',
+  untrusted_metadata: 'update.info.untrusted-metadata',
+  is_breakglass: 'update.settings.is-breakglass',
+  mfa_phone_number: 'update.info.mfa-phone',
+  mfa_enrolled: 'update.settings.mfa-enrolled',
+  roles: 'update.settings.roles',
+  default_mfa_method: 'update.settings.default-mfa-method',
+  email_address: 'update.info.email',
+  external_id: '*',
+} as const;
+
 export const searchMembers = defineContract({
   name: 'organizations.members.search',
   method: 'post',
@@ -173,6 +192,8 @@ export const searchMembers = defineContract({
   ),
   status: 200,
   sdk: 'organizations.members.search',
+  // With a member session, every organization searched must be the session's.
+  authorization: { resource: 'stytch.member', action: 'search' },
 });
 
 export const dangerouslyGetMember = defineContract({
@@ -201,6 +222,12 @@ export const createMember = defineContract({
   response: memberResponse,
   status: 200,
   sdk: 'organizations.members.create',
+  // Creating a member with roles or as break-glass is also setting them.
+  authorization: {
+    resource: 'stytch.member',
+    action: 'create',
+    byField: { roles: UPDATE_MEMBER_ACTIONS.roles, is_breakglass: UPDATE_MEMBER_ACTIONS.is_breakglass },
+  },
 });
 
 export const getMember = defineContract({
@@ -225,6 +252,7 @@ export const updateMember = defineContract({
   response: memberResponse,
   status: 200,
   sdk: 'organizations.members.update',
+  authorization: { resource: 'stytch.member', byField: UPDATE_MEMBER_ACTIONS },
 });
 
 export const deleteMember = defineContract({
@@ -236,6 +264,7 @@ export const deleteMember = defineContract({
   response: envelope({ member_id: text }, ['member_id']),
   status: 200,
   sdk: 'organizations.members.delete',
+  authorization: { resource: 'stytch.member', action: 'delete' },
 });
 
 export const reactivateMember = defineContract({
@@ -247,6 +276,8 @@ export const reactivateMember = defineContract({
   response: memberResponse,
   status: 200,
   sdk: 'organizations.members.reactivate',
+  // Stytch names no action for reactivation; it brings a member back, as creating one does.
+  authorization: { resource: 'stytch.member', action: 'create' },
 });
 
 export const deleteMemberExternalId = defineContract({
@@ -258,6 +289,8 @@ export const deleteMemberExternalId = defineContract({
   response: memberResponse,
   status: 200,
   sdk: 'organizations.members.deleteExternalId',
+  // Stytch names no action for external ids: only a role holding every action on members may.
+  authorization: { resource: 'stytch.member', action: '*' },
 });
 
 export const memberContracts = [

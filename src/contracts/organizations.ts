@@ -199,6 +199,39 @@ export const organizationObject = object(
 export type OrganizationWire = FromSchema<typeof organizationObject>;
 
 const organizationResponse = envelope({ organization: organizationObject }, ['organization']);
+
+/**
+ * The `stytch.organization` action a member session needs to set each field
+ * of organizations.update (Stytch's, as its SDK documents each field).
+ * Stytch names none for external ids, claimed domains and Connected Apps
+ * settings: those take every action (`*`). trusted_metadata is refused to a
+ * member session outright (member-authorization).
+ */
+const UPDATE_ORGANIZATION_ACTIONS = {
+  organization_name: 'update.info.name',
+  organization_slug: 'update.info.slug',
+  organization_logo_url: 'update.info.logo-url',
+  organization_external_id: '*',
+  sso_default_connection_id: 'update.settings.default-sso-connection',
+  sso_jit_provisioning: 'update.settings.sso-jit-provisioning',
+  sso_jit_provisioning_allowed_connections: 'update.settings.sso-jit-provisioning',
+  email_allowed_domains: 'update.settings.allowed-domains',
+  email_jit_provisioning: 'update.settings.email-jit-provisioning',
+  email_invites: 'update.settings.email-invites',
+  auth_methods: 'update.settings.allowed-auth-methods',
+  allowed_auth_methods: 'update.settings.allowed-auth-methods',
+  mfa_policy: 'update.settings.mfa-policy',
+  rbac_email_implicit_role_assignments: 'update.settings.implicit-roles',
+  mfa_methods: 'update.settings.allowed-mfa-methods',
+  allowed_mfa_methods: 'update.settings.allowed-mfa-methods',
+  oauth_tenant_jit_provisioning: 'update.settings.oauth-tenant-jit-provisioning',
+  allowed_oauth_tenants: 'update.settings.allowed-oauth-tenants',
+  claimed_email_domains: '*',
+  first_party_connected_apps_allowed_type: '*',
+  allowed_first_party_connected_apps: '*',
+  third_party_connected_apps_allowed_type: '*',
+  allowed_third_party_connected_apps: '*',
+} as const satisfies Record<Exclude<keyof typeof updateOrganizationBody.properties, 'trusted_metadata'>, string>;
 const path = `${B2B}/organizations/:organization_id`;
 
 export const createOrganization = defineContract({
@@ -247,6 +280,7 @@ export const updateOrganization = defineContract({
   response: organizationResponse,
   status: 200,
   sdk: 'organizations.update',
+  authorization: { resource: 'stytch.organization', byField: UPDATE_ORGANIZATION_ACTIONS },
 });
 
 export const deleteOrganization = defineContract({
@@ -259,6 +293,7 @@ export const deleteOrganization = defineContract({
   response: envelope({ organization_id: text }, ['organization_id']),
   status: 200,
   sdk: 'organizations.delete',
+  authorization: { resource: 'stytch.organization', action: 'delete' },
 });
 
 export const organizationMetrics = defineContract({
@@ -281,6 +316,8 @@ export const deleteOrganizationExternalId = defineContract({
   response: organizationResponse,
   status: 200,
   sdk: 'organizations.deleteExternalId',
+  // Stytch names no action for external ids: only a role holding every action on the organization may.
+  authorization: { resource: 'stytch.organization', action: '*' },
 });
 
 export const organizationContracts = [

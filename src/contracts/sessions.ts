@@ -1,6 +1,6 @@
 import type { FromSchema } from 'json-schema-to-ts';
 import { defineContract } from './contract';
-import { anyObject, B2B, envelope, memberRefParams, object, text, texts, time } from './common';
+import { anyObject, B2B, envelope, flag, memberRefParams, object, text, texts, time } from './common';
 import { memberObject } from './members';
 import { organizationObject } from './organizations';
 
@@ -16,9 +16,20 @@ export const sessionUpdateProperties = {
   session_custom_claims: { type: 'object', errorType: 'invalid_session_custom_claims' },
 } as const;
 
+/** Stytch's AuthorizationCheck: may the session's member take this action on this resource in this organization? */
+const authorizationCheck = {
+  type: 'object',
+  properties: {
+    organization_id: { type: 'string', minLength: 1, maxLength: 256 },
+    resource_id: { type: 'string', minLength: 1, maxLength: 256 },
+    action: { type: 'string', minLength: 1, maxLength: 256 },
+  },
+  required: ['organization_id', 'resource_id', 'action'],
+} as const;
+
 export const authenticateSessionBody = {
   type: 'object',
-  properties: { ...sessionUpdateProperties, authorization_check: { type: 'object' } },
+  properties: { ...sessionUpdateProperties, authorization_check: authorizationCheck },
 } as const;
 export type AuthenticateSessionInput = FromSchema<typeof authenticateSessionBody>;
 
@@ -103,6 +114,8 @@ export const authenticateSession = defineContract({
       session_jwt: text,
       member: memberObject,
       organization: organizationObject,
+      // Stytch's AuthorizationVerdict, present when the request made an authorization_check (a refused one is a 403).
+      verdict: object({ authorized: flag, granting_roles: texts }, ['authorized', 'granting_roles']),
     },
     ['member_session', 'session_token', 'session_jwt', 'member', 'organization'],
   ),

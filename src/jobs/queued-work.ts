@@ -17,6 +17,8 @@ export interface JobPayloads {
   'members.scan-duplicates': { jobId: string };
   /** Mints the magic links of queued emails and sends them (one job per request or bulk batch). */
   'email.send': { emailIds: string[] };
+  /** Mints an SMS passcode and texts it (one job per message; its row says whether it went already). */
+  'sms.send': { smsId: string };
   /** Invites a bulk-invite job's invitees in batches, at the configured pace; resumes where it stopped. */
   'invites.send': { jobId: string };
   /** Retires session signing keys past their age and drops retired keys no live JWT needs. */

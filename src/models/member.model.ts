@@ -19,6 +19,8 @@ export class MemberModel extends Model {
   mfa_phone_number!: string;
   mfa_phone_number_verified!: boolean;
   default_mfa_method!: string;
+  /** The member's verified TOTP registration (Stytch's Member.totp_registration_id), kept by the TOTP service. */
+  totp_registration_id!: string | null;
   email_address_verified!: boolean;
   external_id!: string | null;
   roles!: string[];

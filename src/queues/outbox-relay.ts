@@ -1,3 +1,4 @@
+import { AsyncResource } from 'node:async_hooks';
 import type { Knex } from 'knex';
 import { logger } from '../logger';
 import type { OutboxRepository } from '../repositories/outbox.repository';
@@ -20,6 +21,12 @@ export class OutboxRelay {
   private running: Promise<void> | undefined;
   private again = false;
   private pausedUntil = 0;
+  /**
+   * Passes run in the relay's own async context, whoever pokes it: a poke
+   * from code inside a request's transaction must not make the pass look
+   * like a second connection taken by that transaction (src/db/knex.ts).
+   */
+  private readonly scope = new AsyncResource('outbox-relay');
 
   constructor(
     private readonly knex: Knex,
@@ -39,7 +46,8 @@ export class OutboxRelay {
       return;
     }
     if (Date.now() < this.pausedUntil) return;
-    this.running = this.drain()
+    this.running = this.scope
+      .runInAsyncScope(() => this.drain())
       .then(() => undefined)
       .catch((err) => {
         this.pausedUntil = Date.now() + BACKOFF_MS;

@@ -10,6 +10,7 @@ export const QUEUES = {
   deduplication: ['members.merge', 'members.scan-duplicates'],
   emails: ['email.send'],
   invites: ['invites.send'],
+  sms: ['sms.send'],
 } as const satisfies Record<string, readonly JobName[]>;
 export type QueueName = keyof typeof QUEUES;
 

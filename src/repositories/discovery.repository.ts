@@ -11,6 +11,8 @@ export interface DiscoveryRows {
   eligible: OrganizationModel[];
 }
 
+type MembershipRow = MemberModel & { organization: OrganizationModel };
+
 /** Rows of row_to_json carry timestamps as text; callers expect Dates. */
 const withDates = <T extends { created_at: Date; updated_at: Date }>(row: T): T => ({
   ...row,
@@ -33,6 +35,33 @@ const ELIGIBLE_BY_DOMAIN = `
      WHERE v.organization_id = o.id AND v.email_address_verified AND v.status <> 'deleted'
        AND split_part(v.email_normalized, '@', -1) = ?)`;
 
+/**
+ * The discovery statement: the address's live memberships (with their
+ * organizations) and, when `domain` is given, the organizations it may join
+ * by that domain. Exported so a test can EXPLAIN it.
+ */
+export function discoveryQuery(
+  projectId: string,
+  emailNormalized: string,
+  domain: string | undefined,
+): { sql: string; bindings: Knex.RawBinding[] } {
+  const bindings: Knex.RawBinding[] = [projectId, emailNormalized];
+  let sql = `WITH mine AS (
+         SELECT m.*, row_to_json(o) AS organization
+           FROM members m JOIN organizations o ON o.id = m.organization_id
+          WHERE m.project_id = ? AND m.email_normalized = ? AND m.status <> 'deleted' AND o.deleted_at IS NULL)
+       SELECT row_to_json(mine) AS member, NULL AS organization FROM mine`;
+  if (domain !== undefined) {
+    sql += `
+       UNION ALL
+       SELECT NULL, row_to_json(o) FROM organizations o
+        WHERE o.project_id = ? AND o.deleted_at IS NULL AND ${ELIGIBLE_BY_DOMAIN}
+          AND NOT EXISTS (SELECT 1 FROM mine WHERE mine.organization_id = o.id)`;
+    bindings.push(projectId, domain, domain);
+  }
+  return { sql, bindings };
+}
+
 /** The set-based reads of discovery: every query is scoped by project and skips deleted members and organizations. */
 export class DiscoveryRepository {
   /**
@@ -40,26 +69,14 @@ export class DiscoveryRepository {
    * and, when `domain` is given, the organizations it may join by that domain.
    */
   async discover(db: Db, projectId: string, emailNormalized: string, domain: string | undefined): Promise<DiscoveryRows> {
-    const bindings: unknown[] = [projectId, emailNormalized];
-    let sql = `WITH mine AS (
-         SELECT m.*, row_to_json(o) AS organization
-           FROM members m JOIN organizations o ON o.id = m.organization_id
-          WHERE m.project_id = ? AND m.email_normalized = ? AND m.status <> 'deleted' AND o.deleted_at IS NULL)
-       SELECT row_to_json(mine) AS member, NULL AS organization FROM mine`;
-    if (domain !== undefined) {
-      sql += `
-       UNION ALL
-       SELECT NULL, row_to_json(o) FROM organizations o
-        WHERE o.project_id = ? AND o.deleted_at IS NULL AND ${ELIGIBLE_BY_DOMAIN}
-          AND NOT EXISTS (SELECT 1 FROM mine WHERE mine.organization_id = o.id)`;
-      bindings.push(projectId, domain, domain);
-    }
-    const { rows } = await db.raw(sql, bindings as Knex.RawBinding[]);
+    const { sql, bindings } = discoveryQuery(projectId, emailNormalized, domain);
+    const { rows } = await db.raw(sql, bindings);
     const found: DiscoveryRows = { memberships: [], eligible: [] };
-    for (const row of rows as { member: (MemberModel & { organization: OrganizationModel }) | null; organization: OrganizationModel | null }[]) {
+    // row_to_json rows are plain objects with the models' columns (as session.repository reads them).
+    for (const row of rows as { member: MembershipRow | null; organization: OrganizationModel | null }[]) {
       if (row.member) {
         const { organization, ...member } = row.member;
-        found.memberships.push({ member: withDates(member as MemberModel), organization: withDates(organization) });
+        found.memberships.push({ member: withDates(member as unknown as MemberModel), organization: withDates(organization) });
       } else if (row.organization) found.eligible.push(withDates(row.organization));
     }
     // Oldest organization first (ids are UUIDv7): the order is stable between calls.
@@ -68,9 +85,34 @@ export class DiscoveryRepository {
     return found;
   }
 
+  /**
+   * A live organization of the project by id, with the live member holding
+   * this email in it if any: one statement where an exchange would take two.
+   */
+  async organizationWithMember(
+    db: Db,
+    projectId: string,
+    organizationId: string,
+    emailNormalized: string,
+  ): Promise<{ organization: OrganizationModel; member: MemberModel | undefined } | undefined> {
+    const { rows } = await db.raw(
+      `SELECT row_to_json(o) AS organization, row_to_json(m) AS member
+         FROM organizations o
+         LEFT JOIN members m ON m.organization_id = o.id AND m.email_normalized = ? AND m.status <> 'deleted'
+        WHERE o.id = ? AND o.project_id = ? AND o.deleted_at IS NULL`,
+      [emailNormalized, organizationId, projectId],
+    );
+    const row = rows[0] as { organization: OrganizationModel; member: MemberModel | null } | undefined;
+    return row && { organization: withDates(row.organization), member: row.member ? withDates(row.member) : undefined };
+  }
+
   /** Whether an address on `domain` may join this organization just in time (see ELIGIBLE_BY_DOMAIN). */
   async isEligibleByDomain(db: Db, organizationId: string, domain: string): Promise<boolean> {
-    const { rows } = await db.raw(`SELECT 1 FROM organizations o WHERE o.id = ? AND ${ELIGIBLE_BY_DOMAIN}`, [organizationId, domain, domain]);
+    const { rows } = await db.raw(`SELECT 1 FROM organizations o WHERE o.id = ? AND ${ELIGIBLE_BY_DOMAIN}`, [
+      organizationId,
+      domain,
+      domain,
+    ]);
     return rows.length > 0;
   }
 

@@ -109,7 +109,8 @@ export class InviteService {
     const existing = new Map((await this.members.lockLiveByEmails(trx, organization.id, normalized)).map((m) => [m.email_normalized, m]));
     const retired = await this.members.retiredAmong(trx, organization.id, normalized);
     const tooRecent = await this.emails.tooSoonFor(trx, project.id, normalized);
-    const customRoles = organization.custom_roles.map((r) => r.role_id);
+    const named = invitees.flatMap((i) => i.roles ?? []);
+    const definedRoles = await this.organizations.definedRoleIds(trx, project.id, organization, named);
 
     const outcomes: (SentEmail | AppError | NewMember)[] = [];
     for (const [index, invitee] of invitees.entries()) {
@@ -126,7 +127,7 @@ export class InviteService {
           );
         }
         if (tooRecent.has(email)) throw tooSoon();
-        const roles = invitee.roles && checkDirectRoles(invitee.roles, customRoles);
+        const roles = invitee.roles && checkDirectRoles(invitee.roles, definedRoles);
         checkMetadataSize('trusted_metadata', invitee.trusted_metadata ?? {});
         checkMetadataSize('untrusted_metadata', invitee.untrusted_metadata ?? {});
         if (current) {

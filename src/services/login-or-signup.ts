@@ -3,8 +3,7 @@ import { badRequest } from '../errors';
 import { cleanEmail, normalizeEmail } from '../email-rules';
 import type { MemberModel } from '../models/member.model';
 import type { MemberRepository } from '../repositories/member.repository';
-import type { EmailRequest, EmailService } from './email/email.service';
-import type { EmailKind } from './email/templates';
+import type { EmailPlan, EmailService } from './email/email.service';
 import { domainOf, type SentEmail } from './invite.service';
 import type { MemberService } from './member.service';
 import type { OrganizationService } from './organization.service';
@@ -12,9 +11,6 @@ import type { ProjectContext } from './project-context';
 
 /** Who an organization email is for: the member with that address, if any. */
 export type Recipient = Pick<MemberModel, 'status'> | undefined;
-
-/** What the factor sends that member (or a stranger allowed to sign up): the email's kind and how it is built. */
-export type EmailPlan = Pick<EmailRequest, 'kind' | 'redirect_url' | 'expiration_minutes' | 'pkce_code_challenge'> & { kind: EmailKind };
 
 /**
  * Stytch's login-or-signup by email, whatever the email carries (a magic
@@ -58,6 +54,7 @@ export class LoginOrSignup {
     try {
       return await this.knex
         .transaction(async (trx) => {
+          await this.emails.holdAddress(trx, project.id, email);
           const member =
             existing ?? (await this.memberService.insertIn(trx, project, organization, { email_address: email, status: 'pending' }));
           await this.emails.queue(trx, {

@@ -8,11 +8,9 @@ import type { MemberRepository } from '../repositories/member.repository';
 import { hashSecret } from '../secrets';
 import type { AuthenticationFlow, AuthOutcome } from './auth/authentication-flow';
 import { factors } from './auth/factors';
-import { cleanEmail, normalizeEmail } from '../email-rules';
-import type { EmailService } from './email/email.service';
 import type { EmailKind } from './email/templates';
-import { domainOf, INVITE_EXPIRATION_MINUTES, type SentEmail } from './invite.service';
-import type { MemberService } from './member.service';
+import { INVITE_EXPIRATION_MINUTES, type SentEmail } from './invite.service';
+import type { LoginOrSignup } from './login-or-signup';
 import type { OrganizationService } from './organization.service';
 import type { ProjectContext } from './project-context';
 import type { RedirectUrls } from './redirect-urls';
@@ -30,14 +28,11 @@ export class MagicLinkService {
   constructor(
     private readonly knex: Knex,
     private readonly organizations: OrganizationService,
-    private readonly memberService: MemberService,
     private readonly members: MemberRepository,
     private readonly redirectUrls: RedirectUrls,
     private readonly tokens: MagicLinkRepository,
-    private readonly emails: EmailService,
     private readonly flow: AuthenticationFlow,
-    /** Tells the outbox relay that committed entries wait (it also polls, so this only saves latency). */
-    private readonly outboxWritten: () => void,
+    private readonly signups: LoginOrSignup,
   ) {}
 
   /**
@@ -46,61 +41,28 @@ export class MagicLinkService {
    * organization provisions just in time for that email's domain.
    */
   async loginOrSignup(project: ProjectContext, input: LoginOrSignupInput): Promise<SentEmail> {
-    const organization = await this.organizations.resolve(this.knex, project, input.organization_id);
-    const email = cleanEmail(input.email_address);
-    const existing = await this.members.findByEmail(this.knex, organization.id, normalizeEmail(email));
-    if (!existing) {
-      const jit =
-        organization.email_jit_provisioning === 'RESTRICTED' &&
-        organization.email_allowed_domains.includes(domainOf(normalizeEmail(email)));
-      if (!jit) {
-        throw badRequest(
-          'invalid_email_for_jit_provisioning',
-          'No member has this email, and the organization does not let this email domain sign up (email_jit_provisioning and email_allowed_domains).',
-        );
-      }
-    }
-    const kind: EmailKind = !existing
-      ? 'signup'
-      : existing.status === 'invited'
-        ? 'invite'
-        : existing.status === 'pending'
-          ? 'signup'
-          : 'login';
-    // Sign-up and repeated invite links go to the sign-up URL, or else to the login URL given;
-    // an error names the parameter that held the bad URL.
-    const byLogin = kind === 'login' || (input.signup_redirect_url === undefined && input.login_redirect_url !== undefined);
-    const redirectUrl = byLogin
-      ? await this.redirectUrls.resolve(project, 'login', input.login_redirect_url)
-      : await this.redirectUrls.resolve(project, 'signup', input.signup_redirect_url);
-    const minutes =
-      kind === 'login'
-        ? (input.login_expiration_minutes ?? LOGIN_EXPIRATION_MINUTES)
-        : kind === 'signup'
-          ? (input.signup_expiration_minutes ?? LOGIN_EXPIRATION_MINUTES)
-          : INVITE_EXPIRATION_MINUTES;
-    try {
-      return await this.knex
-        .transaction(async (trx) => {
-          const member =
-            existing ?? (await this.memberService.insertIn(trx, project, organization, { email_address: email, status: 'pending' }));
-          await this.emails.queue(trx, {
-            project_id: project.id,
-            organization_id: organization.id,
-            member_id: member.id,
-            kind,
-            to_address: member.email,
-            redirect_url: redirectUrl,
-            expiration_minutes: minutes,
-            pkce_code_challenge: input.pkce_code_challenge ?? null,
-            job_id: null,
-          });
-          return { member, organization, memberCreated: !existing };
-        })
-        .finally(this.outboxWritten);
-    } catch (err) {
-      throw await this.memberService.nameHolder(err, project, organization.id, email);
-    }
+    return this.signups.send(project, input, async (existing) => {
+      const kind: EmailKind = !existing
+        ? 'signup'
+        : existing.status === 'invited'
+          ? 'invite'
+          : existing.status === 'pending'
+            ? 'signup'
+            : 'login';
+      // Sign-up and repeated invite links go to the sign-up URL, or else to the login URL given;
+      // an error names the parameter that held the bad URL.
+      const byLogin = kind === 'login' || (input.signup_redirect_url === undefined && input.login_redirect_url !== undefined);
+      const redirectUrl = byLogin
+        ? await this.redirectUrls.resolve(project, 'login', input.login_redirect_url)
+        : await this.redirectUrls.resolve(project, 'signup', input.signup_redirect_url);
+      const minutes =
+        kind === 'login'
+          ? (input.login_expiration_minutes ?? LOGIN_EXPIRATION_MINUTES)
+          : kind === 'signup'
+            ? (input.signup_expiration_minutes ?? LOGIN_EXPIRATION_MINUTES)
+            : INVITE_EXPIRATION_MINUTES;
+      return { kind, redirect_url: redirectUrl, expiration_minutes: minutes, pkce_code_challenge: input.pkce_code_challenge ?? null };
+    });
   }
 
   /**

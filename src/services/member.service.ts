@@ -32,8 +32,6 @@ export interface MemberPage {
   nextCursor: string | null;
 }
 
-const customRoleIds = (organization: OrganizationModel) => organization.custom_roles.map((r) => r.role_id);
-
 export class MemberService {
   constructor(
     private readonly knex: Knex,
@@ -126,7 +124,8 @@ export class MemberService {
    * nameHolder).
    */
   async insertIn(trx: Db, project: ProjectContext, organization: OrganizationModel, fields: NewMemberFields): Promise<MemberModel> {
-    const roles = checkDirectRoles(fields.roles ?? [], customRoleIds(organization));
+    const named = fields.roles ?? [];
+    const roles = checkDirectRoles(named, await this.organizationService.definedRoleIds(trx, project.id, organization, named));
     checkMetadataSize('trusted_metadata', fields.trusted_metadata ?? {});
     checkMetadataSize('untrusted_metadata', fields.untrusted_metadata ?? {});
     const row = newMemberRow(project.id, organization.id, { ...fields, roles });
@@ -175,7 +174,10 @@ export class MemberService {
         if (input.mfa_enrolled !== undefined) patch.mfa_enrolled = input.mfa_enrolled;
         if (input.default_mfa_method !== undefined) patch.default_mfa_method = input.default_mfa_method;
         if (input.external_id !== undefined) patch.external_id = input.external_id || null;
-        if (input.roles !== undefined) patch.roles = checkDirectRoles(input.roles, customRoleIds(organization));
+        if (input.roles !== undefined) {
+          const defined = await this.organizationService.definedRoleIds(trx, project.id, organization, input.roles);
+          patch.roles = checkDirectRoles(input.roles, defined);
+        }
         if (input.mfa_phone_number !== undefined && input.mfa_phone_number !== current.mfa_phone_number) {
           patch.mfa_phone_number = input.mfa_phone_number;
           patch.mfa_phone_number_verified = false;

@@ -8,6 +8,7 @@ import type { Db } from '../repositories/db';
 import { ORGANIZATION_FILTERS, OrganizationRepository } from '../repositories/organization.repository';
 import { checkOrganizationSettings, checkReferencesAreNotIds, mergeMetadata, normalizeDomains } from './organization-rules';
 import type { ProjectContext } from './project-context';
+import { assignableRoleIds, type ProjectRoles } from './roles';
 import { checkLimit, decodeCursor, encodeCursor, parseSearchQuery } from './search-query';
 
 /** Stytch's defaults for a new organization (the wire tests pin them independently). */
@@ -92,7 +93,39 @@ export class OrganizationService {
   constructor(
     private readonly knex: Knex,
     private readonly organizations: OrganizationRepository,
+    private readonly projectRoles: ProjectRoles,
   ) {}
+
+  /**
+   * The roles this organization's members may be given besides Stytch's
+   * defaults: the project RBAC policy's and the organization's own. `named`
+   * are the roles about to be checked: the project's policy is read only
+   * when one of them is neither a default nor the organization's own.
+   */
+  async definedRoleIds(
+    db: Db,
+    projectId: string,
+    organization: Pick<OrganizationModel, 'custom_roles'>,
+    named: readonly string[],
+  ): Promise<string[]> {
+    const own = organization.custom_roles.map((r) => r.role_id);
+    const known = assignableRoleIds(own);
+    if (named.every((r) => known.has(r))) return own;
+    return [...own, ...(await this.projectRoles.roleIds(db, projectId))];
+  }
+
+  private implicitRoleIds(
+    db: Db,
+    projectId: string,
+    settings: Pick<OrganizationModel, 'custom_roles' | 'rbac_email_implicit_role_assignments'>,
+  ) {
+    return this.definedRoleIds(
+      db,
+      projectId,
+      settings,
+      settings.rbac_email_implicit_role_assignments.map((a) => a.role_id),
+    );
+  }
 
   /**
    * An organization of the caller's project by id, slug or external id (Stytch
@@ -118,7 +151,8 @@ export class OrganizationService {
     return this.resolve(this.knex, project, ref);
   }
 
-  async create(project: ProjectContext, input: CreateOrganizationInput): Promise<OrganizationModel> {
+  /** `db` lets another service create the organization inside its own transaction (discovery's create). */
+  async create(project: ProjectContext, input: CreateOrganizationInput, db: Db = this.knex): Promise<OrganizationModel> {
     const given = settingsFrom(input);
     // Stytch: with no auth settings given, invites are allowed; once some are
     // given, email_invites must be opted into explicitly.
@@ -131,13 +165,13 @@ export class OrganizationService {
       slug: given.slug ?? slugFromName(given.name!),
       trusted_metadata: input.trusted_metadata ?? {},
     };
-    checkOrganizationSettings(settings, []);
+    checkOrganizationSettings(settings, await this.implicitRoleIds(db, project.id, { ...settings, custom_roles: [] }));
     checkReferencesAreNotIds(given);
-    if (input.organization_slug === undefined && (await this.organizations.isReferenceTaken(this.knex, project.id, settings.slug))) {
+    if (input.organization_slug === undefined && (await this.organizations.isReferenceTaken(db, project.id, settings.slug))) {
       settings.slug = `${settings.slug.slice(0, 119)}-${randomBytes(4).toString('hex')}`;
     }
     // A slug or external id taken meanwhile fails on its constraint (see repositories/constraint-errors).
-    return this.organizations.insert(this.knex, { ...settings, id: uuidv7(), project_id: project.id });
+    return this.organizations.insert(db, { ...settings, id: uuidv7(), project_id: project.id });
   }
 
   async update(project: ProjectContext, ref: string, input: UpdateOrganizationInput): Promise<OrganizationModel> {
@@ -150,10 +184,8 @@ export class OrganizationService {
       if (input.trusted_metadata !== undefined) {
         patch.trusted_metadata = mergeMetadata(current.trusted_metadata, input.trusted_metadata);
       }
-      checkOrganizationSettings(
-        { ...current, ...patch },
-        current.custom_roles.map((r) => r.role_id),
-      );
+      const next = { ...current, ...patch };
+      checkOrganizationSettings(next, await this.implicitRoleIds(trx, project.id, next));
       checkReferencesAreNotIds(patch);
       if (Object.keys(patch).length === 0) return current;
       return this.organizations.update(trx, project.id, current.id, patch);

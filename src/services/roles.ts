@@ -1,4 +1,5 @@
 import { badRequest } from '../errors';
+import type { Db } from '../repositories/db';
 
 /** Stytch's default roles: every Member holds stytch_member; stytch_admin makes is_admin true. */
 export const MEMBER_ROLE = 'stytch_member';
@@ -10,18 +11,25 @@ export interface MemberRole {
   sources: { type: RoleSourceType; details: Record<string, unknown> }[];
 }
 
+/** Where the roles a project's RBAC policy adds to Stytch's defaults are read (the RBAC service). */
+export interface ProjectRoles {
+  roleIds(db: Db, projectId: string): Promise<string[]>;
+}
+
 /**
- * The roles an organization defines: Stytch's two defaults and its custom roles.
+ * The roles an organization's members may hold: Stytch's two defaults, the
+ * roles of the project's RBAC policy and the organization's own
+ * (`definedRoleIds`, see OrganizationService.definedRoleIds).
  * An email rule may name any of them; an explicit assignment may not name
  * stytch_member, which every Member holds already (checkDirectRoles).
  */
-export function assignableRoleIds(customRoleIds: string[]): Set<string> {
-  return new Set([ADMIN_ROLE, MEMBER_ROLE, ...customRoleIds]);
+export function assignableRoleIds(definedRoleIds: string[]): Set<string> {
+  return new Set([ADMIN_ROLE, MEMBER_ROLE, ...definedRoleIds]);
 }
 
 /** Validates explicit role assignments and returns them deduplicated, in the order given. */
-export function checkDirectRoles(roles: string[], customRoleIds: string[]): string[] {
-  const assignable = assignableRoleIds(customRoleIds);
+export function checkDirectRoles(roles: string[], definedRoleIds: string[]): string[] {
+  const assignable = assignableRoleIds(definedRoleIds);
   for (const role of roles) {
     if (role === MEMBER_ROLE) {
       throw badRequest('cannot_assign_default_rbac_role_id', `${MEMBER_ROLE} is held by every Member implicitly and cannot be assigned.`);

@@ -8,6 +8,8 @@ export interface CapturedEmail {
   /** The magic link in the email, with its token. */
   link: string;
   token: string;
+  /** The one-time passcode of a code email (a line of six digits alone), or ''. */
+  code: string;
 }
 
 /**
@@ -40,6 +42,7 @@ export class TestSmtpServer {
             raw,
             link,
             token: new URL(link || 'http://x').searchParams.get('token') ?? '',
+            code: /^(\d{6})\r?$/m.exec(unfolded)?.[1] ?? '',
           });
           callback();
         });

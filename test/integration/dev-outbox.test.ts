@@ -14,6 +14,7 @@ interface ListedEmail {
   status: string;
   transport: string | null;
   link: string | null;
+  code: string | null;
   created_at: string;
   sent_at: string | null;
 }
@@ -71,12 +72,75 @@ describe('the dev outbox (no SMTP_URL)', () => {
       status: 'captured',
       transport: 'dev-outbox',
       link: expect.stringMatching(new RegExp(`^${TEST_REDIRECT_URLS[0]}\\?stytch_token_type=multi_tenant_magic_links&token=`)),
+      code: null,
       created_at: expect.stringMatching(/Z$/),
       sent_at: expect.stringMatching(/Z$/),
     });
     const token = new URL(emails[0].link!).searchParams.get('token')!;
     const authenticated = await project.client.magicLinks.authenticate({ magic_links_token: token });
     expect(authenticated.member.email_address).toBe(address);
+  });
+
+  it('captures a passcode email with its code, listed by GET /v1/b2b/emails, and the code logs the member in', async () => {
+    const project = await ctx.app.newProject();
+    const organization = await createOrganization(project.client, { organization_name: 'Code Corp' });
+    const address = `${unique('coder')}@acme.com`;
+    await project.client.organizations.members.create({ organization_id: organization.organization_id, email_address: address });
+    await project.client.otps.email.loginOrSignup({ organization_id: organization.organization_id, email_address: address });
+
+    const { emails } = await allHandled(ctx.app, project, 1);
+
+    expect(emails[0]).toMatchObject({
+      to: address,
+      subject: 'Your login code for Code Corp',
+      kind: 'otp_login',
+      status: 'captured',
+      transport: 'dev-outbox',
+      link: null,
+      code: expect.stringMatching(/^\d{6}$/),
+    });
+    const authenticated = await project.client.otps.email.authenticate({
+      organization_id: organization.organization_id,
+      email_address: address,
+      code: emails[0].code!,
+    });
+    expect(authenticated.member_authenticated).toBe(true);
+  });
+
+  it('captures discovery emails, which name the project: a link of stytch_token_type=discovery, and a code', async () => {
+    const project = await ctx.app.newProject();
+    const [linked, coded] = [`${unique('finder')}@acme.com`, `${unique('finder')}@acme.com`];
+    await project.client.magicLinks.email.discovery.send({ email_address: linked });
+    await project.client.otps.email.discovery.send({ email_address: coded });
+
+    const { emails } = await allHandled(ctx.app, project, 2);
+
+    expect(emails.find((e) => e.to === linked)).toMatchObject({
+      kind: 'discovery',
+      subject: 'Your link to project test',
+      status: 'captured',
+      link: expect.stringMatching(new RegExp(`^${TEST_REDIRECT_URLS[0]}\\?stytch_token_type=discovery&token=`)),
+      code: null,
+    });
+    expect(emails.find((e) => e.to === coded)).toMatchObject({
+      kind: 'otp_discovery',
+      subject: 'Your code for project test',
+      status: 'captured',
+      link: null,
+      code: expect.stringMatching(/^\d{6}$/),
+    });
+  });
+
+  it('refuses a code on an email that is not captured: only the dev outbox keeps codes', async () => {
+    const project = await ctx.app.newProject();
+    const address = `${unique('finder')}@acme.com`;
+    await project.client.otps.email.discovery.send({ email_address: address });
+    const [email] = (await allHandled(ctx.app, project, 1)).emails;
+    const id = email.email_id.replace(/^email-test-/, '');
+
+    await expect(ctx.app.container.knex('emails').where({ id }).update({ status: 'sent', link: null })).rejects.toThrow(
+      /emails__code__check/,
+    );
   });
 
   it('shows a queued email with the subject it will get and no link yet', async () => {
@@ -211,5 +275,40 @@ describe(`migration ${MIGRATION}`, () => {
     await database().migrate.down({ name: MIGRATION });
     expect(await statuses()).toEqual({ 'dev-outbox': 'sent', smtp: 'sent' });
     await database().migrate.up({ name: MIGRATION });
+  });
+});
+
+const CODES_MIGRATION = '20261220000100_capture_dev_outbox_codes';
+
+describe(`migration ${CODES_MIGRATION}`, () => {
+  const database = useScratchDatabase();
+
+  it('lets code emails go without a redirect URL and keep a captured code; rollback drops them and the column', async () => {
+    const projectId = randomUUID();
+    await database()('projects').insert({ id: projectId, env: 'test', name: 'p', secret_hash: Buffer.from('x') });
+    const email = (kind: string, fields: Record<string, unknown>) => ({
+      id: randomUUID(),
+      project_id: projectId,
+      kind,
+      to_address: 'a@acme.com',
+      to_normalized: 'a@acme.com',
+      expiration_minutes: 10,
+      status: 'captured',
+      transport: 'dev-outbox',
+      ...fields,
+    });
+    const link = email('discovery', { redirect_url: TEST_REDIRECT_URLS[0], link: `${TEST_REDIRECT_URLS[0]}?token=t` });
+    const code = email('otp_discovery', { redirect_url: null, code: '012345' });
+    await database()('emails').insert([link, code]);
+
+    await database().migrate.down({ name: CODES_MIGRATION });
+    expect(await database()('emails').select('id')).toEqual([{ id: link.id }]);
+    expect(await database().schema.hasColumn('emails', 'code')).toBe(false);
+    await expect(database()('emails').insert(email('discovery', { redirect_url: null }))).rejects.toThrow(/redirect_url/);
+
+    await database().migrate.up({ name: CODES_MIGRATION });
+    const again = email('otp_login', { redirect_url: null, code: '999999' });
+    await database()('emails').insert(again);
+    expect((await database()('emails').select('id')).map((r: { id: string }) => r.id).sort()).toEqual([link.id, again.id].sort());
   });
 });

@@ -17,11 +17,13 @@ describe('the hot path answers as the Express route does', () => {
 
   let token: string;
   let jwt: string;
+  let organizationId: string;
 
   beforeAll(async () => {
     const { container, project } = ctx.app;
     const context = await container.projects.authenticate(project.projectId, project.secret);
     const organization = await createOrganization(project.client);
+    organizationId = organization.organization_id;
     const member = await createMember(project.client, organization.organization_id);
     const organizationRow = await OrganizationModel.query(container.knex).findById(
       parseId('organization', 'test', organization.organization_id)!,
@@ -78,6 +80,26 @@ describe('the hot path answers as the Express route does', () => {
     ['stytch claims in custom claims', JSON.stringify({ session_token: 'x', session_custom_claims: { 'https://stytch.com/x': 1 } })],
   ])('answers %s with the same error', async (_case, body) => {
     const [hot, express] = await bothWays(body);
+    expect(hot.status).toBeGreaterThanOrEqual(400);
+    expect(hot.status).toBeLessThan(500);
+    expect(hot.body).toEqual(envelope(express));
+  });
+
+  it('answers an authorization check with the same verdict', async () => {
+    const check = { organization_id: organizationId, resource_id: 'stytch.self', action: 'update.info.name' };
+    const [hot, express] = await bothWays(JSON.stringify({ session_token: token, authorization_check: check }));
+    expect(hot.status).toBe(200);
+    expect(hot.body.verdict).toEqual({ authorized: true, granting_roles: ['stytch_member'] });
+    expect(express.body.verdict).toEqual(hot.body.verdict);
+  });
+
+  it.each([
+    ['an action the roles do not grant', { resource_id: 'stytch.organization', action: 'delete' }],
+    ['another organization', { organization_id: 'organization-test-00000000-0000-7000-8000-000000000000' }],
+    ['a check without its action', { action: undefined }],
+  ])('refuses an authorization check naming %s with the same error', async (_case, change) => {
+    const check = { organization_id: organizationId, resource_id: 'stytch.self', action: 'update.info.name', ...change };
+    const [hot, express] = await bothWays(JSON.stringify({ session_jwt: jwt, authorization_check: check }));
     expect(hot.status).toBeGreaterThanOrEqual(400);
     expect(hot.status).toBeLessThan(500);
     expect(hot.body).toEqual(envelope(express));

@@ -28,7 +28,7 @@ export function presentMember(env: ProjectEnv, { member: m, organization, retire
     mfa_phone_number_verified: m.mfa_phone_number_verified,
     default_mfa_method: m.default_mfa_method,
     member_password_id: '',
-    totp_registration_id: '',
+    totp_registration_id: m.totp_registration_id ? formatId('member-totp', env, m.totp_registration_id) : '',
     sso_registrations: [],
     oauth_registrations: [],
     roles,

@@ -1,6 +1,7 @@
 import type { Router } from 'express';
 import { B2B } from '../../contracts/common';
 import * as api from '../../contracts/magic-links';
+import type { DiscoveryEmails } from '../../services/discovery-emails.service';
 import type { InviteService } from '../../services/invite.service';
 import type { MagicLinkService } from '../../services/magic-link.service';
 import { presentMember } from '../presenters/member.presenter';
@@ -9,7 +10,7 @@ import { presentAuthentication } from '../presenters/authentication.presenter';
 import { route, routerAt } from '../route';
 
 /** Stytch's `magic_links` endpoints. */
-export function magicLinkRoutes(magicLinks: MagicLinkService, invites: InviteService): Router {
+export function magicLinkRoutes(magicLinks: MagicLinkService, invites: InviteService, discoveryEmails: DiscoveryEmails): Router {
   const router = routerAt(B2B);
 
   route(router, api.inviteByEmail, async (req) => {
@@ -32,6 +33,11 @@ export function magicLinkRoutes(magicLinks: MagicLinkService, invites: InviteSer
   route(router, api.authenticateMagicLink, async (req) => {
     const result = await magicLinks.authenticate(req.project, req.body);
     return { ...presentAuthentication(req.project.env, result), method_id: result.methodId, reset_sessions: false };
+  });
+
+  route(router, api.sendDiscoveryEmail, async (req) => {
+    await discoveryEmails.sendMagicLink(req.project, req.body);
+    return {};
   });
 
   return router;

@@ -82,18 +82,21 @@ export class ImportValidationRepository {
   }
 
   /**
-   * Rows naming roles that neither Stytch's defaults nor their organization
-   * define (an organization still to be created has no custom roles). Rows
-   * holding only default roles never reach the lookup of custom ones.
+   * Rows naming roles that neither Stytch's defaults, the project's RBAC
+   * policy nor their organization define (an organization still to be
+   * created has no roles of its own). Rows holding only default roles never
+   * reach the lookup of custom ones.
    */
-  async rejectUnknownRoles(db: Db, jobId: string): Promise<void> {
+  async rejectUnknownRoles(db: Db, projectId: string, jobId: string): Promise<void> {
     await db.raw(
       `UPDATE ${stagingTable(jobId)} s SET error_type = 'unknown_role', error_column = 'roles',
          error_value = array_to_string(s.roles, ';'),
          error_message = 'The roles include one that is not defined for the organization.'
        WHERE s.error_type IS NULL AND NOT s.roles <@ ARRAY['stytch_admin']
-         AND NOT s.roles <@ (ARRAY['stytch_admin'] || ARRAY(
-               SELECT r->>'role_id' FROM organizations o, jsonb_array_elements(o.custom_roles) r WHERE o.id = s.organization_id))`,
+         AND NOT s.roles <@ (ARRAY['stytch_admin']
+           || ARRAY(SELECT r->>'role_id' FROM rbac_policies p, jsonb_array_elements(p.custom_roles) r WHERE p.project_id = ?)
+           || ARRAY(SELECT r->>'role_id' FROM organizations o, jsonb_array_elements(o.custom_roles) r WHERE o.id = s.organization_id))`,
+      [projectId],
     );
   }
 }

@@ -1,5 +1,6 @@
 import type { Knex } from 'knex';
 import { AppError, badRequest } from '../../errors';
+import { formatId, type ProjectEnv } from '../../ids';
 import type { MemberModel } from '../../models/member.model';
 import type { OrganizationModel } from '../../models/organization.model';
 import type { Db } from '../../repositories/db';
@@ -26,6 +27,7 @@ export interface PriorAuthenticationInput {
  * the address and member it proved, and the factors it holds.
  */
 export interface PriorProof {
+  kind: 'intermediate' | 'session';
   email: string;
   emailNormalized: string;
   /** Null for a discovery intermediate session, which proves an address only. */
@@ -57,25 +59,45 @@ export interface AuthOutcome {
   primaryRequired?: { allowed_auth_methods: string[] };
 }
 
-export interface FlowOptions {
+export interface FlowOptions<C = undefined> {
   /**
    * sessions.exchange and discovery exchange: factors proved as another
    * member (another organization) enter this one — only those that travel
    * (transfersAcrossOrganizations), and only for the same email address.
    */
   crossing?: boolean;
+  /**
+   * MFA factors (TOTP, SMS OTP, recovery codes) complete what the caller
+   * proved before and answer with a session only (Stytch's responses carry no
+   * intermediate session): without a prior, or when the outcome would not be
+   * a session, this error is thrown and the transaction — the factor's
+   * redemption included — rolls back.
+   */
+  requireSession?: () => AppError;
+  /**
+   * Checks the factor on the pool once the prior is known to be valid and
+   * before the transaction: one-time codes are redeemed here, so a wrong
+   * guess stays counted though the request fails, and a code is not spent
+   * on a request whose session or intermediate session was bad anyway.
+   */
+  before?: () => Promise<C>;
 }
 
-/** The MFA factors' part in an outcome, supplied by their services (TOTP, SMS). */
+/** Stytch's mfa_required.member_options: the MFA factors a member has (discovery names them per organization too). */
+export function mfaOptionsOf(env: ProjectEnv, member: MemberModel): MfaRequired['member_options'] {
+  return {
+    mfa_phone_number: member.mfa_phone_number,
+    totp_registration_id: member.totp_registration_id ? formatId('member-totp', env, member.totp_registration_id) : '',
+  };
+}
+
+/** The MFA factors' part in an outcome, supplied by their services (SMS). */
 export interface SecondaryFactorHooks {
-  /** The member's verified TOTP registration id ('' when none). */
-  totpRegistrationId(db: Db, project: ProjectContext, member: MemberModel): Promise<string>;
   /** Texts a code at once when the member would use SMS (Stytch's secondary_auth_initiated); true when one is on its way. */
   initiateSms(trx: Db, project: ProjectContext, organization: OrganizationModel, member: MemberModel): Promise<boolean>;
 }
 
 const noSecondaryFactors: SecondaryFactorHooks = {
-  totpRegistrationId: async () => '',
   initiateSms: async () => false,
 };
 
@@ -111,22 +133,56 @@ export class AuthenticationFlow {
   /**
    * Runs `prove` (which redeems the factor and finds the member) in one
    * transaction with everything the outcome writes; the JWT is signed after
-   * commit. `prove` sees what the caller proved before, if anything.
+   * commit. `prove` sees what the caller proved before, if anything, and what
+   * `options.before` checked on the pool.
    */
-  async run(
+  async run<C = undefined>(
     project: ProjectContext,
     input: PriorAuthenticationInput,
-    prove: (trx: Knex.Transaction, prior: PriorProof | undefined) => Promise<Proven>,
-    options: FlowOptions = {},
+    prove: (trx: Knex.Transaction, prior: PriorProof | undefined, checked: C) => Promise<Proven>,
+    options: FlowOptions<C> = {},
   ): Promise<AuthOutcome> {
     const prior = await this.identify(project, input);
+    if (options.requireSession && prior.kind === 'none') throw options.requireSession();
+    const checked = (await options.before?.()) as C;
     const decided = await this.knex.transaction(async (trx): Promise<Decided> => {
       const found = await this.find(trx, project, prior);
-      const proven = await prove(trx, found?.proof);
+      const proven = await prove(trx, found?.proof, checked);
       return this.decide(trx, project, input, proven, found, options);
     });
     if (!decided.started) return decided.outcome;
     return { ...decided.outcome, session: await this.sessions.issue(project, decided.started) };
+  }
+
+  /**
+   * What the request's session or intermediate session proved, read on the
+   * pool (for a check before any transaction, e.g. totps.create's rule that a
+   * member with another MFA factor must present one); undefined without one.
+   */
+  async priorOf(project: ProjectContext, input: PriorAuthenticationInput): Promise<PriorProof | undefined> {
+    return (await this.find(this.knex, project, await this.identify(project, input)))?.proof;
+  }
+
+  /**
+   * For MFA factors: the prior the request presents must be this member's
+   * (or a discovery session of the member's address) — and there must be one
+   * when `required`, the factor completing it. Read on the pool.
+   */
+  async priorOfMember(
+    project: ProjectContext,
+    input: PriorAuthenticationInput,
+    member: MemberModel,
+    required: boolean,
+  ): Promise<PriorProof | undefined> {
+    const prior = await this.priorOf(project, input);
+    if (!prior && required) {
+      throw badRequest('no_session_arguments', 'Pass the intermediate_session_token, session_token or session_jwt this factor completes.');
+    }
+    if (prior && prior.memberId !== member.id && !(prior.memberId === null && prior.emailNormalized === member.email_normalized)) {
+      if (prior.kind === 'intermediate') throw priorMismatch();
+      throw badRequest('session_member_mismatch', 'The session given belongs to another member.');
+    }
+    return prior;
   }
 
   /** Before the transaction: which prior the request names (verifying a JWT may read its key from the pool). */
@@ -151,7 +207,8 @@ export class AuthenticationFlow {
   ): Promise<{ proof: PriorProof; intermediate?: IntermediateSessionRow; session?: SessionRow; token?: string } | undefined> {
     if (prior.kind === 'intermediate') {
       const row = prior.row;
-      const proof = {
+      const proof: PriorProof = {
+        kind: 'intermediate',
         email: row.email,
         emailNormalized: row.email_normalized,
         memberId: row.member_id,
@@ -164,7 +221,8 @@ export class AuthenticationFlow {
       const session = await this.sessions.findLive(trx, project, prior.key);
       const member = await this.members.findInProject(trx, project.id, session.member_id);
       if (!member) throw new AppError('session_not_found', 404, 'Session could not be found (its member was deleted).');
-      const proof = {
+      const proof: PriorProof = {
+        kind: 'session',
         email: member.email,
         emailNormalized: member.email_normalized,
         memberId: member.id,
@@ -182,7 +240,7 @@ export class AuthenticationFlow {
     input: PriorAuthenticationInput,
     { organization, member, factor }: Proven,
     found: Awaited<ReturnType<AuthenticationFlow['find']>>,
-    options: FlowOptions,
+    options: FlowOptions<unknown>,
   ): Promise<Decided> {
     const base = { member, organization };
     const sameMember = found?.proof.memberId === member.id;
@@ -203,6 +261,7 @@ export class AuthenticationFlow {
     }
     const proved = withFactor(carried, factor);
     const decision = decideAuthentication(organization, member, proved);
+    if (decision.grant !== 'session' && options.requireSession) throw options.requireSession();
     if (decision.grant === 'session') {
       const started = await this.sessions.start(
         trx,
@@ -225,10 +284,7 @@ export class AuthenticationFlow {
       return { outcome: { ...base, intermediate, primaryRequired: { allowed_auth_methods: decision.allowedAuthMethods } } };
     }
     const mfaRequired: MfaRequired = {
-      member_options: {
-        mfa_phone_number: member.mfa_phone_number,
-        totp_registration_id: await this.secondary.totpRegistrationId(trx, project, member),
-      },
+      member_options: mfaOptionsOf(project.env, member),
       secondary_auth_initiated: (await this.secondary.initiateSms(trx, project, organization, member)) ? 'sms_otp' : null,
     };
     return { outcome: { ...base, intermediate, mfaRequired } };

@@ -13,7 +13,7 @@ import { normalizeEmail } from '../../email-rules';
 import type { OtpCodes } from '../auth/otp-codes';
 import { jobError } from '../job-failure';
 import type { Mailer, OutgoingEmail } from './mailer';
-import { isCodeEmail, magicLink, renderCodeEmail, renderEmail, type CodeEmailKind, type LinkEmailKind } from './templates';
+import { isCodeEmail, magicLink, renderCodeEmail, renderEmail, type LinkEmailKind } from './templates';
 
 /** Stytch allows about one email per second to one address. */
 const SECONDS_BETWEEN_SENDS = 1;
@@ -26,6 +26,9 @@ export const tooSoon = () =>
   new AppError('too_many_requests', 429, 'An email was just sent to this address; wait a second before sending another.');
 
 export type EmailRequest = Omit<EmailRow, 'id' | 'status' | 'attempts' | 'to_normalized' | 'job_id'> & { job_id?: string | null };
+
+/** What an email carries, whoever it goes to: its kind (a link or a code), where a link leads, and how long it works. */
+export type EmailPlan = Pick<EmailRequest, 'kind' | 'redirect_url' | 'expiration_minutes' | 'pkce_code_challenge'>;
 
 /**
  * Magic-link and one-time passcode emails. A request queues the email in its
@@ -47,11 +50,22 @@ export class EmailService {
 
   /** Queues an email in the caller's transaction; refuses a second one to an address within a second. */
   async queue(trx: Db, request: EmailRequest): Promise<string> {
-    const toNormalized = normalizeEmail(request.to_address);
-    await this.emails.lockAddress(trx, request.project_id, toNormalized);
-    if (await this.emails.sentSince(trx, request.project_id, toNormalized, SECONDS_BETWEEN_SENDS)) throw tooSoon();
+    await this.holdAddress(trx, request.project_id, request.to_address);
     const [id] = await this.queueMany(trx, [request]);
     return id;
+  }
+
+  /**
+   * Takes the address for the caller's transaction, or refuses it (429) when
+   * an email went to it within the second. A caller that writes something
+   * else for the email first (a new member) holds it before, so that racing
+   * requests wait here and get the 429 rather than a conflict on that write.
+   */
+  async holdAddress(trx: Db, projectId: string, address: string): Promise<void> {
+    const toNormalized = normalizeEmail(address);
+    // A transaction-level advisory lock: taking it again (queue after holdAddress) is free.
+    await this.emails.lockAddress(trx, projectId, toNormalized);
+    if (await this.emails.sentSince(trx, projectId, toNormalized, SECONDS_BETWEEN_SENDS)) throw tooSoon();
   }
 
   /** Which of these addresses may not get another email yet (the per-address rate limit, for batches). */
@@ -151,10 +165,8 @@ export class EmailService {
       })),
     );
     const codeEmails = live.filter((e) => isCodeEmail(e.kind));
-    await this.emails.countAttempts(
-      this.knex,
-      codeEmails.map((e) => e.id),
-    );
+    const codeIds = codeEmails.map((e) => e.id);
+    await this.emails.countAttempts(this.knex, codeIds);
     const codes = new Map<string, string>();
     // Codes go out one email per request (email OTP sends are never bulk): one mint each is fine.
     for (const email of codeEmails) {
@@ -164,7 +176,10 @@ export class EmailService {
         destination: email.to_normalized,
         organization_id: email.organization_id,
       };
-      codes.set(email.id, await this.otpCodes.mint(this.knex, target, { memberId: email.member_id, emailId: email.id }, email.expiration_minutes));
+      codes.set(
+        email.id,
+        await this.otpCodes.mint(this.knex, target, { memberId: email.member_id, emailId: email.id }, email.expiration_minutes),
+      );
     }
     const tokenOf = new Map(links.map((e, i) => [e.id, tokens[i]]));
     return live.map((email) => {
@@ -172,11 +187,10 @@ export class EmailService {
       const name = email.organization_name ?? email.project_name;
       if (isCodeEmail(email.kind)) {
         const code = codes.get(email.id)!;
-        return { to: email.to_address, code, ...renderCodeEmail(email.kind as CodeEmailKind, name, code, email.expiration_minutes) };
+        return { to: email.to_address, code, ...renderCodeEmail(email.kind, name, code, email.expiration_minutes) };
       }
-      const kind = email.kind as LinkEmailKind;
-      const link = magicLink(email.redirect_url!, tokenOf.get(email.id)!, kind);
-      return { to: email.to_address, link, ...renderEmail(kind, name, link, email.expiration_minutes) };
+      const link = magicLink(email.redirect_url!, tokenOf.get(email.id)!, email.kind);
+      return { to: email.to_address, link, ...renderEmail(email.kind, name, link, email.expiration_minutes) };
     });
   }
 

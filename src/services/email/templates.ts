@@ -58,8 +58,7 @@ const COPY: Record<EmailKind, (name: string) => { subject: string; lead: string;
 /** The subject an email of this kind gets; `name` as for renderEmail. */
 export const subjectOf = (kind: EmailKind, name: string): string => COPY[kind](name).subject;
 
-const page = (...paragraphs: string[]) =>
-  `<!doctype html><html><body style="font-family:sans-serif">${paragraphs.join('')}</body></html>`;
+const page = (...paragraphs: string[]) => `<!doctype html><html><body style="font-family:sans-serif">${paragraphs.join('')}</body></html>`;
 const small = (note: string) => `<p style="color:#666;font-size:small">${escapeHtml(note)}</p>`;
 
 /** A magic-link email; `name` is the organization's, or for discovery the application's. */

@@ -82,7 +82,7 @@ export class MemberImportProcessing {
     await this.staging.analyzeStaging(trx, job.id);
     await this.validation.resolveSlugs(trx, job.project_id, job.id);
     await this.validation.rejectDuplicatesInFile(trx, job.id);
-    await this.validation.rejectUnknownRoles(trx, job.id);
+    await this.validation.rejectUnknownRoles(trx, job.project_id, job.id);
     if (params.create_organizations && !params.dry_run) {
       await this.validation.createMissingOrganizations(trx, job.project_id, job.id);
       await this.validation.resolveSlugs(trx, job.project_id, job.id);
