@@ -175,7 +175,7 @@ export function createContainer(config: Readonly<Config>, overrides: ContainerOv
   const outboxWritten = () => relay.poke();
   const invites = new InviteService(knex, organizations, members, memberRepository, redirectUrls, emails, outboxWritten);
   const intermediateSessions = new IntermediateSessions(new IntermediateSessionRepository());
-  const authenticationFlow = new AuthenticationFlow(knex, sessions, intermediateSessions, memberRepository);
+  const authenticationFlow = new AuthenticationFlow(knex, sessions, intermediateSessions);
   const loginOrSignup = new LoginOrSignup(knex, organizations, members, memberRepository, emails, outboxWritten);
   const magicLinks = new MagicLinkService(
     knex,

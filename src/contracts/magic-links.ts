@@ -1,7 +1,7 @@
 import type { FromSchema } from 'json-schema-to-ts';
 import { defineContract } from './contract';
 import { B2B, emailSchema, envelope, flag, metadataSchema, personNameSchema, text } from './common';
-import { memberObject, memberResponse } from './members';
+import { memberObject, memberResponse, UPDATE_MEMBER_ACTIONS } from './members';
 import { organizationObject } from './organizations';
 import { authenticationProperties, authenticationRequired, priorAuthenticationProperties } from './authentication';
 
@@ -76,6 +76,8 @@ export const inviteByEmail = defineContract({
   response: memberResponse,
   status: 200,
   sdk: 'magicLinks.email.invite',
+  // Stytch's: inviting creates a member; inviting with roles also sets them (as organizations.members.create).
+  authorization: { resource: 'stytch.member', action: 'create', byField: { roles: UPDATE_MEMBER_ACTIONS.roles } },
 });
 
 export const loginOrSignup = defineContract({

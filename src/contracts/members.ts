@@ -164,7 +164,7 @@ const memberPath = `${B2B}/organizations/:organization_id/members/:member_id`;
  * resource has the action). Stytch names none for external ids: that takes
  * every action (`*`). trusted_metadata is refused to a member session.
  */
-const UPDATE_MEMBER_ACTIONS = {
+export const UPDATE_MEMBER_ACTIONS = {
   name: 'update.info.name',
   untrusted_metadata: 'update.info.untrusted-metadata',
   is_breakglass: 'update.settings.is-breakglass',

@@ -3,6 +3,7 @@ import { defineContract } from './contract';
 import { B2B, count, emailSchema, envelope, memberRefParams, object, phoneSchema, text, time } from './common';
 import { memberObject, memberResponse } from './members';
 import { organizationObject } from './organizations';
+import { otpCodeSchema } from './otps-email';
 import { memberSessionObject, sessionUpdateProperties } from './sessions';
 
 const ref = { type: 'string', minLength: 1, maxLength: 256 } as const;
@@ -30,7 +31,8 @@ export const authenticateSmsBody = {
   properties: {
     organization_id: ref,
     member_id: ref,
-    code: { type: 'string', minLength: 1, maxLength: 32 },
+    // Six digits, as an email passcode: a malformed code is refused (invalid_code) before it could count as a guess.
+    code: otpCodeSchema,
     ...priorSessionProperties,
     session_duration_minutes: sessionUpdateProperties.session_duration_minutes,
     session_custom_claims: sessionUpdateProperties.session_custom_claims,

@@ -116,22 +116,6 @@ export class DiscoveryRepository {
     return rows.length > 0;
   }
 
-  /**
-   * Locks a live intermediate session for the rest of the transaction: a
-   * concurrent redemption of the same token waits here, then finds it spent,
-   * before it creates anything.
-   */
-  async lockLiveIntermediate(db: Db, projectId: string, tokenHash: Buffer): Promise<boolean> {
-    const row = await db('intermediate_sessions')
-      .select('id')
-      .where({ project_id: projectId, token_hash: tokenHash })
-      .whereNull('used_at')
-      .where('expires_at', '>', db.fn.now())
-      .forUpdate()
-      .first();
-    return row !== undefined;
-  }
-
   /** The address an email was sent to, as written (the token keeps only its normal form). */
   async sentTo(db: Db, emailId: string): Promise<string | undefined> {
     const row = await db('emails').select('to_address').where({ id: emailId }).first();

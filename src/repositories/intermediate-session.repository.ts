@@ -41,13 +41,14 @@ export class IntermediateSessionRepository {
       .first();
   }
 
-  /** Spends an intermediate session: true for exactly one caller, however many present it at once. */
-  async consume(db: Db, id: string): Promise<boolean> {
-    const count = await db('intermediate_sessions')
-      .where({ id })
+  /** Finds and spends a live intermediate session in one statement: exactly one of concurrent callers gets it. */
+  async take(db: Db, projectId: string, tokenHash: Buffer): Promise<IntermediateSessionRow | undefined> {
+    const [row] = await db('intermediate_sessions')
+      .where({ project_id: projectId, token_hash: tokenHash })
       .whereNull('used_at')
       .where('expires_at', '>', db.fn.now())
-      .update({ used_at: db.fn.now() });
-    return count > 0;
+      .update({ used_at: db.fn.now() })
+      .returning('*');
+    return row;
   }
 }

@@ -1,4 +1,5 @@
 import type { Knex } from 'knex';
+import type { ProjectEnv } from '../ids';
 import { type Db, keysetPage, type Page } from './db';
 
 export type SmsStatus = 'queued' | 'sent' | 'captured' | 'failed';
@@ -20,6 +21,8 @@ export interface SmsForSending extends SmsRow {
   organization_name: string | null;
   member_status: string | null;
   member_phone_number: string | null;
+  /** The project's environment, for the message's public id (`sms-<env>-<uuid>`). */
+  project_env: ProjectEnv;
   /** Seconds since the message was accepted (by the database's clock, like the codes' expiry). */
   age_seconds: number;
 }
@@ -75,8 +78,10 @@ export class SmsRepository {
         'o.name as organization_name',
         'm.status as member_status',
         'm.mfa_phone_number as member_phone_number',
+        'p.env as project_env',
         db.raw('extract(epoch FROM now() - s.created_at)::float8 AS age_seconds'),
       )
+      .join('projects as p', 'p.id', 's.project_id')
       .leftJoin('organizations as o', (j) => j.on('o.id', 's.organization_id').andOnNull('o.deleted_at'))
       .leftJoin('members as m', 'm.id', 's.member_id')
       .where('s.id', id)

@@ -199,6 +199,79 @@ describe('requests made with a member session', () => {
       await expectStytchError(client().organizations.members.get({ organization_id, email_address: email }), 404, 'member_not_found');
     });
 
+    /** Replaces a member's address (with the project secret), retiring the old one; answers the retired address. */
+    async function retireEmailOf(organization_id: string, member_id: string): Promise<string> {
+      const before = await getMember(organization_id, member_id);
+      const { member } = await client().organizations.members.update({
+        organization_id,
+        member_id,
+        email_address: `${unique('new')}@acme.com`,
+      });
+      expect(member.retired_email_addresses.map((r) => r.email_address)).toEqual([before.email_address]);
+      return before.email_address;
+    }
+
+    it('lets a member unlink its own retired email through stytch.self, an admin another’s, but not a member another’s', async () => {
+      const { organization_id, admin, member } = await team();
+      const other = await createMember(client(), organization_id);
+      const mine = await retireEmailOf(organization_id, member.memberId);
+      const others = await retireEmailOf(organization_id, other.member_id);
+
+      const own = await client().organizations.members.unlinkRetiredEmail(
+        { organization_id, member_id: member.memberId, email_address: mine },
+        asMember(member),
+      );
+      expect(own.member.retired_email_addresses).toEqual([]);
+
+      const before = await getMember(organization_id, other.member_id);
+      await expectStytchError(
+        client().organizations.members.unlinkRetiredEmail(
+          { organization_id, member_id: other.member_id, email_address: others },
+          asMember(member),
+        ),
+        403,
+        'session_authorization_error',
+      );
+      expect(await getMember(organization_id, other.member_id)).toEqual(before);
+
+      const byAdmin = await client().organizations.members.unlinkRetiredEmail(
+        { organization_id, member_id: other.member_id, email_address: others },
+        asMemberJwt(admin),
+      );
+      expect(byAdmin.member.retired_email_addresses).toEqual([]);
+    });
+
+    it('lets a custom role be granted update.info.unlink.retired-email on stytch.member', async () => {
+      const organization = await createOrganization(client());
+      const organization_id = organization.organization_id;
+      await client().rbac.organizations.setOrgPolicy({
+        organization_id,
+        org_policy: {
+          roles: [
+            {
+              role_id: 'email-janitor',
+              description: '',
+              permissions: [{ resource_id: 'stytch.member', actions: ['update.info.unlink.retired-email'] }],
+            },
+          ],
+        },
+      });
+      const janitor = await signInNewMember(ctx, organization_id, { roles: ['email-janitor'] });
+      const other = await createMember(client(), organization_id);
+      const retired = await retireEmailOf(organization_id, other.member_id);
+      const answer = await client().organizations.members.unlinkRetiredEmail(
+        { organization_id, member_id: other.member_id, email_address: retired },
+        asMember(janitor),
+      );
+      expect(answer.member.retired_email_addresses).toEqual([]);
+      // That action only: not a delete.
+      await expectStytchError(
+        client().organizations.members.delete({ organization_id, member_id: other.member_id }, asMember(janitor)),
+        403,
+        'session_authorization_error',
+      );
+    });
+
     it('scopes members.search with a session to its own organization', async () => {
       const a = await team();
       const b = await team();
@@ -239,6 +312,69 @@ describe('requests made with a member session', () => {
       for (const o of outcomes.filter((o): o is PromiseRejectedResult => o.status === 'rejected')) {
         expectErrorEnvelope(o.reason, 404, 'member_not_found');
       }
+    });
+  });
+
+  describe('magic link invites', () => {
+    const knex = () => ctx.app.container.knex;
+    const emailsTo = (address: string) => knex()('emails').where({ to_normalized: address.toLowerCase() });
+
+    it('refuses magicLinks.email.invite to a stytch_member session, creating and emailing nothing; an admin session may', async () => {
+      const { organization_id, admin, member } = await team();
+      const invitee = `${unique('invitee')}@acme.com`;
+      await expectStytchError(
+        client().magicLinks.email.invite({ organization_id, email_address: invitee }, asMember(member)),
+        403,
+        'session_authorization_error',
+      );
+      await expectStytchError(client().organizations.members.get({ organization_id, email_address: invitee }), 404, 'member_not_found');
+      expect(await emailsTo(invitee)).toEqual([]);
+
+      const invited = await client().magicLinks.email.invite({ organization_id, email_address: invitee }, asMemberJwt(admin));
+      expect(invited.member).toMatchObject({ email_address: invitee, status: 'invited' });
+      const message = await ctx.smtp.messageTo(invitee);
+      expect(message.token).toBeTruthy();
+    });
+
+    it('refuses an invite with roles to a session that may create members but not assign roles', async () => {
+      const organization = await createOrganization(client());
+      const organization_id = organization.organization_id;
+      await client().rbac.organizations.setOrgPolicy({
+        organization_id,
+        org_policy: {
+          roles: [{ role_id: 'recruiter', description: '', permissions: [{ resource_id: 'stytch.member', actions: ['create'] }] }],
+        },
+      });
+      const recruiter = await signInNewMember(ctx, organization_id, { roles: ['recruiter'] });
+      const promoted = `${unique('invitee')}@acme.com`;
+      await expectStytchError(
+        client().magicLinks.email.invite({ organization_id, email_address: promoted, roles: ['stytch_admin'] }, asMember(recruiter)),
+        403,
+        'session_authorization_error',
+      );
+      await expectStytchError(client().organizations.members.get({ organization_id, email_address: promoted }), 404, 'member_not_found');
+      expect(await emailsTo(promoted)).toEqual([]);
+
+      const plain = `${unique('invitee')}@acme.com`;
+      const invited = await client().magicLinks.email.invite({ organization_id, email_address: plain }, asMember(recruiter));
+      expect(invited.member.roles.map((r) => r.role_id)).toEqual(['stytch_member']);
+    });
+
+    it("refuses an invite into another organization, even by an admin's session (tenancy)", async () => {
+      const a = await team();
+      const b = await team();
+      const invitee = `${unique('invitee')}@acme.com`;
+      await expectStytchError(
+        client().magicLinks.email.invite({ organization_id: b.organization_id, email_address: invitee }, asMember(a.admin)),
+        403,
+        'session_authorization_tenancy_error',
+      );
+      await expectStytchError(
+        client().organizations.members.get({ organization_id: b.organization_id, email_address: invitee }),
+        404,
+        'member_not_found',
+      );
+      expect(await emailsTo(invitee)).toEqual([]);
     });
   });
 

@@ -106,10 +106,11 @@ describe('SMS passcodes as an MFA factor', () => {
       session_duration_minutes: 120,
     });
     expect(auth.session_token).not.toBe('');
+    // REQUIRED_FOR_ALL asks everyone for MFA; it does not enroll the member (as TOTP does not).
     expect(auth.member).toMatchObject({
       mfa_phone_number: number,
       mfa_phone_number_verified: true,
-      mfa_enrolled: true,
+      mfa_enrolled: false,
       default_mfa_method: 'sms_otp',
     });
     const factors = auth.member_session!.authentication_factors;
@@ -180,6 +181,65 @@ describe('SMS passcodes as an MFA factor', () => {
     const member = await client().organizations.members.get({ ...ids(who) });
     expect(member.member.mfa_phone_number_verified).toBe(false);
 
+    const auth = await client().otps.sms.authenticate({ ...ids(who), code: right, intermediate_session_token });
+    expect(auth.member.mfa_phone_number_verified).toBe(true);
+  });
+
+  it('ignores set_mfa_enrollment under REQUIRED_FOR_ALL, as TOTP does, and applies it otherwise', async () => {
+    // REQUIRED_FOR_ALL: neither enroll nor unenroll changes mfa_enrolled.
+    for (const [enrolled, set] of [
+      [false, 'enroll'],
+      [true, 'unenroll'],
+    ] as const) {
+      const who = await mfaMember({}, { mfa_enrolled: enrolled });
+      const { intermediate_session_token } = await loginByLink(who);
+      await client().otps.sms.send({ ...ids(who), mfa_phone_number: newNumber(), intermediate_session_token });
+      const auth = await client().otps.sms.authenticate({
+        ...ids(who),
+        code: await code(who.member_id),
+        intermediate_session_token,
+        set_mfa_enrollment: set,
+      });
+      expect(auth.member).toMatchObject({ mfa_phone_number_verified: true, mfa_enrolled: enrolled });
+    }
+
+    // OPTIONAL: a member signed in by its magic link alone enrolls, then unenrolls.
+    const who = await mfaMember({ mfa_policy: 'OPTIONAL' });
+    const login = await client().magicLinks.email.loginOrSignup({ organization_id: who.organization_id, email_address: who.email });
+    expect(login.member_id).toBe(who.member_id);
+    const link = await ctx.smtp.nthMessageTo(who.email, 1);
+    const { session_token } = await client().magicLinks.authenticate({ magic_links_token: link.token });
+    const number = newNumber();
+    await client().otps.sms.send({ ...ids(who), mfa_phone_number: number, session_token });
+    const enrolled = await client().otps.sms.authenticate({
+      ...ids(who),
+      code: await code(who.member_id),
+      session_token,
+      set_mfa_enrollment: 'enroll',
+    });
+    expect(enrolled.member.mfa_enrolled).toBe(true);
+    await allowAnotherSend(number);
+    await client().otps.sms.send({ ...ids(who), session_token: enrolled.session_token });
+    const unenrolled = await client().otps.sms.authenticate({
+      ...ids(who),
+      code: await code(who.member_id, 2),
+      session_token: enrolled.session_token,
+      set_mfa_enrollment: 'unenroll',
+    });
+    expect(unenrolled.member.mfa_enrolled).toBe(false);
+  });
+
+  it('refuses a malformed code (400 invalid_code) without counting it as a guess', async () => {
+    const who = await mfaMember();
+    const number = newNumber();
+    const { intermediate_session_token } = await loginByLink(who);
+    await client().otps.sms.send({ ...ids(who), mfa_phone_number: number, intermediate_session_token });
+    const right = await code(who.member_id);
+    for (const bad of ['12345', '1234567', 'abcdef', ' 123456', '', right + ' ']) {
+      await expectStytchError(client().otps.sms.authenticate({ ...ids(who), code: bad, intermediate_session_token }), 400, 'invalid_code');
+    }
+    const [row] = await knex()('otp_codes').where({ channel: 'sms', destination: number });
+    expect(row).toMatchObject({ attempts: 0, used_at: null });
     const auth = await client().otps.sms.authenticate({ ...ids(who), code: right, intermediate_session_token });
     expect(auth.member.mfa_phone_number_verified).toBe(true);
   });
@@ -399,7 +459,8 @@ describe('SMS through a webhook (SMS_WEBHOOK_URL)', () => {
 
     const [request] = gateway.to(who.number);
     expect(request.json).toEqual({
-      message_id: message.sms_id.replace(/^sms-test-/, ''),
+      // The id the listing shows, prefix and all.
+      message_id: message.sms_id,
       to: who.number,
       body: expect.stringMatching(/^\d{6} is your Acme Corp verification code/),
       locale: 'en',
@@ -414,9 +475,13 @@ describe('SMS through a webhook (SMS_WEBHOOK_URL)', () => {
     await client.otps.sms.send({ organization_id: who.organization_id, member_id: who.member_id, mfa_phone_number: who.number });
     const message = await statusOf(who.member_id);
     expect(message).toMatchObject({ status: 'sent', transport: 'webhook' });
-    expect(gateway.to(who.number)).toHaveLength(2);
+    const attempts = gateway.to(who.number);
+    expect(attempts).toHaveLength(2);
     const [row] = await app.container.knex('sms_messages').where({ to_number: who.number });
     expect(row.attempts).toBe(2);
+    // The same message_id on the retry, but a code minted anew: a gateway cannot deduplicate on message_id alone.
+    expect(attempts.map((a) => a.json.message_id)).toEqual([message.sms_id, message.sms_id]);
+    expect(await app.container.knex('otp_codes').where({ destination: who.number })).toHaveLength(2);
     // Each attempt texts a fresh code, voiding the one before: only the newest is live.
     const live = await app.container.knex('otp_codes').where({ destination: who.number }).whereNull('used_at');
     expect(live).toHaveLength(1);

@@ -23,10 +23,11 @@ export function requirementsOf(rule: MemberAuthorization, body: Body): Requireme
   return [...actions].map((action) => ({ resource: rule.resource, action }));
 }
 
-/** The organizations a request acts on: its path's, or those a member search names. */
+/** The organizations a request acts on: its path's, its body's (an invite), or those a member search names. */
 function organizationRefsOf(req: Request, body: Body): string[] {
   const params = req.params as Record<string, string | undefined>;
   if (params.organization_id !== undefined) return [params.organization_id];
+  if (typeof body?.organization_id === 'string') return [body.organization_id];
   const ids = body?.organization_ids;
   return Array.isArray(ids) ? ids.filter((id): id is string => typeof id === 'string') : [];
 }

@@ -5,7 +5,6 @@ import type { MemberModel } from '../../models/member.model';
 import type { OrganizationModel } from '../../models/organization.model';
 import type { Db } from '../../repositories/db';
 import type { IntermediateSessionRow } from '../../repositories/intermediate-session.repository';
-import type { MemberRepository } from '../../repositories/member.repository';
 import type { AuthenticationFactor, SessionRow } from '../../repositories/session.repository';
 import { decideAuthentication } from '../authentication-policy';
 import type { ProjectContext } from '../project-context';
@@ -101,7 +100,9 @@ const noSecondaryFactors: SecondaryFactorHooks = {
   initiateSms: async () => false,
 };
 
-type Prior = { kind: 'intermediate'; row: IntermediateSessionRow } | { kind: 'session'; key: SessionKey } | { kind: 'none' };
+/** A prior as named by the request: an intermediate session read ahead only when something must be checked before the transaction. */
+type Prior =
+  { kind: 'intermediate'; token: string; row?: IntermediateSessionRow } | { kind: 'session'; key: SessionKey } | { kind: 'none' };
 
 type Decided = { outcome: Omit<AuthOutcome, 'session'>; started?: StartedSession };
 
@@ -122,7 +123,6 @@ export class AuthenticationFlow {
     private readonly knex: Knex,
     private readonly sessions: SessionService,
     private readonly intermediates: IntermediateSessions,
-    private readonly members: MemberRepository,
   ) {}
 
   /** Called by the composition root: the MFA services are built after the flow they plug into, each adding its hook. */
@@ -142,11 +142,12 @@ export class AuthenticationFlow {
     prove: (trx: Knex.Transaction, prior: PriorProof | undefined, checked: C) => Promise<Proven>,
     options: FlowOptions<C> = {},
   ): Promise<AuthOutcome> {
-    const prior = await this.identify(project, input);
+    // A factor checked before the transaction (a code) is checked only once the prior is known to be good.
+    const prior = await this.identify(project, input, options.before !== undefined);
     if (options.requireSession && prior.kind === 'none') throw options.requireSession();
     const checked = (await options.before?.()) as C;
     const decided = await this.knex.transaction(async (trx): Promise<Decided> => {
-      const found = await this.find(trx, project, prior);
+      const found = await this.find(trx, project, prior, true);
       const proven = await prove(trx, found?.proof, checked);
       return this.decide(trx, project, input, proven, found, options);
     });
@@ -160,7 +161,7 @@ export class AuthenticationFlow {
    * member with another MFA factor must present one); undefined without one.
    */
   async priorOf(project: ProjectContext, input: PriorAuthenticationInput): Promise<PriorProof | undefined> {
-    return (await this.find(this.knex, project, await this.identify(project, input)))?.proof;
+    return (await this.find(this.knex, project, await this.identify(project, input, true), false))?.proof;
   }
 
   /**
@@ -185,28 +186,34 @@ export class AuthenticationFlow {
     return prior;
   }
 
-  /** Before the transaction: which prior the request names (verifying a JWT may read its key from the pool). */
-  private async identify(project: ProjectContext, input: PriorAuthenticationInput): Promise<Prior> {
+  /**
+   * Before the transaction: which prior the request names (verifying a JWT
+   * may read its key from the pool); an intermediate session is read here only
+   * when `readAhead`, else it is taken in the transaction by one statement.
+   */
+  private async identify(project: ProjectContext, input: PriorAuthenticationInput, readAhead: boolean): Promise<Prior> {
     if (input.session_token && input.session_jwt) {
       throw badRequest('too_many_session_arguments', 'Give session_token or session_jwt, not both.');
     }
     if (input.intermediate_session_token && (input.session_token || input.session_jwt)) {
       throw badRequest('too_many_session_arguments', 'Give an intermediate_session_token or a session, not both.');
     }
-    if (input.intermediate_session_token) {
-      return { kind: 'intermediate', row: await this.intermediates.find(this.knex, project, input.intermediate_session_token) };
-    }
+    const token = input.intermediate_session_token;
+    if (token)
+      return { kind: 'intermediate', token, row: readAhead ? await this.intermediates.find(this.knex, project, token) : undefined };
     if (input.session_token || input.session_jwt) return { kind: 'session', key: await this.sessions.identify(project, input) };
     return { kind: 'none' };
   }
 
+  /** The prior's proof; `spend` (in the flow's transaction) takes an intermediate session as it reads it. */
   private async find(
-    trx: Db,
+    db: Db,
     project: ProjectContext,
     prior: Prior,
+    spend: boolean,
   ): Promise<{ proof: PriorProof; intermediate?: IntermediateSessionRow; session?: SessionRow; token?: string } | undefined> {
     if (prior.kind === 'intermediate') {
-      const row = prior.row;
+      const row = spend ? await this.intermediates.take(db, project, prior.token) : prior.row!;
       const proof: PriorProof = {
         kind: 'intermediate',
         email: row.email,
@@ -218,9 +225,7 @@ export class AuthenticationFlow {
       return { proof, intermediate: row };
     }
     if (prior.kind === 'session') {
-      const session = await this.sessions.findLive(trx, project, prior.key);
-      const member = await this.members.findInProject(trx, project.id, session.member_id);
-      if (!member) throw new AppError('session_not_found', 404, 'Session could not be found (its member was deleted).');
+      const { session, member } = await this.sessions.findWithMember(db, project, prior.key);
       const proof: PriorProof = {
         kind: 'session',
         email: member.email,
@@ -246,7 +251,7 @@ export class AuthenticationFlow {
     const sameMember = found?.proof.memberId === member.id;
     let carried: AuthenticationFactor[] = [];
     if (found?.intermediate) {
-      await this.intermediates.spend(trx, found.intermediate);
+      // Taken (spent) by find, in this transaction.
       if (sameMember) carried = found.proof.factors;
       else if (found.proof.memberId === null || options.crossing) carried = this.travelling(found.proof, member);
       else throw priorMismatch();

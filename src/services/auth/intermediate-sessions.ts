@@ -59,8 +59,10 @@ export class IntermediateSessions {
     return row;
   }
 
-  /** Spends it in the caller's transaction; a second, concurrent redemption finds it gone. */
-  async spend(trx: Db, row: IntermediateSessionRow): Promise<void> {
-    if (!(await this.rows.consume(trx, row.id))) throw intermediateSessionNotFound();
+  /** Finds and spends it at once, in the caller's transaction (which rolls the spending back if it fails). */
+  async take(trx: Db, project: ProjectContext, token: string): Promise<IntermediateSessionRow> {
+    const row = await this.rows.take(trx, project.id, hashSecret(token));
+    if (!row) throw intermediateSessionNotFound();
+    return row;
   }
 }

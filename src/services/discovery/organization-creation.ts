@@ -14,20 +14,6 @@ import type { OrganizationService } from '../organization.service';
 import type { ProjectContext } from '../project-context';
 import { ADMIN_ROLE } from '../roles';
 import { provesEmailAddress } from './discovered-organizations';
-import { hashSecret } from '../../secrets';
-import { intermediateSessionNotFound } from '../auth/intermediate-sessions';
-
-/**
- * Locks the intermediate session a request presented, first thing in its
- * transaction: of concurrent redemptions of one token, the first goes on and
- * the others wait, then fail as intermediate_session_not_found before they
- * write anything (the flow spends the token at the end of the winner's
- * transaction). Without it, a racer's insert of the same organization_slug would
- * fail on the slug rather than on the token.
- */
-async function holdIntermediateSession(trx: Db, rows: DiscoveryRepository, project: ProjectContext, token: string): Promise<void> {
-  if (!(await rows.lockLiveIntermediate(trx, project.id, hashSecret(token)))) throw intermediateSessionNotFound();
-}
 
 /**
  * What Stytch names an organization made from an address: its company's
@@ -73,7 +59,8 @@ export class DiscoveryOrganizationCreation {
       project,
       { intermediate_session_token, session_duration_minutes, session_custom_claims },
       async (trx, prior) => {
-        await holdIntermediateSession(trx, this.rows, project, intermediate_session_token);
+        // The flow took (spent) the intermediate session before this runs: concurrent creators with one token
+        // wait on its row, then fail as intermediate_session_not_found before they write anything.
         const proof = prior as PriorProof;
         const organization = await this.newOrganization(trx, project, proof, input);
         // Stytch asks for a verified address to create an organization; without one the member waits, pending.

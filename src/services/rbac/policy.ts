@@ -48,7 +48,9 @@ export const ANY_ACTION = '*';
  * Stytch's reserved resources and their actions, as Stytch's policy lists
  * them (https://stytch.com/docs/b2b/guides/rbac/stytch-default, and the
  * per-field actions documented on organizations.update and
- * organizations.members.update in the stytch SDK's types).
+ * organizations.members.update in the stytch SDK's types; unlinking a
+ * retired email is `update.info.unlink.retired-email` on stytch.member or
+ * stytch.self, per Stytch's Unlink Retired Email reference).
  */
 export const STYTCH_RESOURCES: readonly PolicyResource[] = [
   {
@@ -84,6 +86,7 @@ export const STYTCH_RESOURCES: readonly PolicyResource[] = [
       'update.info.delete.mfa-totp',
       'update.info.delete.password',
       'update.info.email',
+      'update.info.unlink.retired-email',
       'update.settings.is-breakglass',
       'update.settings.mfa-enrolled',
       'update.settings.default-mfa-method',
@@ -112,6 +115,7 @@ export const STYTCH_RESOURCES: readonly PolicyResource[] = [
       'update.info.delete.mfa-phone',
       'update.info.delete.mfa-totp',
       'update.info.delete.password',
+      'update.info.unlink.retired-email',
       'update.settings.mfa-enrolled',
       'update.settings.default-mfa-method',
       'delete',

@@ -87,6 +87,13 @@ export class SessionService {
     return { session, token, member, organization };
   }
 
+  /** The live session a key names with its live member, in one statement; session_not_found when there is none. */
+  async findWithMember(db: Db, project: ProjectContext, key: SessionKey): Promise<{ session: SessionRow; member: MemberModel }> {
+    const found = await this.sessions.findOwned(db, project.id, key.where);
+    if (!found) throw sessionNotFound();
+    return found;
+  }
+
   /** The live session a key names, in the caller's transaction; session_not_found when there is none. */
   async findLive(db: Db, project: ProjectContext, key: SessionKey): Promise<SessionRow> {
     const found = await this.sessions.findLive(db, project.id, key.where);

@@ -1,5 +1,6 @@
 import type { Knex } from 'knex';
 import { PermanentJobFailure } from '../../../errors';
+import { formatId } from '../../../ids';
 import { logger } from '../../../logger';
 import type { SmsRepository } from '../../../repositories/sms.repository';
 import type { OtpCodes } from '../../auth/otp-codes';
@@ -48,7 +49,9 @@ export class SmsDelivery {
     const body = renderSms(message.locale, code, message.organization_name!, SMS_OTP_EXPIRATION_MINUTES);
     let delivery;
     try {
-      delivery = await this.sender.send({ id: message.id, to: message.to_number, body, locale: message.locale });
+      // The public id the listing shows (sms-<env>-<uuid>): the same on every retry, though each retry texts a new code.
+      const id = formatId('sms', message.project_env, message.id);
+      delivery = await this.sender.send({ id, to: message.to_number, body, locale: message.locale });
     } catch (err) {
       if (!(err instanceof PermanentJobFailure)) await this.sms.recordError(this.knex, message.id, (err as Error).message);
       throw err;

@@ -196,8 +196,10 @@ export class SmsOtpService {
           throw new AppError('otp_code_not_found', 404, 'The passcode was sent to a number that is no longer the member’s.');
         }
         const patch: MemberPatch = { mfa_phone_number_verified: true };
-        if (organization.mfa_policy === 'REQUIRED_FOR_ALL' || input.set_mfa_enrollment === 'enroll') patch.mfa_enrolled = true;
-        else if (input.set_mfa_enrollment === 'unenroll') patch.mfa_enrolled = false;
+        // Stytch ignores set_mfa_enrollment where the organization requires MFA of everyone (as TOTP does).
+        if (organization.mfa_policy !== 'REQUIRED_FOR_ALL' && input.set_mfa_enrollment) {
+          patch.mfa_enrolled = input.set_mfa_enrollment === 'enroll';
+        }
         // A first MFA method becomes the default, as in Stytch; set_default_mfa makes it so whatever came before.
         if (input.set_default_mfa || locked.default_mfa_method === '') patch.default_mfa_method = 'sms_otp';
         const updated = await this.members.update(trx, organization.id, locked.id, patch);

@@ -1,5 +1,6 @@
 /** One text message a sender takes: the number (E.164), the text, and the message's id for correlation. */
 export interface OutgoingSms {
+  /** The message's public id, as GET /v1/b2b/sms_messages lists it (`sms-<env>-<uuid>`); stable across retries. */
   id: string;
   to: string;
   body: string;

@@ -21,7 +21,9 @@ const TRANSIENT_4XX = new Set([408, 425, 429]);
  * Texts through an HTTP webhook (SMS_WEBHOOK_URL): a JSON POST of
  * `{message_id, to, body, locale}` that the operator's SMS gateway turns
  * into a text. A 2xx is delivered; another 4xx is final; a 5xx, a timeout or
- * a network failure throws, so the job retries with backoff.
+ * a network failure throws, so the job retries with backoff. `message_id` is
+ * the listing's `sms_id`, the same on every retry, though each retry carries a
+ * new code: a gateway must not deduplicate on it alone.
  */
 export class WebhookSmsSender implements SmsSender {
   readonly transport = 'webhook';
