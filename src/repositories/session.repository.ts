@@ -136,6 +136,13 @@ export class SessionRepository {
     return owned(rows[0]);
   }
 
+  /** A live session with its live member and organization, read only (in any transaction): what an authentication's prior is. */
+  async readOwned(db: Db, projectId: string, where: { id?: string; token_hash?: Buffer }): Promise<OwnedSession | undefined> {
+    const by = where.token_hash ? 'token_hash' : 'id';
+    const { rows } = await db.raw(ownedSessionBy(by, '?', '?'), [projectId, where.token_hash ?? where.id ?? null]);
+    return owned(rows[0]);
+  }
+
   /**
    * Records many sessions' last access at once (the coalesced touch): never
    * moves a time backwards, never revives a revoked or expired session.

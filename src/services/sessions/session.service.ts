@@ -89,7 +89,7 @@ export class SessionService {
 
   /** The live session a key names with its live member, in one statement; session_not_found when there is none. */
   async findWithMember(db: Db, project: ProjectContext, key: SessionKey): Promise<{ session: SessionRow; member: MemberModel }> {
-    const found = await this.sessions.findOwned(db, project.id, key.where);
+    const found = await this.sessions.readOwned(db, project.id, key.where);
     if (!found) throw sessionNotFound();
     return found;
   }
