@@ -14,6 +14,17 @@ export const priorAuthenticationProperties = {
   intermediate_session_token: { type: 'string', minLength: 1, maxLength: 512 },
 } as const;
 
+/** The prior proof alone (MFA requests): a session by token or JWT, or an intermediate session. */
+export const priorProofProperties = {
+  session_token: priorAuthenticationProperties.session_token,
+  session_jwt: priorAuthenticationProperties.session_jwt,
+  intermediate_session_token: priorAuthenticationProperties.intermediate_session_token,
+} as const;
+
+/** How MFA requests name their member: the organization (id, slug or external id) and the member. */
+const ref = { type: 'string', minLength: 1, maxLength: 256 } as const;
+export const mfaMemberProperties = { organization_id: ref, member_id: ref } as const;
+
 /** Stytch's `mfa_required`: what the member can use, and whether an SMS code went out already. */
 export const mfaRequiredObject = object(
   {

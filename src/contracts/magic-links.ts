@@ -80,18 +80,19 @@ export const inviteByEmail = defineContract({
   authorization: { resource: 'stytch.member', action: 'create', byField: { roles: UPDATE_MEMBER_ACTIONS.roles } },
 });
 
+/** What a login-or-signup send answers (magic links and email passcodes alike). */
+export const loginOrSignupResponse = envelope(
+  { member_id: text, member_created: flag, member: memberObject, organization: organizationObject },
+  ['member_id', 'member_created', 'member', 'organization'],
+);
+
 export const loginOrSignup = defineContract({
   name: 'magic_links.email.login_or_signup',
   method: 'post',
   path: `${B2B}/magic_links/email/login_or_signup`,
   summary: 'Email a login link to a member, or a sign-up link where just-in-time provisioning allows it.',
   body: loginOrSignupBody,
-  response: envelope({ member_id: text, member_created: flag, member: memberObject, organization: organizationObject }, [
-    'member_id',
-    'member_created',
-    'member',
-    'organization',
-  ]),
+  response: loginOrSignupResponse,
   status: 200,
   sdk: 'magicLinks.email.loginOrSignup',
 });

@@ -1,8 +1,7 @@
 import type { FromSchema } from 'json-schema-to-ts';
 import { defineContract } from './contract';
-import { B2B, emailSchema, envelope, flag, text } from './common';
-import { memberObject } from './members';
-import { organizationObject } from './organizations';
+import { B2B, emailSchema, envelope, text } from './common';
+import { loginOrSignupResponse } from './magic-links';
 import { authenticationProperties, authenticationRequired, priorAuthenticationProperties } from './authentication';
 
 /** Stytch's bounds for an email passcode's lifetime: 2 to 15 minutes, 10 by default. */
@@ -63,12 +62,7 @@ export const otpLoginOrSignup = defineContract({
   path: `${B2B}/otps/email/login_or_signup`,
   summary: 'Email a login passcode to a member, or a sign-up passcode where just-in-time provisioning allows it.',
   body: otpLoginOrSignupBody,
-  response: envelope({ member_id: text, member_created: flag, member: memberObject, organization: organizationObject }, [
-    'member_id',
-    'member_created',
-    'member',
-    'organization',
-  ]),
+  response: loginOrSignupResponse,
   status: 200,
   sdk: 'otps.email.loginOrSignup',
 });

@@ -1,26 +1,19 @@
 import type { FromSchema } from 'json-schema-to-ts';
 import { defineContract } from './contract';
+import { mfaMemberProperties, priorProofProperties } from './authentication';
 import { B2B, count, emailSchema, envelope, memberRefParams, object, phoneSchema, text, time } from './common';
 import { memberObject, memberResponse } from './members';
 import { organizationObject } from './organizations';
 import { otpCodeSchema } from './otps-email';
 import { memberSessionObject, sessionUpdateProperties } from './sessions';
 
-const ref = { type: 'string', minLength: 1, maxLength: 256 } as const;
-const priorSessionProperties = {
-  session_token: sessionUpdateProperties.session_token,
-  session_jwt: sessionUpdateProperties.session_jwt,
-  intermediate_session_token: { type: 'string', minLength: 1, maxLength: 512 },
-} as const;
-
 export const sendSmsBody = {
   type: 'object',
   properties: {
-    organization_id: ref,
-    member_id: ref,
+    ...mfaMemberProperties,
     mfa_phone_number: phoneSchema,
     locale: { type: 'string', maxLength: 32 },
-    ...priorSessionProperties,
+    ...priorProofProperties,
   },
   required: ['organization_id', 'member_id'],
 } as const;
@@ -29,11 +22,10 @@ export type SendSmsInput = FromSchema<typeof sendSmsBody>;
 export const authenticateSmsBody = {
   type: 'object',
   properties: {
-    organization_id: ref,
-    member_id: ref,
+    ...mfaMemberProperties,
     // Six digits, as an email passcode: a malformed code is refused (invalid_code) before it could count as a guess.
     code: otpCodeSchema,
-    ...priorSessionProperties,
+    ...priorProofProperties,
     session_duration_minutes: sessionUpdateProperties.session_duration_minutes,
     session_custom_claims: sessionUpdateProperties.session_custom_claims,
     set_mfa_enrollment: { type: 'string', enum: ['enroll', 'unenroll'] },
@@ -130,7 +122,7 @@ export const listSmsQuery = {
   properties: {
     status: { type: 'string', enum: SMS_STATUSES },
     to: { ...phoneSchema, description: 'Only messages to this number (E.164).' },
-    member_id: { ...ref, description: 'Only messages to this member.' },
+    member_id: { ...mfaMemberProperties.member_id, description: 'Only messages to this member.' },
     limit: { type: 'string', pattern: '^[0-9]{1,4}$', errorType: 'invalid_limit', errorMessage: 'must be a whole number' },
     cursor: { type: 'string', maxLength: 1000, errorType: 'invalid_cursor' },
   },

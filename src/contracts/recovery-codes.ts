@@ -4,13 +4,12 @@ import { B2B, count, envelope, memberRefParams, text, texts } from './common';
 import { memberObject } from './members';
 import { organizationObject } from './organizations';
 import { memberSessionObject } from './sessions';
-import { mfaPriorProperties, mfaSessionProperties, recoveryCodeSchema } from './totps';
-
-const ref = { type: 'string', minLength: 1, maxLength: 256 } as const;
+import { mfaMemberProperties, priorProofProperties } from './authentication';
+import { mfaSessionProperties, recoveryCodeSchema } from './totps';
 
 export const memberRefBody = {
   type: 'object',
-  properties: { organization_id: ref, member_id: ref },
+  properties: { ...mfaMemberProperties },
   required: ['organization_id', 'member_id'],
 } as const;
 export type MemberRefInput = FromSchema<typeof memberRefBody>;
@@ -18,10 +17,9 @@ export type MemberRefInput = FromSchema<typeof memberRefBody>;
 export const recoverBody = {
   type: 'object',
   properties: {
-    organization_id: ref,
-    member_id: ref,
+    ...mfaMemberProperties,
     recovery_code: recoveryCodeSchema,
-    ...mfaPriorProperties,
+    ...priorProofProperties,
     ...mfaSessionProperties,
   },
   required: ['organization_id', 'member_id', 'recovery_code'],

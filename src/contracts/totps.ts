@@ -1,18 +1,10 @@
 import type { FromSchema } from 'json-schema-to-ts';
 import { defineContract } from './contract';
+import { mfaMemberProperties, priorProofProperties } from './authentication';
 import { B2B, envelope, memberRefParams, text, texts } from './common';
 import { memberObject, memberResponse } from './members';
 import { organizationObject } from './organizations';
 import { memberSessionObject, sessionUpdateProperties } from './sessions';
-
-const ref = { type: 'string', minLength: 1, maxLength: 256 } as const;
-
-/** The prior proof an MFA request may present (Stytch: exactly one, for authentication). */
-export const mfaPriorProperties = {
-  session_token: sessionUpdateProperties.session_token,
-  session_jwt: sessionUpdateProperties.session_jwt,
-  intermediate_session_token: { type: 'string', minLength: 1, maxLength: 512 },
-} as const;
 
 /** What an MFA authentication may ask of the session it completes. */
 export const mfaSessionProperties = {
@@ -27,10 +19,9 @@ export const recoveryCodeSchema = { type: 'string', minLength: 1, maxLength: 128
 export const createTotpBody = {
   type: 'object',
   properties: {
-    organization_id: ref,
-    member_id: ref,
+    ...mfaMemberProperties,
     expiration_minutes: { type: 'integer', minimum: 5, maximum: 1440, errorType: 'invalid_expiration' },
-    ...mfaPriorProperties,
+    ...priorProofProperties,
   },
   required: ['organization_id', 'member_id'],
 } as const;
@@ -39,10 +30,9 @@ export type CreateTotpInput = FromSchema<typeof createTotpBody>;
 export const authenticateTotpBody = {
   type: 'object',
   properties: {
-    organization_id: ref,
-    member_id: ref,
+    ...mfaMemberProperties,
     code: { type: 'string', minLength: 1, maxLength: 128, errorType: 'invalid_totp_code' },
-    ...mfaPriorProperties,
+    ...priorProofProperties,
     ...mfaSessionProperties,
     set_mfa_enrollment: { type: 'string', enum: ['enroll', 'unenroll'] },
     set_default_mfa: { type: 'boolean' },
@@ -54,8 +44,7 @@ export type AuthenticateTotpInput = FromSchema<typeof authenticateTotpBody>;
 export const migrateTotpBody = {
   type: 'object',
   properties: {
-    organization_id: ref,
-    member_id: ref,
+    ...mfaMemberProperties,
     // Base32 (RFC 4648), as authenticator apps take it; 80 to 512 bits.
     secret: {
       type: 'string',

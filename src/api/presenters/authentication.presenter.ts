@@ -1,9 +1,21 @@
 import type { ProjectEnv } from '../../ids';
 import type { AuthOutcome } from '../../services/auth/authentication-flow';
+import type { SentEmail } from '../../services/invite.service';
 import { presentMember } from './member.presenter';
 import { presentOrganization } from './organization.presenter';
 import { presentSession } from './session.presenter';
 import { timestamp } from './wire';
+
+/** Stytch's answer to a login-or-signup send (magic links and email passcodes alike). */
+export function presentLoginOrSignup(env: ProjectEnv, sent: SentEmail) {
+  const member = presentMember(env, { ...sent, retiredEmails: [] });
+  return {
+    member_id: member.member_id,
+    member_created: sent.memberCreated,
+    member,
+    organization: presentOrganization(env, sent.organization),
+  };
+}
 
 /**
  * Stytch's answer to an organization-bound authentication (contracts'

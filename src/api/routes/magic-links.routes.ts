@@ -6,7 +6,7 @@ import type { InviteService } from '../../services/invite.service';
 import type { MagicLinkService } from '../../services/magic-link.service';
 import { presentMember } from '../presenters/member.presenter';
 import { presentOrganization } from '../presenters/organization.presenter';
-import { presentAuthentication } from '../presenters/authentication.presenter';
+import { presentAuthentication, presentLoginOrSignup } from '../presenters/authentication.presenter';
 import { route, routerAt } from '../route';
 
 /** Stytch's `magic_links` endpoints. */
@@ -20,14 +20,7 @@ export function magicLinkRoutes(magicLinks: MagicLinkService, invites: InviteSer
   });
 
   route(router, api.loginOrSignup, async (req) => {
-    const sent = await magicLinks.loginOrSignup(req.project, req.body);
-    const member = presentMember(req.project.env, { ...sent, retiredEmails: [] });
-    return {
-      member_id: member.member_id,
-      member_created: sent.memberCreated,
-      member,
-      organization: presentOrganization(req.project.env, sent.organization),
-    };
+    return presentLoginOrSignup(req.project.env, await magicLinks.loginOrSignup(req.project, req.body));
   });
 
   route(router, api.authenticateMagicLink, async (req) => {

@@ -3,9 +3,7 @@ import { B2B } from '../../contracts/common';
 import * as api from '../../contracts/otps-email';
 import type { DiscoveryEmails } from '../../services/discovery-emails.service';
 import type { EmailOtpService } from '../../services/email-otp.service';
-import { presentAuthentication } from '../presenters/authentication.presenter';
-import { presentMember } from '../presenters/member.presenter';
-import { presentOrganization } from '../presenters/organization.presenter';
+import { presentAuthentication, presentLoginOrSignup } from '../presenters/authentication.presenter';
 import { route, routerAt } from '../route';
 
 /** Stytch's `otps.email` endpoints (the discovery send; discovery authentication is the discovery routes'). */
@@ -13,14 +11,7 @@ export function emailOtpRoutes(otps: EmailOtpService, discoveryEmails: Discovery
   const router = routerAt(B2B);
 
   route(router, api.otpLoginOrSignup, async (req) => {
-    const sent = await otps.loginOrSignup(req.project, req.body);
-    const member = presentMember(req.project.env, { ...sent, retiredEmails: [] });
-    return {
-      member_id: member.member_id,
-      member_created: sent.memberCreated,
-      member,
-      organization: presentOrganization(req.project.env, sent.organization),
-    };
+    return presentLoginOrSignup(req.project.env, await otps.loginOrSignup(req.project, req.body));
   });
 
   route(router, api.authenticateEmailOtp, async (req) => {
