@@ -46,8 +46,10 @@ export function errorJson(error: AppError, requestId: string, docsUrl: string): 
  * DATABASE_ACQUIRE_TIMEOUT_MS, or a statement or lock timeout. The caller may
  * retry; it is logged like any 5xx.
  */
-function databaseBusy(err: { name?: string; code?: string }): AppError | undefined {
-  const busy = err.name === 'KnexTimeoutError' || err.code === '57014' || err.code === '55P03';
+function databaseBusy(err: { name?: string; code?: string; nativeError?: { code?: string } }): AppError | undefined {
+  // Objection wraps pg's error (DBError): the SQLSTATE is on its nativeError.
+  const code = err.nativeError?.code ?? err.code;
+  const busy = err.name === 'KnexTimeoutError' || code === '57014' || code === '55P03';
   return busy ? new AppError('database_unavailable', 503, 'The database is busy; retry shortly.') : undefined;
 }
 
