@@ -156,13 +156,15 @@ describe('invites accepted while Redis is down', () => {
     app = await startTestApp({ REDIS_URL: redis.url, SMTP_URL: await smtp.start() });
     workers = startWorkers(app.container);
   });
+  // Every queue's worker (one more since the sms queue) reconnects to the restarted Redis before it can close:
+  // under a loaded CI machine that took longer than jest's default hook timeout.
   afterAll(async () => {
     await redis.start();
     await workers?.close();
     await app?.close();
     await redis.stop();
     await smtp.stop();
-  });
+  }, 120_000);
 
   /** Restarts our Redis and waits until the app's fast-failing connection is ready on it again. */
   async function redisBack(): Promise<void> {
