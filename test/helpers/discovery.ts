@@ -1,7 +1,7 @@
-import { normalizeEmail } from '../../src/email-rules';
 import { hashSecret } from '../../src/secrets';
 import type { TestAppHolder, TestProject } from './app';
 import { eventually } from './eventually';
+import { allowAnotherEmail } from './login';
 import type { CapturedEmail } from './smtp';
 
 /**
@@ -20,11 +20,7 @@ export function discoveryProofs(ctx: TestAppHolder, project: () => TestProject =
       () => ctx.smtp.messages.find((m) => !before.has(m) && m.to.some((to) => to.toLowerCase() === email.toLowerCase()) && is(m)),
       { what: `a discovery email to ${email}` },
     );
-  /** Moves earlier sends to the address out of the per-address rate-limit window. */
-  const allowAnotherSend = (email: string) =>
-    knex()('emails')
-      .where({ to_normalized: normalizeEmail(email) })
-      .update({ created_at: knex().raw("created_at - interval '1 minute'") });
+  const allowAnotherSend = (email: string) => allowAnotherEmail(ctx, email);
 
   /** A delivered discovery link's token for `email` (optionally sent with a PKCE challenge). */
   async function discoveryLink(email: string, options: { pkceChallenge?: string } = {}): Promise<string> {

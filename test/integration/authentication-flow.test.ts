@@ -1,6 +1,7 @@
 import { useTestApp } from '../helpers/app';
 import { expectStytchError } from '../helpers/assertions';
 import { createOrganization, unique } from '../helpers/factories';
+import { loginLinkToken } from '../helpers/login';
 
 /**
  * What an authentication carries besides its factor (issue 10): a session of
@@ -13,16 +14,7 @@ describe('the authentication flow through magic_links.authenticate', () => {
   const client = () => ctx.app.project.client;
   const knex = () => ctx.app.container.knex;
 
-  /** A fresh login link for a member, sent through the real outbox, workers and SMTP. */
-  async function loginToken(organizationId: string, email: string): Promise<string> {
-    const before = ctx.smtp.messages.filter((m) => m.to.includes(email)).length;
-    // Earlier sends to this address leave the one-per-second window.
-    await knex()('emails')
-      .where({ to_normalized: email })
-      .update({ created_at: knex().raw("created_at - interval '1 minute'") });
-    await client().magicLinks.email.loginOrSignup({ organization_id: organizationId, email_address: email });
-    return (await ctx.smtp.nthMessageTo(email, before + 1)).token;
-  }
+  const loginToken = (organizationId: string, email: string) => loginLinkToken(ctx, organizationId, email);
   const authenticate = (token: string, extra: Record<string, unknown> = {}) =>
     client().magicLinks.authenticate({ magic_links_token: token, ...extra });
   const person = () => `${unique('person')}@acme.com`;

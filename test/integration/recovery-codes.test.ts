@@ -1,4 +1,5 @@
 import { Secret, TOTP } from 'otpauth';
+import { loginByLink } from '../helpers/login';
 import { useTestApp } from '../helpers/app';
 import { expectStytchError } from '../helpers/assertions';
 import { createMember, createOrganization, unique } from '../helpers/factories';
@@ -21,17 +22,9 @@ describe('recovery codes', () => {
       .whereNull('deleted_at')
       .first();
 
-  const sent = new Map<string, number>();
-  async function login(organization_id: string, member: Member) {
-    const nth = (sent.get(member.email_address) ?? 0) + 1;
-    sent.set(member.email_address, nth);
-    await knex()('emails')
-      .where({ to_normalized: member.email_address.toLowerCase() })
-      .update({ created_at: knex().raw("created_at - interval '1 minute'") });
-    await client().magicLinks.email.loginOrSignup({ organization_id, email_address: member.email_address });
-    const { token } = await ctx.smtp.nthMessageTo(member.email_address, nth);
-    return client().magicLinks.authenticate({ magic_links_token: token, session_duration_minutes: 60 });
-  }
+  /** Logs the member in by a magic link: a session, or an intermediate session when the organization asks for more. */
+  const login = (organization_id: string, member: Member) =>
+    loginByLink(ctx, organization_id, member.email_address, { session_duration_minutes: 60 });
 
   /** A member with a verified TOTP registration (created, then verified by a code during an MFA login) and its recovery codes. */
   async function enrolledMember(orgSettings: Record<string, unknown> = MFA_ORG) {

@@ -1,4 +1,5 @@
 import { Secret, TOTP } from 'otpauth';
+import { loginByLink } from '../helpers/login';
 import { useTestApp } from '../helpers/app';
 import { expectStytchError } from '../helpers/assertions';
 import { createMember, createOrganization, unique } from '../helpers/factories';
@@ -37,19 +38,9 @@ describe('TOTP (authenticator apps)', () => {
     return { organization, member, organization_id: organization.organization_id, member_id: member.member_id };
   }
 
-  const sent = new Map<string, number>();
   /** Logs the member in by a magic link: a session, or an intermediate session when the organization asks for more. */
-  async function login(organization_id: string, member: Member) {
-    const nth = (sent.get(member.email_address) ?? 0) + 1;
-    sent.set(member.email_address, nth);
-    // Earlier sends leave the one-second rate-limit window.
-    await knex()('emails')
-      .where({ to_normalized: member.email_address.toLowerCase() })
-      .update({ created_at: knex().raw("created_at - interval '1 minute'") });
-    await client().magicLinks.email.loginOrSignup({ organization_id, email_address: member.email_address });
-    const { token } = await ctx.smtp.nthMessageTo(member.email_address, nth);
-    return client().magicLinks.authenticate({ magic_links_token: token, session_duration_minutes: 60 });
-  }
+  const login = (organization_id: string, member: Member) =>
+    loginByLink(ctx, organization_id, member.email_address, { session_duration_minutes: 60 });
 
   /** A member of an organization that does not require MFA, holding a session and a verified (migrated) TOTP. */
   async function memberWithSessionAndTotp(orgSettings: Record<string, unknown> = {}) {
