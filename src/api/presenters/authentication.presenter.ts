@@ -39,3 +39,16 @@ export function presentAuthentication(env: ProjectEnv, outcome: AuthOutcome) {
     primary_required: outcome.primaryRequired,
   };
 }
+
+/** An MFA factor's answer (TOTP, SMS OTP, recovery codes): always a session — the services refuse what would not earn one. */
+export function presentMfaAuthentication(env: ProjectEnv, outcome: AuthOutcome & { session: NonNullable<AuthOutcome['session']> }) {
+  const wire = presentAuthentication(env, outcome);
+  return {
+    member_id: wire.member_id,
+    member: wire.member,
+    organization: wire.organization,
+    session_token: wire.session_token,
+    session_jwt: wire.session_jwt,
+    member_session: wire.member_session!,
+  };
+}

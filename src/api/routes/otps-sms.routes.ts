@@ -6,7 +6,7 @@ import type { MemberRecord } from '../../services/member.service';
 import type { SmsListing } from '../../services/mfa/sms/sms-listing';
 import type { SmsOtpService } from '../../services/mfa/sms/sms-otp.service';
 import type { ProjectContext } from '../../services/project-context';
-import { presentAuthentication } from '../presenters/authentication.presenter';
+import { presentMfaAuthentication } from '../presenters/authentication.presenter';
 import { presentMember } from '../presenters/member.presenter';
 import { presentOrganization } from '../presenters/organization.presenter';
 import { presentSms } from '../presenters/sms.presenter';
@@ -24,16 +24,7 @@ export function smsOtpRoutes(sms: SmsOtpService, memberFactors: MemberFactorsSer
   route(router, api.sendSms, async (req) => memberBody(req.project, await sms.send(req.project, req.body)));
 
   route(router, api.authenticateSms, async (req) => {
-    const outcome = await sms.authenticate(req.project, req.body);
-    const wire = presentAuthentication(req.project.env, outcome);
-    return {
-      member_id: wire.member_id,
-      member: wire.member,
-      organization: wire.organization,
-      session_token: wire.session_token,
-      session_jwt: wire.session_jwt,
-      member_session: wire.member_session!,
-    };
+    return presentMfaAuthentication(req.project.env, await sms.authenticate(req.project, req.body));
   });
 
   route(router, api.deleteMfaPhoneNumber, async (req) =>

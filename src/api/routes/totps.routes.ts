@@ -2,12 +2,11 @@ import type { Router } from 'express';
 import { B2B } from '../../contracts/common';
 import * as recovery from '../../contracts/recovery-codes';
 import * as api from '../../contracts/totps';
-import type { AuthOutcome } from '../../services/auth/authentication-flow';
 import type { MemberRecord } from '../../services/member.service';
 import type { RecoveryCodes } from '../../services/mfa/recovery-codes.service';
 import type { TotpService } from '../../services/mfa/totp.service';
 import type { ProjectContext } from '../../services/project-context';
-import { presentAuthentication } from '../presenters/authentication.presenter';
+import { presentMfaAuthentication } from '../presenters/authentication.presenter';
 import { presentMember } from '../presenters/member.presenter';
 import { presentOrganization } from '../presenters/organization.presenter';
 import { route, routerAt } from '../route';
@@ -15,19 +14,6 @@ import { route, routerAt } from '../route';
 function memberBody(project: ProjectContext, record: MemberRecord) {
   const member = presentMember(project.env, record);
   return { member_id: member.member_id, member, organization: presentOrganization(project.env, record.organization) };
-}
-
-/** An MFA factor's answer: always a session (the services refuse what would not earn one). */
-function sessionBody(project: ProjectContext, outcome: AuthOutcome & { session: NonNullable<AuthOutcome['session']> }) {
-  const wire = presentAuthentication(project.env, outcome);
-  return {
-    member_id: wire.member_id,
-    member: wire.member,
-    organization: wire.organization,
-    session_token: wire.session_token,
-    session_jwt: wire.session_jwt,
-    member_session: wire.member_session!,
-  };
 }
 
 /** Stytch's `totps` and `recovery_codes` endpoints, and organizations.members.deleteTOTP. */
@@ -45,7 +31,9 @@ export function totpRoutes(totps: TotpService, recoveryCodes: RecoveryCodes): Ro
     };
   });
 
-  route(router, api.authenticateTotp, async (req) => sessionBody(req.project, await totps.authenticate(req.project, req.body)));
+  route(router, api.authenticateTotp, async (req) =>
+    presentMfaAuthentication(req.project.env, await totps.authenticate(req.project, req.body)),
+  );
 
   route(router, api.migrateTotp, async (req) => {
     const migrated = await totps.migrate(req.project, req.body);
@@ -62,7 +50,7 @@ export function totpRoutes(totps: TotpService, recoveryCodes: RecoveryCodes): Ro
 
   route(router, recovery.recoverWithCode, async (req) => {
     const recovered = await recoveryCodes.recover(req.project, req.body);
-    return { ...sessionBody(req.project, recovered), recovery_codes_remaining: recovered.remaining };
+    return { ...presentMfaAuthentication(req.project.env, recovered), recovery_codes_remaining: recovered.remaining };
   });
 
   route(router, recovery.getRecoveryCodes, async (req) => {
