@@ -19,6 +19,7 @@ import * as createMemberTotps from './20261220000200_create_member_totps';
 import * as createSmsMessages from './20261220000300_create_sms_messages';
 import * as createRbacPolicies from './20261220000400_create_rbac_policies';
 import * as indexVerifiedMemberDomains from './20261220000500_index_verified_member_domains';
+import * as createScim from './20261230000001_create_scim';
 
 /**
  * Migrations are listed here instead of discovered on disk so that the same
@@ -46,6 +47,7 @@ const MIGRATIONS: Record<string, Knex.Migration> = {
   '20261220000300_create_sms_messages': createSmsMessages,
   '20261220000400_create_rbac_policies': createRbacPolicies,
   '20261220000500_index_verified_member_domains': indexVerifiedMemberDomains,
+  '20261230000001_create_scim': createScim,
 };
 
 export const migrationSource: Knex.MigrationSource<string> = {

@@ -1,5 +1,7 @@
 import type { Knex } from 'knex';
 import type { Redis } from 'ioredis';
+import { ScimConnectionRepository } from './repositories/scim-connection.repository';
+import { ScimAuthenticator } from './services/scim/scim-auth';
 import type { Config } from './config';
 import { createKnex } from './db/knex';
 import { fastFailConnection } from './queues/connection';
@@ -128,6 +130,8 @@ export interface Container {
   discoveryCreation: DiscoveryOrganizationCreation;
   invites: InviteService;
   bulkInvites: BulkInviteService;
+  /** Opens a SCIM connection's endpoints to the bearer token of that connection. */
+  scimAuth: ScimAuthenticator;
   /** Moves committed outbox entries into BullMQ; each process role starts it. */
   relay: OutboxRelay;
   producer: JobProducer;
@@ -251,6 +255,8 @@ export function createContainer(config: Readonly<Config>, overrides: ContainerOv
     memberRepository,
     discoveryRepository,
   );
+  const scimConnectionRepository = new ScimConnectionRepository();
+  const scimAuth = new ScimAuthenticator(knex, scimConnectionRepository);
   const importStaging = new StagingRepository(config.databaseUrl);
   const memberImportUploads = new MemberImportUploads(knex, jobRepository, importStaging, organizations, producer, config.uploads);
   const memberImports = new MemberImportProcessing(
@@ -333,6 +339,7 @@ export function createContainer(config: Readonly<Config>, overrides: ContainerOv
     discoveryCreation,
     invites,
     bulkInvites,
+    scimAuth,
     relay,
     metrics,
     async close() {

@@ -13,6 +13,7 @@ const ID_KINDS = [
   'member-totp',
   'phone-number',
   'recovery-code',
+  'scim-connection',
   'project',
   'organization',
   'member',

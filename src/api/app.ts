@@ -22,6 +22,7 @@ import { memberRoutes } from './routes/members.routes';
 import { memberImportRoutes } from './routes/member-import.routes';
 import { organizationRoutes } from './routes/organizations.routes';
 import { rbacRoutes } from './routes/rbac.routes';
+import { scimRouter } from './scim/scim-router';
 import { installMemberAuthorization } from './middleware/member-authorization';
 
 /** The largest JSON body accepted; bulk work goes through jobs, not giant requests. */
@@ -45,6 +46,9 @@ export function createApp(container: Container): Express {
   app.use(jwksRoutes(container.projects, container.sessions));
   app.use(docsRoutes(container.config.publicUrl));
   app.use(metricsRoutes(container.metrics, container.config.metricsToken));
+
+  // Each SCIM connection's service provider: bearer tokens and SCIM's envelope, not the project secret and Stytch's.
+  app.use(scimRouter(container.scimAuth, []));
 
   const b2b = express.Router();
   b2b.use(authenticate(container.projects));

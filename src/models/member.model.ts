@@ -1,3 +1,4 @@
+import type { ScimGroupRole } from '../services/roles';
 import { Model } from 'objection';
 
 export const MEMBER_STATUSES = ['pending', 'invited', 'active', 'deleted'] as const;
@@ -24,6 +25,8 @@ export class MemberModel extends Model {
   email_address_verified!: boolean;
   external_id!: string | null;
   roles!: string[];
+  /** Roles held through SCIM groups, kept by the SCIM role jobs (see ScimGroupRole). */
+  scim_group_roles!: ScimGroupRole[];
   trusted_metadata!: Record<string, unknown>;
   untrusted_metadata!: Record<string, unknown>;
   created_at!: Date;

@@ -5,7 +5,14 @@ import type { Db } from '../repositories/db';
 export const MEMBER_ROLE = 'stytch_member';
 export const ADMIN_ROLE = 'stytch_admin';
 
-export type RoleSourceType = 'direct_assignment' | 'email_assignment';
+export type RoleSourceType = 'direct_assignment' | 'email_assignment' | 'scim_connection_group';
+
+/** A role a member holds through a SCIM group (kept on members.scim_group_roles by the SCIM role jobs). */
+export interface ScimGroupRole {
+  role_id: string;
+  group_id: string;
+  connection_id: string;
+}
 export interface MemberRole {
   role_id: string;
   sources: { type: RoleSourceType; details: Record<string, unknown> }[];
@@ -41,14 +48,22 @@ export function checkDirectRoles(roles: string[], definedRoleIds: string[]): str
   return [...new Set(roles)];
 }
 
+/** What a member's roles are derived from. */
+export interface RoleHolder {
+  roles: string[];
+  email_normalized: string;
+  scim_group_roles: ScimGroupRole[];
+}
+
 /**
  * A member's effective roles with their sources: the implicit default role,
- * explicit assignments, then the organization's email-domain rules.
+ * explicit assignments, the organization's email-domain rules, then the
+ * roles its SCIM groups grant. `ids` formats the SCIM source's ids for the wire.
  */
 export function effectiveRoles(
-  directRoles: string[],
-  emailNormalized: string,
+  member: RoleHolder,
   implicitAssignments: { domain: string; role_id: string }[],
+  ids: { connection(id: string): string } = { connection: (id) => id },
 ): MemberRole[] {
   const byRole = new Map<string, MemberRole>();
   const add = (roleId: string, source: MemberRole['sources'][number]) => {
@@ -57,10 +72,17 @@ export function effectiveRoles(
     byRole.set(roleId, role);
   };
   add(MEMBER_ROLE, { type: 'direct_assignment', details: {} });
-  for (const roleId of directRoles) add(roleId, { type: 'direct_assignment', details: {} });
+  for (const roleId of member.roles) add(roleId, { type: 'direct_assignment', details: {} });
+  const emailNormalized = member.email_normalized;
   const domain = emailNormalized.slice(emailNormalized.lastIndexOf('@') + 1);
   for (const rule of implicitAssignments) {
     if (rule.domain.toLowerCase() === domain) add(rule.role_id, { type: 'email_assignment', details: { email_domain: domain } });
+  }
+  for (const grant of member.scim_group_roles ?? []) {
+    add(grant.role_id, {
+      type: 'scim_connection_group',
+      details: { connection_id: ids.connection(grant.connection_id), group_id: grant.group_id },
+    });
   }
   return [...byRole.values()];
 }

@@ -10,7 +10,9 @@ import { timestamp } from './wire';
  * registration) are left out.
  */
 export function presentMember(env: ProjectEnv, { member: m, organization, retiredEmails }: MemberRecord): MemberWire {
-  const roles = effectiveRoles(m.roles, m.email_normalized, organization.rbac_email_implicit_role_assignments);
+  const roles = effectiveRoles(m, organization.rbac_email_implicit_role_assignments, {
+    connection: (id) => formatId('scim-connection', env, id),
+  });
   return {
     organization_id: formatId('organization', env, m.organization_id),
     member_id: formatId('member', env, m.id),

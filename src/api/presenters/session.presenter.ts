@@ -19,6 +19,6 @@ export function presentSession(
     expires_at: timestamp(session.expires_at),
     authentication_factors: session.authentication_factors,
     custom_claims: session.custom_claims,
-    roles: effectiveRoles(member.roles, member.email_normalized, organization.rbac_email_implicit_role_assignments).map((r) => r.role_id),
+    roles: effectiveRoles(member, organization.rbac_email_implicit_role_assignments).map((r) => r.role_id),
   };
 }

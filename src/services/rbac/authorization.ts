@@ -63,7 +63,7 @@ const notAuthorized = (requirement: Requirement) =>
 
 /** The role ids a session carries: stytch_member, explicit assignments and the organization's email rules (as its JWT says). */
 export const subjectRoles = ({ member, organization }: Subject): string[] =>
-  effectiveRoles(member.roles, member.email_normalized, organization.rbac_email_implicit_role_assignments).map((r) => r.role_id);
+  effectiveRoles(member, organization.rbac_email_implicit_role_assignments).map((r) => r.role_id);
 
 /** Whether a reference (id, slug or external id, as every endpoint takes it) names this organization. */
 function namesOrganization(project: ProjectContext, organization: OrganizationModel, ref: string): boolean {

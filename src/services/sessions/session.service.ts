@@ -148,7 +148,7 @@ export class SessionService {
           expires_at: iso(session.expires_at),
           attributes: { ip_address: '', user_agent: '' },
           authentication_factors: session.authentication_factors,
-          roles: effectiveRoles(member.roles, member.email_normalized, organization.rbac_email_implicit_role_assignments).map(
+          roles: effectiveRoles(member, organization.rbac_email_implicit_role_assignments).map(
             (r) => r.role_id,
           ),
         },
