@@ -1,7 +1,7 @@
 // The Contract shape is stable: routes, the response check/serializer and the OpenAPI generator all build on it.
 import type { FromSchema, JSONSchema } from 'json-schema-to-ts';
 
-export type HttpMethod = 'get' | 'post' | 'put' | 'delete';
+export type HttpMethod = 'get' | 'post' | 'put' | 'patch' | 'delete';
 
 /** A JSON Schema object as the contracts write them (with Roster's keywords allowed). */
 export type Schema = Exclude<JSONSchema, boolean>;
@@ -36,6 +36,13 @@ export interface Contract<P extends Schema = Schema, Q extends Schema = Schema, 
    * the action each present body field needs (updates check per field).
    */
   authorization?: MemberAuthorization;
+  /**
+   * `scim`: an endpoint of a SCIM connection's service provider (RFC 7644):
+   * opened by the connection's bearer token, answering application/scim+json
+   * bodies exactly as `response` describes them (no request_id or
+   * status_code added) and refusing in SCIM's error envelope.
+   */
+  protocol?: 'scim';
 }
 
 export interface MemberAuthorization {

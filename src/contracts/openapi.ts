@@ -22,6 +22,18 @@ const ERROR_ENVELOPE = {
   required: ['status_code', 'request_id', 'error_type', 'error_message', 'error_url'],
 } as const;
 
+/** SCIM's error message (RFC 7644 §3.12): `status` is a string. */
+const SCIM_ERROR_ENVELOPE = {
+  type: 'object',
+  properties: {
+    schemas: { type: 'array', items: { const: 'urn:ietf:params:scim:api:messages:2.0:Error' } },
+    status: { type: 'string' },
+    scimType: { type: 'string' },
+    detail: { type: 'string' },
+  },
+  required: ['schemas', 'status'],
+} as const;
+
 export interface OpenApiOptions {
   version: string;
   /** The server's external base URL (PUBLIC_URL). */
@@ -61,7 +73,25 @@ function parameters(schema: Schema | undefined, where: 'path' | 'query'): object
 /** `Stytch: organizations` for endpoints the SDK calls (grouped by SDK namespace), `Roster` for Roster's own. */
 const tagOf = (contract: Contract) => (contract.sdk ? `Stytch: ${contract.sdk.split('.').slice(0, -1).join('.')}` : 'Roster');
 
+/** SCIM endpoints: the connection's bearer token, SCIM's media type and error envelope. */
+function scimOperation(contract: Contract): object {
+  const media = (schema: unknown) => ({ 'application/scim+json': { schema } });
+  return {
+    operationId: contract.name,
+    summary: contract.summary,
+    tags: ['SCIM 2.0'],
+    security: [{ scimBearerToken: [] }],
+    parameters: [...parameters(contract.params, 'path'), ...parameters(contract.query, 'query')],
+    ...(contract.body ? { requestBody: { required: true, content: media(portable(contract.body)) } } : {}),
+    responses: {
+      [String(contract.status)]: { description: contract.summary, content: media(portable(contract.response)) },
+      default: { $ref: '#/components/responses/ScimError' },
+    },
+  };
+}
+
 function operation(contract: Contract): object {
+  if (contract.protocol === 'scim') return scimOperation(contract);
   return {
     operationId: contract.name,
     summary: contract.summary,
@@ -147,12 +177,21 @@ export function openApiDocument(contracts: readonly Contract[], options: OpenApi
       securitySchemes: {
         projectSecret: { type: 'http', scheme: 'basic', description: 'The project id as user name and the project secret as password.' },
         metricsToken: { type: 'http', scheme: 'bearer', description: 'METRICS_TOKEN, when the operator set one.' },
+        scimBearerToken: {
+          type: 'http',
+          scheme: 'bearer',
+          description: "The SCIM connection's bearer token (shown once, at creation or rotation).",
+        },
       },
-      schemas: { Error: ERROR_ENVELOPE },
+      schemas: { Error: ERROR_ENVELOPE, ScimError: SCIM_ERROR_ENVELOPE },
       responses: {
         Error: {
           description: "An error, in Stytch's envelope.",
           content: { 'application/json': { schema: { $ref: '#/components/schemas/Error' } } },
+        },
+        ScimError: {
+          description: "An error under a SCIM base URL, in SCIM's envelope (RFC 7644 §3.12).",
+          content: { 'application/scim+json': { schema: { $ref: '#/components/schemas/ScimError' } } },
         },
       },
     },
