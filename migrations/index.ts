@@ -20,6 +20,8 @@ import * as createSmsMessages from './20261220000300_create_sms_messages';
 import * as createRbacPolicies from './20261220000400_create_rbac_policies';
 import * as indexVerifiedMemberDomains from './20261220000500_index_verified_member_domains';
 import * as createScim from './20261230000001_create_scim';
+import * as createScimSnapshots from './20261230000100_create_scim_snapshots';
+import * as createSso from './20261230000200_create_sso';
 
 /**
  * Migrations are listed here instead of discovered on disk so that the same
@@ -48,6 +50,8 @@ const MIGRATIONS: Record<string, Knex.Migration> = {
   '20261220000400_create_rbac_policies': createRbacPolicies,
   '20261220000500_index_verified_member_domains': indexVerifiedMemberDomains,
   '20261230000001_create_scim': createScim,
+  '20261230000100_create_scim_snapshots': createScimSnapshots,
+  '20261230000200_create_sso': createSso,
 };
 
 export const migrationSource: Knex.MigrationSource<string> = {

@@ -2,6 +2,17 @@ import type { Knex } from 'knex';
 import type { Redis } from 'ioredis';
 import { ScimConnectionRepository } from './repositories/scim-connection.repository';
 import { ScimAuthenticator } from './services/scim/scim-auth';
+import { ScimUserRepository } from './repositories/scim-user.repository';
+import { ScimUserService } from './services/scim/scim-user.service';
+import { ScimRoleRepository } from './repositories/scim-role.repository';
+import { ScimRoles } from './services/scim/scim-roles';
+import { ScimConnectionService } from './services/scim/scim-connection.service';
+import { ScimGroupRepository } from './repositories/scim-group.repository';
+import { ScimGroupService } from './services/scim/scim-group.service';
+import { ScimReconcileRepository } from './repositories/scim-reconcile.repository';
+import { SCIM_RECONCILE_JOB_TYPE, ScimReconcileUploads } from './services/scim/reconcile/reconcile-uploads';
+import { ScimReconcileRun } from './services/scim/reconcile/reconcile-run';
+import { ScimReconcileReports } from './services/scim/reconcile/reconcile-report';
 import type { Config } from './config';
 import { createKnex } from './db/knex';
 import { fastFailConnection } from './queues/connection';
@@ -71,6 +82,8 @@ import { RbacPolicies } from './services/rbac/policies';
 import { OrganizationPolicies } from './services/rbac/organization-policies';
 import { Authorization } from './services/rbac/authorization';
 import { ProjectService } from './services/project.service';
+import { MaintenanceRepository } from './repositories/maintenance.repository';
+import { CredentialExpiry } from './services/maintenance/credential-expiry';
 import { createMetrics, Metrics } from './metrics';
 
 /** The composition root: one per process, built from config, closed on shutdown. */
@@ -94,6 +107,8 @@ export interface Container {
   memberImports: MemberImportProcessing;
   deduplication: DeduplicationService;
   sweeper: JobSweeper;
+  /** The scheduled expiry of invite links, intermediate sessions and spent tokens. */
+  credentialExpiry: CredentialExpiry;
   emails: EmailService;
   /** The project's emails as GET /v1/b2b/emails lists them (the dev outbox's captured links included). */
   emailListing: EmailListing;
@@ -132,6 +147,18 @@ export interface Container {
   bulkInvites: BulkInviteService;
   /** Opens a SCIM connection's endpoints to the bearer token of that connection. */
   scimAuth: ScimAuthenticator;
+  /** The /Users endpoints of every SCIM connection: SCIM users are the organization's members. */
+  scimUsers: ScimUserService;
+  /** The roles members hold through SCIM groups: refreshed when groups or mappings change, verified on a schedule. */
+  scimRoles: ScimRoles;
+  /** Stytch's scim.connection endpoints: an organization's SCIM connection, its tokens and group role assignments. */
+  scimConnections: ScimConnectionService;
+  /** The /Groups endpoints of every SCIM connection: group membership drives members' roles. */
+  scimGroups: ScimGroupService;
+  /** Directory snapshots: staged in `web`, diffed and applied by the workers. */
+  scimReconcileUploads: ScimReconcileUploads;
+  scimReconcileRun: ScimReconcileRun;
+  scimReconcileReports: ScimReconcileReports;
   /** Moves committed outbox entries into BullMQ; each process role starts it. */
   relay: OutboxRelay;
   producer: JobProducer;
@@ -156,6 +183,7 @@ export function createContainer(config: Readonly<Config>, overrides: ContainerOv
   const producer = overrides.producer ?? new BullJobProducer(redis, config.queuePrefix, config.emailRetryMs);
   const organizationRepository = new OrganizationRepository();
   const memberRepository = new MemberRepository();
+  const scimUserRepository = new ScimUserRepository();
   const projectRepository = new ProjectRepository();
   const jobRepository = new JobRepository();
   const rbacRepository = new RbacRepository();
@@ -164,7 +192,15 @@ export function createContainer(config: Readonly<Config>, overrides: ContainerOv
   const sessionRepository = new SessionRepository();
   const magicLinkRepository = new MagicLinkRepository();
   const outboxRepository = new OutboxRepository();
-  const members = new MemberService(knex, memberRepository, organizationRepository, organizations, sessionRepository, magicLinkRepository);
+  const members = new MemberService(
+    knex,
+    memberRepository,
+    organizationRepository,
+    organizations,
+    sessionRepository,
+    magicLinkRepository,
+    scimUserRepository,
+  );
   const mailer: Mailer = metrics.countSends(config.smtpUrl ? new SmtpMailer(config.smtpUrl, config.mailFrom) : new DevOutboxMailer());
   const emailRepository = new EmailRepository();
   const otpCodes = new OtpCodes(new OtpCodeRepository());
@@ -257,6 +293,11 @@ export function createContainer(config: Readonly<Config>, overrides: ContainerOv
   );
   const scimConnectionRepository = new ScimConnectionRepository();
   const scimAuth = new ScimAuthenticator(knex, scimConnectionRepository);
+  const scimRoles = new ScimRoles(knex, new ScimRoleRepository(), outboxRepository);
+  const scimGroups = new ScimGroupService(knex, new ScimGroupRepository(), scimRoles);
+  const scimReconcileRepository = new ScimReconcileRepository();
+  const jobs = new JobService(knex, jobRepository);
+  const scimReconcileRun = new ScimReconcileRun(knex, jobRepository, scimReconcileRepository, producer);
   const importStaging = new StagingRepository(config.databaseUrl);
   const memberImportUploads = new MemberImportUploads(knex, jobRepository, importStaging, organizations, producer, config.uploads);
   const memberImports = new MemberImportProcessing(
@@ -298,6 +339,7 @@ export function createContainer(config: Readonly<Config>, overrides: ContainerOv
       [MERGE_JOB_TYPE]: (job) => deduplication.resume(job),
       [SCAN_JOB_TYPE]: (job) => deduplication.resume(job),
       [BULK_INVITE_JOB_TYPE]: (job) => bulkInvites.resume(job),
+      [SCIM_RECONCILE_JOB_TYPE]: (job) => scimReconcileRun.resume(job),
     },
     [() => memberImports.dropFinishedStaging(), () => emails.resumeStale(), () => smsDelivery.expireStale()],
   );
@@ -312,11 +354,12 @@ export function createContainer(config: Readonly<Config>, overrides: ContainerOv
     rbacPolicies,
     organizationPolicies,
     authorization,
-    jobs: new JobService(knex, jobRepository),
+    jobs,
     memberImportUploads,
     memberImports,
     deduplication,
     sweeper,
+    credentialExpiry: new CredentialExpiry(knex, new MaintenanceRepository()),
     emails,
     emailListing: new EmailListing(knex, emailRepository),
     sessions,
@@ -340,6 +383,13 @@ export function createContainer(config: Readonly<Config>, overrides: ContainerOv
     invites,
     bulkInvites,
     scimAuth,
+    scimUsers: new ScimUserService(knex, scimUserRepository, memberRepository, organizationRepository, members),
+    scimRoles,
+    scimConnections: new ScimConnectionService(knex, organizations, scimConnectionRepository, scimRoles),
+    scimGroups,
+    scimReconcileUploads: new ScimReconcileUploads(knex, jobRepository, scimReconcileRepository, organizations, producer),
+    scimReconcileRun,
+    scimReconcileReports: new ScimReconcileReports(knex, jobs, scimReconcileRepository),
     relay,
     metrics,
     async close() {

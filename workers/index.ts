@@ -9,6 +9,7 @@ import { inviteProcessor } from '../src/queues/processors/invite.processor';
 import { maintenanceProcessor } from '../src/queues/processors/maintenance.processor';
 import { memberImportProcessor } from '../src/queues/processors/member-import.processor';
 import { smsProcessor } from '../src/queues/processors/sms.processor';
+import { scimProcessor } from '../src/queues/processors/scim.processor';
 import { QueueName, QUEUES } from '../src/queues/registry';
 
 export interface Workers {
@@ -25,17 +26,32 @@ export interface Workers {
 /** Starts one BullMQ worker per queue (all of them, or those in WORKER_QUEUES). */
 export function startWorkers(container: Container): Workers {
   const processors: Record<QueueName, Processor> = {
-    maintenance: maintenanceProcessor(container.organizations, container.sweeper, container.signingKeys),
+    maintenance: maintenanceProcessor(
+      container.organizations,
+      container.sweeper,
+      container.signingKeys,
+      container.credentialExpiry,
+      container.relay,
+    ),
     migrations: memberImportProcessor(container.memberImports),
     deduplication: deduplicationProcessor(container.deduplication),
     emails: emailProcessor(container.emails),
     invites: inviteProcessor(container.bulkInvites),
     sms: smsProcessor(container.smsDelivery),
+    scim: scimProcessor(container.scimRoles, container.scimReconcileRun),
   };
   // Chunks of one migration spread over workers; two per process suit a small machine.
   // An email job sends its batch side by side through the SMTP pool: a few jobs keep it busy.
   // A text is one HTTP call to the gateway: several at once keep a burst of logins moving.
-  const concurrency: Record<QueueName, number> = { maintenance: 1, migrations: 2, deduplication: 1, emails: 5, invites: 2, sms: 5 };
+  const concurrency: Record<QueueName, number> = {
+    maintenance: 1,
+    migrations: 2,
+    deduplication: 1,
+    emails: 5,
+    invites: 2,
+    sms: 5,
+    scim: 2,
+  };
   const names = (container.config.workerQueues ?? Object.keys(QUEUES)) as QueueName[];
   const unknown = names.filter((name) => !(name in QUEUES));
   if (unknown.length > 0) throw new Error(`WORKER_QUEUES names unknown queues: ${unknown.join(', ')}`);

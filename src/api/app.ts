@@ -23,6 +23,11 @@ import { memberImportRoutes } from './routes/member-import.routes';
 import { organizationRoutes } from './routes/organizations.routes';
 import { rbacRoutes } from './routes/rbac.routes';
 import { scimRouter } from './scim/scim-router';
+import { scimReconcileRoutes } from './routes/scim-reconcile.routes';
+import { scimConnectionRoutes } from './routes/scim-connections.routes';
+import { scimDiscoveryRoutes } from './scim/discovery.routes';
+import { scimGroupRoutes } from './scim/groups.routes';
+import { scimUserRoutes } from './scim/users.routes';
 import { installMemberAuthorization } from './middleware/member-authorization';
 
 /** The largest JSON body accepted; bulk work goes through jobs, not giant requests. */
@@ -48,12 +53,19 @@ export function createApp(container: Container): Express {
   app.use(metricsRoutes(container.metrics, container.config.metricsToken));
 
   // Each SCIM connection's service provider: bearer tokens and SCIM's envelope, not the project secret and Stytch's.
-  app.use(scimRouter(container.scimAuth, []));
+  app.use(
+    scimRouter(container.scimAuth, [
+      scimGroupRoutes(container.scimGroups, container.config.publicUrl),
+      scimUserRoutes(container.scimUsers, container.config.publicUrl),
+      scimDiscoveryRoutes(container.config.publicUrl),
+    ]),
+  );
 
   const b2b = express.Router();
   b2b.use(authenticate(container.projects));
   // CSV uploads stream straight to Postgres: they must not meet the JSON parser.
   b2b.use(memberImportRoutes(container.memberImportUploads));
+  b2b.use(scimReconcileRoutes(container.scimReconcileUploads, container.scimReconcileReports));
   b2b.use('/organizations/:organization_id/invites', requireJsonBody, parseJsonBody(BULK_INVITE_BODY_LIMIT));
   b2b.use(requireJsonBody, parseJsonBody(JSON_BODY_LIMIT), checkJsonBody);
   // First: sessions.authenticate is the hottest call of any integration, so it meets no other router on its way.
@@ -70,6 +82,7 @@ export function createApp(container: Container): Express {
   b2b.use(discoveryRoutes(container.discovery, container.organizationExchange, container.discoveryCreation));
   b2b.use(inviteRoutes(container.bulkInvites));
   b2b.use(emailRoutes(container.emailListing));
+  b2b.use(scimConnectionRoutes(container.scimConnections, container.config.publicUrl));
   app.use('/v1/b2b', b2b);
 
   app.use(routeNotFound);

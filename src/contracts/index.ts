@@ -15,6 +15,11 @@ import { sessionExchangeContracts } from './session-exchange';
 import { sessionContracts } from './sessions';
 import { smsContracts } from './otps-sms';
 import { recoveryCodeContracts } from './recovery-codes';
+import { scimDiscoveryContracts } from './scim';
+import { scimConnectionContracts } from './scim-connections';
+import { scimGroupContracts } from './scim-groups';
+import { scimReconcileContracts } from './scim-reconcile';
+import { scimUserContracts } from './scim-users';
 import { totpContracts } from './totps';
 
 export * from './contract';
@@ -38,4 +43,9 @@ export const contracts: Contract[] = [
   ...migrationContracts,
   ...deduplicationContracts,
   ...emailContracts,
+  ...scimConnectionContracts,
+  ...scimDiscoveryContracts,
+  ...scimGroupContracts,
+  ...scimReconcileContracts,
+  ...scimUserContracts,
 ];

@@ -21,6 +21,7 @@ const jobParamsObject = object(
     default_organization_id: { type: ['string', 'null'] },
     columns: texts,
     ignored_columns: texts,
+    connection_id: text,
     primary_member_id: text,
     duplicate_member_ids: texts,
     rules: {

@@ -96,6 +96,13 @@ const memberRole = object({ role_id: text, sources: { type: 'array', items: obje
   'sources',
 ]);
 
+/** Member.scim_registration: the member's SCIM User (registration_id is its SCIM id), scim_attributes snake_cased as Stytch's SDK types them. */
+const scimRegistrationObject = object({ connection_id: text, registration_id: text, external_id: text, scim_attributes: anyObject }, [
+  'connection_id',
+  'registration_id',
+]);
+export type MemberScimRegistration = FromSchema<typeof scimRegistrationObject>;
+
 /** Stytch's Member object. Factors Roster does not have yet are present and empty; optional ones are absent. */
 export const memberObject = object(
   {
@@ -105,6 +112,7 @@ export const memberObject = object(
     status: text,
     name: text,
     sso_registrations: { type: 'array', items: anyObject },
+    scim_registration: scimRegistrationObject,
     is_breakglass: flag,
     member_password_id: text,
     oauth_registrations: { type: 'array', items: anyObject },

@@ -140,6 +140,10 @@ export const organizationObject = object(
       ]),
     },
     sso_default_connection_id: text,
+    scim_active_connection: object(
+      { connection_id: text, display_name: text, bearer_token_last_four: text, bearer_token_expires_at: time },
+      ['connection_id', 'display_name', 'bearer_token_last_four'],
+    ),
     email_allowed_domains: texts,
     email_jit_provisioning: text,
     email_invites: text,

@@ -82,6 +82,28 @@ export interface MigrationJobResult {
   would_update?: number;
 }
 
+/** A SCIM directory snapshot's reconcile; its snapshot rows live in `scim_snapshot_rows`, never in params. */
+export interface ScimReconcileJobParams {
+  /** Bare organization id. */
+  organization_id: string;
+  /** Bare SCIM connection id. */
+  connection_id: string;
+  dry_run: boolean;
+}
+
+/** Counts per kind of change (a dry run's: what a real run would do); each change is listed at GET /v1/b2b/jobs/:job_id/report. */
+export interface ScimReconcileJobResult {
+  dry_run: boolean;
+  created: number;
+  linked: number;
+  updated: number;
+  deactivated: number;
+  reactivated: number;
+  unchanged: number;
+  /** Live members of the organization the connection does not manage and the snapshot does not name: left alone. */
+  unmanaged: number;
+}
+
 export interface ScanJobResult {
   /** True when the scan stopped at its group limit. */
   truncated: boolean;
@@ -93,6 +115,7 @@ export interface JobTypes {
   'migration.members': { params: MigrationJobParams; result: MigrationJobResult };
   'members.merge': { params: MergeJobParams; result: MergeJobResult };
   'members.scan-duplicates': { params: ScanJobParams; result: ScanJobResult };
+  'scim.reconcile': { params: ScimReconcileJobParams; result: ScimReconcileJobResult };
 }
 export type JobType = keyof JobTypes;
 export type JobParams<T extends JobType = JobType> = JobTypes[T]['params'];
@@ -104,6 +127,7 @@ const LISTED_JOB_TYPES = {
   'migration.members': true,
   'members.merge': true,
   'members.scan-duplicates': true,
+  'scim.reconcile': true,
 } as const satisfies Record<JobType, true>;
 /** Every job type, for filters and docs. */
 export const JOB_TYPES = Object.keys(LISTED_JOB_TYPES) as JobType[];

@@ -23,6 +23,20 @@ export interface JobPayloads {
   'invites.send': { jobId: string };
   /** Retires session signing keys past their age and drops retired keys no live JWT needs. */
   'signing-keys.rotate': Record<string, never>;
+  /** Recomputes the SCIM group roles of a connection's members, or of one group's, in batches (ids are bare). */
+  'scim.roles-refresh': { project_id: string; connection_id: string; group_id?: string };
+  /** Recomputes every member's SCIM group roles from its groups and repairs any drift. */
+  'scim.roles-verify': Record<string, never>;
+  /** Diffs a staged directory snapshot against its organization and applies (or, dry, only reports) the changes. */
+  'scim.reconcile': { jobId: string };
+  /** Voids expired, unused invite links; the invited members stay `invited` (a new invite re-sends). */
+  'invites.expire': Record<string, never>;
+  /** Deletes expired intermediate sessions. */
+  'intermediate-sessions.purge': Record<string, never>;
+  /** Deletes magic links, passcodes and member sessions dead for longer than the retention. */
+  'tokens.purge': Record<string, never>;
+  /** Relays outbox entries left behind, even when no web process runs a relay. */
+  'outbox.sweep': Record<string, never>;
 }
 export type JobName = keyof JobPayloads;
 

@@ -11,6 +11,14 @@ export interface CustomRole {
   permissions: { resource_id: string; actions: string[] }[];
 }
 
+/** What an Organization shows of its SCIM connection (jsonb from the read's subselect: the timestamp is a string). */
+export interface ActiveScimConnection {
+  id: string;
+  display_name: string;
+  bearer_token_last_four: string;
+  bearer_token_expires_at: string | null;
+}
+
 /** The columns a caller may set; the rest are managed by Roster. */
 export interface OrganizationSettings {
   name: string;
@@ -53,6 +61,8 @@ export class OrganizationModel extends Model {
   id!: string;
   project_id!: string;
   custom_roles!: CustomRole[];
+  /** The organization's SCIM connection, when the read asked for it (OrganizationRepository's reads do). */
+  scim_active_connection?: ActiveScimConnection | null;
   created_at!: Date;
   updated_at!: Date;
   deleted_at!: Date | null;

@@ -5,12 +5,21 @@ import type { JobName } from '../jobs';
  * are kebab-case nouns; the jobs themselves are declared in src/jobs.
  */
 export const QUEUES = {
-  maintenance: ['organizations.purge-deleted', 'jobs.sweep', 'signing-keys.rotate'],
+  maintenance: [
+    'organizations.purge-deleted',
+    'jobs.sweep',
+    'signing-keys.rotate',
+    'invites.expire',
+    'intermediate-sessions.purge',
+    'tokens.purge',
+    'outbox.sweep',
+  ],
   migrations: ['migration.prepare', 'migration.chunk'],
   deduplication: ['members.merge', 'members.scan-duplicates'],
   emails: ['email.send'],
   invites: ['invites.send'],
   sms: ['sms.send'],
+  scim: ['scim.roles-refresh', 'scim.roles-verify', 'scim.reconcile'],
 } as const satisfies Record<string, readonly JobName[]>;
 export type QueueName = keyof typeof QUEUES;
 
@@ -23,6 +32,12 @@ export const SCHEDULES: { queue: QueueName; job: JobName; everyMs: number }[] = 
   { queue: 'maintenance', job: 'organizations.purge-deleted', everyMs: 60_000 },
   { queue: 'maintenance', job: 'jobs.sweep', everyMs: 30_000 },
   { queue: 'maintenance', job: 'signing-keys.rotate', everyMs: 3600_000 },
+  { queue: 'scim', job: 'scim.roles-verify', everyMs: 600_000 },
+  { queue: 'maintenance', job: 'invites.expire', everyMs: 15 * 60_000 },
+  { queue: 'maintenance', job: 'intermediate-sessions.purge', everyMs: 10 * 60_000 },
+  { queue: 'maintenance', job: 'tokens.purge', everyMs: 3600_000 },
+  // The relay drains every second in each process; this catches what is left when none runs.
+  { queue: 'maintenance', job: 'outbox.sweep', everyMs: 60_000 },
 ];
 
 /** Retries for work jobs: transient failures (deadlocks, a database restart) heal themselves. */

@@ -22,6 +22,24 @@ export const CONSTRAINT_ERRORS: Readonly<Record<string, ConstraintError>> = {
     'duplicate_member_external_id',
     'Another Member of this organization already has this external_id.',
   ),
+  scim_connections__organization_id__unique: conflict(
+    'scim_connection_already_exists',
+    'This organization already has a SCIM connection: update it, or delete it before creating another.',
+  ),
+  // Answered under a SCIM base URL as 409 `uniqueness` (scim-router maps every duplicate_* type so).
+  scim_groups__connection_id_display_name__unique: conflict(
+    'duplicate_scim_group_display_name',
+    'Another Group of this SCIM connection already has this displayName (ignoring case).',
+  ),
+  scim_users__connection_id_user_name__unique: conflict(
+    'duplicate_scim_user',
+    'Another User of this SCIM connection already has this userName (ignoring case).',
+  ),
+  scim_users__connection_id_external_id__unique: conflict(
+    'duplicate_scim_user',
+    'Another User of this SCIM connection already has this externalId.',
+  ),
+  scim_users__member_id__unique: conflict('duplicate_scim_user', 'The Member with this email address is already a SCIM User.'),
   organizations__project_id_slug__unique: conflict(
     'organization_slug_already_used',
     'The provided organization_slug is already used in another organization.',

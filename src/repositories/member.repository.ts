@@ -70,6 +70,12 @@ export class MemberRepository {
     return forUpdate ? query.forUpdate() : query;
   }
 
+  /** These members of the organization (deleted ones too), in one query. */
+  async findByIds(db: Db, organizationId: string, ids: string[]): Promise<MemberModel[]> {
+    if (ids.length === 0) return [];
+    return MemberModel.query(db).where({ organization_id: organizationId }).whereIn('id', ids);
+  }
+
   /** The live member with this external id (a deleted one may share it). */
   async findByExternalId(db: Db, organizationId: string, externalId: string, forUpdate = false): Promise<MemberModel | undefined> {
     const query = MemberModel.query(db)

@@ -16,6 +16,12 @@ export const ORGANIZATION_FILTERS = {
 } as const;
 export type OrganizationFilterName = keyof typeof ORGANIZATION_FILTERS;
 
+/** An organization's SCIM connection (at most one: scim_connections__organization_id__unique), as the organization object shows it. */
+const SCIM_ACTIVE_CONNECTION = `(
+  SELECT jsonb_build_object('id', c.id, 'display_name', c.display_name,
+                            'bearer_token_last_four', c.bearer_token_last_four, 'bearer_token_expires_at', c.bearer_token_expires_at)
+    FROM scim_connections c WHERE c.organization_id = organizations.id) AS scim_active_connection`;
+
 export type NewOrganization = OrganizationSettings & { id: string; project_id: string };
 
 /** Every query is scoped by project and sees only organizations that are not deleted. */
@@ -24,20 +30,25 @@ export class OrganizationRepository {
     return OrganizationModel.query(db).where({ project_id: projectId }).whereNull('deleted_at');
   }
 
+  /** Organizations as the API shows them: with their SCIM connection, read in the same query (one indexed subselect per row). */
+  private shown(db: Db, projectId: string) {
+    return this.live(db, projectId).select('organizations.*', db.raw(SCIM_ACTIVE_CONNECTION));
+  }
+
   async insert(db: Db, row: NewOrganization): Promise<OrganizationModel> {
     return OrganizationModel.query(db).insert(row).returning('*');
   }
 
   async findById(db: Db, projectId: string, id: string): Promise<OrganizationModel | undefined> {
-    return this.live(db, projectId).findById(id);
+    return this.shown(db, projectId).findById(id);
   }
 
   async findBySlug(db: Db, projectId: string, slug: string): Promise<OrganizationModel | undefined> {
-    return this.live(db, projectId).whereRaw('lower(slug) = lower(?)', [slug]).first();
+    return this.shown(db, projectId).whereRaw('lower(slug) = lower(?)', [slug]).first();
   }
 
   async findByExternalId(db: Db, projectId: string, externalId: string): Promise<OrganizationModel | undefined> {
-    return this.live(db, projectId).where({ external_id: externalId }).first();
+    return this.shown(db, projectId).where({ external_id: externalId }).first();
   }
 
   /** Whether a live organization of the project answers to this reference as its slug or its external id (ignoring case). */
@@ -50,19 +61,21 @@ export class OrganizationRepository {
   }
 
   async findByIds(db: Db, projectId: string, ids: string[]): Promise<OrganizationModel[]> {
-    return this.live(db, projectId).whereIn('id', ids);
+    return this.shown(db, projectId).whereIn('id', ids);
   }
 
   /** Locks the row until the transaction ends, so concurrent updates apply one after the other. */
   async findByIdForUpdate(db: Db, projectId: string, id: string): Promise<OrganizationModel | undefined> {
-    return this.live(db, projectId).findById(id).forUpdate();
+    return this.shown(db, projectId).findById(id).forUpdate();
   }
 
   async update(db: Db, projectId: string, id: string, patch: Partial<OrganizationSettings>): Promise<OrganizationModel> {
     const [row] = await this.live(db, projectId)
       .where({ id })
       .patch({ ...patch, updated_at: new Date() })
-      .returning('*');
+      // RETURNING may hold the subselect too, so the updated organization is shown with its SCIM connection
+      // (Objection types returning() as column names only; knex passes the raw expression through).
+      .returning(['*', db.raw(SCIM_ACTIVE_CONNECTION)] as unknown as string[]);
     return row as unknown as OrganizationModel;
   }
 
@@ -87,7 +100,7 @@ export class OrganizationRepository {
     afterId: string | undefined,
     limit: number,
   ): Promise<Page<OrganizationModel>> {
-    const filtered = this.live(db, projectId).where((group) => {
+    const filtered = this.shown(db, projectId).where((group) => {
       for (const filter of query.filters) {
         const apply = (qb: Knex.QueryBuilder) => applyFilter(qb, db, projectId, filter);
         if (query.operator === 'AND') group.where(apply);

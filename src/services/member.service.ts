@@ -7,6 +7,7 @@ import type { OrganizationModel } from '../models/organization.model';
 import type { Db } from '../repositories/db';
 import { MEMBER_FILTERS, MemberPatch, MemberRepository } from '../repositories/member.repository';
 import type { MagicLinkRepository } from '../repositories/magic-link.repository';
+import type { ScimUserRepository, ScimUserRow } from '../repositories/scim-user.repository';
 import type { OrganizationRepository } from '../repositories/organization.repository';
 import type { SessionRepository } from '../repositories/session.repository';
 import { constraintError } from '../repositories/constraint-errors';
@@ -18,11 +19,13 @@ import type { ProjectContext } from './project-context';
 import { checkDirectRoles } from './roles';
 import { checkLimit, decodeCursor, encodeCursor, parseSearchQuery } from './search-query';
 
-/** A member as the API shows it: with its organization (for implicit roles) and retired emails. */
+/** A member as the API shows it: with its organization (for implicit roles), retired emails and SCIM registration. */
 export interface MemberRecord {
   member: MemberModel;
   organization: OrganizationModel;
   retiredEmails: MemberRetiredEmailModel[];
+  /** Read where a Member object is answered by MemberService; other answers leave it out. */
+  scimRegistration?: ScimUserRow;
 }
 
 export interface MemberPage {
@@ -40,6 +43,7 @@ export class MemberService {
     private readonly organizationService: OrganizationService,
     private readonly sessions: SessionRepository,
     private readonly magicLinks: MagicLinkRepository,
+    private readonly scimUsers: ScimUserRepository,
   ) {}
 
   /** A member leaves (deleted, or merged into another): its sessions end and its unused links die. */
@@ -76,7 +80,11 @@ export class MemberService {
   }
 
   private async record(db: Db, member: MemberModel, organization: OrganizationModel): Promise<MemberRecord> {
-    return { member, organization, retiredEmails: await this.members.retiredEmails(db, [member.id]) };
+    const [retiredEmails, [scimRegistration]] = await Promise.all([
+      this.members.retiredEmails(db, [member.id]),
+      this.scimUsers.registrationsOf(db, [member.id]),
+    ]);
+    return { member, organization, retiredEmails, scimRegistration };
   }
 
   /**
@@ -168,33 +176,47 @@ export class MemberService {
     try {
       return await this.knex.transaction(async (trx) => {
         const current = await this.resolveMember(trx, project, organization, memberRef, { forUpdate: true });
-        const patch: MemberPatch = {};
-        if (input.name !== undefined) patch.name = input.name.trim();
-        if (input.is_breakglass !== undefined) patch.is_breakglass = input.is_breakglass;
-        if (input.mfa_enrolled !== undefined) patch.mfa_enrolled = input.mfa_enrolled;
-        if (input.default_mfa_method !== undefined) patch.default_mfa_method = input.default_mfa_method;
-        if (input.external_id !== undefined) patch.external_id = input.external_id || null;
-        if (input.roles !== undefined) {
-          const defined = await this.organizationService.definedRoleIds(trx, project.id, organization, input.roles);
-          patch.roles = checkDirectRoles(input.roles, defined);
-        }
-        if (input.mfa_phone_number !== undefined && input.mfa_phone_number !== current.mfa_phone_number) {
-          patch.mfa_phone_number = input.mfa_phone_number;
-          patch.mfa_phone_number_verified = false;
-        }
-        for (const field of ['trusted_metadata', 'untrusted_metadata'] as const) {
-          if (input[field] !== undefined) {
-            patch[field] = mergeMetadata(current[field], input[field]);
-            checkMetadataSize(field, patch[field]);
-          }
-        }
-        if (input.email_address !== undefined) await this.changeEmail(trx, current, input, patch);
-        if (Object.keys(patch).length === 0) return this.record(trx, current, organization);
-        return this.record(trx, await this.members.update(trx, organization.id, current.id, patch), organization);
+        return this.record(trx, await this.updateIn(trx, project, organization, current, input), organization);
       });
     } catch (err) {
       throw await this.nameHolder(err, project, organization.id, input.email_address);
     }
+  }
+
+  /**
+   * Applies an update to a member the caller has locked, in the caller's
+   * transaction (members.update, a SCIM PUT or PATCH); the member as it is now.
+   */
+  async updateIn(
+    trx: Db,
+    project: ProjectContext,
+    organization: OrganizationModel,
+    current: MemberModel,
+    input: UpdateMemberInput,
+  ): Promise<MemberModel> {
+    const patch: MemberPatch = {};
+    if (input.name !== undefined) patch.name = input.name.trim();
+    if (input.is_breakglass !== undefined) patch.is_breakglass = input.is_breakglass;
+    if (input.mfa_enrolled !== undefined) patch.mfa_enrolled = input.mfa_enrolled;
+    if (input.default_mfa_method !== undefined) patch.default_mfa_method = input.default_mfa_method;
+    if (input.external_id !== undefined) patch.external_id = input.external_id || null;
+    if (input.roles !== undefined) {
+      const defined = await this.organizationService.definedRoleIds(trx, project.id, organization, input.roles);
+      patch.roles = checkDirectRoles(input.roles, defined);
+    }
+    if (input.mfa_phone_number !== undefined && input.mfa_phone_number !== current.mfa_phone_number) {
+      patch.mfa_phone_number = input.mfa_phone_number;
+      patch.mfa_phone_number_verified = false;
+    }
+    for (const field of ['trusted_metadata', 'untrusted_metadata'] as const) {
+      if (input[field] !== undefined) {
+        patch[field] = mergeMetadata(current[field], input[field]);
+        checkMetadataSize(field, patch[field]);
+      }
+    }
+    if (input.email_address !== undefined) await this.changeEmail(trx, current, input, patch);
+    if (Object.keys(patch).length === 0) return current;
+    return this.members.update(trx, organization.id, current.id, patch);
   }
 
   /**
@@ -231,11 +253,27 @@ export class MemberService {
     const organization = await this.organizationService.resolve(this.knex, project, organizationRef);
     return this.knex.transaction(async (trx) => {
       const member = await this.resolveMember(trx, project, organization, memberRef, { forUpdate: true });
-      await this.members.update(trx, organization.id, member.id, { status: 'deleted' });
-      await this.members.deleteRetiredEmails(trx, member.id);
-      await this.endAccess(trx, project.id, member.id);
+      await this.deactivateIn(trx, project.id, member);
       return member.id;
     });
+  }
+
+  /** Deletes a member the caller has locked, in the caller's transaction (members.delete, SCIM deprovisioning). */
+  async deactivateIn(trx: Db, projectId: string, member: MemberModel): Promise<MemberModel> {
+    const deleted = await this.members.update(trx, member.organization_id, member.id, { status: 'deleted' });
+    await this.members.deleteRetiredEmails(trx, member.id);
+    await this.endAccess(trx, projectId, member.id);
+    return deleted;
+  }
+
+  /**
+   * Reactivates a deleted member the caller has locked, in the caller's
+   * transaction: it claims its email again (a live holder fails the unique
+   * index). Its roles, SCIM group roles included, are as they were.
+   */
+  async reactivateIn(trx: Db, member: MemberModel): Promise<MemberModel> {
+    await this.claimEmail(trx, member.organization_id, member.id, member.email_normalized);
+    return this.members.update(trx, member.organization_id, member.id, { status: 'active' });
   }
 
   async reactivate(project: ProjectContext, organizationRef: string, memberRef: string): Promise<MemberRecord> {
@@ -246,8 +284,7 @@ export class MemberService {
         if (member.status !== 'deleted') {
           throw badRequest('no_deleted_member_found_for_reactivation', 'The Member is not deleted, so it cannot be reactivated.');
         }
-        await this.claimEmail(trx, organization.id, member.id, member.email_normalized);
-        return this.record(trx, await this.members.update(trx, organization.id, member.id, { status: 'active' }), organization);
+        return this.record(trx, await this.reactivateIn(trx, member), organization);
       });
     } catch (err) {
       // The email is taken now: by a live member (the unique index) or as another member's retired email.
@@ -284,14 +321,17 @@ export class MemberService {
       checkLimit(input.limit),
     );
     const byId = new Map(organizations.map((o) => [o.id, o]));
-    const retired = await this.members.retiredEmails(
-      this.knex,
-      page.rows.map((m) => m.id),
-    );
+    const memberIds = page.rows.map((m) => m.id);
+    const [retired, registrations] = await Promise.all([
+      this.members.retiredEmails(this.knex, memberIds),
+      this.scimUsers.registrationsOf(this.knex, memberIds),
+    ]);
+    const registrationOf = new Map(registrations.map((r) => [r.member_id, r]));
     const members = page.rows.map((member) => ({
       member,
       organization: byId.get(member.organization_id)!,
       retiredEmails: retired.filter((r) => r.member_id === member.id),
+      scimRegistration: registrationOf.get(member.id),
     }));
     const returnedOrgIds = new Set(page.rows.map((m) => m.organization_id));
     return {

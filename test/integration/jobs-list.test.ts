@@ -25,6 +25,7 @@ const PARAMS: { [T in JobType]: () => JobParams<T> } = {
     dry_run: false,
   }),
   'members.scan-duplicates': () => ({ organization_id: randomUUID(), rules: [] }),
+  'scim.reconcile': () => ({ organization_id: randomUUID(), connection_id: randomUUID(), dry_run: false }),
 };
 
 interface JobSpec {

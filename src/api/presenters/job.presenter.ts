@@ -36,6 +36,11 @@ const PARAMS: { [T in JobType]: ParamsPresenter<T> } = {
     organization_id: formatId('organization', env, p.organization_id),
     rules: p.rules,
   }),
+  'scim.reconcile': (p, env) => ({
+    organization_id: formatId('organization', env, p.organization_id),
+    connection_id: formatId('scim-connection', env, p.connection_id),
+    dry_run: p.dry_run,
+  }),
 };
 
 function presentParams<T extends JobType>(job: { type: T; params: JobParams<T> }, env: ProjectEnv): Record<string, unknown> {

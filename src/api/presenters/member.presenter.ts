@@ -2,14 +2,15 @@ import type { MemberWire } from '../../contracts/members';
 import { formatId, ProjectEnv } from '../../ids';
 import type { MemberRecord } from '../../services/member.service';
 import { ADMIN_ROLE, effectiveRoles } from '../../services/roles';
+import { presentScimRegistration } from '../scim/user.presenter';
 import { timestamp } from './wire';
 
 /**
  * The Member object of Stytch's B2B API. Factors Roster does not have yet are
- * present and empty; optional ones it has no value for (lock times, SCIM
- * registration) are left out.
+ * present and empty; optional ones it has no value for (lock times, a SCIM
+ * registration the member does not have or the answer did not read) are left out.
  */
-export function presentMember(env: ProjectEnv, { member: m, organization, retiredEmails }: MemberRecord): MemberWire {
+export function presentMember(env: ProjectEnv, { member: m, organization, retiredEmails, scimRegistration }: MemberRecord): MemberWire {
   const roles = effectiveRoles(m, organization.rbac_email_implicit_role_assignments, {
     connection: (id) => formatId('scim-connection', env, id),
   });
@@ -32,6 +33,7 @@ export function presentMember(env: ProjectEnv, { member: m, organization, retire
     member_password_id: '',
     totp_registration_id: m.totp_registration_id ? formatId('member-totp', env, m.totp_registration_id) : '',
     sso_registrations: [],
+    ...(scimRegistration ? { scim_registration: presentScimRegistration(env, scimRegistration) } : {}),
     oauth_registrations: [],
     roles,
     trusted_metadata: m.trusted_metadata,

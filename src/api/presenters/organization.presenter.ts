@@ -16,6 +16,16 @@ export function presentOrganization(env: ProjectEnv, o: OrganizationModel): Orga
     sso_jit_provisioning_allowed_connections: o.sso_jit_provisioning_allowed_connections,
     sso_active_connections: [],
     sso_default_connection_id: o.sso_default_connection_id ?? undefined,
+    scim_active_connection: o.scim_active_connection
+      ? {
+          connection_id: formatId('scim-connection', env, o.scim_active_connection.id),
+          display_name: o.scim_active_connection.display_name,
+          bearer_token_last_four: o.scim_active_connection.bearer_token_last_four,
+          bearer_token_expires_at: o.scim_active_connection.bearer_token_expires_at
+            ? timestamp(o.scim_active_connection.bearer_token_expires_at)
+            : undefined,
+        }
+      : undefined,
     email_allowed_domains: o.email_allowed_domains,
     email_jit_provisioning: o.email_jit_provisioning,
     email_invites: o.email_invites,
