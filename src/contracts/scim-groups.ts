@@ -1,25 +1,20 @@
 import type { FromSchema } from 'json-schema-to-ts';
 import { defineContract } from './contract';
-import { object, text, time } from './common';
+import { object, text } from './common';
+import {
+  connectionParams,
+  listOf,
+  listQueryProperties,
+  noContent,
+  patchBody,
+  resourceMeta,
+  resourceParams,
+  SCIM_BASE,
+} from './scim-common';
 
-/** A connection's SCIM base URL (RFC 7644 §3.2), as the SCIM routers mount it. */
-const BASE = '/v1/b2b/scim/:connection_id';
 export const SCIM_GROUP_SCHEMA_URN = 'urn:ietf:params:scim:schemas:core:2.0:Group';
 
-const connectionParams = {
-  type: 'object',
-  properties: { connection_id: { type: 'string', minLength: 1, maxLength: 256 } },
-  required: ['connection_id'],
-} as const;
-
-const groupParams = {
-  type: 'object',
-  properties: {
-    connection_id: { type: 'string', minLength: 1, maxLength: 256 },
-    group_id: { type: 'string', minLength: 1, maxLength: 256 },
-  },
-  required: ['connection_id', 'group_id'],
-} as const;
+const groupParams = resourceParams('group_id');
 
 /** RFC 7644 §3.9: which attributes to return (comma-separated names; `members` is what big groups leave out). */
 const projectionProperties = {
@@ -29,15 +24,7 @@ const projectionProperties = {
 
 const projectionQuery = { type: 'object', properties: projectionProperties } as const;
 
-const listQuery = {
-  type: 'object',
-  properties: {
-    filter: { type: 'string', maxLength: 4000 },
-    startIndex: { type: 'string', maxLength: 20 },
-    count: { type: 'string', maxLength: 20 },
-    ...projectionProperties,
-  },
-} as const;
+const listQuery = { type: 'object', properties: { ...listQueryProperties, ...projectionProperties } } as const;
 
 /**
  * A Group as a directory writes it. Attribute names are case-insensitive in
@@ -55,16 +42,6 @@ const groupBody = {
   additionalProperties: true,
 } as const;
 
-/** RFC 7644 §3.5.2: a PatchOp message (the service parses the operations, in both directories' dialects). */
-const patchBody = {
-  type: 'object',
-  properties: {
-    schemas: { type: 'array', items: { type: 'string' }, maxItems: 10 },
-    Operations: { type: 'array', items: { type: 'object' } },
-  },
-  additionalProperties: true,
-} as const;
-
 const memberObject = object({ value: text, display: text, $ref: text, type: text }, ['value']);
 
 /** A Group resource (RFC 7643 §4.2); `attributes`/`excludedAttributes` may leave out all but schemas and id. */
@@ -75,32 +52,17 @@ export const scimGroupObject = object(
     externalId: text,
     displayName: text,
     members: { type: 'array', items: memberObject },
-    meta: object({ resourceType: text, created: time, lastModified: time, location: text, version: text }, [
-      'resourceType',
-      'created',
-      'lastModified',
-      'location',
-      'version',
-    ]),
+    meta: resourceMeta,
   },
   ['schemas', 'id'],
 );
 
-const listResponse = object(
-  {
-    schemas: { type: 'array', items: text },
-    totalResults: { type: 'integer' },
-    startIndex: { type: 'integer' },
-    itemsPerPage: { type: 'integer' },
-    Resources: { type: 'array', items: scimGroupObject },
-  },
-  ['schemas', 'totalResults', 'startIndex', 'itemsPerPage', 'Resources'],
-);
+const listResponse = listOf(scimGroupObject);
 
 export const createScimGroupContract = defineContract({
   name: 'scim.groups.create',
   method: 'post',
-  path: `${BASE}/Groups`,
+  path: `${SCIM_BASE}/Groups`,
   summary: 'Creates a SCIM Group (RFC 7644 §3.3); its members are SCIM Users of this connection.',
   params: connectionParams,
   query: projectionQuery,
@@ -113,7 +75,7 @@ export const createScimGroupContract = defineContract({
 export const getScimGroupContract = defineContract({
   name: 'scim.groups.get',
   method: 'get',
-  path: `${BASE}/Groups/:group_id`,
+  path: `${SCIM_BASE}/Groups/:group_id`,
   summary: 'Reads a SCIM Group (RFC 7644 §3.4.1); `excludedAttributes=members` leaves its members out.',
   params: groupParams,
   query: projectionQuery,
@@ -125,7 +87,7 @@ export const getScimGroupContract = defineContract({
 export const listScimGroupsContract = defineContract({
   name: 'scim.groups.list',
   method: 'get',
-  path: `${BASE}/Groups`,
+  path: `${SCIM_BASE}/Groups`,
   summary: 'Lists SCIM Groups (RFC 7644 §3.4.2): filter (displayName, externalId, id, members.value), startIndex, count.',
   params: connectionParams,
   query: listQuery,
@@ -137,7 +99,7 @@ export const listScimGroupsContract = defineContract({
 export const replaceScimGroupContract = defineContract({
   name: 'scim.groups.replace',
   method: 'put',
-  path: `${BASE}/Groups/:group_id`,
+  path: `${SCIM_BASE}/Groups/:group_id`,
   summary: 'Replaces a SCIM Group (RFC 7644 §3.5.1), its member set included.',
   params: groupParams,
   query: projectionQuery,
@@ -150,11 +112,11 @@ export const replaceScimGroupContract = defineContract({
 export const patchScimGroupContract = defineContract({
   name: 'scim.groups.patch',
   method: 'patch',
-  path: `${BASE}/Groups/:group_id`,
+  path: `${SCIM_BASE}/Groups/:group_id`,
   summary: 'Modifies a SCIM Group (RFC 7644 §3.5.2), atomically; answers 204 No Content.',
   params: groupParams,
   body: patchBody,
-  response: { type: 'object', additionalProperties: false },
+  response: noContent,
   status: 200,
   protocol: 'scim',
 });
@@ -162,10 +124,10 @@ export const patchScimGroupContract = defineContract({
 export const deleteScimGroupContract = defineContract({
   name: 'scim.groups.delete',
   method: 'delete',
-  path: `${BASE}/Groups/:group_id`,
+  path: `${SCIM_BASE}/Groups/:group_id`,
   summary: 'Deletes a SCIM Group (RFC 7644 §3.6); its members lose the roles it granted. Answers 204 No Content.',
   params: groupParams,
-  response: { type: 'object', additionalProperties: false },
+  response: noContent,
   status: 200,
   protocol: 'scim',
 });

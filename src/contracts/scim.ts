@@ -1,11 +1,6 @@
 import { defineContract, type Contract } from './contract';
 import { anyObject, count, flag, object, text } from './common';
-
-/** A connection's SCIM base URL (RFC 7644 §3.2), as the SCIM routers mount it. */
-const BASE = '/v1/b2b/scim/:connection_id';
-
-const connectionId = { type: 'string', minLength: 1, maxLength: 256 } as const;
-const connectionParams = object({ connection_id: connectionId }, ['connection_id']);
+import { connectionParams, listOf, resourceParams, SCIM_BASE } from './scim-common';
 
 /** A discovery resource's meta (RFC 7643 §3.1): where it lives and what it is. */
 const meta = object({ resourceType: text, location: text }, ['resourceType', 'location']);
@@ -83,22 +78,10 @@ const schemaObject = object(
   ['schemas', 'id', 'attributes', 'meta'],
 );
 
-const listOf = <const S extends object>(item: S) =>
-  object(
-    {
-      schemas: { type: 'array', items: text },
-      totalResults: count,
-      startIndex: count,
-      itemsPerPage: count,
-      Resources: { type: 'array', items: item },
-    },
-    ['schemas', 'totalResults', 'Resources'],
-  );
-
 export const getServiceProviderConfigContract = defineContract({
   name: 'scim.service_provider_config.get',
   method: 'get',
-  path: `${BASE}/ServiceProviderConfig`,
+  path: `${SCIM_BASE}/ServiceProviderConfig`,
   summary: "Describes the connection's SCIM service provider (RFC 7644 §4): PATCH and filters supported, bulk, sort and ETags not.",
   params: connectionParams,
   response: serviceProviderConfigObject,
@@ -109,7 +92,7 @@ export const getServiceProviderConfigContract = defineContract({
 export const listResourceTypesContract = defineContract({
   name: 'scim.resource_types.list',
   method: 'get',
-  path: `${BASE}/ResourceTypes`,
+  path: `${SCIM_BASE}/ResourceTypes`,
   summary: 'Lists the SCIM resource types served (RFC 7644 §4): User (with the enterprise extension) and Group.',
   params: connectionParams,
   response: listOf(resourceTypeObject),
@@ -120,12 +103,9 @@ export const listResourceTypesContract = defineContract({
 export const getResourceTypeContract = defineContract({
   name: 'scim.resource_types.get',
   method: 'get',
-  path: `${BASE}/ResourceTypes/:resource_type_id`,
+  path: `${SCIM_BASE}/ResourceTypes/:resource_type_id`,
   summary: 'Reads one SCIM resource type (RFC 7644 §4) by its id: User or Group.',
-  params: object({ connection_id: connectionId, resource_type_id: { type: 'string', minLength: 1, maxLength: 256 } }, [
-    'connection_id',
-    'resource_type_id',
-  ]),
+  params: resourceParams('resource_type_id'),
   response: resourceTypeObject,
   status: 200,
   protocol: 'scim',
@@ -134,7 +114,7 @@ export const getResourceTypeContract = defineContract({
 export const listSchemasContract = defineContract({
   name: 'scim.schemas.list',
   method: 'get',
-  path: `${BASE}/Schemas`,
+  path: `${SCIM_BASE}/Schemas`,
   summary: 'Lists the SCIM schemas served (RFC 7643 §8.7.1): core User, enterprise User and Group, attribute by attribute.',
   params: connectionParams,
   response: listOf(schemaObject),
@@ -145,12 +125,9 @@ export const listSchemasContract = defineContract({
 export const getSchemaContract = defineContract({
   name: 'scim.schemas.get',
   method: 'get',
-  path: `${BASE}/Schemas/:schema_id`,
+  path: `${SCIM_BASE}/Schemas/:schema_id`,
   summary: 'Reads one SCIM schema (RFC 7643 §7) by its URN.',
-  params: object({ connection_id: connectionId, schema_id: { type: 'string', minLength: 1, maxLength: 256 } }, [
-    'connection_id',
-    'schema_id',
-  ]),
+  params: resourceParams('schema_id'),
   response: schemaObject,
   status: 200,
   protocol: 'scim',

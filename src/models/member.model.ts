@@ -1,8 +1,14 @@
-import type { ScimGroupRole } from '../services/roles';
 import { Model } from 'objection';
 
 export const MEMBER_STATUSES = ['pending', 'invited', 'active', 'deleted'] as const;
 export type MemberStatus = (typeof MEMBER_STATUSES)[number];
+
+/** A role a member holds through a SCIM group (members.scim_group_roles, kept by the SCIM role jobs). */
+export interface ScimGroupRole {
+  role_id: string;
+  group_id: string;
+  connection_id: string;
+}
 
 export class MemberModel extends Model {
   static override tableName = 'members';

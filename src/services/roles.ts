@@ -1,4 +1,5 @@
 import { badRequest } from '../errors';
+import type { ScimGroupRole } from '../models/member.model';
 import type { Db } from '../repositories/db';
 
 /** Stytch's default roles: every Member holds stytch_member; stytch_admin makes is_admin true. */
@@ -6,13 +7,6 @@ export const MEMBER_ROLE = 'stytch_member';
 export const ADMIN_ROLE = 'stytch_admin';
 
 export type RoleSourceType = 'direct_assignment' | 'email_assignment' | 'scim_connection_group';
-
-/** A role a member holds through a SCIM group (kept on members.scim_group_roles by the SCIM role jobs). */
-export interface ScimGroupRole {
-  role_id: string;
-  group_id: string;
-  connection_id: string;
-}
 export interface MemberRole {
   role_id: string;
   sources: { type: RoleSourceType; details: Record<string, unknown> }[];

@@ -1,4 +1,5 @@
-import { type ScimGroupRole, ADMIN_ROLE, assignableRoleIds, checkDirectRoles, effectiveRoles, MEMBER_ROLE } from '../../src/services/roles';
+import type { ScimGroupRole } from '../../src/models/member.model';
+import { ADMIN_ROLE, assignableRoleIds, checkDirectRoles, effectiveRoles, MEMBER_ROLE } from '../../src/services/roles';
 import { appError } from '../helpers/assertions';
 
 const direct = { type: 'direct_assignment', details: {} };

@@ -4,13 +4,17 @@ import type { ScimGroupRow } from '../../repositories/scim-connection.repository
 import type { ScimConnectionRecord } from '../../services/scim/scim-connection.service';
 import { timestamp } from './wire';
 
+/** Where a connection's SCIM resources live (their meta.location root): PUBLIC_URL and the SCIM mount path. */
+export const scimResourceRoot = (publicUrl: string, env: ProjectEnv, connectionId: string) =>
+  `${publicUrl}/v1/b2b/scim/${formatId('scim-connection', env, connectionId)}`;
+
 /**
  * A connection's SCIM base URL: PUBLIC_URL and the path its SCIM endpoints
  * are mounted at. Entra is told to speak standard SCIM (Microsoft's
  * `aadOptscim062020` flag) rather than its legacy dialect.
  */
 export function scimBaseUrl(publicUrl: string, env: ProjectEnv, connection: { id: string; identity_provider: string }): string {
-  const url = `${publicUrl}/v1/b2b/scim/${formatId('scim-connection', env, connection.id)}`;
+  const url = scimResourceRoot(publicUrl, env, connection.id);
   return connection.identity_provider === 'microsoft-entra' ? `${url}?aadOptscim062020` : url;
 }
 

@@ -1,3 +1,5 @@
+import { SCIM_BASE } from '../../contracts/scim-common';
+import { scimResourceRoot } from '../presenters/scim-connection.presenter';
 import type { Router } from 'express';
 import {
   getResourceTypeContract,
@@ -6,7 +8,6 @@ import {
   listResourceTypesContract,
   listSchemasContract,
 } from '../../contracts/scim';
-import { formatId } from '../../ids';
 import { listResponse, MAX_PAGE_SIZE } from '../../services/scim/paging';
 import type { ScimContext } from '../../services/scim/scim-auth';
 import { scimNotFound } from '../../services/scim/scim-error';
@@ -14,7 +15,6 @@ import { ENTERPRISE_USER_SCHEMA, GROUP_SCHEMA, USER_SCHEMA, type ResourceSchema 
 import { SCIM_BODY_LIMIT } from './scim-router';
 import { scimRoute, scimRouterAt } from './scim-route';
 
-const BASE = '/v1/b2b/scim/:connection_id';
 const CORE = 'urn:ietf:params:scim:schemas:core:2.0';
 
 /** The resource types served, as RFC 7643 §6 describes them (without their location, which is per connection). */
@@ -82,9 +82,8 @@ const byId = <T extends { id: string }>(items: readonly T[], id: string) =>
 
 /** The discovery endpoints of a connection's SCIM server (RFC 7644 §4); `publicUrl` roots their locations. */
 export function scimDiscoveryRoutes(publicUrl: string): Router {
-  const router = scimRouterAt(BASE);
-  const baseUrlOf = ({ scim }: { scim: ScimContext }) =>
-    `${publicUrl}/v1/b2b/scim/${formatId('scim-connection', scim.project.env, scim.connection.id)}`;
+  const router = scimRouterAt(SCIM_BASE);
+  const baseUrlOf = ({ scim }: { scim: ScimContext }) => scimResourceRoot(publicUrl, scim.project.env, scim.connection.id);
 
   scimRoute(router, getServiceProviderConfigContract, async (req) => ({ body: serviceProviderConfig(baseUrlOf(req)) }));
 

@@ -1,3 +1,5 @@
+import { SCIM_BASE } from '../../contracts/scim-common';
+import { scimResourceRoot } from '../presenters/scim-connection.presenter';
 import type { Router } from 'express';
 import {
   createScimGroupContract,
@@ -8,20 +10,16 @@ import {
   replaceScimGroupContract,
   SCIM_GROUP_SCHEMA_URN,
 } from '../../contracts/scim-groups';
-import { formatId } from '../../ids';
 import { listResponse, pageParams } from '../../services/scim/paging';
 import type { ScimContext } from '../../services/scim/scim-auth';
 import type { ScimGroupService } from '../../services/scim/scim-group.service';
 import { groupLocation, presentGroup, projectionOf } from './group.presenter';
 import { scimRoute, scimRouterAt } from './scim-route';
 
-const BASE = '/v1/b2b/scim/:connection_id';
-
 /** /Groups of a connection's SCIM server (RFC 7644 §3); `publicUrl` roots the resources' locations. */
 export function scimGroupRoutes(groups: ScimGroupService, publicUrl: string): Router {
-  const router = scimRouterAt(BASE);
-  const baseUrlOf = ({ scim }: { scim: ScimContext }) =>
-    `${publicUrl}/v1/b2b/scim/${formatId('scim-connection', scim.project.env, scim.connection.id)}`;
+  const router = scimRouterAt(SCIM_BASE);
+  const baseUrlOf = ({ scim }: { scim: ScimContext }) => scimResourceRoot(publicUrl, scim.project.env, scim.connection.id);
 
   scimRoute(router, createScimGroupContract, async (req) => {
     const wanted = projectionOf(req.query, SCIM_GROUP_SCHEMA_URN);

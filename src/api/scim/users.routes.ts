@@ -1,3 +1,5 @@
+import { SCIM_BASE } from '../../contracts/scim-common';
+import { scimResourceRoot } from '../presenters/scim-connection.presenter';
 import type { Router } from 'express';
 import {
   createScimUserContract,
@@ -7,20 +9,16 @@ import {
   patchScimUserContract,
   replaceScimUserContract,
 } from '../../contracts/scim-users';
-import { formatId } from '../../ids';
 import { listResponse } from '../../services/scim/paging';
 import type { ScimContext } from '../../services/scim/scim-auth';
 import type { ScimUserService } from '../../services/scim/scim-user.service';
 import { scimRoute, scimRouterAt } from './scim-route';
 import { presentScimUser } from './user.presenter';
 
-const BASE = '/v1/b2b/scim/:connection_id';
-
 /** /Users of a connection's SCIM server (RFC 7644 §3); `publicUrl` roots the resources' locations. */
 export function scimUserRoutes(users: ScimUserService, publicUrl: string): Router {
-  const router = scimRouterAt(BASE);
-  const baseUrlOf = ({ scim }: { scim: ScimContext }) =>
-    `${publicUrl}/v1/b2b/scim/${formatId('scim-connection', scim.project.env, scim.connection.id)}`;
+  const router = scimRouterAt(SCIM_BASE);
+  const baseUrlOf = ({ scim }: { scim: ScimContext }) => scimResourceRoot(publicUrl, scim.project.env, scim.connection.id);
 
   scimRoute(router, createScimUserContract, async (req) => {
     const body = presentScimUser(baseUrlOf(req), await users.create(req.scim, req.body));
