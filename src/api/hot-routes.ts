@@ -1,6 +1,8 @@
 import type { IncomingMessage, RequestListener, ServerResponse } from 'node:http';
 import type { Express } from 'express';
 import type { AnyContract, BodyOf, ResponseOf } from '../contracts';
+import { exchangeIntermediateSession } from '../contracts/discovery';
+import { exchangeSession } from '../contracts/session-exchange';
 import * as sessions from '../contracts/sessions';
 import type { Container } from '../container';
 import { AppError } from '../errors';
@@ -11,6 +13,7 @@ import { projectOf, requestIdIn } from './middleware/authenticate';
 import { apiErrorOf, errorJson } from './middleware/error-handler';
 import { checkJsonDepth, checkParsedBody, duplicateHeader } from './middleware/input-hygiene';
 import { newRequestId, recordRequest } from './middleware/request-context';
+import { presentExchange } from './presenters/discovery.presenter';
 import { serializerFor } from './respond';
 import { authenticateSession } from './routes/sessions.routes';
 import { requestCheck } from './validation';
@@ -87,7 +90,16 @@ export function createRequestListener(container: Container, app: Express): Reque
   const { projects, config } = container;
   const observe = container.metrics.observeRequest;
   const routes = new Map(
-    [hot(sessions.authenticateSession, authenticateSession(container.sessions, container.authorization))].map((route) => {
+    [
+      hot(sessions.authenticateSession, authenticateSession(container.sessions, container.authorization)),
+      // Moving between organizations, as often as people switch: see OrganizationExchange.
+      hot(exchangeSession, async (project, body) =>
+        presentExchange(project.env, await container.organizationExchange.exchangeSession(project, body)),
+      ),
+      hot(exchangeIntermediateSession, async (project, body) =>
+        presentExchange(project.env, await container.organizationExchange.exchangeIntermediateSession(project, body)),
+      ),
+    ].map((route) => {
       const check = requestCheck({ body: route.contract.body! });
       const serialize = serializerFor(route.contract);
 

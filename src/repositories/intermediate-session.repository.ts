@@ -1,4 +1,6 @@
-import type { Db } from './db';
+import type { Knex } from 'knex';
+import { type Db, queryPrepared } from './db';
+import { type Entered, enteredOf, type EnteredRow, withEnteredOrganization } from './discovery.repository';
 import type { AuthenticationFactor } from './session.repository';
 
 export interface IntermediateSessionRow {
@@ -39,6 +41,30 @@ export class IntermediateSessionRepository {
       .whereNull('used_at')
       .where('expires_at', '>', db.fn.now())
       .first();
+  }
+
+  /**
+   * A live intermediate session, not spent, with the organization an
+   * exchange enters and the member holding its address there: one prepared
+   * statement on the pool (the exchange spends it as it writes the session).
+   */
+  async readEntering(
+    knex: Knex,
+    projectId: string,
+    tokenHash: Buffer,
+    organizationId: string,
+  ): Promise<{ row: IntermediateSessionRow; entered: Entered } | undefined> {
+    const prior = `SELECT * FROM intermediate_sessions
+                    WHERE project_id = $1 AND token_hash = $2 AND used_at IS NULL AND expires_at > now()`;
+    const [found] = await queryPrepared<IntermediateSessionRow & EnteredRow>(
+      knex,
+      'intermediate-session-entering',
+      withEnteredOrganization(prior, '$1', '$3'),
+      [projectId, tokenHash, organizationId],
+    );
+    if (!found) return undefined;
+    const { prior: row, entered } = enteredOf(found);
+    return { row, entered };
   }
 
   /** Finds and spends a live intermediate session in one statement: exactly one of concurrent callers gets it. */

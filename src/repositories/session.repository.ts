@@ -3,6 +3,7 @@ import type { Knex } from 'knex';
 import type { MemberModel } from '../models/member.model';
 import type { OrganizationModel } from '../models/organization.model';
 import { type Db, isTransaction, queryPrepared } from './db';
+import { type Entered, enteredOf, type EnteredRow, withEnteredOrganization } from './discovery.repository';
 
 /** One factor a member proved, as Stytch's session objects list it. */
 export interface AuthenticationFactor {
@@ -13,6 +14,15 @@ export interface AuthenticationFactor {
   phone_number_factor?: { phone_id: string; phone_number: string };
   authenticator_app_factor?: { totp_id: string };
   recovery_code_factor?: { totp_recovery_code_id: string };
+  oidc_sso_factor?: SsoFactor;
+  saml_sso_factor?: SsoFactor;
+}
+
+/** Stytch's SSO factor: the member's registration at the connection (provider_id) and the IdP subject. */
+export interface SsoFactor {
+  id: string;
+  provider_id: string;
+  external_id: string;
 }
 
 export interface SessionRow {
@@ -88,6 +98,34 @@ const OWNED_COLUMNS = `${SESSION_COLUMNS.map((c) => `s.${c}`).join(', ')}, row_t
 const ownedSessionBy = (by: 'id' | 'token_hash', project: string, key: string) =>
   `SELECT ${OWNED_COLUMNS} FROM member_sessions s, members m, organizations o WHERE ${ownedBy(by, project, key)}`;
 
+/** A live session as an exchange's prior: its member's address, and what the exchange enters (withEnteredOrganization). */
+export interface EnteringSession {
+  session: SessionRow;
+  holder: Pick<MemberModel, 'id' | 'email' | 'email_normalized'>;
+  entered: Entered;
+}
+
+type NewSession = Omit<SessionRow, 'started_at' | 'last_accessed_at' | 'revoked_at' | 'expires_at'> & {
+  token_hash: Buffer;
+  duration_minutes: number;
+};
+
+/** A new session's values, in the order of INSERT_COLUMNS, then its duration. */
+const newSessionValues = (row: NewSession): unknown[] => [
+  row.id,
+  row.project_id,
+  row.organization_id,
+  row.member_id,
+  row.token_hash,
+  JSON.stringify(row.authentication_factors),
+  JSON.stringify(row.custom_claims),
+  row.duration_minutes,
+];
+
+const INSERT_SESSION = `INSERT INTO member_sessions
+  (id, project_id, organization_id, member_id, token_hash, authentication_factors, custom_claims, expires_at)`;
+const NEW_SESSION_VALUES = `$1::uuid, $2::uuid, $3::uuid, $4::uuid, $5::bytea, $6::jsonb, $7::jsonb, now() + make_interval(mins => $8::int)`;
+
 function owned(row: OwnedRow | undefined): OwnedSession | undefined {
   if (!row) return undefined;
   const { member, organization, ...session } = row;
@@ -144,6 +182,32 @@ export class SessionRepository {
   }
 
   /**
+   * An exchange's prior session (live, with its live member and organization)
+   * and the organization `organizationId` with the member holding the same
+   * address there: one prepared statement on the pool.
+   */
+  async readEntering(
+    knex: Knex,
+    projectId: string,
+    where: { id?: string; token_hash?: Buffer },
+    organizationId: string,
+  ): Promise<EnteringSession | undefined> {
+    const by = where.token_hash ? 'token_hash' : 'id';
+    const prior = `SELECT ${SESSION_COLUMNS.map((c) => `s.${c}`).join(', ')}, m.email, m.email_normalized
+                     FROM member_sessions s, members m, organizations o WHERE ${ownedBy(by, '$1', '$2')}`;
+    const [row] = await queryPrepared<SessionRow & Pick<MemberModel, 'email' | 'email_normalized'> & EnteredRow>(
+      knex,
+      `session-entering-by-${by}`,
+      withEnteredOrganization(prior, '$1', '$3'),
+      [projectId, where.token_hash ?? where.id ?? null, organizationId],
+    );
+    if (!row) return undefined;
+    const { prior: found, entered } = enteredOf(row);
+    const { email, email_normalized, ...session } = found;
+    return { session, holder: { id: session.member_id, email, email_normalized }, entered };
+  }
+
+  /**
    * Records many sessions' last access at once (the coalesced touch): never
    * moves a time backwards, never revives a revoked or expired session.
    */
@@ -157,13 +221,13 @@ export class SessionRepository {
     );
   }
 
-  async insert(
-    db: Db,
-    row: Omit<SessionRow, 'started_at' | 'last_accessed_at' | 'revoked_at' | 'expires_at'> & {
-      token_hash: Buffer;
-      duration_minutes: number;
-    },
-  ): Promise<SessionRow> {
+  /** On the pool, one prepared statement; in a transaction, through it. */
+  async insert(db: Db, row: NewSession): Promise<SessionRow> {
+    if (!isTransaction(db)) {
+      const text = `${INSERT_SESSION} VALUES (${NEW_SESSION_VALUES}) RETURNING ${SESSION_COLUMNS.join(', ')}`;
+      const [session] = await queryPrepared<SessionRow>(db, 'session-insert', text, newSessionValues(row));
+      return session;
+    }
     const { duration_minutes, ...fields } = row;
     const [session] = await db('member_sessions')
       .insert({
@@ -173,6 +237,24 @@ export class SessionRepository {
         expires_at: db.raw('now() + make_interval(mins => ?)', [duration_minutes]),
       })
       .returning('*');
+    return session;
+  }
+
+  /**
+   * A session bought with an intermediate session: one statement spends the
+   * intermediate session (if still live) and inserts the session, so neither
+   * happens without the other and no transaction is needed. Undefined when
+   * the intermediate session was spent or expired meanwhile.
+   */
+  async insertSpending(knex: Knex, row: NewSession, intermediateTokenHash: Buffer): Promise<SessionRow | undefined> {
+    const text = `WITH spent AS (
+        UPDATE intermediate_sessions SET used_at = now()
+         WHERE project_id = $2 AND token_hash = $9 AND used_at IS NULL AND expires_at > now() RETURNING id)
+      ${INSERT_SESSION} SELECT ${NEW_SESSION_VALUES} FROM spent RETURNING ${SESSION_COLUMNS.join(', ')}`;
+    const [session] = await queryPrepared<SessionRow>(knex, 'session-insert-spending', text, [
+      ...newSessionValues(row),
+      intermediateTokenHash,
+    ]);
     return session;
   }
 

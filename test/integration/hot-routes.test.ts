@@ -131,3 +131,113 @@ describe('the hot path answers as the Express route does', () => {
     return `Basic ${Buffer.from(`${ctx.app.project.projectId}:${ctx.app.project.secret}`).toString('base64')}`;
   }
 });
+
+/**
+ * The two exchanges are hot routes too, and answer their common case (a
+ * member there, active and verified, whose carried factors earn a session)
+ * without the authentication flow's transaction; anything else falls back to
+ * the flow. Both ways must answer alike, and the fallback must decide.
+ */
+describe('the exchanges on the hot path', () => {
+  const ctx = useTestApp();
+  const VIA_EXPRESS = 'application/json; charset=utf-8; profile=x';
+  const factor = { type: 'magic_link', delivery_method: 'email', last_authenticated_at: new Date().toISOString() };
+
+  let email: string;
+  let sessionToken: string;
+  let sessionJwt: string;
+  let targetId: string;
+  let memberId: string;
+
+  beforeAll(async () => {
+    const { container, project } = ctx.app;
+    const home = await createOrganization(project.client);
+    const target = await createOrganization(project.client);
+    targetId = target.organization_id;
+    const member = await createMember(project.client, home.organization_id);
+    email = member.email_address;
+    memberId = (await createMember(project.client, targetId, { email_address: email })).member_id;
+    const context = await container.projects.authenticate(project.projectId, project.secret);
+    const row = await MemberModel.query(container.knex).findById(parseId('member', 'test', member.member_id)!);
+    const organization = await OrganizationModel.query(container.knex).findById(parseId('organization', 'test', home.organization_id)!);
+    ({ token: sessionToken, jwt: sessionJwt } = await container.sessions.issue(
+      context,
+      await container.sessions.start(container.knex, context, row!, organization!, [factor]),
+    ));
+  });
+
+  const send = (path: string, body: unknown, contentType: string) =>
+    ctx.app.http('POST', path, { body: JSON.stringify(body), headers: { 'content-type': contentType } });
+
+  async function intermediateSession(): Promise<string> {
+    const { container, project } = ctx.app;
+    const context = await container.projects.authenticate(project.projectId, project.secret);
+    const proved = { ...factor, email_factor: { email_id: '', email_address: email } };
+    return (await container.intermediateSessions.start(container.knex, context, { email }, [proved])).token;
+  }
+
+  it('enters the first time through the flow (the invite-like unverified member is verified), then directly', async () => {
+    const flow = jest.spyOn(ctx.app.container.authenticationFlow, 'run');
+    const path = '/v1/b2b/sessions/exchange';
+    const first = await send(path, { organization_id: targetId, session_token: sessionToken }, 'application/json');
+    expect(first.status).toBe(200);
+    expect(first.body.member).toMatchObject({ member_id: memberId, email_address_verified: true });
+    expect(flow).toHaveBeenCalledTimes(1);
+    flow.mockClear();
+    const hot = await send(path, { organization_id: targetId, session_token: sessionToken }, 'application/json');
+    const express = await send(path, { organization_id: targetId, session_jwt: sessionJwt }, VIA_EXPRESS);
+    expect(flow).not.toHaveBeenCalled();
+    flow.mockRestore();
+    for (const answer of [first, hot, express]) {
+      expect(answer.status).toBe(200);
+      expect(Object.keys(answer.body).sort()).toEqual(Object.keys(first.body).sort());
+      expect(answer.body.member_authenticated).toBe(true);
+      expect(answer.body.member_session).toMatchObject({ member_id: memberId, organization_id: targetId });
+      expect(answer.body.member_session.authentication_factors.map((f: { type: string }) => f.type)).toEqual(['magic_link']);
+    }
+    expect(new Set([first, hot, express].map((a) => a.body.member_session.member_session_id)).size).toBe(3);
+    // The session the SDK gets back authenticates in the organization entered.
+    const authenticated = await ctx.app.project.client.sessions.authenticate({ session_jwt: hot.body.session_jwt });
+    expect(authenticated.organization.organization_id).toBe(targetId);
+  });
+
+  it('spends an intermediate session once, hot or through Express', async () => {
+    const path = '/v1/b2b/discovery/intermediate_sessions/exchange';
+    for (const contentType of ['application/json', VIA_EXPRESS]) {
+      const intermediate_session_token = await intermediateSession();
+      const body = { intermediate_session_token, organization_id: targetId, session_custom_claims: { team: 'blue' } };
+      const entered = await send(path, body, contentType);
+      expect(entered.status).toBe(200);
+      expect(entered.body.member_session).toMatchObject({ member_id: memberId, custom_claims: { team: 'blue' } });
+      const again = await send(path, body, contentType);
+      expect(again.status).toBe(404);
+      expect(again.body.error_type).toBe('intermediate_session_not_found');
+    }
+  });
+
+  it('refuses bad custom claims and spends nothing', async () => {
+    const path = '/v1/b2b/discovery/intermediate_sessions/exchange';
+    const intermediate_session_token = await intermediateSession();
+    const sessionsBefore = await ctx.app.container.knex('member_sessions').count({ n: '*' }).first();
+    const refused = await send(
+      path,
+      { intermediate_session_token, organization_id: targetId, session_custom_claims: { sub: 'someone else' } },
+      'application/json',
+    );
+    expect(refused.status).toBe(400);
+    expect(refused.body.error_type).toBe('reserved_claims_in_custom_claims');
+    expect(await ctx.app.container.knex('member_sessions').count({ n: '*' }).first()).toEqual(sessionsBefore);
+    const entered = await send(path, { intermediate_session_token, organization_id: targetId }, 'application/json');
+    expect(entered.status).toBe(200);
+  });
+
+  it('gives one of ten racing exchanges of an intermediate session the session', async () => {
+    const path = '/v1/b2b/discovery/intermediate_sessions/exchange';
+    const intermediate_session_token = await intermediateSession();
+    const answers = await Promise.all(
+      Array.from({ length: 10 }, () => send(path, { intermediate_session_token, organization_id: targetId }, 'application/json')),
+    );
+    expect(answers.filter((a) => a.status === 200)).toHaveLength(1);
+    expect(answers.filter((a) => a.status === 404 && a.body.error_type === 'intermediate_session_not_found')).toHaveLength(9);
+  });
+});

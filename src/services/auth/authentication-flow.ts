@@ -4,6 +4,7 @@ import { formatId, type ProjectEnv } from '../../ids';
 import type { MemberModel } from '../../models/member.model';
 import type { OrganizationModel } from '../../models/organization.model';
 import type { Db } from '../../repositories/db';
+import type { Entered } from '../../repositories/discovery.repository';
 import type { IntermediateSessionRow } from '../../repositories/intermediate-session.repository';
 import type { AuthenticationFactor, SessionRow } from '../../repositories/session.repository';
 import { decideAuthentication } from '../authentication-policy';
@@ -106,6 +107,24 @@ type Prior =
 
 type Decided = { outcome: Omit<AuthOutcome, 'session'>; started?: StartedSession };
 
+const intermediateProof = (row: IntermediateSessionRow): PriorProof => ({
+  kind: 'intermediate',
+  email: row.email,
+  emailNormalized: row.email_normalized,
+  memberId: row.member_id,
+  organizationId: row.organization_id,
+  factors: row.authentication_factors,
+});
+
+const sessionProof = (session: SessionRow, member: Pick<MemberModel, 'id' | 'email' | 'email_normalized'>): PriorProof => ({
+  kind: 'session',
+  email: member.email,
+  emailNormalized: member.email_normalized,
+  memberId: member.id,
+  organizationId: session.organization_id,
+  factors: session.authentication_factors,
+});
+
 const priorMismatch = () =>
   badRequest('intermediate_session_member_mismatch', 'The intermediate session was issued to another member or email address.');
 
@@ -153,6 +172,54 @@ export class AuthenticationFlow {
     });
     if (!decided.started) return decided.outcome;
     return { ...decided.outcome, session: await this.sessions.issue(project, decided.started) };
+  }
+
+  /**
+   * An exchange's common case, without a transaction: one statement reads
+   * the prior (a session, or an intermediate session) with the organization
+   * entered and the address's member there; when `admits` takes that member
+   * as it is and the factors that travel earn a session, one statement writes
+   * it (spending the intermediate session in the same statement). Anything
+   * else — no such member, one to change (an invite accepted) or provision,
+   * requirements unmet, the member's own session (which the full flow
+   * extends), the prior gone or spent meanwhile — answers undefined, having
+   * written nothing: the caller then runs the full flow, which decides it.
+   */
+  async enterDirectly(
+    project: ProjectContext,
+    input: PriorAuthenticationInput,
+    organizationId: string,
+    admits: (proof: PriorProof, member: MemberModel) => boolean,
+  ): Promise<AuthOutcome | undefined> {
+    const token = input.intermediate_session_token;
+    const sessions = Number(input.session_token !== undefined) + Number(input.session_jwt !== undefined);
+    if (token ? sessions !== 0 : sessions !== 1) return undefined; // the full flow names what is wrong
+    let proof: PriorProof;
+    let entered: Entered;
+    if (token) {
+      const found = await this.intermediates.findEntering(this.knex, project, token, organizationId);
+      if (!found) return undefined;
+      ({ entered } = found);
+      proof = intermediateProof(found.row);
+    } else {
+      const found = await this.sessions.findEntering(project, await this.sessions.identify(project, input), organizationId);
+      if (!found) return undefined;
+      ({ entered } = found);
+      proof = sessionProof(found.session, found.holder);
+    }
+    const { organization, member } = entered;
+    if (!organization || !member || !admits(proof, member)) return undefined;
+    const sameMember = proof.memberId === member.id;
+    if (sameMember && proof.kind === 'session') return undefined;
+    // As decide() carries them for a crossing: an intermediate session of this member carries all its factors.
+    const proved = sameMember ? proof.factors : this.travelling(proof, member);
+    if (decideAuthentication(organization, member, proved).grant !== 'session') return undefined;
+    const { session_duration_minutes: minutes, session_custom_claims: claims } = input;
+    const started = token
+      ? await this.sessions.startSpending(project, token, member, organization, proved, minutes, claims)
+      : await this.sessions.start(this.knex, project, member, organization, proved, minutes, claims);
+    if (!started) return undefined;
+    return { member, organization, session: await this.sessions.issue(project, started) };
   }
 
   /**
@@ -214,27 +281,11 @@ export class AuthenticationFlow {
   ): Promise<{ proof: PriorProof; intermediate?: IntermediateSessionRow; session?: SessionRow; token?: string } | undefined> {
     if (prior.kind === 'intermediate') {
       const row = spend ? await this.intermediates.take(db, project, prior.token) : prior.row!;
-      const proof: PriorProof = {
-        kind: 'intermediate',
-        email: row.email,
-        emailNormalized: row.email_normalized,
-        memberId: row.member_id,
-        organizationId: row.organization_id,
-        factors: row.authentication_factors,
-      };
-      return { proof, intermediate: row };
+      return { proof: intermediateProof(row), intermediate: row };
     }
     if (prior.kind === 'session') {
       const { session, member } = await this.sessions.findWithMember(db, project, prior.key);
-      const proof: PriorProof = {
-        kind: 'session',
-        email: member.email,
-        emailNormalized: member.email_normalized,
-        memberId: member.id,
-        organizationId: session.organization_id,
-        factors: session.authentication_factors,
-      };
-      return { proof, session, token: prior.key.token };
+      return { proof: sessionProof(session, member), session, token: prior.key.token };
     }
     return undefined;
   }

@@ -1,5 +1,7 @@
 import { AppError } from '../../errors';
+import type { Knex } from 'knex';
 import type { Db } from '../../repositories/db';
+import type { Entered } from '../../repositories/discovery.repository';
 import type { IntermediateSessionRepository, IntermediateSessionRow } from '../../repositories/intermediate-session.repository';
 import type { AuthenticationFactor } from '../../repositories/session.repository';
 import { uuidv7 } from '../../ids';
@@ -57,6 +59,16 @@ export class IntermediateSessions {
     const row = await this.rows.findLive(db, project.id, hashSecret(token));
     if (!row) throw intermediateSessionNotFound();
     return row;
+  }
+
+  /** An exchange's read, on the pool: the live intermediate session a token names with what `organizationId` holds for its address. */
+  async findEntering(
+    knex: Knex,
+    project: ProjectContext,
+    token: string,
+    organizationId: string,
+  ): Promise<{ row: IntermediateSessionRow; entered: Entered } | undefined> {
+    return this.rows.readEntering(knex, project.id, hashSecret(token), organizationId);
   }
 
   /** Finds and spends it at once, in the caller's transaction (which rolls the spending back if it fails). */

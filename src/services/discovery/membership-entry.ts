@@ -70,12 +70,17 @@ export class MembershipEntry {
       member = await this.members.findByEmail(trx, organization.id, proof.emailNormalized);
       if (!member) return { organization, member: await this.provision(trx, project, organization, proof, addressProven) };
     }
-    if (!addressProven || (member.status === 'active' && member.email_address_verified)) return { organization, member };
+    if (this.entersAsIs(proof, member)) return { organization, member };
     // The address is proven: an invite is accepted, a pending sign-up completes, the email counts as verified.
     return {
       organization,
       member: await this.members.update(trx, organization.id, member.id, { status: 'active', email_address_verified: true }),
     };
+  }
+
+  /** Whether the person enters as `member` is, with nothing to write: an active, verified member, or a proof that does not cover the address. */
+  entersAsIs(proof: PriorProof, member: MemberModel): boolean {
+    return !proof.factors.some(provesEmailAddress) || (member.status === 'active' && member.email_address_verified);
   }
 
   /** Stytch's email JIT provisioning: RESTRICTED to allowed domains, and only beside a verified member on the domain. */

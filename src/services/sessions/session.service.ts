@@ -5,7 +5,13 @@ import type { MemberModel } from '../../models/member.model';
 import type { OrganizationModel } from '../../models/organization.model';
 import type { Db } from '../../repositories/db';
 import type { MemberRepository } from '../../repositories/member.repository';
-import type { AuthenticationFactor, PublishedJwk, SessionRepository, SessionRow } from '../../repositories/session.repository';
+import type {
+  AuthenticationFactor,
+  EnteringSession,
+  PublishedJwk,
+  SessionRepository,
+  SessionRow,
+} from '../../repositories/session.repository';
 import { hashSecret, newSecret } from '../../secrets';
 import { mergeMetadata } from '../organization-rules';
 import type { ProjectContext } from '../project-context';
@@ -62,9 +68,9 @@ export class SessionService {
     private readonly issuer: string,
   ) {}
 
-  /** Starts a session for an authenticated member, in the caller's transaction; `issue` it after commit. */
+  /** Starts a session for an authenticated member, in the caller's transaction (or on the pool); `issue` it after commit. */
   async start(
-    trx: Db,
+    db: Db,
     project: ProjectContext,
     member: MemberModel,
     organization: OrganizationModel,
@@ -72,9 +78,40 @@ export class SessionService {
     durationMinutes = DEFAULT_SESSION_MINUTES,
     customClaims: Record<string, unknown> = {},
   ): Promise<StartedSession> {
+    const { token, row } = this.newSession(project, member, organization, proved, durationMinutes, customClaims);
+    return { session: await this.sessions.insert(db, row), token, member, organization };
+  }
+
+  /**
+   * Starts a session in exchange for an intermediate session, spending it in
+   * the same statement (on the pool, no transaction); undefined when it was
+   * spent or expired meanwhile.
+   */
+  async startSpending(
+    project: ProjectContext,
+    intermediateToken: string,
+    member: MemberModel,
+    organization: OrganizationModel,
+    proved: AuthenticationFactor[],
+    durationMinutes = DEFAULT_SESSION_MINUTES,
+    customClaims: Record<string, unknown> = {},
+  ): Promise<StartedSession | undefined> {
+    const { token, row } = this.newSession(project, member, organization, proved, durationMinutes, customClaims);
+    const session = await this.sessions.insertSpending(this.knex, row, hashSecret(intermediateToken));
+    return session && { session, token, member, organization };
+  }
+
+  private newSession(
+    project: ProjectContext,
+    member: MemberModel,
+    organization: OrganizationModel,
+    proved: AuthenticationFactor[],
+    durationMinutes: number,
+    customClaims: Record<string, unknown>,
+  ) {
     checkCustomClaims(customClaims);
     const token = newSecret();
-    const session = await this.sessions.insert(trx, {
+    const row = {
       id: uuidv7(),
       project_id: project.id,
       organization_id: organization.id,
@@ -83,8 +120,13 @@ export class SessionService {
       authentication_factors: proved,
       custom_claims: customClaims,
       duration_minutes: durationMinutes,
-    });
-    return { session, token, member, organization };
+    };
+    return { token, row };
+  }
+
+  /** An exchange's read, on the pool: the live session a key names, its member's address, and what `organizationId` holds for it. */
+  async findEntering(project: ProjectContext, key: SessionKey, organizationId: string): Promise<EnteringSession | undefined> {
+    return this.sessions.readEntering(this.knex, project.id, key.where, organizationId);
   }
 
   /** The live session a key names with its live member, in one statement; session_not_found when there is none. */
@@ -148,9 +190,7 @@ export class SessionService {
           expires_at: iso(session.expires_at),
           attributes: { ip_address: '', user_agent: '' },
           authentication_factors: session.authentication_factors,
-          roles: effectiveRoles(member, organization.rbac_email_implicit_role_assignments).map(
-            (r) => r.role_id,
-          ),
+          roles: effectiveRoles(member, organization.rbac_email_implicit_role_assignments).map((r) => r.role_id),
         },
         [ORGANIZATION_CLAIM]: { organization_id: formatId('organization', project.env, organization.id), slug: organization.slug },
       },
