@@ -2,6 +2,7 @@ import type { Knex } from 'knex';
 import { badRequest } from '../errors';
 import { cleanEmail, normalizeEmail } from '../email-rules';
 import type { MemberModel } from '../models/member.model';
+import type { OrganizationModel } from '../models/organization.model';
 import type { MemberRepository } from '../repositories/member.repository';
 import type { EmailPlan, EmailService } from './email/email.service';
 import { domainOf, type SentEmail } from './invite.service';
@@ -55,8 +56,8 @@ export class LoginOrSignup {
       return await this.knex
         .transaction(async (trx) => {
           await this.emails.holdAddress(trx, project.id, email);
-          const member =
-            existing ?? (await this.memberService.insertIn(trx, project, organization, { email_address: email, status: 'pending' }));
+          const joined = existing ? { member: existing, created: false } : await this.joinOrInsert(trx, project, organization, email);
+          const member = joined.member;
           await this.emails.queue(trx, {
             ...planned,
             project_id: project.id,
@@ -65,11 +66,31 @@ export class LoginOrSignup {
             to_address: member.email,
             job_id: null,
           });
-          return { member, organization, memberCreated: !existing };
+          return { member, organization, memberCreated: joined.created };
         })
         .finally(this.outboxWritten);
     } catch (err) {
       throw await this.memberService.nameHolder(err, project, organization.id, email);
     }
+  }
+
+  /**
+   * The sign-up half: the member another writer (a SCIM POST, an invite) may
+   * have created since the lookup above is joined, not refused — the email's
+   * lock is taken first, so the second look sees any committed twin.
+   */
+  private async joinOrInsert(
+    trx: Knex.Transaction,
+    project: ProjectContext,
+    organization: OrganizationModel,
+    email: string,
+  ): Promise<{ member: MemberModel; created: boolean }> {
+    await this.members.lockEmail(trx, organization.id, normalizeEmail(email));
+    const raced = await this.members.findByEmail(trx, organization.id, normalizeEmail(email));
+    if (raced) return { member: raced, created: false };
+    return {
+      member: await this.memberService.insertIn(trx, project, organization, { email_address: email, status: 'pending' }),
+      created: true,
+    };
   }
 }

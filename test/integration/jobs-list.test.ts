@@ -272,7 +272,7 @@ describe('GET /v1/b2b/jobs', () => {
       [
         'type=bogus',
         'invalid_job_type',
-        'type must be one of "invites.bulk", "migration.members", "members.merge", "members.scan-duplicates".',
+        'type must be one of "invites.bulk", "migration.members", "members.merge", "members.scan-duplicates", "scim.reconcile".',
       ],
       ['type=invites.bulk&type=members.merge', 'invalid_job_type', undefined],
       ['status=done', 'invalid_job_status', 'status must be one of "queued", "running", "completed", "failed", "cancelled".'],

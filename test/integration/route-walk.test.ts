@@ -1,7 +1,9 @@
+import { randomUUID } from 'node:crypto';
 import type { SchemaObject } from 'ajv';
 import { RawRequest, RawResponse, useTestApp } from '../helpers/app';
 import { createMember, createOrganization } from '../helpers/factories';
 import { Route, routeTable } from '../helpers/routes';
+import { SCIM_ERROR, SCIM_USER } from '../helpers/scim-users';
 
 /**
  * Walks every route of the app's router table with bad input and fails on any
@@ -96,13 +98,34 @@ describe('every route, walked with bad input', () => {
     const member = await createMember(ctx.client, organization.organization_id);
     const scan = await ctx.app.http('POST', `/v1/b2b/organizations/${organization.organization_id}/members/duplicates/scan`, { body: {} });
     expect(scan.status).toBe(202);
+    // A SCIM connection with a user in a group: the SCIM server's routes are walked with its bearer token.
+    const created = await ctx.client.scim.connection.create({ organization_id: organization.organization_id });
+    const connection = created.connection!;
+    const scim = (method: string, path: string, body: unknown) =>
+      ctx.app.http(method, `/v1/b2b/scim/${connection.connection_id}${path}`, {
+        body,
+        auth: null,
+        headers: { authorization: `Bearer ${connection.bearer_token}`, 'content-type': 'application/scim+json' },
+      });
+    const user = await scim('POST', '/Users', { schemas: [SCIM_USER], userName: `walk-${randomUUID()}@acme.com` });
+    const group = await scim('POST', '/Groups', { displayName: `walk ${randomUUID()}`, members: [{ value: user.body.id }] });
+    expect([user.status, group.status]).toEqual([201, 201]);
     return {
       organization_id: organization.organization_id,
       member_id: member.member_id,
       job_id: scan.body.job.job_id,
       project_id: ctx.app.project.projectId,
+      connection_id: connection.connection_id,
+      scim_token: connection.bearer_token,
+      user_id: user.body.id,
+      group_id: group.body.id,
+      resource_type_id: 'User',
+      schema_id: SCIM_USER,
     };
   }
+
+  /** Routes of a SCIM connection's service provider: its bearer token opens them, and they refuse in SCIM's envelope. */
+  const isScim = (route: Route) => route.path.startsWith('/v1/b2b/scim/:connection_id/');
 
   function probes(route: Route, ids: Record<string, string>): Probe[] {
     const params = route.path.match(/:\w+/g)?.map((p) => p.slice(1)) ?? [];
@@ -159,8 +182,11 @@ describe('every route, walked with bad input', () => {
       list.push({ name: 'a NUL in a fuzzy search filter', path, request: { body: filter('member_email_fuzzy', NUL) }, expect: refused });
     }
     // fetch sends no body with a GET. The CSV upload takes no JSON: its body probes meet the content-type check.
-    if (route.method === 'GET') return list.filter((p) => p.request.body === undefined);
-    return takesJson ? list : list.map((p) => (p.request.body !== undefined ? { ...p, expect: undefined } : p));
+    const sendable = route.method === 'GET' ? list.filter((p) => p.request.body === undefined) : list;
+    const checked = takesJson ? sendable : sendable.map((p) => (p.request.body !== undefined ? { ...p, expect: undefined } : p));
+    if (!isScim(route)) return checked;
+    const bearer = { auth: null, headers: { authorization: `Bearer ${ids.scim_token}` } };
+    return checked.map((p) => ({ ...p, request: { ...p.request, ...bearer, headers: { ...p.request.headers, ...bearer.headers } } }));
   }
 
   function verdict(probe: Probe, res: RawResponse): string | undefined {
@@ -168,6 +194,10 @@ describe('every route, walked with bad input', () => {
     // Successes are held to their contracts elsewhere (and /docs, /openapi.json answer documents); errors to the envelope here.
     const error = res.status >= 400;
     if (error && res.body.raw !== undefined) return `${res.status} with a body that is not JSON`;
+    // SCIM's envelope (RFC 7644 §3.12) carries the status as a string; what is refused before routing keeps Stytch's.
+    if (error && res.body.status === String(res.status) && res.body.schemas?.includes(SCIM_ERROR)) {
+      return probe.expect && res.status !== probe.expect.status ? `${res.status}, expected ${probe.expect.status}` : undefined;
+    }
     if (error && res.body.status_code !== res.status) return `${res.status} without the envelope's status_code`;
     if (probe.expect && (res.status !== probe.expect.status || res.body.error_type !== probe.expect.errorType)) {
       return `${res.status} ${res.body.error_type}, expected ${probe.expect.status} ${probe.expect.errorType}`;

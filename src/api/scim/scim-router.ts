@@ -4,7 +4,7 @@ import { constraintError } from '../../repositories/constraint-errors';
 import type { ScimAuthenticator } from '../../services/scim/scim-auth';
 import { SCIM_ERROR_SCHEMA, ScimError } from '../../services/scim/scim-error';
 import { apiErrorOf } from '../middleware/error-handler';
-import { checkJsonDepth } from '../middleware/input-hygiene';
+import { checkJsonBody, checkJsonDepth } from '../middleware/input-hygiene';
 
 export const SCIM_CONTENT_TYPE = 'application/scim+json';
 /** RFC 7644 §3.1: the SCIM server's bodies are application/scim+json (clients may send application/json too). */
@@ -73,7 +73,7 @@ const requireScimBody: RequestHandler = (req, _res, next) => {
  */
 export function scimRouter(authenticator: ScimAuthenticator, resources: Router[]): Router {
   const scim = Router({ mergeParams: true });
-  scim.use(onlyScimEndpoints, authenticateScim(authenticator), requireScimBody, parseScimBody, ...resources, (req) => {
+  scim.use(onlyScimEndpoints, authenticateScim(authenticator), requireScimBody, parseScimBody, checkJsonBody, ...resources, (req) => {
     throw new ScimError(404, undefined, `No SCIM endpoint for ${req.method} ${req.path}.`);
   });
   scim.use(scimErrors);
