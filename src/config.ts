@@ -56,6 +56,8 @@ export interface Config {
    * then go back to their queues), pools are closed, and the process exits. Below the usual 30 s of Docker/Kubernetes.
    */
   shutdownGraceMs: number;
+  /** Accept plain-http SSO IdP URLs (issuer, endpoints, metadata) on loopback hosts: local development and tests only. */
+  ssoAllowInsecureLoopback: boolean;
 }
 
 /** Pool size and the server-side timeouts every pooled connection gets. 0 turns a timeout off. */
@@ -257,6 +259,7 @@ export function loadConfig(env: Env = process.env): Readonly<Config> {
   if (uploads.perProject > uploads.total) problems.push('ROSTER_UPLOADS_PER_PROJECT must not exceed ROSTER_UPLOADS_TOTAL');
   const checkResponses = flag('ROSTER_CHECK_RESPONSES', false);
   const shutdownGraceMs = positiveInt('SHUTDOWN_GRACE_MS', 25_000, 1000);
+  const ssoAllowInsecureLoopback = flag('SSO_ALLOW_INSECURE_LOOPBACK', false);
 
   if (problems.length > 0) throw new ConfigError(problems);
   return Object.freeze({
@@ -286,5 +289,6 @@ export function loadConfig(env: Env = process.env): Readonly<Config> {
     webProcesses,
     checkResponses,
     shutdownGraceMs,
+    ssoAllowInsecureLoopback,
   });
 }

@@ -13,6 +13,25 @@ import { ScimReconcileRepository } from './repositories/scim-reconcile.repositor
 import { SCIM_RECONCILE_JOB_TYPE, ScimReconcileUploads } from './services/scim/reconcile/reconcile-uploads';
 import { ScimReconcileRun } from './services/scim/reconcile/reconcile-run';
 import { ScimReconcileReports } from './services/scim/reconcile/reconcile-report';
+import { SsoConnectionRepository } from './repositories/sso-connection.repository';
+import { PublicTokenRepository } from './repositories/public-token.repository';
+import { PublicTokenService } from './services/public-tokens';
+import { SamlMetadataRefresh } from './services/sso/connections/saml-metadata-refresh';
+import { SsoConnections } from './services/sso/connections/sso-connections';
+import { SsoConnectionService } from './services/sso/connections/sso-connection.service';
+import { OidcConnections } from './services/sso/connections/oidc-connections';
+import { SamlConnections } from './services/sso/connections/saml-connections';
+import type { SsoConnectionServices } from './api/routes/sso-connections.routes';
+import { SsoSignInRepository } from './repositories/sso-sign-in.repository';
+import { OidcCallback } from './services/sso/sign-in/oidc-callback';
+import { OidcRelyingParty } from './services/sso/sign-in/oidc-relying-party';
+import { PublicTokenProjects } from './services/sso/sign-in/public-token-projects';
+import { SsoSignIns } from './services/sso/sign-in/sso-tokens';
+import { SsoStart } from './services/sso/sign-in/start';
+import { SamlStart } from './services/sso/sign-in/saml-start';
+import { SamlAssertionConsumer } from './services/sso/sign-in/saml-acs';
+import { SamlAssertionRepository } from './repositories/saml-assertion.repository';
+import { SsoAuthenticate } from './services/sso/sso-authenticate';
 import type { Config } from './config';
 import { createKnex } from './db/knex';
 import { fastFailConnection } from './queues/connection';
@@ -159,6 +178,23 @@ export interface Container {
   scimReconcileUploads: ScimReconcileUploads;
   scimReconcileRun: ScimReconcileRun;
   scimReconcileReports: ScimReconcileReports;
+  /** The SSO connection a sign-in starts from or returns to, with its certificates and callback URLs. */
+  ssoConnections: SsoConnections;
+  /** Stytch's sso, sso.oidc and sso.saml connection management. */
+  ssoConnectionManagement: SsoConnectionServices;
+  /** Projects' public tokens (the CLI's `public-tokens`). */
+  publicTokens: PublicTokenService;
+  /** The scheduled refresh of SAML IdP metadata (sso.saml-metadata-refresh). */
+  samlMetadataRefresh: SamlMetadataRefresh;
+  /** The single-use steps of an SSO sign-in (flows, sso tokens), whatever the protocol. */
+  ssoSignIns: SsoSignIns;
+  /** Stytch's SSO start URL and the OIDC redirect URI (browser-facing). */
+  ssoStart: SsoStart;
+  oidcCallback: OidcCallback;
+  /** The SAML ACS URL: a signed assertion becomes an sso token. */
+  samlAcs: SamlAssertionConsumer;
+  /** Stytch's sso.authenticate: the redirect's token becomes a session. */
+  ssoAuthenticate: SsoAuthenticate;
   /** Moves committed outbox entries into BullMQ; each process role starts it. */
   relay: OutboxRelay;
   producer: JobProducer;
@@ -292,6 +328,13 @@ export function createContainer(config: Readonly<Config>, overrides: ContainerOv
     discoveryRepository,
   );
   const scimConnectionRepository = new ScimConnectionRepository();
+  const ssoConnectionRepository = new SsoConnectionRepository();
+  const ssoConnections = new SsoConnections(knex, ssoConnectionRepository, config.publicUrl);
+  const ssoConnectionService = new SsoConnectionService(knex, organizations, ssoConnectionRepository);
+  const samlConnections = new SamlConnections(ssoConnectionService, config.ssoAllowInsecureLoopback);
+  const ssoSignInRepository = new SsoSignInRepository();
+  const ssoSignIns = new SsoSignIns(ssoSignInRepository);
+  const oidcRelyingParty = new OidcRelyingParty(ssoConnections, ssoSignIns, knex, config.ssoAllowInsecureLoopback);
   const scimAuth = new ScimAuthenticator(knex, scimConnectionRepository);
   const scimRoles = new ScimRoles(knex, new ScimRoleRepository(), outboxRepository);
   const scimGroups = new ScimGroupService(knex, new ScimGroupRepository(), scimRoles);
@@ -390,6 +433,37 @@ export function createContainer(config: Readonly<Config>, overrides: ContainerOv
     scimReconcileUploads: new ScimReconcileUploads(knex, jobRepository, scimReconcileRepository, organizations, producer),
     scimReconcileRun,
     scimReconcileReports: new ScimReconcileReports(knex, jobs, scimReconcileRepository),
+    ssoConnections,
+    publicTokens: new PublicTokenService(knex, new PublicTokenRepository()),
+    samlMetadataRefresh: new SamlMetadataRefresh(knex, ssoConnectionRepository, samlConnections),
+    ssoConnectionManagement: {
+      connections: ssoConnectionService,
+      oidc: new OidcConnections(ssoConnectionService, config.ssoAllowInsecureLoopback),
+      saml: samlConnections,
+    },
+    ssoSignIns,
+    ssoStart: new SsoStart(new PublicTokenProjects(knex), ssoConnections, redirectUrls, {
+      oidc: oidcRelyingParty,
+      saml: new SamlStart(knex, ssoConnections, ssoSignIns),
+    }),
+    oidcCallback: new OidcCallback(knex, ssoConnections, oidcRelyingParty, ssoSignIns, ssoSignInRepository, memberRepository),
+    samlAcs: new SamlAssertionConsumer(
+      knex,
+      ssoConnections,
+      ssoSignIns,
+      new SamlAssertionRepository(),
+      redirectUrls,
+      ssoSignInRepository,
+      memberRepository,
+    ),
+    ssoAuthenticate: new SsoAuthenticate(
+      ssoSignInRepository,
+      ssoConnectionRepository,
+      organizationRepository,
+      memberRepository,
+      members,
+      authenticationFlow,
+    ),
     relay,
     metrics,
     async close() {

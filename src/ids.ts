@@ -9,6 +9,7 @@ import { randomBytes } from 'node:crypto';
 export type ProjectEnv = 'test' | 'live';
 /** Stytch's id prefixes; longer prefixes first, so that `member-session-…` is not read as `member-…`. */
 const ID_KINDS = [
+  'member-registration',
   'member-session',
   'member-totp',
   'phone-number',

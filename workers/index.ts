@@ -32,6 +32,7 @@ export function startWorkers(container: Container): Workers {
       container.signingKeys,
       container.credentialExpiry,
       container.relay,
+      container.samlMetadataRefresh,
     ),
     migrations: memberImportProcessor(container.memberImports),
     deduplication: deduplicationProcessor(container.deduplication),

@@ -25,10 +25,14 @@ import { rbacRoutes } from './routes/rbac.routes';
 import { scimRouter } from './scim/scim-router';
 import { scimReconcileRoutes } from './routes/scim-reconcile.routes';
 import { scimConnectionRoutes } from './routes/scim-connections.routes';
+import { ssoConnectionRoutes } from './routes/sso-connections.routes';
 import { scimDiscoveryRoutes } from './scim/discovery.routes';
 import { scimGroupRoutes } from './scim/groups.routes';
 import { scimUserRoutes } from './scim/users.routes';
 import { installMemberAuthorization } from './middleware/member-authorization';
+import { ssoAuthenticateRoutes } from './routes/sso-authenticate.routes';
+import { ssoPublicRoutes } from './routes/sso-public.routes';
+import { ssoSamlPublicRoutes } from './routes/sso-saml-public.routes';
 
 /** The largest JSON body accepted; bulk work goes through jobs, not giant requests. */
 export const JSON_BODY_LIMIT = 1024 * 1024;
@@ -61,6 +65,11 @@ export function createApp(container: Container): Express {
     ]),
   );
 
+  // The browser's side of SSO: the start URL and the OIDC redirect URI, outside the project's Basic auth.
+  app.use(ssoPublicRoutes(container.ssoStart, container.oidcCallback, container.config.publicUrl));
+  // The SAML ACS: the IdP's form, posted by the browser to the same callback path.
+  app.use(ssoSamlPublicRoutes(container.samlAcs));
+
   const b2b = express.Router();
   b2b.use(authenticate(container.projects));
   // CSV uploads stream straight to Postgres: they must not meet the JSON parser.
@@ -82,7 +91,9 @@ export function createApp(container: Container): Express {
   b2b.use(discoveryRoutes(container.discovery, container.organizationExchange, container.discoveryCreation));
   b2b.use(inviteRoutes(container.bulkInvites));
   b2b.use(emailRoutes(container.emailListing));
+  b2b.use(ssoAuthenticateRoutes(container.ssoAuthenticate));
   b2b.use(scimConnectionRoutes(container.scimConnections, container.config.publicUrl));
+  b2b.use(ssoConnectionRoutes(container.ssoConnectionManagement, container.config.publicUrl));
   app.use('/v1/b2b', b2b);
 
   app.use(routeNotFound);

@@ -1,5 +1,6 @@
 import { Config, ConfigError, loadConfig } from '../config';
 import type { ProjectService } from '../services/project.service';
+import type { PublicTokenService } from '../services/public-tokens';
 import { ApiClient } from './api-client';
 import { EXIT, isNetworkFailure, networkCause, redactUrl, UnreachableError } from './errors';
 
@@ -33,7 +34,19 @@ export class CliContext {
    * Runs `work` on the projects of the database in DATABASE_URL (projects have no API).
    * `prepare` first creates the database and applies migrations, for a first project before any server ran.
    */
-  async withProjects<T>(work: (projects: ProjectService) => Promise<T>, { prepare = false } = {}): Promise<T> {
+  async withProjects<T>(work: (projects: ProjectService) => Promise<T>, options: { prepare?: boolean } = {}): Promise<T> {
+    return this.withDatabase((services) => work(services.projects), options);
+  }
+
+  /** Runs `work` on projects' public tokens, in the database of DATABASE_URL like projects. */
+  async withPublicTokens<T>(work: (tokens: PublicTokenService) => Promise<T>): Promise<T> {
+    return this.withDatabase((services) => work(services.publicTokens));
+  }
+
+  private async withDatabase<T>(
+    work: (services: { projects: ProjectService; publicTokens: PublicTokenService }) => Promise<T>,
+    { prepare = false } = {},
+  ): Promise<T> {
     const { databaseUrl } = this.settings;
     const unreachable = (err: unknown) =>
       isNetworkFailure(err)
@@ -52,7 +65,7 @@ export class CliContext {
     const container = createContainer(this.settings);
     try {
       if (prepare) await migrateToLatest(container.knex);
-      return await work(container.projects);
+      return await work(container);
     } catch (err) {
       throw unreachable(err);
     } finally {

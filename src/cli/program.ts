@@ -5,6 +5,7 @@ import { registerJobs } from './commands/jobs';
 import { registerMembers } from './commands/members';
 import { registerOrgs } from './commands/orgs';
 import { registerProjects } from './commands/projects';
+import { registerPublicTokens } from './commands/public-tokens';
 import type { CliContext } from './context';
 import { EXIT_CODES_HELP } from './errors';
 
@@ -34,6 +35,7 @@ export function buildProgram(ctx: CliContext): Command {
     })
     .addHelpText('after', `\n${ENVIRONMENT_HELP}\n\n${EXIT_CODES_HELP}\n\nEvery command has --help, e.g. roster jobs list --help.`);
   registerProjects(program, ctx);
+  registerPublicTokens(program, ctx);
   registerOrgs(program, ctx);
   registerMembers(program, ctx);
   registerJobs(program, ctx);

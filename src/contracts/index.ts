@@ -21,6 +21,11 @@ import { scimGroupContracts } from './scim-groups';
 import { scimReconcileContracts } from './scim-reconcile';
 import { scimUserContracts } from './scim-users';
 import { totpContracts } from './totps';
+import { ssoAuthenticateContracts } from './sso-authenticate';
+import { ssoConnectionContracts } from './sso';
+import { ssoOidcContracts } from './sso-oidc';
+import { ssoSamlContracts } from './sso-saml';
+import { samlAcsContracts } from './sso-saml-acs';
 
 export * from './contract';
 
@@ -48,4 +53,9 @@ export const contracts: Contract[] = [
   ...scimGroupContracts,
   ...scimReconcileContracts,
   ...scimUserContracts,
+  ...ssoAuthenticateContracts,
+  ...ssoConnectionContracts,
+  ...ssoOidcContracts,
+  ...ssoSamlContracts,
+  ...samlAcsContracts,
 ];

@@ -1,10 +1,14 @@
 import type { Contract, Schema } from './contract';
 
 /** Contracts served without project credentials: the API mounts them outside its Basic-auth router. */
-const UNAUTHENTICATED = new Set(['health', 'sessions.getJWKS']);
+const UNAUTHENTICATED = new Set(['health', 'sessions.getJWKS', 'sso.saml.acs', 'sso.start', 'sso.oidc.callback']);
 
 /** Contracts whose body is not JSON: the member import streams a CSV file. */
 const CSV_BODIES = new Set(['migrations.members']);
+
+/** Contracts whose body is an HTML form: the SAML POST binding. */
+const FORM_BODIES = new Set(['sso.saml.acs']);
+const bodyMedia = (contract: Contract) => (FORM_BODIES.has(contract.name) ? 'application/x-www-form-urlencoded' : 'application/json');
 
 /** Roster's own JSON Schema keywords (the API's ajv reads them); OpenAPI readers do not know them. */
 const ROSTER_KEYWORDS = new Set(['errorType', 'errorMessage', 'text']);
@@ -99,7 +103,7 @@ function operation(contract: Contract): object {
     ...(contract.sdk ? { description: `Called by the stytch SDK as \`client.${contract.sdk}\`.` } : {}),
     ...(UNAUTHENTICATED.has(contract.name) ? { security: [] } : {}),
     parameters: [...parameters(contract.params, 'path'), ...parameters(contract.query, 'query')],
-    ...(contract.body ? { requestBody: { required: true, content: { 'application/json': { schema: portable(contract.body) } } } } : {}),
+    ...(contract.body ? { requestBody: { required: true, content: { [bodyMedia(contract)]: { schema: portable(contract.body) } } } } : {}),
     ...(CSV_BODIES.has(contract.name) ? { requestBody: { required: true, content: { 'text/csv': { schema: { type: 'string' } } } } } : {}),
     responses: {
       [String(contract.status)]: {

@@ -58,6 +58,8 @@ const authenticationFactor = object(
     phone_number_factor: object({ phone_id: text, phone_number: text }, ['phone_id', 'phone_number']),
     authenticator_app_factor: object({ totp_id: text }, ['totp_id']),
     recovery_code_factor: object({ totp_recovery_code_id: text }, ['totp_recovery_code_id']),
+    oidc_sso_factor: object({ id: text, provider_id: text, external_id: text }, ['id', 'provider_id', 'external_id']),
+    saml_sso_factor: object({ id: text, provider_id: text, external_id: text }, ['id', 'provider_id', 'external_id']),
   },
   ['type', 'delivery_method'],
 );

@@ -37,6 +37,8 @@ export interface JobPayloads {
   'tokens.purge': Record<string, never>;
   /** Relays outbox entries left behind, even when no web process runs a relay. */
   'outbox.sweep': Record<string, never>;
+  /** Reads again the IdP metadata of SAML connections set up by URL; reports IdP certificates expiring within 30 days. */
+  'sso.saml-metadata-refresh': Record<string, never>;
 }
 export type JobName = keyof JobPayloads;
 

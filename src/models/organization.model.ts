@@ -12,6 +12,14 @@ export interface CustomRole {
 }
 
 /** What an Organization shows of its SCIM connection (jsonb from the read's subselect: the timestamp is a string). */
+/** An active SSO connection as the organization shows it. */
+export interface ActiveSsoConnection {
+  id: string;
+  kind: 'oidc' | 'saml';
+  display_name: string;
+  identity_provider: string;
+}
+
 export interface ActiveScimConnection {
   id: string;
   display_name: string;
@@ -63,6 +71,8 @@ export class OrganizationModel extends Model {
   custom_roles!: CustomRole[];
   /** The organization's SCIM connection, when the read asked for it (OrganizationRepository's reads do). */
   scim_active_connection?: ActiveScimConnection | null;
+  /** Its active SSO connections, when the read asked for them (OrganizationRepository's reads do). */
+  sso_active_connections?: ActiveSsoConnection[];
   created_at!: Date;
   updated_at!: Date;
   deleted_at!: Date | null;

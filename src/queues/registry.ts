@@ -13,6 +13,7 @@ export const QUEUES = {
     'intermediate-sessions.purge',
     'tokens.purge',
     'outbox.sweep',
+    'sso.saml-metadata-refresh',
   ],
   migrations: ['migration.prepare', 'migration.chunk'],
   deduplication: ['members.merge', 'members.scan-duplicates'],
@@ -38,6 +39,7 @@ export const SCHEDULES: { queue: QueueName; job: JobName; everyMs: number }[] = 
   { queue: 'maintenance', job: 'tokens.purge', everyMs: 3600_000 },
   // The relay drains every second in each process; this catches what is left when none runs.
   { queue: 'maintenance', job: 'outbox.sweep', everyMs: 60_000 },
+  { queue: 'maintenance', job: 'sso.saml-metadata-refresh', everyMs: 24 * 3600_000 },
 ];
 
 /** Retries for work jobs: transient failures (deadlocks, a database restart) heal themselves. */

@@ -66,3 +66,17 @@ export async function queryPrepared<T>(knex: Knex, name: string, text: string, v
 }
 
 export const isTransaction = (db: Db): db is Knex.Transaction => (db as Knex.Transaction).isTransaction === true;
+
+/**
+ * Spends a live single-use token (unused, unexpired) of a project in one
+ * conditional UPDATE: of concurrent callers, exactly one gets the row.
+ */
+export async function spendToken<T>(db: Db, table: string, projectId: string, tokenHash: Buffer): Promise<T | undefined> {
+  const [row] = await db(table)
+    .where({ project_id: projectId, token_hash: tokenHash })
+    .whereNull('used_at')
+    .where('expires_at', '>', db.fn.now())
+    .update({ used_at: db.fn.now() })
+    .returning('*');
+  return row as T | undefined;
+}

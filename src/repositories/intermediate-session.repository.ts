@@ -1,5 +1,5 @@
 import type { Knex } from 'knex';
-import { type Db, queryPrepared } from './db';
+import { type Db, queryPrepared, spendToken } from './db';
 import { type Entered, enteredOf, type EnteredRow, withEnteredOrganization } from './discovery.repository';
 import type { AuthenticationFactor } from './session.repository';
 
@@ -68,13 +68,7 @@ export class IntermediateSessionRepository {
   }
 
   /** Finds and spends a live intermediate session in one statement: exactly one of concurrent callers gets it. */
-  async take(db: Db, projectId: string, tokenHash: Buffer): Promise<IntermediateSessionRow | undefined> {
-    const [row] = await db('intermediate_sessions')
-      .where({ project_id: projectId, token_hash: tokenHash })
-      .whereNull('used_at')
-      .where('expires_at', '>', db.fn.now())
-      .update({ used_at: db.fn.now() })
-      .returning('*');
-    return row;
+  take(db: Db, projectId: string, tokenHash: Buffer): Promise<IntermediateSessionRow | undefined> {
+    return spendToken(db, 'intermediate_sessions', projectId, tokenHash);
   }
 }

@@ -21,6 +21,11 @@ const SCIM_ACTIVE_CONNECTION = `(
   SELECT jsonb_build_object('id', c.id, 'display_name', c.display_name,
                             'bearer_token_last_four', c.bearer_token_last_four, 'bearer_token_expires_at', c.bearer_token_expires_at)
     FROM scim_connections c WHERE c.organization_id = organizations.id) AS scim_active_connection`;
+/** The organization's active SSO connections, oldest first (one indexed subselect per row). */
+const SSO_ACTIVE_CONNECTIONS = `(
+  SELECT coalesce(jsonb_agg(jsonb_build_object('id', c.id, 'kind', c.kind, 'display_name', c.display_name,
+                                               'identity_provider', c.identity_provider) ORDER BY c.id), '[]')
+    FROM sso_connections c WHERE c.organization_id = organizations.id AND c.status = 'active') AS sso_active_connections`;
 
 export type NewOrganization = OrganizationSettings & { id: string; project_id: string };
 
@@ -32,7 +37,7 @@ export class OrganizationRepository {
 
   /** Organizations as the API shows them: with their SCIM connection, read in the same query (one indexed subselect per row). */
   private shown(db: Db, projectId: string) {
-    return this.live(db, projectId).select('organizations.*', db.raw(SCIM_ACTIVE_CONNECTION));
+    return this.live(db, projectId).select('organizations.*', db.raw(SCIM_ACTIVE_CONNECTION), db.raw(SSO_ACTIVE_CONNECTIONS));
   }
 
   async insert(db: Db, row: NewOrganization): Promise<OrganizationModel> {
@@ -75,8 +80,13 @@ export class OrganizationRepository {
       .patch({ ...patch, updated_at: new Date() })
       // RETURNING may hold the subselect too, so the updated organization is shown with its SCIM connection
       // (Objection types returning() as column names only; knex passes the raw expression through).
-      .returning(['*', db.raw(SCIM_ACTIVE_CONNECTION)] as unknown as string[]);
+      .returning(['*', db.raw(SCIM_ACTIVE_CONNECTION), db.raw(SSO_ACTIVE_CONNECTIONS)] as unknown as string[]);
     return row as unknown as OrganizationModel;
+  }
+
+  /** The organization's SSO connections (any status), for settings that name them. */
+  async ssoConnections(db: Db, organizationId: string): Promise<{ id: string; kind: 'oidc' | 'saml' }[]> {
+    return db('sso_connections').where({ organization_id: organizationId }).select('id', 'kind');
   }
 
   async markDeleted(db: Db, projectId: string, id: string): Promise<boolean> {

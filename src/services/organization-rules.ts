@@ -112,7 +112,12 @@ export function checkReferencesAreNotIds(values: Partial<Pick<OrganizationSettin
 }
 
 /** Rules that span fields; checked on the organization as it would be after the write. */
-export function checkOrganizationSettings(s: OrganizationSettings, customRoleIds: string[]): void {
+/** `ssoConnectionIds`: the public ids of the organization's SSO connections (none while it is being created). */
+export function checkOrganizationSettings(
+  s: OrganizationSettings,
+  customRoleIds: string[],
+  ssoConnectionIds: readonly string[] = [],
+): void {
   if (s.auth_methods === 'RESTRICTED' && s.allowed_auth_methods.length === 0) {
     throw badRequest('allowed_auth_methods_required_for_restricted', "Allowed auth methods must be set for 'RESTRICTED' auth methods");
   }
@@ -137,8 +142,9 @@ export function checkOrganizationSettings(s: OrganizationSettings, customRoleIds
       "allowed_oauth_tenants must list at least one tenant when oauth_tenant_jit_provisioning is 'RESTRICTED'.",
     );
   }
-  // No SSO connections exist in Roster yet, so none can be referenced.
-  const unknownConnection = s.sso_default_connection_id ?? s.sso_jit_provisioning_allowed_connections[0];
+  const unknownConnection = [s.sso_default_connection_id, ...s.sso_jit_provisioning_allowed_connections].find(
+    (id) => id && !ssoConnectionIds.includes(id),
+  );
   if (unknownConnection) {
     throw notFound('sso_connection_not_found', `SSO connection "${unknownConnection}" does not exist in this organization.`);
   }

@@ -2,7 +2,7 @@ import { randomBytes } from 'node:crypto';
 import type { Knex } from 'knex';
 import type { CreateOrganizationInput, SearchOrganizationsInput, UpdateOrganizationInput } from '../contracts/organizations';
 import { organizationNotFound } from '../errors';
-import { looksLikeId, parseId, uuidv7 } from '../ids';
+import { formatId, looksLikeId, parseId, uuidv7 } from '../ids';
 import type { OrganizationModel, OrganizationSettings } from '../models/organization.model';
 import type { Db } from '../repositories/db';
 import { ORGANIZATION_FILTERS, OrganizationRepository } from '../repositories/organization.repository';
@@ -185,7 +185,10 @@ export class OrganizationService {
         patch.trusted_metadata = mergeMetadata(current.trusted_metadata, input.trusted_metadata);
       }
       const next = { ...current, ...patch };
-      checkOrganizationSettings(next, await this.implicitRoleIds(trx, project.id, next));
+      const ssoConnectionIds = (await this.organizations.ssoConnections(trx, current.id)).map((c) =>
+        formatId(c.kind === 'oidc' ? 'oidc-connection' : 'saml-connection', project.env, c.id),
+      );
+      checkOrganizationSettings(next, await this.implicitRoleIds(trx, project.id, next), ssoConnectionIds);
       checkReferencesAreNotIds(patch);
       if (Object.keys(patch).length === 0) return current;
       return this.organizations.update(trx, project.id, current.id, patch);

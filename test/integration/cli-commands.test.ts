@@ -14,6 +14,8 @@ const COMMANDS = [
   'projects list',
   'projects update',
   'projects rotate-secret',
+  'public-tokens create',
+  'public-tokens list',
   'orgs list',
   'orgs get',
   'orgs create',

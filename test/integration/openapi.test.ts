@@ -117,6 +117,10 @@ describe('the OpenAPI document and the reference page', () => {
       'GET /metrics',
       'GET /openapi.json',
       'GET /v1/b2b/sessions/jwks/{project_id}',
+      // The browser's side of SSO: the start URL (a public token names the project) and the IdPs' callbacks.
+      'GET /v1/b2b/sso/callback/{connection_id}',
+      'GET /v1/public/sso/start',
+      'POST /v1/b2b/sso/callback/{connection_id}',
     ]);
   });
 

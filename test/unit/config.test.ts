@@ -46,6 +46,7 @@ describe('loadConfig', () => {
       checkResponses: false,
       webProcesses: 1,
       shutdownGraceMs: 25_000,
+      ssoAllowInsecureLoopback: false,
     });
   });
 
@@ -95,6 +96,11 @@ describe('loadConfig', () => {
 
   it('reads the shutdown grace period', () => {
     expect(loadConfig({ SHUTDOWN_GRACE_MS: '8000' }).shutdownGraceMs).toBe(8000);
+  });
+
+  it('allows plain-http loopback SSO IdPs only when asked', () => {
+    expect(loadConfig({ SSO_ALLOW_INSECURE_LOOPBACK: 'true' }).ssoAllowInsecureLoopback).toBe(true);
+    expect(() => loadConfig({ SSO_ALLOW_INSECURE_LOOPBACK: 'maybe' })).toThrow(/SSO_ALLOW_INSECURE_LOOPBACK must be true or false/);
   });
 
   it('reads the job lock and the migration chunk size', () => {

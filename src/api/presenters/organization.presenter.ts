@@ -14,7 +14,11 @@ export function presentOrganization(env: ProjectEnv, o: OrganizationModel): Orga
     trusted_metadata: o.trusted_metadata,
     sso_jit_provisioning: o.sso_jit_provisioning,
     sso_jit_provisioning_allowed_connections: o.sso_jit_provisioning_allowed_connections,
-    sso_active_connections: [],
+    sso_active_connections: (o.sso_active_connections ?? []).map((c) => ({
+      connection_id: formatId(c.kind === 'oidc' ? 'oidc-connection' : 'saml-connection', env, c.id),
+      display_name: c.display_name,
+      identity_provider: c.identity_provider,
+    })),
     sso_default_connection_id: o.sso_default_connection_id ?? undefined,
     scim_active_connection: o.scim_active_connection
       ? {

@@ -2,6 +2,7 @@ import type { JobSweeper } from '../../services/job-sweeper';
 import type { CredentialExpiry } from '../../services/maintenance/credential-expiry';
 import type { OrganizationService } from '../../services/organization.service';
 import type { SigningKeys } from '../../services/sessions/signing-keys';
+import type { SamlMetadataRefresh } from '../../services/sso/connections/saml-metadata-refresh';
 import type { OutboxRelay } from '../outbox-relay';
 import { dispatch } from './dispatch';
 
@@ -11,6 +12,7 @@ export function maintenanceProcessor(
   keys: SigningKeys,
   expiry: CredentialExpiry,
   relay: OutboxRelay,
+  samlMetadata: SamlMetadataRefresh,
 ) {
   return dispatch<'maintenance'>({
     'organizations.purge-deleted': async () => ({ purged: await organizations.purgeDeleted() }),
@@ -21,5 +23,6 @@ export function maintenanceProcessor(
     'tokens.purge': () => expiry.purgeTokens(),
     // The same pass every process's relay runs on its timer: SKIP LOCKED keeps the two from colliding.
     'outbox.sweep': async () => ({ relayed: await relay.drain() }),
+    'sso.saml-metadata-refresh': () => samlMetadata.refresh(),
   });
 }

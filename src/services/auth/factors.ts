@@ -1,4 +1,4 @@
-import type { AuthenticationFactor } from '../../repositories/session.repository';
+import type { AuthenticationFactor, SsoFactor } from '../../repositories/session.repository';
 
 /** Stytch's timestamp form: seconds precision, Z. */
 const now = () => new Date().toISOString().replace(/\.\d{3}Z$/, 'Z');
@@ -34,6 +34,13 @@ export const factors = {
     delivery_method: 'recovery_code',
     last_authenticated_at: now(),
     recovery_code_factor: { totp_recovery_code_id: recoveryCodeId },
+  }),
+  /** `sso` is the connection's registration of the member (id: registration, provider_id: connection, external_id: IdP subject). */
+  sso: (kind: 'oidc' | 'saml', sso: SsoFactor): AuthenticationFactor => ({
+    type: 'sso',
+    delivery_method: `sso_${kind}`,
+    last_authenticated_at: now(),
+    [`${kind}_sso_factor`]: sso,
   }),
 };
 
