@@ -220,6 +220,7 @@ export function createContainer(config: Readonly<Config>, overrides: ContainerOv
   const organizationRepository = new OrganizationRepository();
   const memberRepository = new MemberRepository();
   const scimUserRepository = new ScimUserRepository();
+  const ssoSignInRepository = new SsoSignInRepository();
   const projectRepository = new ProjectRepository();
   const jobRepository = new JobRepository();
   const rbacRepository = new RbacRepository();
@@ -236,6 +237,7 @@ export function createContainer(config: Readonly<Config>, overrides: ContainerOv
     sessionRepository,
     magicLinkRepository,
     scimUserRepository,
+    ssoSignInRepository,
   );
   const mailer: Mailer = metrics.countSends(config.smtpUrl ? new SmtpMailer(config.smtpUrl, config.mailFrom) : new DevOutboxMailer());
   const emailRepository = new EmailRepository();
@@ -332,7 +334,6 @@ export function createContainer(config: Readonly<Config>, overrides: ContainerOv
   const ssoConnections = new SsoConnections(knex, ssoConnectionRepository, config.publicUrl);
   const ssoConnectionService = new SsoConnectionService(knex, organizations, ssoConnectionRepository);
   const samlConnections = new SamlConnections(ssoConnectionService, config.ssoAllowInsecureLoopback);
-  const ssoSignInRepository = new SsoSignInRepository();
   const ssoSignIns = new SsoSignIns(ssoSignInRepository);
   const oidcRelyingParty = new OidcRelyingParty(ssoConnections, ssoSignIns, knex, config.ssoAllowInsecureLoopback);
   const scimAuth = new ScimAuthenticator(knex, scimConnectionRepository);

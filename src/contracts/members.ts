@@ -103,6 +103,14 @@ const scimRegistrationObject = object({ connection_id: text, registration_id: te
 ]);
 export type MemberScimRegistration = FromSchema<typeof scimRegistrationObject>;
 
+/** Member.sso_registrations: Stytch's SSORegistration (connection_id is the connection's public id). */
+const ssoRegistrationObject = object({ connection_id: text, external_id: text, registration_id: text, sso_attributes: anyObject }, [
+  'connection_id',
+  'external_id',
+  'registration_id',
+]);
+export type MemberSsoRegistration = FromSchema<typeof ssoRegistrationObject>;
+
 /** Stytch's Member object. Factors Roster does not have yet are present and empty; optional ones are absent. */
 export const memberObject = object(
   {
@@ -111,7 +119,7 @@ export const memberObject = object(
     email_address: text,
     status: text,
     name: text,
-    sso_registrations: { type: 'array', items: anyObject },
+    sso_registrations: { type: 'array', items: ssoRegistrationObject },
     scim_registration: scimRegistrationObject,
     is_breakglass: flag,
     member_password_id: text,

@@ -25,6 +25,18 @@ export interface SsoFactor {
   external_id: string;
 }
 
+/**
+ * A role an SSO connection grants (its implicit assignments, or one of its
+ * groups the IdP named): held by the session that signed in through the
+ * connection only. connection_id is the connection's public id, as the
+ * role's source names it.
+ */
+export interface SsoSessionRole {
+  role_id: string;
+  connection_id: string;
+  group?: string;
+}
+
 export interface SessionRow {
   id: string;
   project_id: string;
@@ -32,11 +44,19 @@ export interface SessionRow {
   member_id: string;
   authentication_factors: AuthenticationFactor[];
   custom_claims: Record<string, unknown>;
+  sso_connection_id: string | null;
+  sso_roles: SsoSessionRole[];
   started_at: Date;
   last_accessed_at: Date;
   expires_at: Date;
   revoked_at: Date | null;
 }
+
+/** The SSO sign-in a session was started through (or an SSO factor added to it): its connection and the roles it grants. */
+export type SessionSso = Pick<SessionRow, 'sso_connection_id' | 'sso_roles'>;
+
+/** A session no SSO connection vouched for. */
+export const NO_SSO: SessionSso = { sso_connection_id: null, sso_roles: [] };
 
 /** A public signing key as Stytch publishes it: every field the SDK's `JWK` type declares. */
 export interface PublishedJwk {
@@ -75,6 +95,8 @@ const SESSION_COLUMNS = [
   'member_id',
   'authentication_factors',
   'custom_claims',
+  'sso_connection_id',
+  'sso_roles',
   'started_at',
   'last_accessed_at',
   'expires_at',
@@ -119,12 +141,15 @@ const newSessionValues = (row: NewSession): unknown[] => [
   row.token_hash,
   JSON.stringify(row.authentication_factors),
   JSON.stringify(row.custom_claims),
+  row.sso_connection_id,
+  JSON.stringify(row.sso_roles),
   row.duration_minutes,
 ];
 
 const INSERT_SESSION = `INSERT INTO member_sessions
-  (id, project_id, organization_id, member_id, token_hash, authentication_factors, custom_claims, expires_at)`;
-const NEW_SESSION_VALUES = `$1::uuid, $2::uuid, $3::uuid, $4::uuid, $5::bytea, $6::jsonb, $7::jsonb, now() + make_interval(mins => $8::int)`;
+  (id, project_id, organization_id, member_id, token_hash, authentication_factors, custom_claims, sso_connection_id, sso_roles, expires_at)`;
+const NEW_SESSION_VALUES = `$1::uuid, $2::uuid, $3::uuid, $4::uuid, $5::bytea, $6::jsonb, $7::jsonb, $8::uuid, $9::jsonb,
+  now() + make_interval(mins => $10::int)`;
 
 function owned(row: OwnedRow | undefined): OwnedSession | undefined {
   if (!row) return undefined;
@@ -234,6 +259,7 @@ export class SessionRepository {
         ...fields,
         authentication_factors: JSON.stringify(fields.authentication_factors),
         custom_claims: JSON.stringify(fields.custom_claims),
+        sso_roles: JSON.stringify(fields.sso_roles),
         expires_at: db.raw('now() + make_interval(mins => ?)', [duration_minutes]),
       })
       .returning('*');
@@ -249,7 +275,7 @@ export class SessionRepository {
   async insertSpending(knex: Knex, row: NewSession, intermediateTokenHash: Buffer): Promise<SessionRow | undefined> {
     const text = `WITH spent AS (
         UPDATE intermediate_sessions SET used_at = now()
-         WHERE project_id = $2 AND token_hash = $9 AND used_at IS NULL AND expires_at > now() RETURNING id)
+         WHERE project_id = $2 AND token_hash = $11 AND used_at IS NULL AND expires_at > now() RETURNING id)
       ${INSERT_SESSION} SELECT ${NEW_SESSION_VALUES} FROM spent RETURNING ${SESSION_COLUMNS.join(', ')}`;
     const [session] = await queryPrepared<SessionRow>(knex, 'session-insert-spending', text, [
       ...newSessionValues(row),
@@ -299,17 +325,23 @@ export class SessionRepository {
     return session;
   }
 
-  /** Records one more factor on a live session (replacing an earlier one of the same kind) and touches it. */
+  /**
+   * Records one more factor on a live session (replacing an earlier one of the
+   * same kind) and touches it; an SSO factor also replaces the session's SSO
+   * connection and the roles it grants.
+   */
   async addFactor(
     db: Db,
     id: string,
     factors: AuthenticationFactor[],
     durationMinutes: number | undefined,
     customClaims: Record<string, unknown> | undefined,
+    sso?: SessionSso,
   ): Promise<SessionRow | undefined> {
     const [session] = await this.live(db, id)
       .update({
         authentication_factors: JSON.stringify(factors),
+        ...(sso ? { sso_connection_id: sso.sso_connection_id, sso_roles: JSON.stringify(sso.sso_roles) } : {}),
         last_accessed_at: db.fn.now(),
         ...(durationMinutes !== undefined ? { expires_at: db.raw('now() + make_interval(mins => ?)', [durationMinutes]) } : {}),
         ...(customClaims !== undefined ? { custom_claims: JSON.stringify(customClaims) } : {}),

@@ -45,6 +45,9 @@ export interface SsoRegistrationRow {
   updated_at: Date;
 }
 
+/** A registration with its connection's kind, which its public id is spelled by (Member.sso_registrations). */
+export type MemberSsoRegistrationRow = SsoRegistrationRow & { connection_kind: 'oidc' | 'saml' };
+
 export type NewSsoFlow = Omit<SsoFlowRow, 'used_at' | 'created_at'>;
 export type NewSsoToken = Omit<SsoTokenRow, 'used_at' | 'created_at'>;
 
@@ -98,7 +101,7 @@ export class SsoSignInRepository {
   }
 
   /** The registrations of several members at once (member presenters), oldest first. */
-  async registrationsOf(db: Db, memberIds: string[]): Promise<(SsoRegistrationRow & { connection_kind: 'oidc' | 'saml' })[]> {
+  async registrationsOf(db: Db, memberIds: string[]): Promise<MemberSsoRegistrationRow[]> {
     if (memberIds.length === 0) return [];
     return db('sso_registrations as r')
       .join('sso_connections as c', 'c.id', 'r.connection_id')

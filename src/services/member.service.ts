@@ -8,6 +8,7 @@ import type { Db } from '../repositories/db';
 import { MEMBER_FILTERS, MemberPatch, MemberRepository } from '../repositories/member.repository';
 import type { MagicLinkRepository } from '../repositories/magic-link.repository';
 import type { ScimUserRepository, ScimUserRow } from '../repositories/scim-user.repository';
+import type { MemberSsoRegistrationRow, SsoSignInRepository } from '../repositories/sso-sign-in.repository';
 import type { OrganizationRepository } from '../repositories/organization.repository';
 import type { SessionRepository } from '../repositories/session.repository';
 import { constraintError } from '../repositories/constraint-errors';
@@ -19,13 +20,15 @@ import type { ProjectContext } from './project-context';
 import { checkDirectRoles } from './roles';
 import { checkLimit, decodeCursor, encodeCursor, parseSearchQuery } from './search-query';
 
-/** A member as the API shows it: with its organization (for implicit roles), retired emails and SCIM registration. */
+/** A member as the API shows it: with its organization (for implicit roles), retired emails, SCIM and SSO registrations. */
 export interface MemberRecord {
   member: MemberModel;
   organization: OrganizationModel;
   retiredEmails: MemberRetiredEmailModel[];
   /** Read where a Member object is answered by MemberService; other answers leave it out. */
   scimRegistration?: ScimUserRow;
+  /** Read where scimRegistration is; other answers show none. */
+  ssoRegistrations?: MemberSsoRegistrationRow[];
 }
 
 export interface MemberPage {
@@ -44,6 +47,7 @@ export class MemberService {
     private readonly sessions: SessionRepository,
     private readonly magicLinks: MagicLinkRepository,
     private readonly scimUsers: ScimUserRepository,
+    private readonly ssoRegistrations: SsoSignInRepository,
   ) {}
 
   /** A member leaves (deleted, or merged into another): its sessions end and its unused links die. */
@@ -80,11 +84,12 @@ export class MemberService {
   }
 
   private async record(db: Db, member: MemberModel, organization: OrganizationModel): Promise<MemberRecord> {
-    const [retiredEmails, [scimRegistration]] = await Promise.all([
+    const [retiredEmails, [scimRegistration], ssoRegistrations] = await Promise.all([
       this.members.retiredEmails(db, [member.id]),
       this.scimUsers.registrationsOf(db, [member.id]),
+      this.ssoRegistrations.registrationsOf(db, [member.id]),
     ]);
-    return { member, organization, retiredEmails, scimRegistration };
+    return { member, organization, retiredEmails, scimRegistration, ssoRegistrations };
   }
 
   /**
@@ -322,9 +327,10 @@ export class MemberService {
     );
     const byId = new Map(organizations.map((o) => [o.id, o]));
     const memberIds = page.rows.map((m) => m.id);
-    const [retired, registrations] = await Promise.all([
+    const [retired, registrations, ssoRegistrations] = await Promise.all([
       this.members.retiredEmails(this.knex, memberIds),
       this.scimUsers.registrationsOf(this.knex, memberIds),
+      this.ssoRegistrations.registrationsOf(this.knex, memberIds),
     ]);
     const registrationOf = new Map(registrations.map((r) => [r.member_id, r]));
     const members = page.rows.map((member) => ({
@@ -332,6 +338,7 @@ export class MemberService {
       organization: byId.get(member.organization_id)!,
       retiredEmails: retired.filter((r) => r.member_id === member.id),
       scimRegistration: registrationOf.get(member.id),
+      ssoRegistrations: ssoRegistrations.filter((r) => r.member_id === member.id),
     }));
     const returnedOrgIds = new Set(page.rows.map((m) => m.organization_id));
     return {

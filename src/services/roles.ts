@@ -1,12 +1,13 @@
 import { badRequest } from '../errors';
 import type { ScimGroupRole } from '../models/member.model';
 import type { Db } from '../repositories/db';
+import type { SsoSessionRole } from '../repositories/session.repository';
 
 /** Stytch's default roles: every Member holds stytch_member; stytch_admin makes is_admin true. */
 export const MEMBER_ROLE = 'stytch_member';
 export const ADMIN_ROLE = 'stytch_admin';
 
-export type RoleSourceType = 'direct_assignment' | 'email_assignment' | 'scim_connection_group';
+export type RoleSourceType = 'direct_assignment' | 'email_assignment' | 'scim_connection_group' | 'sso_connection' | 'sso_connection_group';
 export interface MemberRole {
   role_id: string;
   sources: { type: RoleSourceType; details: Record<string, unknown> }[];
@@ -53,11 +54,14 @@ export interface RoleHolder {
  * A member's effective roles with their sources: the implicit default role,
  * explicit assignments, the organization's email-domain rules, then the
  * roles its SCIM groups grant. `ids` formats the SCIM source's ids for the wire.
+ * A session's roles add those its SSO sign-in granted (`ssoRoles`, held by
+ * that session only).
  */
 export function effectiveRoles(
   member: RoleHolder,
   implicitAssignments: { domain: string; role_id: string }[],
   ids: { connection(id: string): string } = { connection: (id) => id },
+  ssoRoles: SsoSessionRole[] = [],
 ): MemberRole[] {
   const byRole = new Map<string, MemberRole>();
   const add = (roleId: string, source: MemberRole['sources'][number]) => {
@@ -78,5 +82,21 @@ export function effectiveRoles(
       details: { connection_id: ids.connection(grant.connection_id), group_id: grant.group_id },
     });
   }
+  for (const grant of ssoRoles) {
+    const { role_id, connection_id, group } = grant;
+    if (group === undefined) add(role_id, { type: 'sso_connection', details: { connection_id } });
+    else add(role_id, { type: 'sso_connection_group', details: { connection_id, group } });
+  }
   return [...byRole.values()];
 }
+
+/** What a session's roles are derived from: its member and organization, and what its SSO sign-in granted. */
+export interface SessionRoleHolder {
+  session: { sso_roles: SsoSessionRole[] };
+  member: RoleHolder;
+  organization: { rbac_email_implicit_role_assignments: { domain: string; role_id: string }[] };
+}
+
+/** The role ids a session carries (its JWT's `roles`, its MemberSession's, what its authorization checks count). */
+export const sessionRoleIds = ({ session, member, organization }: SessionRoleHolder): string[] =>
+  effectiveRoles(member, organization.rbac_email_implicit_role_assignments, undefined, session.sso_roles).map((r) => r.role_id);

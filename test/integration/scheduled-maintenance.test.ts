@@ -143,6 +143,47 @@ describe('scheduled maintenance jobs', () => {
     return id;
   }
 
+  /** An SSO connection (bare id) of the member's organization, for the sign-in rows below. */
+  async function insertSsoConnection(owner: { organizationId: string }) {
+    const id = randomUUID();
+    await knex()('sso_connections').insert({ id, project_id: projectId, organization_id: owner.organizationId, kind: 'saml' });
+    return id;
+  }
+
+  async function insertSsoFlow(connectionId: string, expiresIn: number, usedAgo?: number) {
+    const id = randomUUID();
+    await knex()('sso_flows').insert({
+      id,
+      project_id: projectId,
+      connection_id: connectionId,
+      state_hash: randomBytes(32),
+      expires_at: at(expiresIn),
+      used_at: usedAgo === undefined ? null : at(-usedAgo),
+    });
+    return id;
+  }
+
+  async function insertSsoToken(connectionId: string, expiresIn: number, usedAgo?: number) {
+    const id = randomUUID();
+    await knex()('sso_tokens').insert({
+      id,
+      project_id: projectId,
+      connection_id: connectionId,
+      token_hash: randomBytes(32),
+      external_id: 'subject',
+      email: 'someone@acme.com',
+      expires_at: at(expiresIn),
+      used_at: usedAgo === undefined ? null : at(-usedAgo),
+    });
+    return id;
+  }
+
+  async function insertAssertionId(connectionId: string, expiresIn: number) {
+    const assertionId = `_${randomUUID()}`;
+    await knex()('saml_assertion_ids').insert({ connection_id: connectionId, assertion_id: assertionId, expires_at: at(expiresIn) });
+    return assertionId;
+  }
+
   const remaining = async (table: string, ids: string[]) =>
     (await knex()(table).whereIn('id', ids).select('id').orderBy('id')).map((r: { id: string }) => r.id).sort();
 
@@ -193,10 +234,55 @@ describe('scheduled maintenance jobs', () => {
       live: await insertSession(owner, 3600),
     };
 
-    expect(await run('tokens.purge')).toEqual({ magic_link_tokens: 2, otp_codes: 1, member_sessions: 2 });
+    expect(await run('tokens.purge')).toEqual({
+      magic_link_tokens: 2,
+      otp_codes: 1,
+      member_sessions: 2,
+      sso_flows: 0,
+      sso_tokens: 0,
+      saml_assertion_ids: 0,
+    });
     expect(await remaining('magic_link_tokens', Object.values(links))).toEqual([links.expiredRecently, links.live].sort());
     expect(await remaining('otp_codes', Object.values(otps))).toEqual([otps.expiredRecently, otps.live].sort());
     expect(await remaining('member_sessions', Object.values(sessions))).toEqual([sessions.revokedRecently, sessions.live].sort());
+  });
+
+  it('tokens.purge deletes SSO flows and tokens like other tokens, and SAML assertion ids only by expiry', async () => {
+    const connectionId = await insertSsoConnection(await newMember());
+    const old = TOKEN_RETENTION_SECONDS + 60;
+    const recent = TOKEN_RETENTION_SECONDS - 3600;
+    const flows = {
+      usedLongAgo: await insertSsoFlow(connectionId, 600, old),
+      expiredLongAgo: await insertSsoFlow(connectionId, -old),
+      usedRecently: await insertSsoFlow(connectionId, -recent, recent),
+      live: await insertSsoFlow(connectionId, 600),
+    };
+    const tokens = {
+      usedLongAgo: await insertSsoToken(connectionId, 600, old),
+      expiredRecently: await insertSsoToken(connectionId, -recent),
+      live: await insertSsoToken(connectionId, 600),
+    };
+    const assertions = {
+      expiredLongAgo: await insertAssertionId(connectionId, -old),
+      expiredRecently: await insertAssertionId(connectionId, -recent),
+      live: await insertAssertionId(connectionId, 3600),
+    };
+
+    expect(await run('tokens.purge')).toMatchObject({ sso_flows: 2, sso_tokens: 1, saml_assertion_ids: 1 });
+    expect(await remaining('sso_flows', Object.values(flows))).toEqual([flows.usedRecently, flows.live].sort());
+    expect(await remaining('sso_tokens', Object.values(tokens))).toEqual([tokens.expiredRecently, tokens.live].sort());
+    const assertionIds = await knex()('saml_assertion_ids').where({ connection_id: connectionId }).pluck('assertion_id');
+    expect(assertionIds.sort()).toEqual([assertions.expiredRecently, assertions.live].sort());
+  });
+
+  it('deletes a backlog of SAML assertion ids (a composite key) batch after batch', async () => {
+    const connectionId = await insertSsoConnection(await newMember());
+    for (let i = 0; i < 7; i++) await insertAssertionId(connectionId, -2 * TOKEN_RETENTION_SECONDS);
+    const live = await insertAssertionId(connectionId, 3600);
+    const smallBatches = new CredentialExpiry(knex(), new MaintenanceRepository(), 3);
+
+    expect(await smallBatches.purgeTokens()).toMatchObject({ saml_assertion_ids: 7 });
+    expect(await knex()('saml_assertion_ids').where({ connection_id: connectionId }).pluck('assertion_id')).toEqual([live]);
   });
 
   it('deletes a backlog larger than one batch, batch after batch', async () => {

@@ -3,8 +3,10 @@ import { createHash, randomBytes } from 'node:crypto';
 import path from 'node:path';
 import { formatId, uuidv7 } from '../../src/ids';
 import { useTestApp } from '../helpers/app';
+import { loginByLink } from '../helpers/login';
 
-const ctx = useTestApp({ SSO_ALLOW_INSECURE_LOOPBACK: 'true' });
+// Workers and SMTP: a person may hold a magic-link session before signing in through SSO.
+const ctx = useTestApp({ SSO_ALLOW_INSECURE_LOOPBACK: 'true' }, { workers: true, smtp: true });
 const knex = () => ctx.app.container.knex;
 
 let idp: ChildProcess;
@@ -39,8 +41,11 @@ async function newOrganization(settings: Record<string, unknown> = {}) {
   return organization;
 }
 
-/** An OIDC connection of the organization, with a client registered at the IdP for its redirect URI. */
-async function newConnection(organizationId: string) {
+/**
+ * An OIDC connection of the organization, with a client registered at the
+ * IdP for its redirect URI; `roles` are those it grants every session signed in through it.
+ */
+async function newConnection(organizationId: string, roles: string[] = []) {
   const id = uuidv7();
   const publicId = formatId('oidc-connection', 'test', id);
   const redirectUri = `${ctx.app.baseUrl}/v1/b2b/sso/callback/${publicId}`;
@@ -67,6 +72,7 @@ async function newConnection(organizationId: string) {
       jwks_url: `${issuer}/jwks`,
       custom_scopes: '',
     },
+    connection_role_assignments: JSON.stringify(roles.map((role_id) => ({ role_id }))),
   });
   return publicId;
 }
@@ -162,6 +168,18 @@ describe('SSO sign-in over OIDC', () => {
     const again = await ctx.client.sso.authenticate({ sso_token: second.token });
     expect(again.member_id).toBe(session.member_id);
     expect(await count(knex()('members').where({ email_normalized: 'ada@sso.example' }).count())).toBe(1);
+
+    // The Member object shows the registration, as members.get and members.search answer it.
+    const factor = session.member_session!.authentication_factors[0].oidc_sso_factor!;
+    const registration = { connection_id: connectionId, external_id: 'subject-ada@sso.example', registration_id: factor.id };
+    const { member } = await ctx.client.organizations.members.get({
+      organization_id: organization.organization_id,
+      member_id: session.member_id,
+    });
+    expect(member.sso_registrations).toEqual([expect.objectContaining(registration)]);
+    expect(member.sso_registrations[0].registration_id).toMatch(/^member-registration-test-/);
+    const found = await ctx.client.organizations.members.search({ organization_ids: [organization.organization_id] });
+    expect(found.members.map((m) => m.sso_registrations)).toEqual([[expect.objectContaining(registration)]]);
   });
 
   it('refuses a spent or unknown sso token', async () => {
@@ -272,5 +290,47 @@ describe('SSO sign-in over OIDC', () => {
     const sessions = await Promise.all(tokens.map(({ token }) => ctx.client.sso.authenticate({ sso_token: token })));
     expect(new Set(sessions.map((s) => s.member_id)).size).toBe(1);
     expect(await count(knex()('members').where({ email_normalized: 'twin@sso.example' }).count())).toBe(1);
+  });
+
+  it('completes a magic-link session exchanged into an SSO-only organization, whose roles stay there', async () => {
+    const open = await newOrganization();
+    const ssoOnly = await newOrganization({ auth_methods: 'RESTRICTED', allowed_auth_methods: ['sso'] });
+    const connectionId = await newConnection(ssoOnly.organization_id, ['stytch_admin']);
+    const email = 'sam@sso.example';
+    for (const { organization_id } of [open, ssoOnly])
+      await ctx.client.organizations.members.create({ organization_id, email_address: email });
+
+    const byLink = await loginByLink(ctx, open.organization_id, email);
+    const exchanged = await ctx.client.sessions.exchange({ organization_id: ssoOnly.organization_id, session_token: byLink.session_token });
+    expect(exchanged.member_authenticated).toBe(false);
+    expect(exchanged.primary_required).toEqual({ allowed_auth_methods: ['sso'] });
+    expect(exchanged.member_session).toBeUndefined();
+    expect(exchanged.session_token).toBe('');
+    expect(exchanged.intermediate_session_token).not.toBe('');
+
+    const { token } = await signIn(connectionId, email);
+    const signedIn = await ctx.client.sso.authenticate({
+      sso_token: token,
+      intermediate_session_token: exchanged.intermediate_session_token,
+    });
+    expect(signedIn.member_authenticated).toBe(true);
+    expect(signedIn.member_id).toBe(exchanged.member_id);
+    expect(signedIn.member_session).toMatchObject({ organization_id: ssoOnly.organization_id, roles: ['stytch_member', 'stytch_admin'] });
+    expect(signedIn.member_session!.authentication_factors.map((f) => f.type).sort()).toEqual(['magic_link', 'sso']);
+    expect((await ctx.client.sessions.authenticate({ session_token: signedIn.session_token })).member_session.roles).toEqual([
+      'stytch_member',
+      'stytch_admin',
+    ]);
+    // The intermediate session was spent by the sign-in.
+    const { token: again } = await signIn(connectionId, email);
+    expect(
+      await errorOf(ctx.client.sso.authenticate({ sso_token: again, intermediate_session_token: exchanged.intermediate_session_token })),
+    ).toBe('intermediate_session_not_found');
+
+    // Exchanged back into the open organization, the session carries its email factor but not the connection's role.
+    const back = await ctx.client.sessions.exchange({ organization_id: open.organization_id, session_token: signedIn.session_token });
+    expect(back.member_authenticated).toBe(true);
+    expect(back.member_session!.roles).toEqual(['stytch_member']);
+    expect((await ctx.client.sessions.authenticate({ session_jwt: back.session_jwt })).member_session.roles).toEqual(['stytch_member']);
   });
 });

@@ -2,9 +2,11 @@ import { createHash, createVerify, randomBytes } from 'node:crypto';
 import { inflateRawSync } from 'node:zlib';
 import { formatId, uuidv7 } from '../../src/ids';
 import { TEST_REDIRECT_URLS, useTestApp } from '../helpers/app';
+import { loginByLink } from '../helpers/login';
 import { encodeResponse, generateSigningKeys, SamlIdp, type AssertionInput } from '../helpers/saml-idp';
 
-const ctx = useTestApp();
+// Workers and SMTP: a member of an SSO organization may also sign in by magic link.
+const ctx = useTestApp({}, { workers: true, smtp: true });
 const knex = () => ctx.app.container.knex;
 
 let idp: SamlIdp;
@@ -361,6 +363,54 @@ describe('SAML sign-in (SP-initiated, HTTP-Redirect AuthnRequest, POST binding A
       ['solo@saml.example', ['operations']],
       ['none@saml.example', []],
     ]);
+  });
+
+  it('grants a group’s role to the sessions signed in through the connection only, not to a magic-link session', async () => {
+    const organization = await newOrganization();
+    const connection = await newConnection(organization.organization_id, {
+      groupRoles: [{ group: 'engineering', role_id: 'stytch_admin' }],
+    });
+    const deleteOrganization = { organization_id: organization.organization_id, resource_id: 'stytch.organization', action: 'delete' };
+    const claimedRoles = (jwt: string) =>
+      JSON.parse(Buffer.from(jwt.split('.')[1], 'base64url').toString())['https://stytch.com/session'].roles;
+
+    const { token } = await signIn(connection, 'lead@saml.example', {
+      attributes: { email: 'lead@saml.example', groups: ['engineering'] },
+    });
+    const signedIn = await ctx.client.sso.authenticate({ sso_token: token });
+    expect(signedIn.member_session!.roles).toEqual(['stytch_member', 'stytch_admin']);
+    expect(claimedRoles(signedIn.session_jwt)).toEqual(['stytch_member', 'stytch_admin']);
+    // The role is the session's, not the member's.
+    expect(signedIn.member.roles.map((r) => r.role_id)).toEqual(['stytch_member']);
+    const checked = await ctx.client.sessions.authenticate({
+      session_token: signedIn.session_token,
+      authorization_check: deleteOrganization,
+    });
+    expect(checked.member_session.roles).toEqual(['stytch_member', 'stytch_admin']);
+    expect(claimedRoles(checked.session_jwt)).toEqual(['stytch_member', 'stytch_admin']);
+    expect(checked.verdict).toEqual({ authorized: true, granting_roles: ['stytch_admin'] });
+    const row = await knex()('member_sessions')
+      .where({ id: signedIn.member_session!.member_session_id.replace(/^member-session-test-/, '') })
+      .first();
+    expect(row).toMatchObject({ sso_connection_id: connection.id });
+
+    // A group the person is not in grants nothing.
+    const { token: other } = await signIn(connection, 'staff@saml.example', {
+      attributes: { email: 'staff@saml.example', groups: ['staff'] },
+    });
+    expect((await ctx.client.sso.authenticate({ sso_token: other })).member_session!.roles).toEqual(['stytch_member']);
+
+    // The same member signing in by magic link holds no SSO role.
+    const byLink = await loginByLink(ctx, organization.organization_id, 'lead@saml.example');
+    expect(byLink.member_id).toBe(signedIn.member_id);
+    expect(byLink.member_session!.roles).toEqual(['stytch_member']);
+    expect(claimedRoles(byLink.session_jwt)).toEqual(['stytch_member']);
+    await expect(
+      ctx.client.sessions.authenticate({ session_token: byLink.session_token, authorization_check: deleteOrganization }),
+    ).rejects.toMatchObject({ status_code: 403, error_type: 'session_authorization_error' });
+    // … while the SSO session keeps its own.
+    const again = await ctx.client.sessions.authenticate({ session_jwt: signedIn.session_jwt });
+    expect(again.member_session.roles).toEqual(['stytch_member', 'stytch_admin']);
   });
 
   it('refuses IdP-initiated sign-ins when the connection disables them, and otherwise lands them on the default login URL', async () => {

@@ -1,7 +1,9 @@
-import type { MemberWire } from '../../contracts/members';
+import type { MemberSsoRegistration, MemberWire } from '../../contracts/members';
 import { formatId, ProjectEnv } from '../../ids';
+import type { MemberSsoRegistrationRow } from '../../repositories/sso-sign-in.repository';
 import type { MemberRecord } from '../../services/member.service';
 import { ADMIN_ROLE, effectiveRoles } from '../../services/roles';
+import { connectionPublicId } from '../../services/sso/connections/sso-connections';
 import { presentScimRegistration } from '../scim/user.presenter';
 import { timestamp } from './wire';
 
@@ -10,7 +12,10 @@ import { timestamp } from './wire';
  * present and empty; optional ones it has no value for (lock times, a SCIM
  * registration the member does not have or the answer did not read) are left out.
  */
-export function presentMember(env: ProjectEnv, { member: m, organization, retiredEmails, scimRegistration }: MemberRecord): MemberWire {
+export function presentMember(
+  env: ProjectEnv,
+  { member: m, organization, retiredEmails, scimRegistration, ssoRegistrations = [] }: MemberRecord,
+): MemberWire {
   const roles = effectiveRoles(m, organization.rbac_email_implicit_role_assignments, {
     connection: (id) => formatId('scim-connection', env, id),
   });
@@ -32,7 +37,7 @@ export function presentMember(env: ProjectEnv, { member: m, organization, retire
     default_mfa_method: m.default_mfa_method,
     member_password_id: '',
     totp_registration_id: m.totp_registration_id ? formatId('member-totp', env, m.totp_registration_id) : '',
-    sso_registrations: [],
+    sso_registrations: ssoRegistrations.map((r) => presentSsoRegistration(env, r)),
     ...(scimRegistration ? { scim_registration: presentScimRegistration(env, scimRegistration) } : {}),
     oauth_registrations: [],
     roles,
@@ -40,5 +45,15 @@ export function presentMember(env: ProjectEnv, { member: m, organization, retire
     untrusted_metadata: m.untrusted_metadata,
     created_at: timestamp(m.created_at),
     updated_at: timestamp(m.updated_at),
+  };
+}
+
+/** Stytch's SSORegistration: the member's identity at one connection, with what the IdP said at the last sign-in. */
+function presentSsoRegistration(env: ProjectEnv, r: MemberSsoRegistrationRow): MemberSsoRegistration {
+  return {
+    connection_id: connectionPublicId(env, { id: r.connection_id, kind: r.connection_kind }),
+    external_id: r.external_id,
+    registration_id: formatId('member-registration', env, r.id),
+    sso_attributes: r.sso_attributes,
   };
 }

@@ -1,7 +1,7 @@
 import type { MemberSessionWire } from '../../contracts/sessions';
 import { formatId, ProjectEnv } from '../../ids';
 import type { IssuedSession } from '../../services/sessions/session.service';
-import { effectiveRoles } from '../../services/roles';
+import { sessionRoleIds } from '../../services/roles';
 import { timestamp } from './wire';
 
 /** Stytch's MemberSession object. */
@@ -19,6 +19,6 @@ export function presentSession(
     expires_at: timestamp(session.expires_at),
     authentication_factors: session.authentication_factors,
     custom_claims: session.custom_claims,
-    roles: effectiveRoles(member, organization.rbac_email_implicit_role_assignments).map((r) => r.role_id),
+    roles: sessionRoleIds({ session, member, organization }),
   };
 }

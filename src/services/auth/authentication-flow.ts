@@ -6,7 +6,7 @@ import type { OrganizationModel } from '../../models/organization.model';
 import type { Db } from '../../repositories/db';
 import type { Entered } from '../../repositories/discovery.repository';
 import type { IntermediateSessionRow } from '../../repositories/intermediate-session.repository';
-import type { AuthenticationFactor, SessionRow } from '../../repositories/session.repository';
+import type { AuthenticationFactor, SessionRow, SessionSso } from '../../repositories/session.repository';
 import { decideAuthentication } from '../authentication-policy';
 import type { ProjectContext } from '../project-context';
 import type { IssuedSession, SessionKey, SessionService, StartedSession } from '../sessions/session.service';
@@ -36,11 +36,16 @@ export interface PriorProof {
   factors: AuthenticationFactor[];
 }
 
-/** What a factor proved, in the request's transaction: this member of this organization (and the factor, if one was presented). */
+/**
+ * What a factor proved, in the request's transaction: this member of this
+ * organization (and the factor, if one was presented); an SSO sign-in also
+ * gives its connection's roles to the session it earns or joins.
+ */
 export interface Proven {
   organization: OrganizationModel;
   member: MemberModel;
   factor?: AuthenticationFactor;
+  sso?: SessionSso;
 }
 
 export interface MfaRequired {
@@ -294,7 +299,7 @@ export class AuthenticationFlow {
     trx: Db,
     project: ProjectContext,
     input: PriorAuthenticationInput,
-    { organization, member, factor }: Proven,
+    { organization, member, factor, sso }: Proven,
     found: Awaited<ReturnType<AuthenticationFlow['find']>>,
     options: FlowOptions<unknown>,
   ): Promise<Decided> {
@@ -309,7 +314,7 @@ export class AuthenticationFlow {
     } else if (found?.session) {
       // A live session of this member met this organization's requirements when it was granted: the factor joins it.
       if (sameMember) {
-        const started = await this.sessions.extend(trx, found.session, found.token, member, organization, factor, input);
+        const started = await this.sessions.extend(trx, found.session, found.token, member, organization, factor, input, sso);
         return { outcome: base, started };
       }
       // Another member's session is ignored, as Stytch does — except by an exchange, which carries what travels.
@@ -327,6 +332,7 @@ export class AuthenticationFlow {
         proved,
         input.session_duration_minutes,
         input.session_custom_claims,
+        sso,
       );
       return { outcome: base, started };
     }

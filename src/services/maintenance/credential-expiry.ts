@@ -43,11 +43,19 @@ export class CredentialExpiry {
     return outcome;
   }
 
-  async purgeTokens(): Promise<{ magic_link_tokens: number; otp_codes: number; member_sessions: number }> {
+  /**
+   * Spent or expired links, passcodes, sessions and SSO sign-in steps (flows,
+   * tokens). SAML assertion ids count only by expiry: a replay is refused by
+   * its row until the assertion itself has expired.
+   */
+  async purgeTokens(): Promise<Record<Exclude<PurgeableTable, 'intermediate_sessions'>, number>> {
     const outcome = {
       magic_link_tokens: await this.purge('magic_link_tokens', TOKEN_RETENTION_SECONDS),
       otp_codes: await this.purge('otp_codes', TOKEN_RETENTION_SECONDS),
       member_sessions: await this.purge('member_sessions', TOKEN_RETENTION_SECONDS),
+      sso_flows: await this.purge('sso_flows', TOKEN_RETENTION_SECONDS),
+      sso_tokens: await this.purge('sso_tokens', TOKEN_RETENTION_SECONDS),
+      saml_assertion_ids: await this.purge('saml_assertion_ids', TOKEN_RETENTION_SECONDS),
     };
     logger.info(outcome, 'spent tokens and sessions purged');
     return outcome;

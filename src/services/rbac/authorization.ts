@@ -5,7 +5,7 @@ import type { MemberModel } from '../../models/member.model';
 import type { OrganizationModel } from '../../models/organization.model';
 import type { SessionRepository } from '../../repositories/session.repository';
 import type { ProjectContext } from '../project-context';
-import { effectiveRoles } from '../roles';
+import { sessionRoleIds, type SessionRoleHolder } from '../roles';
 import type { SessionService } from '../sessions/session.service';
 import { grantingRoles, SELF_ACTIONS, SELF_RESOURCE, type PolicyRole } from './policy';
 import type { RbacPolicies } from './policies';
@@ -45,8 +45,8 @@ export interface SessionCredentials {
   session_jwt?: string;
 }
 
-/** The session's member and organization: what its roles are read from. */
-export interface Subject {
+/** The session with its member and organization: what its roles are read from (sessionRoleIds). */
+export interface Subject extends SessionRoleHolder {
   member: MemberModel;
   organization: OrganizationModel;
 }
@@ -60,10 +60,6 @@ const notAuthorized = (requirement: Requirement) =>
     403,
     `The member is not authorized to perform "${requirement.action}" on "${requirement.resource}".`,
   );
-
-/** The role ids a session carries: stytch_member, explicit assignments and the organization's email rules (as its JWT says). */
-export const subjectRoles = ({ member, organization }: Subject): string[] =>
-  effectiveRoles(member, organization.rbac_email_implicit_role_assignments).map((r) => r.role_id);
 
 /** Whether a reference (id, slug or external id, as every endpoint takes it) names this organization. */
 function namesOrganization(project: ProjectContext, organization: OrganizationModel, ref: string): boolean {
@@ -101,7 +97,7 @@ export class Authorization {
     // The SDK's local check compares the ids as strings; so does this one (no slug, no external id).
     if (parseId('organization', project.env, check.organization_id) !== subject.organization.id) throw tenancyMismatch();
     const roles = await this.policyRoles(project, subject.organization);
-    const granting = grantingRoles(roles, subjectRoles(subject), check.resource_id, check.action);
+    const granting = grantingRoles(roles, sessionRoleIds(subject), check.resource_id, check.action);
     if (granting.length === 0) throw notAuthorized({ resource: check.resource_id, action: check.action });
     return { authorized: true, granting_roles: granting };
   }
@@ -131,7 +127,7 @@ export class Authorization {
     }
     if (request.requirements.length === 0) return;
     const roles = await this.policyRoles(project, organization);
-    const held = subjectRoles(owned);
+    const held = sessionRoleIds(owned);
     const self = request.memberRef !== undefined && namesMember(project, member, request.memberRef);
     const grants = ({ resource, action }: Requirement) =>
       grantingRoles(roles, held, resource, action).length > 0 ||

@@ -11,11 +11,13 @@ import type {
   PublishedJwk,
   SessionRepository,
   SessionRow,
+  SessionSso,
 } from '../../repositories/session.repository';
+import { NO_SSO } from '../../repositories/session.repository';
 import { hashSecret, newSecret } from '../../secrets';
 import { mergeMetadata } from '../organization-rules';
 import type { ProjectContext } from '../project-context';
-import { effectiveRoles } from '../roles';
+import { sessionRoleIds } from '../roles';
 import { withFactor } from '../auth/factors';
 import type { SessionToucher } from './session-toucher';
 import type { SigningKeys } from './signing-keys';
@@ -68,7 +70,11 @@ export class SessionService {
     private readonly issuer: string,
   ) {}
 
-  /** Starts a session for an authenticated member, in the caller's transaction (or on the pool); `issue` it after commit. */
+  /**
+   * Starts a session for an authenticated member, in the caller's transaction
+   * (or on the pool); `issue` it after commit. `sso` is the SSO sign-in it
+   * comes from, whose roles it alone holds.
+   */
   async start(
     db: Db,
     project: ProjectContext,
@@ -77,15 +83,17 @@ export class SessionService {
     proved: AuthenticationFactor[],
     durationMinutes = DEFAULT_SESSION_MINUTES,
     customClaims: Record<string, unknown> = {},
+    sso: SessionSso = NO_SSO,
   ): Promise<StartedSession> {
-    const { token, row } = this.newSession(project, member, organization, proved, durationMinutes, customClaims);
+    const { token, row } = this.newSession(project, member, organization, proved, durationMinutes, customClaims, sso);
     return { session: await this.sessions.insert(db, row), token, member, organization };
   }
 
   /**
    * Starts a session in exchange for an intermediate session, spending it in
    * the same statement (on the pool, no transaction); undefined when it was
-   * spent or expired meanwhile.
+   * spent or expired meanwhile. No SSO sign-in is part of it: an exchange
+   * carries no connection's roles into another organization.
    */
   async startSpending(
     project: ProjectContext,
@@ -96,7 +104,7 @@ export class SessionService {
     durationMinutes = DEFAULT_SESSION_MINUTES,
     customClaims: Record<string, unknown> = {},
   ): Promise<StartedSession | undefined> {
-    const { token, row } = this.newSession(project, member, organization, proved, durationMinutes, customClaims);
+    const { token, row } = this.newSession(project, member, organization, proved, durationMinutes, customClaims, NO_SSO);
     const session = await this.sessions.insertSpending(this.knex, row, hashSecret(intermediateToken));
     return session && { session, token, member, organization };
   }
@@ -108,6 +116,7 @@ export class SessionService {
     proved: AuthenticationFactor[],
     durationMinutes: number,
     customClaims: Record<string, unknown>,
+    sso: SessionSso,
   ) {
     checkCustomClaims(customClaims);
     const token = newSecret();
@@ -119,6 +128,7 @@ export class SessionService {
       token_hash: hashSecret(token),
       authentication_factors: proved,
       custom_claims: customClaims,
+      ...sso,
       duration_minutes: durationMinutes,
     };
     return { token, row };
@@ -146,7 +156,8 @@ export class SessionService {
   /**
    * Adds a factor to the caller's existing session (an authentication that
    * presented session_token or session_jwt) instead of starting another one,
-   * applying a new duration or custom claims when given. The session was
+   * applying a new duration or custom claims when given; an SSO sign-in
+   * (`sso`) replaces the session's SSO roles with its own. The session was
    * found (findLive) in the same transaction.
    */
   async extend(
@@ -157,11 +168,12 @@ export class SessionService {
     organization: OrganizationModel,
     factor: AuthenticationFactor | undefined,
     change: { session_duration_minutes?: number; session_custom_claims?: Record<string, unknown> },
+    sso?: SessionSso,
   ): Promise<StartedSession> {
     checkCustomClaims(change.session_custom_claims);
     const factors = withFactor(found.authentication_factors, factor);
     const claims = change.session_custom_claims && mergeMetadata(found.custom_claims, change.session_custom_claims);
-    const session = await this.sessions.addFactor(trx, found.id, factors, change.session_duration_minutes, claims);
+    const session = await this.sessions.addFactor(trx, found.id, factors, change.session_duration_minutes, claims, sso);
     if (!session) throw sessionNotFound();
     return { session, token: token ?? '', member, organization };
   }
@@ -190,7 +202,7 @@ export class SessionService {
           expires_at: iso(session.expires_at),
           attributes: { ip_address: '', user_agent: '' },
           authentication_factors: session.authentication_factors,
-          roles: effectiveRoles(member, organization.rbac_email_implicit_role_assignments).map((r) => r.role_id),
+          roles: sessionRoleIds({ session, member, organization }),
         },
         [ORGANIZATION_CLAIM]: { organization_id: formatId('organization', project.env, organization.id), slug: organization.slug },
       },

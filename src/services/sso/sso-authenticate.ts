@@ -8,6 +8,7 @@ import type { OrganizationModel } from '../../models/organization.model';
 import type { Db } from '../../repositories/db';
 import type { MemberRepository } from '../../repositories/member.repository';
 import type { OrganizationRepository } from '../../repositories/organization.repository';
+import type { SessionSso } from '../../repositories/session.repository';
 import type { SsoConnectionRepository, SsoConnectionWithProject } from '../../repositories/sso-connection.repository';
 import type { SsoSignInRepository, SsoTokenRow } from '../../repositories/sso-sign-in.repository';
 import { hashSecret } from '../../secrets';
@@ -50,6 +51,24 @@ function jitAllowed(organization: OrganizationModel, connection: SsoConnectionWi
 }
 
 /**
+ * What the sign-in gives its session: the connection's implicit roles, and
+ * those of each group mapped to a role that the IdP named for the person.
+ */
+function ssoGrants(env: ProjectContext['env'], connection: SsoConnectionWithProject, groups: string[]): SessionSso {
+  const connection_id = connectionPublicId(env, connection);
+  const named = new Set(groups);
+  return {
+    sso_connection_id: connection.id,
+    sso_roles: [
+      ...connection.connection_role_assignments.map(({ role_id }) => ({ role_id, connection_id })),
+      ...connection.group_role_assignments
+        .filter(({ group }) => named.has(group))
+        .map(({ group, role_id }) => ({ role_id, connection_id, group })),
+    ],
+  };
+}
+
+/**
  * Stytch's `sso.authenticate`: spends the token an SSO callback minted and
  * finds its person in the connection's organization — by the registration
  * (connection, IdP subject); else the live member with that address, who
@@ -82,7 +101,7 @@ export class SsoAuthenticate {
         provider_id: connectionPublicId(project.env, connection),
         external_id: token.external_id,
       });
-      return { organization, member, factor };
+      return { organization, member, factor, sso: ssoGrants(project.env, connection, token.groups) };
     });
   }
 
