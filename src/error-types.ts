@@ -62,6 +62,7 @@ export const STYTCH_ERROR_TYPES: ReadonlySet<string> = new Set([
   'no_discovery_redirect_urls_set',
   'no_invite_redirect_urls_set',
   'no_login_redirect_urls_set',
+  'no_match_for_provided_sso_url',
   'no_session_arguments',
   'no_signup_redirect_urls_set',
   'oidc_csrf_cookie_mismatch',

@@ -13,8 +13,12 @@ export class RedirectUrls {
     private readonly projects: ProjectRepository,
   ) {}
 
-  /** The redirect URL to use: one given must be on the project's allowlist; none means the first allowed. */
-  async resolve(project: ProjectContext, kind: RedirectKind, given: string | undefined): Promise<string> {
+  /**
+   * The redirect URL to use: one given must be on the project's allowlist;
+   * none means the first allowed. `sso`: for the SSO start URL, whose
+   * off-list refusal Stytch names on its own.
+   */
+  async resolve(project: ProjectContext, kind: RedirectKind, given: string | undefined, { sso = false } = {}): Promise<string> {
     const allowed = (await this.projects.findById(this.knex, project.id))?.redirect_urls ?? [];
     if (given === undefined) {
       if (allowed.length === 0) {
@@ -25,8 +29,10 @@ export class RedirectUrls {
       }
       return allowed[0];
     }
-    if (!allowed.includes(given))
-      throw badRequest(`invalid_${kind}_redirect_url`, `${given} is not on the project's list of redirect URLs.`);
+    if (!allowed.includes(given)) {
+      const message = `${given} is not on the project's list of redirect URLs.`;
+      throw sso ? badRequest('no_match_for_provided_sso_url', message) : badRequest(`invalid_${kind}_redirect_url`, message);
+    }
     return given;
   }
 }

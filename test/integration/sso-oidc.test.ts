@@ -279,7 +279,7 @@ describe('SSO sign-in over OIDC', () => {
       `/v1/public/sso/start?${new URLSearchParams({ public_token: publicToken, connection_id: connectionId, login_redirect_url: 'https://evil.example/' })}`,
       { auth: null },
     );
-    expect(offList.body.error_type).toBe('invalid_login_redirect_url');
+    expect(offList.body.error_type).toBe('no_match_for_provided_sso_url');
     expect(await count(knex()('sso_flows').where({ login_redirect_url: 'https://evil.example/' }).count())).toBe(0);
   });
 

@@ -64,8 +64,8 @@ export class SsoStart {
       projectId: project.id,
       connectionId: found.connection.id,
       pkceCodeChallenge: input.pkce_code_challenge,
-      loginRedirectUrl: await this.redirectUrls.resolve(project, 'login', input.login_redirect_url),
-      signupRedirectUrl: await this.redirectUrls.resolve(project, 'signup', input.signup_redirect_url),
+      loginRedirectUrl: await this.redirectUrls.resolve(project, 'login', input.login_redirect_url, { sso: true }),
+      signupRedirectUrl: await this.redirectUrls.resolve(project, 'signup', input.signup_redirect_url, { sso: true }),
     });
   }
 }
