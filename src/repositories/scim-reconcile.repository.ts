@@ -57,6 +57,13 @@ const CHANGED_FIELDS = `array_remove(ARRAY[
  * A directory snapshot's staging and its set-based diff against the
  * organization. Every statement works on all of a job's rows at once.
  */
+/**
+ * The report lines whose member loses access: deactivations, and links of a
+ * live member the directory lists as inactive (a link only ever takes a live
+ * member, so `active` among its changed fields means the directory ended it).
+ */
+const LOSES_ACCESS = `(c.kind = 'deactivate' OR (c.kind = 'link' AND 'active' = ANY (c.fields)))`;
+
 export class ScimReconcileRepository {
   /** The connection, if it is this organization's (and so this project's). */
   async findConnection(db: Db, scope: Omit<ReconcileScope, 'jobId'>): Promise<{ id: string } | undefined> {
@@ -180,17 +187,17 @@ export class ScimReconcileRepository {
     await db.raw(
       `DELETE FROM magic_link_tokens t USING scim_reconcile_changes c
         WHERE c.job_id = ? AND t.member_id = c.member_id AND t.used_at IS NULL
-          AND (c.kind = 'deactivate' OR 'email' = ANY (c.fields))`,
+          AND (${LOSES_ACCESS} OR 'email' = ANY (c.fields))`,
       [jobId],
     );
     await db.raw(
       `UPDATE member_sessions ms SET revoked_at = now() FROM scim_reconcile_changes c
-        WHERE c.job_id = ? AND c.kind = 'deactivate' AND ms.member_id = c.member_id AND ms.project_id = ? AND ms.revoked_at IS NULL`,
+        WHERE c.job_id = ? AND ${LOSES_ACCESS} AND ms.member_id = c.member_id AND ms.project_id = ? AND ms.revoked_at IS NULL`,
       [jobId, projectId],
     );
     await db.raw(
       `UPDATE members m SET status = 'deleted', updated_at = now() FROM scim_reconcile_changes c
-        WHERE c.job_id = ? AND c.kind = 'deactivate' AND m.id = c.member_id AND m.organization_id = ?`,
+        WHERE c.job_id = ? AND ${LOSES_ACCESS} AND m.id = c.member_id AND m.organization_id = ?`,
       [jobId, organizationId],
     );
     await db.raw(

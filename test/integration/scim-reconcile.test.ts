@@ -127,6 +127,22 @@ describe('SCIM directory snapshot reconcile', () => {
     expect((await report(again.job_id)).changes).toEqual([]);
   });
 
+  it('links and deactivates at once a live member the directory lists as inactive, and changes nothing the second time', async () => {
+    const org = await organizationWithConnection();
+    const gone = await createMember(ctx.client, org.organizationId, { email_address: 'gone@acme.com', name: 'Gone Away' });
+    const snapshot = [user('gone@acme.com', 'Gone Away', { active: false })];
+
+    const first = await reconcile(org, snapshot);
+    expect(first.result).toMatchObject({ linked: 1, deactivated: 0, created: 0 });
+    const change = (await report(first.job_id)).changes[0];
+    expect(change).toMatchObject({ member_id: gone.member_id, kind: 'link', fields: expect.arrayContaining(['active']) });
+    expect(await liveMembers(org.organizationId)).toEqual([]);
+
+    const again = await reconcile(org, snapshot);
+    expect(again.result).toMatchObject({ linked: 0, deactivated: 0, created: 0, updated: 0, reactivated: 0, unchanged: 1 });
+    expect((await report(again.job_id)).changes).toEqual([]);
+  });
+
   it('a dry run reports the changes and makes none', async () => {
     const org = await organizationWithConnection();
     await reconcile(org, [user('dee@acme.com', 'Dee Ode')]);
