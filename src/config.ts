@@ -58,6 +58,16 @@ export interface Config {
   shutdownGraceMs: number;
   /** Accept plain-http SSO IdP URLs (issuer, endpoints, metadata) on loopback hosts: local development and tests only. */
   ssoAllowInsecureLoopback: boolean;
+  /** How many days events (the audit log) are kept; a scheduled job purges older ones with their deliveries. */
+  eventsRetentionDays: number;
+  webhooks: WebhookSettings;
+}
+
+export interface WebhookSettings {
+  /** Deliver to private, loopback and link-local addresses (SSRF guard off): local development and tests only. */
+  allowPrivateAddresses: boolean;
+  /** How long one delivery attempt may take, connection to last byte. */
+  timeoutMs: number;
 }
 
 /** Pool size and the server-side timeouts every pooled connection gets. 0 turns a timeout off. */
@@ -260,6 +270,11 @@ export function loadConfig(env: Env = process.env): Readonly<Config> {
   const checkResponses = flag('ROSTER_CHECK_RESPONSES', false);
   const shutdownGraceMs = positiveInt('SHUTDOWN_GRACE_MS', 25_000, 1000);
   const ssoAllowInsecureLoopback = flag('SSO_ALLOW_INSECURE_LOOPBACK', false);
+  const eventsRetentionDays = positiveInt('ROSTER_EVENTS_RETENTION_DAYS', 90, 1);
+  const webhooks: WebhookSettings = {
+    allowPrivateAddresses: flag('WEBHOOK_ALLOW_PRIVATE_ADDRESSES', false),
+    timeoutMs: positiveInt('WEBHOOK_TIMEOUT_MS', 15_000, 100),
+  };
 
   if (problems.length > 0) throw new ConfigError(problems);
   return Object.freeze({
@@ -290,5 +305,7 @@ export function loadConfig(env: Env = process.env): Readonly<Config> {
     checkResponses,
     shutdownGraceMs,
     ssoAllowInsecureLoopback,
+    eventsRetentionDays,
+    webhooks: Object.freeze(webhooks),
   });
 }

@@ -49,6 +49,9 @@ import { OutboxRelay } from './queues/outbox-relay';
 import { EmailRepository } from './repositories/email.repository';
 import { MagicLinkRepository } from './repositories/magic-link.repository';
 import { OutboxRepository } from './repositories/outbox.repository';
+import { EventRepository } from './repositories/event.repository';
+import { EventLog } from './services/events/event-log';
+import { WebhookDelivery } from './services/webhooks/webhook-delivery';
 import { SessionRepository } from './repositories/session.repository';
 import { IntermediateSessionRepository } from './repositories/intermediate-session.repository';
 import { OtpCodeRepository } from './repositories/otp-code.repository';
@@ -195,6 +198,10 @@ export interface Container {
   samlAcs: SamlAssertionConsumer;
   /** Stytch's sso.authenticate: the redirect's token becomes a session. */
   ssoAuthenticate: SsoAuthenticate;
+  /** Records changes as events (audit log, webhooks) in the transaction of the change. */
+  eventLog: EventLog;
+  /** Turns events into webhook deliveries and sends them (the `webhooks` queue). */
+  webhookDelivery: WebhookDelivery;
   /** Moves committed outbox entries into BullMQ; each process role starts it. */
   relay: OutboxRelay;
   producer: JobProducer;
@@ -229,6 +236,7 @@ export function createContainer(config: Readonly<Config>, overrides: ContainerOv
   const sessionRepository = new SessionRepository();
   const magicLinkRepository = new MagicLinkRepository();
   const outboxRepository = new OutboxRepository();
+  const eventLog = new EventLog(new EventRepository(), outboxRepository);
   const members = new MemberService(
     knex,
     memberRepository,
@@ -465,6 +473,8 @@ export function createContainer(config: Readonly<Config>, overrides: ContainerOv
       members,
       authenticationFlow,
     ),
+    eventLog,
+    webhookDelivery: new WebhookDelivery(knex),
     relay,
     metrics,
     async close() {

@@ -10,6 +10,7 @@ import { maintenanceProcessor } from '../src/queues/processors/maintenance.proce
 import { memberImportProcessor } from '../src/queues/processors/member-import.processor';
 import { smsProcessor } from '../src/queues/processors/sms.processor';
 import { scimProcessor } from '../src/queues/processors/scim.processor';
+import { webhooksProcessor } from '../src/queues/processors/webhooks.processor';
 import { QueueName, QUEUES } from '../src/queues/registry';
 
 export interface Workers {
@@ -40,6 +41,7 @@ export function startWorkers(container: Container): Workers {
     invites: inviteProcessor(container.bulkInvites),
     sms: smsProcessor(container.smsDelivery),
     scim: scimProcessor(container.scimRoles, container.scimReconcileRun),
+    webhooks: webhooksProcessor(container.webhookDelivery),
   };
   // Chunks of one migration spread over workers; two per process suit a small machine.
   // An email job sends its batch side by side through the SMTP pool: a few jobs keep it busy.
@@ -52,6 +54,8 @@ export function startWorkers(container: Container): Workers {
     invites: 2,
     sms: 5,
     scim: 2,
+    // Each delivery waits on a remote endpoint: many at once keep slow receivers from holding up the rest.
+    webhooks: 10,
   };
   const names = (container.config.workerQueues ?? Object.keys(QUEUES)) as QueueName[];
   const unknown = names.filter((name) => !(name in QUEUES));

@@ -39,6 +39,14 @@ export interface JobPayloads {
   'outbox.sweep': Record<string, never>;
   /** Reads again the IdP metadata of SAML connections set up by URL; reports IdP certificates expiring within 30 days. */
   'sso.saml-metadata-refresh': Record<string, never>;
+  /** Fans committed events (bare ids) out to the project's subscribed webhook endpoints as deliveries. */
+  'events.dispatch': { eventIds: string[] };
+  /** Sends one webhook delivery (Standard Webhooks), after any earlier pending delivery of the same object to the same endpoint. */
+  'webhooks.deliver': { deliveryId: string };
+  /** Re-enqueues due webhook deliveries whose queue entries were lost; disables endpoints failing for days. */
+  'webhooks.sweep': Record<string, never>;
+  /** Deletes events (and their deliveries) older than the retention. */
+  'events.purge': Record<string, never>;
 }
 export type JobName = keyof JobPayloads;
 

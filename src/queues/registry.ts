@@ -21,6 +21,7 @@ export const QUEUES = {
   invites: ['invites.send'],
   sms: ['sms.send'],
   scim: ['scim.roles-refresh', 'scim.roles-verify', 'scim.reconcile'],
+  webhooks: ['events.dispatch', 'webhooks.deliver'],
 } as const satisfies Record<string, readonly JobName[]>;
 export type QueueName = keyof typeof QUEUES;
 

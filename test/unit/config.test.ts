@@ -47,6 +47,8 @@ describe('loadConfig', () => {
       webProcesses: 1,
       shutdownGraceMs: 25_000,
       ssoAllowInsecureLoopback: false,
+      eventsRetentionDays: 90,
+      webhooks: { allowPrivateAddresses: false, timeoutMs: 15_000 },
     });
   });
 

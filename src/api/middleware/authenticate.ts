@@ -20,7 +20,9 @@ export const requestIdIn = (project: ProjectContext, requestId: string) => reque
 /** Authenticates every /v1/b2b request. */
 export function authenticate(projects: ProjectService): RequestHandler {
   return async (req, res, next) => {
-    req.project = await projectOf(projects, req.headers.authorization);
+    const project = await projectOf(projects, req.headers.authorization);
+    // A copy per request: the actor is this request's, the authenticated project may be a cached object.
+    req.project = { ...project, actor: { source: 'DIRECT', type: 'api_key', id: project.publicId } };
     req.requestId = requestIdIn(req.project, req.requestId);
     req.log = logger.child({ request_id: req.requestId, project_id: req.project.publicId });
     res.setHeader('X-Request-Id', req.requestId);

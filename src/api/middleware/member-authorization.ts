@@ -50,7 +50,7 @@ export function memberAuthorization(contract: AnyContract & { authorization: Mem
     const authorization = req.app.locals[AUTHORIZER] as Authorization | undefined;
     if (!authorization) throw new Error(`${contract.name}: member authorization is not installed (installMemberAuthorization)`);
     const body = (req.body ?? undefined) as Body;
-    await authorization.authorizeRequest(
+    const memberId = await authorization.authorizeRequest(
       req.project,
       { ...(session_token !== undefined && { session_token }), ...(session_jwt !== undefined && { session_jwt }) },
       {
@@ -60,6 +60,7 @@ export function memberAuthorization(contract: AnyContract & { authorization: Mem
         setsTrustedMetadata: body?.trusted_metadata !== undefined,
       },
     );
+    req.project = { ...req.project, actor: { source: 'DIRECT', type: 'member', id: memberId } };
     next();
   };
 }

@@ -1,6 +1,6 @@
 import type { Knex } from 'knex';
 import { AppError, badRequest } from '../../errors';
-import { parseId } from '../../ids';
+import { formatId, parseId } from '../../ids';
 import type { MemberModel } from '../../models/member.model';
 import type { OrganizationModel } from '../../models/organization.model';
 import type { SessionRepository } from '../../repositories/session.repository';
@@ -109,7 +109,8 @@ export class Authorization {
    * request needs, `stytch.self` standing in for `stytch.member` when the
    * member acts on itself with an action `stytch.self` has (403).
    */
-  async authorizeRequest(project: ProjectContext, credentials: SessionCredentials, request: MemberRequest): Promise<void> {
+  /** Refuses the request unless the session's member may make it; answers that member's public id (the request's actor). */
+  async authorizeRequest(project: ProjectContext, credentials: SessionCredentials, request: MemberRequest): Promise<string> {
     if (credentials.session_token !== undefined && credentials.session_jwt !== undefined) {
       throw badRequest('too_many_session_arguments', 'Send X-Stytch-Member-Session or X-Stytch-Member-SessionJWT, not both.');
     }
@@ -125,7 +126,8 @@ export class Authorization {
         'trusted_metadata cannot be set by a request made with a member session; set it with the project secret alone.',
       );
     }
-    if (request.requirements.length === 0) return;
+    const actorId = formatId('member', project.env, member.id);
+    if (request.requirements.length === 0) return actorId;
     const roles = await this.policyRoles(project, organization);
     const held = sessionRoleIds(owned);
     const self = request.memberRef !== undefined && namesMember(project, member, request.memberRef);
@@ -134,5 +136,6 @@ export class Authorization {
       (self && resource === 'stytch.member' && SELF_ACTIONS.has(action) && grantingRoles(roles, held, SELF_RESOURCE, action).length > 0);
     const refused = request.requirements.find((r) => !grants(r));
     if (refused) throw notAuthorized(refused);
+    return actorId;
   }
 }

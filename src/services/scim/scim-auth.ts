@@ -29,10 +29,11 @@ export class ScimAuthenticator {
     if (!token) throw refused();
     const connection = await this.connections.findByTokenHash(this.knex, hashSecret(token));
     if (!connection || parseId('scim-connection', connection.project_env, connectionRef) !== connection.id) throw refused();
-    const project = {
+    const project: ProjectContext = {
       id: connection.project_id,
       env: connection.project_env,
       publicId: formatId('project', connection.project_env, connection.project_id),
+      actor: { source: 'SCIM', type: 'scim_connection', id: connectionRef },
     };
     return { project, connection };
   }

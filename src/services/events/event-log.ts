@@ -1,0 +1,58 @@
+import { formatId, uuidv7 } from '../../ids';
+import type { Db } from '../../repositories/db';
+import type { EventRepository, EventRow } from '../../repositories/event.repository';
+import type { OutboxRepository } from '../../repositories/outbox.repository';
+import type { ProjectContext } from '../project-context';
+import { eventName, SYSTEM_ACTOR, type EventInput, type EventPayload } from './event-types';
+
+/**
+ * Records changes as events, in the caller's transaction: a change that rolls
+ * back leaves no event, and a committed one is always delivered, because the
+ * outbox entry that dispatches it to webhook endpoints commits with it.
+ */
+export class EventLog {
+  constructor(
+    private readonly events: EventRepository,
+    private readonly outbox: OutboxRepository,
+  ) {}
+
+  /** Writes the events and their dispatch; returns the bare event ids. */
+  async record(db: Db, project: ProjectContext, inputs: EventInput | EventInput[]): Promise<string[]> {
+    const list = Array.isArray(inputs) ? inputs : [inputs];
+    if (list.length === 0) return [];
+    const actor = project.actor ?? SYSTEM_ACTOR;
+    const now = new Date();
+    const rows: EventRow[] = list.map((input) => {
+      const id = uuidv7(now.getTime());
+      const payload: EventPayload = {
+        project_id: project.publicId,
+        event_id: formatId('event', project.env, id),
+        action: input.action,
+        object_type: input.objectType,
+        source: actor.source,
+        id: input.objectId,
+        timestamp: now.toISOString(),
+        vertical: 'B2B',
+      };
+      if (input.object !== undefined && input.action !== 'DELETE') payload[input.objectType] = input.object;
+      return {
+        id,
+        project_id: project.id,
+        organization_id: input.organizationId ?? null,
+        name: input.name ?? eventName(actor.source, input.objectType, input.action),
+        source: actor.source,
+        action: input.action,
+        object_type: input.objectType,
+        object_id: input.objectId,
+        actor_type: actor.type,
+        actor_id: actor.id,
+        payload,
+        created_at: now,
+      };
+    });
+    await this.events.insertMany(db, rows);
+    const eventIds = rows.map((row) => row.id);
+    await this.outbox.add(db, 'events.dispatch', { eventIds }, `events.dispatch.${eventIds[0]}`);
+    return eventIds;
+  }
+}
