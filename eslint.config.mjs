@@ -85,4 +85,10 @@ export default tseslint.config(
     dirs: ['models', 'db', 'queues'],
     packages: [...DATABASE, ...QUEUE],
   }),
+  // The admin console's pages sit beside src/api: services, contracts and the API's presenters, never the data layer.
+  layer('console', {
+    files: ['src/console/**'],
+    dirs: ['models', 'db', 'repositories', 'queues'],
+    packages: [...DATABASE, ...QUEUE],
+  }),
 );

@@ -146,7 +146,8 @@ async function runShape(organizationCount: number): Promise<ShapeResult> {
     headers: { authorization: auth, 'content-type': 'text/csv' },
     body: createReadStream(csvPath),
     duplex: 'half',
-  } as RequestInit);
+    // Node's fetch streams a Node stream; the DOM typings preact's JSX types pull in do not know it.
+  } as unknown as RequestInit);
   const accepted = (await response.json()) as { job: { job_id: string } };
   if (response.status !== 202) throw new Error(`upload failed: ${JSON.stringify(accepted)}`);
   const uploadSeconds = (performance.now() - started) / 1000;

@@ -22,6 +22,10 @@ import * as indexVerifiedMemberDomains from './20261220000500_index_verified_mem
 import * as createScim from './20261230000001_create_scim';
 import * as createScimSnapshots from './20261230000100_create_scim_snapshots';
 import * as createSso from './20261230000200_create_sso';
+import * as createEventsWebhooks from './20261231000001_create_events_webhooks';
+import * as intermediateSessionsSso from './20261231000200_intermediate_sessions_sso';
+import * as createConsoleSessions from './20261231000300_create_console_sessions';
+import * as indexEventsOrganization from './20261231000400_index_events_organization';
 
 /**
  * Migrations are listed here instead of discovered on disk so that the same
@@ -52,6 +56,10 @@ const MIGRATIONS: Record<string, Knex.Migration> = {
   '20261230000001_create_scim': createScim,
   '20261230000100_create_scim_snapshots': createScimSnapshots,
   '20261230000200_create_sso': createSso,
+  '20261231000001_create_events_webhooks': createEventsWebhooks,
+  '20261231000200_intermediate_sessions_sso': intermediateSessionsSso,
+  '20261231000300_create_console_sessions': createConsoleSessions,
+  '20261231000400_index_events_organization': indexEventsOrganization,
 };
 
 export const migrationSource: Knex.MigrationSource<string> = {

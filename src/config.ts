@@ -68,6 +68,8 @@ export interface WebhookSettings {
   allowPrivateAddresses: boolean;
   /** How long one delivery attempt may take, connection to last byte. */
   timeoutMs: number;
+  /** Delay before each attempt (Standard Webhooks' schedule by default); after the last one the delivery has failed. */
+  retryScheduleMs: number[];
 }
 
 /** Pool size and the server-side timeouts every pooled connection gets. 0 turns a timeout off. */
@@ -247,6 +249,18 @@ export function loadConfig(env: Env = process.env): Readonly<Config> {
     }
     return value;
   };
+  /** A comma-separated list of durations (`0`, `200ms`, `5s`, `5m`, `2h`), in milliseconds. */
+  const durations = (name: string, fallback: string): number[] => {
+    const unitMs: Record<string, number> = { ms: 1, s: 1000, m: 60_000, h: 3600_000, '': 1 };
+    const parse = (text: string) => text.split(',').map((part) => /^\s*(\d+)(ms|s|m|h|)\s*$/.exec(part));
+    const text = get(name) ?? fallback;
+    let parsed = parse(text);
+    if (parsed.some((match) => match === null)) {
+      problems.push(`${name} must be a comma-separated list of durations such as 0,5s,5m,2h (got "${text}")`);
+      parsed = parse(fallback);
+    }
+    return parsed.map((match) => Number(match![1]) * unitMs[match![2]]);
+  };
   const jobLockMs = positiveInt('ROSTER_JOB_LOCK_MS', 30_000, 1000);
   const migrationChunkRows = positiveInt('ROSTER_MIGRATION_CHUNK_ROWS', 50_000, 1);
   const inviteRatePerSecond = positiveInt('ROSTER_INVITE_RATE_PER_SECOND', 50, 0);
@@ -274,6 +288,7 @@ export function loadConfig(env: Env = process.env): Readonly<Config> {
   const webhooks: WebhookSettings = {
     allowPrivateAddresses: flag('WEBHOOK_ALLOW_PRIVATE_ADDRESSES', false),
     timeoutMs: positiveInt('WEBHOOK_TIMEOUT_MS', 15_000, 100),
+    retryScheduleMs: durations('WEBHOOK_RETRY_SCHEDULE', '0,5s,5m,30m,2h,5h,10h,10h'),
   };
 
   if (problems.length > 0) throw new ConfigError(problems);

@@ -37,7 +37,6 @@ import { createKnex } from './db/knex';
 import { fastFailConnection } from './queues/connection';
 import type { JobProducer } from './jobs';
 import { BullJobProducer } from './queues/producer';
-import { JobRepository } from './repositories/job.repository';
 import { StagingRepository } from './repositories/member-import/staging';
 import { ImportValidationRepository } from './repositories/member-import/validation';
 import { ImportChunkRepository } from './repositories/member-import/apply';
@@ -51,7 +50,18 @@ import { MagicLinkRepository } from './repositories/magic-link.repository';
 import { OutboxRepository } from './repositories/outbox.repository';
 import { EventRepository } from './repositories/event.repository';
 import { EventLog } from './services/events/event-log';
+import { ChangeEvents } from './services/events/change-events';
+import { EventedJobRepository } from './services/events/job-events';
+import { MigrationMemberEvents } from './services/events/migration-events';
+import { presenterEventObjects } from './api/presenters/event-objects';
+import { EventQueryRepository } from './repositories/event-query.repository';
+import { EventQueryService } from './services/events/event-query';
+import { EventRetention } from './services/events/event-retention';
 import { WebhookDelivery } from './services/webhooks/webhook-delivery';
+import { WebhookDeliveries } from './services/webhooks/webhook-deliveries';
+import { WebhookDeliveryRepository } from './repositories/webhook-delivery.repository';
+import { WebhookEndpointService } from './services/webhooks/webhook-endpoints';
+import { WebhookEndpointRepository } from './repositories/webhook-endpoint.repository';
 import { SessionRepository } from './repositories/session.repository';
 import { IntermediateSessionRepository } from './repositories/intermediate-session.repository';
 import { OtpCodeRepository } from './repositories/otp-code.repository';
@@ -104,6 +114,11 @@ import { RbacPolicies } from './services/rbac/policies';
 import { OrganizationPolicies } from './services/rbac/organization-policies';
 import { Authorization } from './services/rbac/authorization';
 import { ProjectService } from './services/project.service';
+import { ConsoleSessionRepository } from './repositories/console-session.repository';
+import { ConsoleSessions } from './services/console/console-sessions';
+import { SignInLimiter } from './services/console/sign-in-limiter';
+import { ProjectOverviewRepository } from './repositories/project-overview.repository';
+import { ProjectOverviews } from './services/console/project-overview';
 import { MaintenanceRepository } from './repositories/maintenance.repository';
 import { CredentialExpiry } from './services/maintenance/credential-expiry';
 import { createMetrics, Metrics } from './metrics';
@@ -115,6 +130,10 @@ export interface Container {
   /** For health checks and enqueueing; fails fast while Redis is down. */
   redis: Redis;
   projects: ProjectService;
+  /** Admin console (/admin) sign-ins with a project id and secret. */
+  consoleSessions: ConsoleSessions;
+  /** The console's project overview: settings and counts. */
+  projectOverviews: ProjectOverviews;
   organizations: OrganizationService;
   members: MemberService;
   /** The project's RBAC policy (Stytch's defaults until it sets its own). */
@@ -200,8 +219,16 @@ export interface Container {
   ssoAuthenticate: SsoAuthenticate;
   /** Records changes as events (audit log, webhooks) in the transaction of the change. */
   eventLog: EventLog;
+  /** The audit log: a project's events, filtered and paged (API, CLI, console). */
+  eventQuery: EventQueryService;
+  /** Deletes events past their retention (events.purge). */
+  eventRetention: EventRetention;
   /** Turns events into webhook deliveries and sends them (the `webhooks` queue). */
   webhookDelivery: WebhookDelivery;
+  /** Webhook deliveries as the API and console show them (delivery log, attempts), and replay. */
+  webhookDeliveries: WebhookDeliveries;
+  /** A project's webhook endpoints and their signing secrets. */
+  webhookEndpoints: WebhookEndpointService;
   /** Moves committed outbox entries into BullMQ; each process role starts it. */
   relay: OutboxRelay;
   producer: JobProducer;
@@ -229,14 +256,19 @@ export function createContainer(config: Readonly<Config>, overrides: ContainerOv
   const scimUserRepository = new ScimUserRepository();
   const ssoSignInRepository = new SsoSignInRepository();
   const projectRepository = new ProjectRepository();
-  const jobRepository = new JobRepository();
+  const outboxRepository = new OutboxRepository();
+  const webhookDeliveryRepository = new WebhookDeliveryRepository();
+  const eventLog = new EventLog(new EventRepository(), outboxRepository);
+  // Events carry the API's objects: its presenters, handed to the services (which may not import the API).
+  const eventObjects = presenterEventObjects(config.publicUrl);
+  const changeEvents = new ChangeEvents(eventLog, eventObjects);
+  // Every job state change writes its event in the same transaction, whichever service makes it.
+  const jobRepository = new EventedJobRepository(projectRepository, eventLog, eventObjects);
   const rbacRepository = new RbacRepository();
   const rbacPolicies = new RbacPolicies(knex, rbacRepository);
-  const organizations = new OrganizationService(knex, organizationRepository, rbacPolicies);
+  const organizations = new OrganizationService(knex, organizationRepository, rbacPolicies, changeEvents);
   const sessionRepository = new SessionRepository();
   const magicLinkRepository = new MagicLinkRepository();
-  const outboxRepository = new OutboxRepository();
-  const eventLog = new EventLog(new EventRepository(), outboxRepository);
   const members = new MemberService(
     knex,
     memberRepository,
@@ -246,6 +278,7 @@ export function createContainer(config: Readonly<Config>, overrides: ContainerOv
     magicLinkRepository,
     scimUserRepository,
     ssoSignInRepository,
+    changeEvents,
   );
   const mailer: Mailer = metrics.countSends(config.smtpUrl ? new SmtpMailer(config.smtpUrl, config.mailFrom) : new DevOutboxMailer());
   const emailRepository = new EmailRepository();
@@ -253,7 +286,7 @@ export function createContainer(config: Readonly<Config>, overrides: ContainerOv
   const emails = new EmailService(knex, emailRepository, magicLinkRepository, outboxRepository, mailer, producer, jobRepository, otpCodes);
   const signingKeys = new SigningKeys(knex, sessionRepository);
   const toucher = new SessionToucher(knex, sessionRepository);
-  const sessions = new SessionService(knex, sessionRepository, memberRepository, signingKeys, toucher, config.publicUrl);
+  const sessions = new SessionService(knex, sessionRepository, memberRepository, signingKeys, toucher, config.publicUrl, changeEvents);
   const organizationPolicies = new OrganizationPolicies(knex, organizations, rbacPolicies, rbacRepository);
   const authorization = new Authorization(knex, rbacPolicies, sessions, sessionRepository);
   const relay = new OutboxRelay(knex, outboxRepository, producer);
@@ -271,8 +304,9 @@ export function createContainer(config: Readonly<Config>, overrides: ContainerOv
     magicLinkRepository,
     authenticationFlow,
     loginOrSignup,
+    members,
   );
-  const emailOtps = new EmailOtpService(knex, organizations, memberRepository, otpCodes, authenticationFlow, loginOrSignup);
+  const emailOtps = new EmailOtpService(knex, organizations, memberRepository, otpCodes, authenticationFlow, loginOrSignup, members);
   const discoveryEmails = new DiscoveryEmails(knex, redirectUrls, emails, outboxWritten);
   const smsRepository = new SmsRepository();
   const smsSender: SmsSender = config.smsWebhookUrl
@@ -334,15 +368,14 @@ export function createContainer(config: Readonly<Config>, overrides: ContainerOv
     organizations,
     organizationRepository,
     members,
-    memberRepository,
     discoveryRepository,
   );
   const scimConnectionRepository = new ScimConnectionRepository();
   const ssoConnectionRepository = new SsoConnectionRepository();
   const ssoConnections = new SsoConnections(knex, ssoConnectionRepository, config.publicUrl);
-  const ssoConnectionService = new SsoConnectionService(knex, organizations, ssoConnectionRepository);
+  const ssoConnectionService = new SsoConnectionService(knex, organizations, ssoConnectionRepository, changeEvents);
   const samlConnections = new SamlConnections(ssoConnectionService, config.ssoAllowInsecureLoopback);
-  const ssoSignIns = new SsoSignIns(ssoSignInRepository);
+  const ssoSignIns = new SsoSignIns(ssoSignInRepository, memberRepository);
   const oidcRelyingParty = new OidcRelyingParty(ssoConnections, ssoSignIns, knex, config.ssoAllowInsecureLoopback);
   const scimAuth = new ScimAuthenticator(knex, scimConnectionRepository);
   const scimRoles = new ScimRoles(knex, new ScimRoleRepository(), outboxRepository);
@@ -360,6 +393,7 @@ export function createContainer(config: Readonly<Config>, overrides: ContainerOv
     new ImportChunkRepository(),
     producer,
     config.migrationChunkRows,
+    new MigrationMemberEvents(eventLog, eventObjects, projectRepository, organizationRepository, memberRepository),
   );
   const deduplication = new DeduplicationService(
     knex,
@@ -395,12 +429,16 @@ export function createContainer(config: Readonly<Config>, overrides: ContainerOv
     },
     [() => memberImports.dropFinishedStaging(), () => emails.resumeStale(), () => smsDelivery.expireStale()],
   );
+  const projects = new ProjectService(knex, projectRepository, config.credentialCacheMs);
   return {
     config,
     knex,
     redis,
     producer,
-    projects: new ProjectService(knex, projectRepository, config.credentialCacheMs),
+    projects,
+    // Failed sign-ins are counted in memory, per process: 10 per 15 minutes per address and per project id.
+    consoleSessions: new ConsoleSessions(knex, new ConsoleSessionRepository(), projects, new SignInLimiter(10, 15 * 60_000)),
+    projectOverviews: new ProjectOverviews(knex, projectRepository, new ProjectOverviewRepository()),
     organizations,
     members,
     rbacPolicies,
@@ -437,7 +475,7 @@ export function createContainer(config: Readonly<Config>, overrides: ContainerOv
     scimAuth,
     scimUsers: new ScimUserService(knex, scimUserRepository, memberRepository, organizationRepository, members),
     scimRoles,
-    scimConnections: new ScimConnectionService(knex, organizations, scimConnectionRepository, scimRoles),
+    scimConnections: new ScimConnectionService(knex, organizations, scimConnectionRepository, scimRoles, changeEvents),
     scimGroups,
     scimReconcileUploads: new ScimReconcileUploads(knex, jobRepository, scimReconcileRepository, organizations, producer),
     scimReconcileRun,
@@ -455,16 +493,8 @@ export function createContainer(config: Readonly<Config>, overrides: ContainerOv
       oidc: oidcRelyingParty,
       saml: new SamlStart(knex, ssoConnections, ssoSignIns),
     }),
-    oidcCallback: new OidcCallback(knex, ssoConnections, oidcRelyingParty, ssoSignIns, ssoSignInRepository, memberRepository),
-    samlAcs: new SamlAssertionConsumer(
-      knex,
-      ssoConnections,
-      ssoSignIns,
-      new SamlAssertionRepository(),
-      redirectUrls,
-      ssoSignInRepository,
-      memberRepository,
-    ),
+    oidcCallback: new OidcCallback(knex, ssoConnections, oidcRelyingParty, ssoSignIns),
+    samlAcs: new SamlAssertionConsumer(knex, ssoConnections, ssoSignIns, new SamlAssertionRepository(), redirectUrls),
     ssoAuthenticate: new SsoAuthenticate(
       ssoSignInRepository,
       ssoConnectionRepository,
@@ -474,7 +504,11 @@ export function createContainer(config: Readonly<Config>, overrides: ContainerOv
       authenticationFlow,
     ),
     eventLog,
-    webhookDelivery: new WebhookDelivery(knex),
+    eventQuery: new EventQueryService(knex, new EventQueryRepository()),
+    eventRetention: new EventRetention(knex, new EventQueryRepository(), config.eventsRetentionDays),
+    webhookDelivery: new WebhookDelivery(knex, webhookDeliveryRepository, new WebhookEndpointRepository(), producer, config.webhooks),
+    webhookDeliveries: new WebhookDeliveries(knex, webhookDeliveryRepository, producer),
+    webhookEndpoints: new WebhookEndpointService(knex, new WebhookEndpointRepository(), config.webhooks.allowPrivateAddresses),
     relay,
     metrics,
     async close() {

@@ -34,6 +34,8 @@ export function startWorkers(container: Container): Workers {
       container.credentialExpiry,
       container.relay,
       container.samlMetadataRefresh,
+      container.eventRetention,
+      container.webhookDelivery,
     ),
     migrations: memberImportProcessor(container.memberImports),
     deduplication: deduplicationProcessor(container.deduplication),

@@ -26,6 +26,9 @@ import { scimRouter } from './scim/scim-router';
 import { scimReconcileRoutes } from './routes/scim-reconcile.routes';
 import { scimConnectionRoutes } from './routes/scim-connections.routes';
 import { ssoConnectionRoutes } from './routes/sso-connections.routes';
+import { webhookEndpointRoutes } from './routes/webhook-endpoints.routes';
+import { webhookDeliveryRoutes } from './routes/webhook-deliveries.routes';
+import { eventRoutes } from './routes/events.routes';
 import { scimDiscoveryRoutes } from './scim/discovery.routes';
 import { scimGroupRoutes } from './scim/groups.routes';
 import { scimUserRoutes } from './scim/users.routes';
@@ -33,6 +36,7 @@ import { installMemberAuthorization } from './middleware/member-authorization';
 import { ssoAuthenticateRoutes } from './routes/sso-authenticate.routes';
 import { ssoPublicRoutes } from './routes/sso-public.routes';
 import { ssoSamlPublicRoutes } from './routes/sso-saml-public.routes';
+import { consoleApp } from '../console/console-app';
 
 /** The largest JSON body accepted; bulk work goes through jobs, not giant requests. */
 export const JSON_BODY_LIMIT = 1024 * 1024;
@@ -55,6 +59,8 @@ export function createApp(container: Container): Express {
   app.use(jwksRoutes(container.projects, container.sessions));
   app.use(docsRoutes(container.config.publicUrl));
   app.use(metricsRoutes(container.metrics, container.config.metricsToken));
+  // The admin console: HTML pages with their own sign-in, CSRF checks and error pages, outside the API's contracts.
+  app.use('/admin', consoleApp(container));
 
   // Each SCIM connection's service provider: bearer tokens and SCIM's envelope, not the project secret and Stytch's.
   app.use(
@@ -94,6 +100,9 @@ export function createApp(container: Container): Express {
   b2b.use(ssoAuthenticateRoutes(container.ssoAuthenticate));
   b2b.use(scimConnectionRoutes(container.scimConnections, container.config.publicUrl));
   b2b.use(ssoConnectionRoutes(container.ssoConnectionManagement, container.config.publicUrl));
+  b2b.use(webhookEndpointRoutes(container.webhookEndpoints));
+  b2b.use(webhookDeliveryRoutes(container.webhookDeliveries));
+  b2b.use(eventRoutes(container.eventQuery));
   app.use('/v1/b2b', b2b);
 
   app.use(routeNotFound);

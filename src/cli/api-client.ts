@@ -47,6 +47,10 @@ export class ApiClient {
     return this.json<T>('POST', path, { body, query });
   }
 
+  put<T>(path: string, body: unknown): Promise<T> {
+    return this.json<T>('PUT', path, { body });
+  }
+
   delete<T>(path: string): Promise<T> {
     return this.json<T>('DELETE', path);
   }

@@ -1,11 +1,13 @@
 import { Command } from 'commander';
 import { registerEmails } from './commands/emails';
+import { registerEvents } from './commands/events';
 import { registerImport } from './commands/import';
 import { registerJobs } from './commands/jobs';
 import { registerMembers } from './commands/members';
 import { registerOrgs } from './commands/orgs';
 import { registerProjects } from './commands/projects';
 import { registerPublicTokens } from './commands/public-tokens';
+import { registerWebhooks } from './commands/webhooks';
 import type { CliContext } from './context';
 import { EXIT_CODES_HELP } from './errors';
 
@@ -41,5 +43,7 @@ export function buildProgram(ctx: CliContext): Command {
   registerJobs(program, ctx);
   registerImport(program, ctx);
   registerEmails(program, ctx);
+  registerEvents(program, ctx);
+  registerWebhooks(program, ctx);
   return program;
 }

@@ -100,6 +100,9 @@ export const object = <const P extends Properties, const R extends readonly (key
 export const envelope = <const P extends Properties, const R extends readonly (keyof P & string)[]>(properties: P, required: R) =>
   object({ request_id: { type: 'string' }, ...properties, status_code: { type: 'integer' } }, ['request_id', ...required, 'status_code']);
 
+/** The response of a 204 or a 302: no body (a redirect's target is its Location header). */
+export const noBody = { type: 'object', additionalProperties: false } as const;
+
 /** A free-form JSON object (metadata, custom claims), passed through as it is. */
 export const anyObject = { type: 'object', additionalProperties: true } as const;
 

@@ -22,9 +22,10 @@ export interface Contract<P extends Schema = Schema, Q extends Schema = Schema, 
   params?: P;
   query?: Q;
   body?: B;
-  /** The whole success body, request_id and status_code included. */
+  /** The whole success body, request_id and status_code included (for 204 and 302, which carry none: `noBody`). */
   response: R;
-  status: 200 | 201 | 202;
+  /** 204: no body (SCIM's deletes and group patches). 302: a redirect, its target in the Location header (SSO's browser steps). */
+  status: 200 | 201 | 202 | 204 | 302;
   /** The stytch SDK method that calls this endpoint (Stytch endpoints only), e.g. `organizations.members.get`. */
   sdk?: string;
   /**

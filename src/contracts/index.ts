@@ -2,6 +2,7 @@ import type { Contract } from './contract';
 import { deduplicationContracts } from './deduplication';
 import { discoveryContracts } from './discovery';
 import { emailContracts } from './emails';
+import { eventContracts } from './events';
 import { healthContracts } from './health';
 import { inviteContracts } from './invites';
 import { jobContracts } from './jobs';
@@ -26,6 +27,8 @@ import { ssoConnectionContracts } from './sso';
 import { ssoOidcContracts } from './sso-oidc';
 import { ssoSamlContracts } from './sso-saml';
 import { samlAcsContracts } from './sso-saml-acs';
+import { webhookEndpointContracts } from './webhook-endpoints';
+import { webhookDeliveryContracts } from './webhook-deliveries';
 
 export * from './contract';
 
@@ -58,4 +61,7 @@ export const contracts: Contract[] = [
   ...ssoOidcContracts,
   ...ssoSamlContracts,
   ...samlAcsContracts,
+  ...webhookEndpointContracts,
+  ...webhookDeliveryContracts,
+  ...eventContracts,
 ];

@@ -77,6 +77,20 @@ function parameters(schema: Schema | undefined, where: 'path' | 'query'): object
 /** `Stytch: organizations` for endpoints the SDK calls (grouped by SDK namespace), `Roster` for Roster's own. */
 const tagOf = (contract: Contract) => (contract.sdk ? `Stytch: ${contract.sdk.split('.').slice(0, -1).join('.')}` : 'Roster');
 
+/**
+ * The success response of a contract: 204 carries no body, 302 only its Location header (the
+ * `response` schema of those is the empty `noBody`); every other status carries the JSON body.
+ */
+function successResponse(contract: Contract, media: string): Record<string, object> {
+  const description = contract.summary;
+  if (contract.status === 204) return { '204': { description } };
+  if (contract.status === 302) {
+    const location = { description: 'Where the browser goes next.', required: true, schema: { type: 'string', format: 'uri' } };
+    return { '302': { description, headers: { Location: location } } };
+  }
+  return { [String(contract.status)]: { description, content: { [media]: { schema: portable(contract.response) } } } };
+}
+
 /** SCIM endpoints: the connection's bearer token, SCIM's media type and error envelope. */
 function scimOperation(contract: Contract): object {
   const media = (schema: unknown) => ({ 'application/scim+json': { schema } });
@@ -88,7 +102,7 @@ function scimOperation(contract: Contract): object {
     parameters: [...parameters(contract.params, 'path'), ...parameters(contract.query, 'query')],
     ...(contract.body ? { requestBody: { required: true, content: media(portable(contract.body)) } } : {}),
     responses: {
-      [String(contract.status)]: { description: contract.summary, content: media(portable(contract.response)) },
+      ...successResponse(contract, 'application/scim+json'),
       default: { $ref: '#/components/responses/ScimError' },
     },
   };
@@ -106,10 +120,7 @@ function operation(contract: Contract): object {
     ...(contract.body ? { requestBody: { required: true, content: { [bodyMedia(contract)]: { schema: portable(contract.body) } } } } : {}),
     ...(CSV_BODIES.has(contract.name) ? { requestBody: { required: true, content: { 'text/csv': { schema: { type: 'string' } } } } } : {}),
     responses: {
-      [String(contract.status)]: {
-        description: contract.summary,
-        content: { 'application/json': { schema: portable(contract.response) } },
-      },
+      ...successResponse(contract, 'application/json'),
       default: { $ref: '#/components/responses/Error' },
     },
   };

@@ -1,4 +1,4 @@
-import { count, object, text, time } from './common';
+import { count, noBody, object, text, time } from './common';
 
 /** A connection's SCIM base URL (RFC 7644 §3.2), as the SCIM routers mount it. */
 export const SCIM_BASE = '/v1/b2b/scim/:connection_id';
@@ -43,7 +43,7 @@ export const resourceMeta = object({ resourceType: text, created: time, lastModi
 ]);
 
 /** What 204 No Content answers declare: no body. */
-export const noContent = { type: 'object', additionalProperties: false } as const;
+export const noContent = noBody;
 
 /** RFC 7644 §3.4.2's ListResponse of `item`s; count=0 answers the total alone. */
 export const listOf = <const S extends object>(item: S) =>

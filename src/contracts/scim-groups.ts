@@ -117,7 +117,7 @@ export const patchScimGroupContract = defineContract({
   params: groupParams,
   body: patchBody,
   response: noContent,
-  status: 200,
+  status: 204,
   protocol: 'scim',
 });
 
@@ -128,7 +128,7 @@ export const deleteScimGroupContract = defineContract({
   summary: 'Deletes a SCIM Group (RFC 7644 §3.6); its members lose the roles it granted. Answers 204 No Content.',
   params: groupParams,
   response: noContent,
-  status: 200,
+  status: 204,
   protocol: 'scim',
 });
 

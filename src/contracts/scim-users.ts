@@ -119,7 +119,7 @@ export const deleteScimUserContract = defineContract({
   summary: 'Deletes a SCIM User (RFC 7644 §3.6): its Member is deleted and its sessions end. Answers 204 No Content.',
   params: userParams,
   response: noContent,
-  status: 200,
+  status: 204,
   protocol: 'scim',
 });
 

@@ -1,5 +1,5 @@
 import type { FromSchema } from 'json-schema-to-ts';
-import { B2B, envelope, flag, text } from './common';
+import { B2B, envelope, flag, noBody, text } from './common';
 import { defineContract } from './contract';
 import { authenticationProperties, authenticationRequired, priorAuthenticationProperties } from './authentication';
 
@@ -49,17 +49,15 @@ export const ssoStartQuery = {
   required: ['public_token'],
 } as const;
 
-/** A redirect answers these routes (302 with Location); the body is only what a client that does not follow it reads. */
-const redirected = envelope({ location: text }, ['location']);
-
 export const startSso = defineContract({
   name: 'sso.start',
   method: 'get',
   path: '/v1/public/sso/start',
   summary: "Start an SSO sign-in: redirects (302) the browser to the connection's identity provider.",
   query: ssoStartQuery,
-  response: redirected,
-  status: 200,
+  // A redirect: the Location header says where the browser goes next.
+  response: noBody,
+  status: 302,
 });
 
 export const oidcCallback = defineContract({
@@ -77,8 +75,9 @@ export const oidcCallback = defineContract({
       error_description: text,
     },
   },
-  response: redirected,
-  status: 200,
+  // A redirect: the Location header says where the browser goes next.
+  response: noBody,
+  status: 302,
 });
 
 export const ssoAuthenticateContracts = [authenticateSso, startSso, oidcCallback];

@@ -1,4 +1,4 @@
-import { B2B, envelope, text } from './common';
+import { B2B, noBody } from './common';
 import { defineContract } from './contract';
 
 /**
@@ -20,9 +20,9 @@ export const samlAcs = defineContract({
     },
     required: ['SAMLResponse'],
   },
-  // A redirect answers; the body is only what a client that does not follow it reads.
-  response: envelope({ location: text }, ['location']),
-  status: 200,
+  // A redirect: the Location header says where the browser goes next.
+  response: noBody,
+  status: 302,
 });
 
 export const samlAcsContracts = [samlAcs];

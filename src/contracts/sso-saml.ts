@@ -43,6 +43,9 @@ export const updateSamlConnectionBody = {
     nameid_format: { type: 'string', maxLength: 256 },
     alternative_acs_url: { type: 'string', maxLength: 2048 },
     idp_initiated_auth_disabled: { type: 'boolean' },
+    // Private keys (PEM) Roster signs AuthnRequests with / decrypts assertions with; never returned.
+    signing_private_key: { type: 'string', minLength: 1, maxLength: 20000 },
+    saml_encryption_private_key: { type: 'string', minLength: 1, maxLength: 20000 },
   },
 } as const;
 export type UpdateSamlConnectionInput = FromSchema<typeof updateSamlConnectionBody>;

@@ -14,8 +14,9 @@ export interface JobProducer {
   /**
    * Makes sure a queue entry with this id is waiting or running: adds it,
    * or replaces a finished one; does nothing while one is pending. Never
-   * throws: if the queues are away, the sweep tries again later.
+   * throws: if the queues are away, the sweep tries again later. With
+   * `delayMs`, the entry waits that long before it runs (a scheduled retry).
    */
-  ensure<N extends JobName>(name: N, payload: JobPayloads[N], jobId: string): Promise<void>;
+  ensure<N extends JobName>(name: N, payload: JobPayloads[N], jobId: string, options?: { delayMs?: number }): Promise<void>;
   close(): Promise<void>;
 }

@@ -75,15 +75,15 @@ export class BullJobProducer implements JobProducer {
     );
   }
 
-  async ensure<N extends JobName>(name: N, payload: JobPayloads[N], jobId: string): Promise<void> {
+  async ensure<N extends JobName>(name: N, payload: JobPayloads[N], jobId: string, options: { delayMs?: number } = {}): Promise<void> {
     try {
-      await withTimeout(this.add(name, payload, jobId));
+      await withTimeout(this.add(name, payload, jobId, options.delayMs));
     } catch (err) {
       logger.warn({ queue_job_id: jobId, err }, `could not enqueue ${name}; the sweep will retry`);
     }
   }
 
-  private async add<N extends JobName>(name: N, payload: JobPayloads[N], jobId: string): Promise<void> {
+  private async add<N extends JobName>(name: N, payload: JobPayloads[N], jobId: string, delayMs?: number): Promise<void> {
     this.checkConnected();
     const queue = this.queue(queueOf(name));
     const existing = await queue.getJob(jobId);
@@ -92,7 +92,7 @@ export class BullJobProducer implements JobProducer {
       if (PENDING_STATES.has(await existing.getState())) return;
       await existing.remove();
     }
-    await queue.add(name, payload, { jobId, ...this.retries(name), ...RETENTION });
+    await queue.add(name, payload, { jobId, delay: delayMs, ...this.retries(name), ...RETENTION });
   }
 
   async close(): Promise<void> {

@@ -14,6 +14,8 @@ export const QUEUES = {
     'tokens.purge',
     'outbox.sweep',
     'sso.saml-metadata-refresh',
+    'events.purge',
+    'webhooks.sweep',
   ],
   migrations: ['migration.prepare', 'migration.chunk'],
   deduplication: ['members.merge', 'members.scan-duplicates'],
@@ -41,6 +43,10 @@ export const SCHEDULES: { queue: QueueName; job: JobName; everyMs: number }[] = 
   // The relay drains every second in each process; this catches what is left when none runs.
   { queue: 'maintenance', job: 'outbox.sweep', everyMs: 60_000 },
   { queue: 'maintenance', job: 'sso.saml-metadata-refresh', everyMs: 24 * 3600_000 },
+  // The audit log's retention is in days: an hourly pass keeps each run's backlog small.
+  { queue: 'maintenance', job: 'events.purge', everyMs: 3600_000 },
+  // Re-queues webhook deliveries whose queue entries were lost, and disables endpoints failing for days.
+  { queue: 'maintenance', job: 'webhooks.sweep', everyMs: 60_000 },
 ];
 
 /** Retries for work jobs: transient failures (deadlocks, a database restart) heal themselves. */

@@ -1,7 +1,7 @@
 import type { Knex } from 'knex';
 import { type Db, queryPrepared, spendToken } from './db';
 import { type Entered, enteredOf, type EnteredRow, withEnteredOrganization } from './discovery.repository';
-import type { AuthenticationFactor } from './session.repository';
+import type { AuthenticationFactor, SsoSessionRole } from './session.repository';
 
 export interface IntermediateSessionRow {
   id: string;
@@ -13,6 +13,9 @@ export interface IntermediateSessionRow {
   email: string;
   email_normalized: string;
   authentication_factors: AuthenticationFactor[];
+  /** The SSO sign-in among its factors, if any: the connection and the roles it grants the session this one leads to. */
+  sso_connection_id: string | null;
+  sso_roles: SsoSessionRole[];
   expires_at: Date;
   used_at: Date | null;
 }
@@ -28,6 +31,7 @@ export class IntermediateSessionRepository {
       .insert({
         ...fields,
         authentication_factors: JSON.stringify(fields.authentication_factors),
+        sso_roles: JSON.stringify(fields.sso_roles),
         expires_at: db.raw('now() + make_interval(mins => ?)', [minutes]),
       })
       .returning('expires_at');

@@ -23,4 +23,18 @@ export class PublicTokenRepository {
   async listByProject(db: Db, projectId: string): Promise<PublicTokenRow[]> {
     return db('project_public_tokens').where({ project_id: projectId }).orderBy('id');
   }
+
+  /**
+   * Revokes a token of a project of this env in one statement; a token
+   * revoked already keeps its first revocation time (concurrent revokes
+   * agree on it). Undefined when there is no such token.
+   */
+  async revoke(db: Db, tokenId: string, env: ProjectEnv): Promise<PublicTokenRow | undefined> {
+    const { rows } = await db.raw(
+      `UPDATE project_public_tokens t SET revoked_at = coalesce(t.revoked_at, now())
+         FROM projects p WHERE t.id = ? AND p.id = t.project_id AND p.env = ? RETURNING t.*`,
+      [tokenId, env],
+    );
+    return rows[0];
+  }
 }

@@ -350,11 +350,13 @@ export class SessionRepository {
     return session;
   }
 
-  async revoke(db: Db, projectId: string, where: { id?: string; member_id?: string }): Promise<number> {
+  /** Ends live sessions in one UPDATE; answers the ones it ended (for their events). */
+  async revoke(db: Db, projectId: string, where: { id?: string; member_id?: string }): Promise<{ id: string; organization_id: string }[]> {
     return db('member_sessions')
       .where({ project_id: projectId, ...where })
       .whereNull('revoked_at')
-      .update({ revoked_at: db.fn.now() });
+      .update({ revoked_at: db.fn.now() })
+      .returning(['id', 'organization_id']);
   }
 
   async activeKey(db: Db, projectId: string): Promise<SigningKeyRow | undefined> {

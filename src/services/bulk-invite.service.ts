@@ -15,6 +15,7 @@ import { controlCharacterProblem } from '../text-rules';
 import { jobError } from './job-failure';
 import type { InviteService } from './invite.service';
 import type { OrganizationService } from './organization.service';
+import { jobContext } from './events/job-events';
 import type { ProjectContext } from './project-context';
 
 export const BULK_INVITE_JOB_TYPE = 'invites.bulk';
@@ -126,7 +127,8 @@ export class BulkInviteService {
     if (!job || job.finished_at) return { skipped: true };
     const project = await this.projects.findById(this.knex, job.project_id);
     if (!project) return { skipped: true };
-    const context: ProjectContext = { id: project.id, env: project.env, publicId: formatId('project', project.env, project.id) };
+    // The job acts (source MIGRATION): its invitees' member events are migration.member.*, written only when subscribed.
+    const context = jobContext(project, job);
     const params = paramsOf(job, BULK_INVITE_JOB_TYPE);
     const organization = await this.organizations.resolve(
       this.knex,

@@ -11,6 +11,7 @@ import type { JobRepository } from '../repositories/job.repository';
 import type { MemberRepository } from '../repositories/member.repository';
 import type { ProjectRepository } from '../repositories/project.repository';
 import { paramsOf, type JobProducer, type JobParams, type MergeJobParams, type ScanJobParams } from '../jobs';
+import { jobContext } from './events/job-events';
 import type { MemberService } from './member.service';
 import type { OrganizationService } from './organization.service';
 import { emailVariantRules, mergedMember } from './merge-rules';
@@ -116,9 +117,13 @@ export class DeduplicationService {
       const live = duplicates as MemberModel[];
       const merged = mergedMember(primary, live);
       if (!params.dry_run) {
-        for (const duplicate of live) await this.memberService.endAccess(trx, job.project_id, duplicate.id);
+        const context = jobContext({ id: job.project_id, env }, job);
+        for (const duplicate of live) await this.memberService.endAccess(trx, context, duplicate.id);
         await this.dedup.foldInto(trx, params.organization_id, primary.id, live);
-        await this.members.update(trx, params.organization_id, primary.id, merged);
+        const updated = await this.members.update(trx, params.organization_id, primary.id, merged);
+        // migration.member.update: written only if an endpoint subscribes to it (EventLog).
+        const organization = await this.organizations.resolve(trx, context, formatId('organization', env, params.organization_id));
+        await this.memberService.recordUpdate(trx, context, organization, updated);
       }
       const result = {
         dry_run: params.dry_run,

@@ -9,6 +9,7 @@ import { factors } from './auth/factors';
 import { OTP_EXPIRATION_MINUTES, type OtpCodes } from './auth/otp-codes';
 import type { SentEmail } from './invite.service';
 import type { LoginOrSignup } from './login-or-signup';
+import type { MemberService } from './member.service';
 import type { OrganizationService } from './organization.service';
 import type { ProjectContext } from './project-context';
 
@@ -30,6 +31,7 @@ export class EmailOtpService {
     private readonly codes: OtpCodes,
     private readonly flow: AuthenticationFlow,
     private readonly signups: LoginOrSignup,
+    private readonly memberService: MemberService,
   ) {}
 
   /** A login code for an active member; a sign-up code for anyone else (pending, invited, or a stranger JIT lets in). */
@@ -64,7 +66,7 @@ export class EmailOtpService {
           : await this.members.findByEmail(trx, organization.id, address);
         // The code proves the address it went to: a member since deleted or moved to another address gets nothing.
         if (!found || found.status === 'deleted' || found.email_normalized !== address) throw memberNotFound();
-        const member = await this.members.update(trx, organization.id, found.id, { status: 'active', email_address_verified: true });
+        const member = await this.memberService.activateOnSignIn(trx, project, organization, found);
         return { organization, member, factor: factors.emailOtp(formatId('email', project.env, member.id), member.email) };
       },
       // On the pool, once the prior is known good and before the flow's transaction: a wrong guess stays counted.

@@ -176,6 +176,14 @@ export class InviteService {
         : badRequest('duplicate_member_email', 'A member with this email was created meanwhile.');
     });
     const sent = final.filter((o): o is SentEmail => !(o instanceof AppError));
+    // Bulk invites act as their job (MIGRATION): their migration.member.* events are written only when subscribed.
+    await this.memberService.recordMany(
+      trx,
+      project,
+      organization,
+      sent.filter((s) => s.memberCreated).map((s) => s.member),
+      sent.filter((s) => !s.memberCreated).map((s) => s.member),
+    );
     await this.emails.queueMany(
       trx,
       sent.map(({ member }) => ({

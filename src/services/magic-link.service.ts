@@ -11,6 +11,7 @@ import { factors } from './auth/factors';
 import type { EmailKind } from './email/templates';
 import { INVITE_EXPIRATION_MINUTES, type SentEmail } from './invite.service';
 import type { LoginOrSignup } from './login-or-signup';
+import type { MemberService } from './member.service';
 import type { OrganizationService } from './organization.service';
 import type { ProjectContext } from './project-context';
 import type { RedirectUrls } from './redirect-urls';
@@ -33,6 +34,7 @@ export class MagicLinkService {
     private readonly tokens: MagicLinkRepository,
     private readonly flow: AuthenticationFlow,
     private readonly signups: LoginOrSignup,
+    private readonly memberService: MemberService,
   ) {}
 
   /**
@@ -89,7 +91,7 @@ export class MagicLinkService {
       if (!found || found.status === 'deleted') throw memberNotFound();
       if (found.email_normalized !== token.email_normalized)
         throw cannotAuthenticate("it was sent to an address that is no longer the member's");
-      const member = await this.members.update(trx, organization.id, found.id, { status: 'active', email_address_verified: true });
+      const member = await this.memberService.activateOnSignIn(trx, project, organization, found);
       return { organization, member, factor: factors.magicLink(formatId('email', project.env, member.id), member.email) };
     });
     return { ...outcome, methodId: formatId('email', project.env, outcome.member.id) };

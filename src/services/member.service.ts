@@ -15,6 +15,7 @@ import { constraintError } from '../repositories/constraint-errors';
 import { cleanEmail, normalizeEmail } from '../email-rules';
 import { newMemberRow, type NewMemberFields } from './new-member';
 import { checkMetadataSize, mergeMetadata } from './organization-rules';
+import type { ChangeEvents } from './events/change-events';
 import type { OrganizationService } from './organization.service';
 import type { ProjectContext } from './project-context';
 import { checkDirectRoles } from './roles';
@@ -48,11 +49,12 @@ export class MemberService {
     private readonly magicLinks: MagicLinkRepository,
     private readonly scimUsers: ScimUserRepository,
     private readonly ssoRegistrations: SsoSignInRepository,
+    private readonly changes: ChangeEvents,
   ) {}
 
-  /** A member leaves (deleted, or merged into another): its sessions end and its unused links die. */
-  async endAccess(trx: Db, projectId: string, memberId: string): Promise<void> {
-    await this.sessions.revoke(trx, projectId, { member_id: memberId });
+  /** A member leaves (deleted, or merged into another): its sessions end (each an event) and its unused links die. */
+  async endAccess(trx: Db, project: ProjectContext, memberId: string): Promise<void> {
+    await this.changes.sessionsEnded(trx, project, await this.sessions.revoke(trx, project.id, { member_id: memberId }));
     await this.magicLinks.voidForMember(trx, memberId);
   }
 
@@ -143,7 +145,10 @@ export class MemberService {
     checkMetadataSize('untrusted_metadata', fields.untrusted_metadata ?? {});
     const row = newMemberRow(project.id, organization.id, { ...fields, roles });
     await this.claimEmail(trx, organization.id, undefined, row.email_normalized);
-    return this.members.insert(trx, row);
+    const member = await this.members.insert(trx, row);
+    // The Member a create answers: nothing registered, nothing retired yet.
+    await this.changes.member(trx, project, 'CREATE', { member, organization, retiredEmails: [] });
+    return member;
   }
 
   async get(project: ProjectContext, organizationRef: string, query: GetMemberQuery): Promise<MemberRecord> {
@@ -221,7 +226,7 @@ export class MemberService {
     }
     if (input.email_address !== undefined) await this.changeEmail(trx, current, input, patch);
     if (Object.keys(patch).length === 0) return current;
-    return this.members.update(trx, organization.id, current.id, patch);
+    return this.recordUpdate(trx, project, organization, await this.members.update(trx, organization.id, current.id, patch));
   }
 
   /**
@@ -258,16 +263,17 @@ export class MemberService {
     const organization = await this.organizationService.resolve(this.knex, project, organizationRef);
     return this.knex.transaction(async (trx) => {
       const member = await this.resolveMember(trx, project, organization, memberRef, { forUpdate: true });
-      await this.deactivateIn(trx, project.id, member);
+      await this.deactivateIn(trx, project, member);
       return member.id;
     });
   }
 
   /** Deletes a member the caller has locked, in the caller's transaction (members.delete, SCIM deprovisioning). */
-  async deactivateIn(trx: Db, projectId: string, member: MemberModel): Promise<MemberModel> {
+  async deactivateIn(trx: Db, project: ProjectContext, member: MemberModel): Promise<MemberModel> {
     const deleted = await this.members.update(trx, member.organization_id, member.id, { status: 'deleted' });
     await this.members.deleteRetiredEmails(trx, member.id);
-    await this.endAccess(trx, projectId, member.id);
+    await this.endAccess(trx, project, member.id);
+    await this.changes.memberDeleted(trx, project, deleted);
     return deleted;
   }
 
@@ -276,9 +282,43 @@ export class MemberService {
    * transaction: it claims its email again (a live holder fails the unique
    * index). Its roles, SCIM group roles included, are as they were.
    */
-  async reactivateIn(trx: Db, member: MemberModel): Promise<MemberModel> {
+  async reactivateIn(trx: Db, project: ProjectContext, organization: OrganizationModel, member: MemberModel): Promise<MemberModel> {
     await this.claimEmail(trx, member.organization_id, member.id, member.email_normalized);
-    return this.members.update(trx, member.organization_id, member.id, { status: 'active' });
+    const reactivated = await this.members.update(trx, member.organization_id, member.id, { status: 'active' });
+    return this.recordUpdate(trx, project, organization, reactivated);
+  }
+
+  /**
+   * A sign-in proved the member's email: it becomes active and verified. Its first time (a pending or invited
+   * member, an unverified address) is a member update with its event; every later sign-in writes nothing
+   * (authentication's hot path writes no event: a session is not one).
+   */
+  async activateOnSignIn(trx: Db, project: ProjectContext, organization: OrganizationModel, found: MemberModel): Promise<MemberModel> {
+    if (found.status === 'active' && found.email_address_verified) return found;
+    const member = await this.members.update(trx, organization.id, found.id, { status: 'active', email_address_verified: true });
+    return this.recordUpdate(trx, project, organization, member);
+  }
+
+  /**
+   * Records members one statement created or updated together (invites) as their events, in one INSERT;
+   * updated members' retired emails are read in one query.
+   */
+  async recordMany(trx: Db, project: ProjectContext, organization: OrganizationModel, created: MemberModel[], updated: MemberModel[]) {
+    const updatedIds = updated.map((m) => m.id);
+    const retired = updatedIds.length > 0 ? await this.members.retiredEmails(trx, updatedIds) : [];
+    await this.changes.members(trx, project, [
+      ...created.map((member) => ({ action: 'CREATE' as const, record: { member, organization, retiredEmails: [] } })),
+      ...updated.map((member) => ({
+        action: 'UPDATE' as const,
+        record: { member, organization, retiredEmails: retired.filter((r) => r.member_id === member.id) },
+      })),
+    ]);
+  }
+
+  /** Records a member's update as its event, with the Member object as members.get would answer it now. */
+  async recordUpdate(trx: Db, project: ProjectContext, organization: OrganizationModel, member: MemberModel): Promise<MemberModel> {
+    await this.changes.member(trx, project, 'UPDATE', await this.record(trx, member, organization));
+    return member;
   }
 
   async reactivate(project: ProjectContext, organizationRef: string, memberRef: string): Promise<MemberRecord> {
@@ -289,7 +329,7 @@ export class MemberService {
         if (member.status !== 'deleted') {
           throw badRequest('no_deleted_member_found_for_reactivation', 'The Member is not deleted, so it cannot be reactivated.');
         }
-        return this.record(trx, await this.reactivateIn(trx, member), organization);
+        return this.record(trx, await this.reactivateIn(trx, project, organization, member), organization);
       });
     } catch (err) {
       // The email is taken now: by a live member (the unique index) or as another member's retired email.
@@ -306,8 +346,11 @@ export class MemberService {
 
   async deleteExternalId(project: ProjectContext, organizationRef: string, memberRef: string): Promise<MemberRecord> {
     const organization = await this.organizationService.resolve(this.knex, project, organizationRef);
-    const member = await this.resolveMember(this.knex, project, organization, memberRef);
-    return this.record(this.knex, await this.members.update(this.knex, organization.id, member.id, { external_id: null }), organization);
+    return this.knex.transaction(async (trx) => {
+      const member = await this.resolveMember(trx, project, organization, memberRef, { forUpdate: true });
+      const updated = await this.members.update(trx, organization.id, member.id, { external_id: null });
+      return this.record(trx, await this.recordUpdate(trx, project, organization, updated), organization);
+    });
   }
 
   async search(project: ProjectContext, input: SearchMembersInput): Promise<MemberPage> {

@@ -7,6 +7,8 @@ import type { OrganizationModel, OrganizationSettings } from '../models/organiza
 import type { Db } from '../repositories/db';
 import { ORGANIZATION_FILTERS, OrganizationRepository } from '../repositories/organization.repository';
 import { checkOrganizationSettings, checkReferencesAreNotIds, mergeMetadata, normalizeDomains } from './organization-rules';
+import type { ChangeEvents } from './events/change-events';
+import { inTransaction } from './events/in-transaction';
 import type { ProjectContext } from './project-context';
 import { assignableRoleIds, type ProjectRoles } from './roles';
 import { checkLimit, decodeCursor, encodeCursor, parseSearchQuery } from './search-query';
@@ -94,6 +96,7 @@ export class OrganizationService {
     private readonly knex: Knex,
     private readonly organizations: OrganizationRepository,
     private readonly projectRoles: ProjectRoles,
+    private readonly changes: ChangeEvents,
   ) {}
 
   /**
@@ -171,7 +174,11 @@ export class OrganizationService {
       settings.slug = `${settings.slug.slice(0, 119)}-${randomBytes(4).toString('hex')}`;
     }
     // A slug or external id taken meanwhile fails on its constraint (see repositories/constraint-errors).
-    return this.organizations.insert(db, { ...settings, id: uuidv7(), project_id: project.id });
+    return inTransaction(db, async (trx) => {
+      const organization = await this.organizations.insert(trx, { ...settings, id: uuidv7(), project_id: project.id });
+      await this.changes.organization(trx, project, 'CREATE', organization);
+      return organization;
+    });
   }
 
   async update(project: ProjectContext, ref: string, input: UpdateOrganizationInput): Promise<OrganizationModel> {
@@ -191,19 +198,30 @@ export class OrganizationService {
       checkOrganizationSettings(next, await this.implicitRoleIds(trx, project.id, next), ssoConnectionIds);
       checkReferencesAreNotIds(patch);
       if (Object.keys(patch).length === 0) return current;
-      return this.organizations.update(trx, project.id, current.id, patch);
+      return this.updated(trx, project, await this.organizations.update(trx, project.id, current.id, patch));
     });
   }
 
   async deleteExternalId(project: ProjectContext, ref: string): Promise<OrganizationModel> {
-    const current = await this.resolve(this.knex, project, ref);
-    return this.organizations.update(this.knex, project.id, current.id, { external_id: null });
+    return this.knex.transaction(async (trx) => {
+      const current = await this.resolve(trx, project, ref);
+      return this.updated(trx, project, await this.organizations.update(trx, project.id, current.id, { external_id: null }));
+    });
+  }
+
+  /** Records an organization's update as its event (callers changing it elsewhere, like its RBAC policy, too). */
+  async updated(trx: Db, project: ProjectContext, organization: OrganizationModel): Promise<OrganizationModel> {
+    await this.changes.organization(trx, project, 'UPDATE', organization);
+    return organization;
   }
 
   /** The organization disappears at once; its members are purged by the maintenance job. */
   async delete(project: ProjectContext, ref: string): Promise<string> {
     const organization = await this.resolve(this.knex, project, ref);
-    if (!(await this.organizations.markDeleted(this.knex, project.id, organization.id))) throw organizationNotFound();
+    await this.knex.transaction(async (trx) => {
+      if (!(await this.organizations.markDeleted(trx, project.id, organization.id))) throw organizationNotFound();
+      await this.changes.organization(trx, project, 'DELETE', organization);
+    });
     return organization.id;
   }
 

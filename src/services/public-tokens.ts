@@ -1,7 +1,8 @@
 import type { Knex } from 'knex';
 import { notFound } from '../errors';
-import { formatId, parseProjectId, ProjectEnv, uuidv7 } from '../ids';
+import { formatId, parseId, parseProjectId, ProjectEnv, uuidv7 } from '../ids';
 import type { PublicTokenRepository, PublicTokenRow } from '../repositories/public-token.repository';
+import { publicTokenNotFound } from './sso/sign-in/start';
 
 /** A public token as the CLI shows it. */
 export interface PublicTokenSummary {
@@ -16,7 +17,7 @@ const projectNotFound = (projectId: string) => notFound('project_not_found', `Pr
 /**
  * Stytch-style public tokens (`public-token-test-<uuid>`): they name a
  * project in browser-facing URLs (the SSO start URL). Public by design; the
- * CLI creates and lists them in the database directly, as it does projects.
+ * CLI creates, lists and revokes them in the database directly, as it does projects.
  */
 export class PublicTokenService {
   constructor(
@@ -33,6 +34,16 @@ export class PublicTokenService {
   async list(projectPublicId: string): Promise<PublicTokenSummary[]> {
     const project = await this.project(projectPublicId);
     return (await this.tokens.listByProject(this.knex, project.uuid)).map((row) => summary(project.env, projectPublicId, row));
+  }
+
+  /** Revokes a token at once: the SSO start URL refuses it from then on (public_token_not_found). */
+  async revoke(publicToken: string): Promise<PublicTokenSummary> {
+    for (const env of ['test', 'live'] as const) {
+      const id = parseId('public-token', env, publicToken);
+      const row = id && (await this.tokens.revoke(this.knex, id, env));
+      if (row) return summary(env, formatId('project', env, row.project_id), row);
+    }
+    throw publicTokenNotFound();
   }
 
   private async project(projectPublicId: string): Promise<{ env: ProjectEnv; uuid: string }> {

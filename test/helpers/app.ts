@@ -93,7 +93,8 @@ export async function startTestApp(env: Record<string, string> = {}): Promise<Te
       body = typeof init.body === 'string' || Buffer.isBuffer(init.body) ? init.body : JSON.stringify(init.body);
       headers['content-type'] ??= 'application/json';
     }
-    const response = await fetch(`${baseUrl}${path}`, { method, headers, body });
+    // A Buffer is a valid body; the DOM typings preact's JSX types pull in say otherwise.
+    const response = await fetch(`${baseUrl}${path}`, { method, headers, body: body as BodyInit | undefined });
     const text = await response.text();
     let parsed: Record<string, any>;
     try {

@@ -1,14 +1,16 @@
 // @peculiar/x509's dependency injection (tsyringe) needs the Reflect metadata polyfill loaded first.
 import 'reflect-metadata';
-import { randomUUID, webcrypto } from 'node:crypto';
+import { createPublicKey, randomUUID, webcrypto } from 'node:crypto';
 import * as x509 from '@peculiar/x509';
 import { SignedXml } from 'xml-crypto';
+import * as xmlenc from 'xml-encryption';
 
 const SIGNATURE_ALGORITHM = 'http://www.w3.org/2001/04/xmldsig-more#rsa-sha256';
 const DIGEST_ALGORITHM = 'http://www.w3.org/2001/04/xmlenc#sha256';
 const EXC_C14N = 'http://www.w3.org/2001/10/xml-exc-c14n#';
 const ENVELOPED = 'http://www.w3.org/2000/09/xmldsig#enveloped-signature';
 const ASSERTION_XPATH = "/*[local-name(.)='Response']/*[local-name(.)='Assertion']";
+const BARE_ASSERTION_XPATH = "/*[local-name(.)='Assertion']";
 
 /** What one Response asserts; every field has a valid default but the audience, recipient and subject. */
 export interface AssertionInput {
@@ -83,13 +85,36 @@ export class SamlIdp {
 
   /** The same Response without any signature. */
   unsignedResponse(input: AssertionInput): string {
+    return this.response(input, this.assertion(input));
+  }
+
+  /**
+   * The Response with its Assertion signed, then encrypted to the SP's
+   * certificate (an EncryptedAssertion: AES-256-GCM, key wrapped with
+   * RSA-OAEP) with xml-encryption, as an IdP given the SP's encryption certificate sends it.
+   */
+  async encryptedResponse(input: AssertionInput, spCertificatePem: string): Promise<string> {
+    const signed = this.sign(this.bareAssertion(input), BARE_ASSERTION_XPATH);
+    const options: xmlenc.EncryptOptions = {
+      rsa_pub: createPublicKey(spCertificatePem).export({ type: 'spki', format: 'pem' }),
+      pem: spCertificatePem,
+      encryptionAlgorithm: 'http://www.w3.org/2009/xmlenc11#aes256-gcm',
+      keyEncryptionAlgorithm: 'http://www.w3.org/2001/04/xmlenc#rsa-oaep-mgf1p',
+    };
+    const encrypted = await new Promise<string>((resolve, reject) =>
+      xmlenc.encrypt(signed, options, (err, result) => (err ? reject(err) : resolve(result))),
+    );
+    return this.response(input, `<saml:EncryptedAssertion>${encrypted}</saml:EncryptedAssertion>`);
+  }
+
+  private response(input: AssertionInput, assertion: string): string {
     const inResponseTo = input.inResponseTo ? ` InResponseTo="${esc(input.inResponseTo)}"` : '';
     return (
       `<samlp:Response xmlns:samlp="urn:oasis:names:tc:SAML:2.0:protocol" xmlns:saml="urn:oasis:names:tc:SAML:2.0:assertion"` +
       ` ID="_${randomUUID()}" Version="2.0" IssueInstant="${instant(new Date())}" Destination="${esc(input.recipient)}"${inResponseTo}>` +
       `<saml:Issuer>${esc(input.issuer ?? this.entityId)}</saml:Issuer>` +
       `<samlp:Status><samlp:StatusCode Value="urn:oasis:names:tc:SAML:2.0:status:Success"/></samlp:Status>` +
-      this.assertion(input) +
+      assertion +
       `</samlp:Response>`
     );
   }
@@ -131,17 +156,18 @@ export class SamlIdp {
     );
   }
 
-  private sign(responseXml: string): string {
+  /** Signs the Assertion `xpath` names, in a Response or standing alone. */
+  private sign(xml: string, xpath = ASSERTION_XPATH): string {
     const signer = new SignedXml({
       privateKey: this.keys.privateKeyPem,
       publicCert: this.keys.certificatePem,
       signatureAlgorithm: SIGNATURE_ALGORITHM,
       canonicalizationAlgorithm: EXC_C14N,
     });
-    signer.addReference({ xpath: ASSERTION_XPATH, transforms: [ENVELOPED, EXC_C14N], digestAlgorithm: DIGEST_ALGORITHM });
-    signer.computeSignature(responseXml, {
+    signer.addReference({ xpath, transforms: [ENVELOPED, EXC_C14N], digestAlgorithm: DIGEST_ALGORITHM });
+    signer.computeSignature(xml, {
       prefix: 'ds',
-      location: { reference: `${ASSERTION_XPATH}/*[local-name(.)='Issuer']`, action: 'after' },
+      location: { reference: `${xpath}/*[local-name(.)='Issuer']`, action: 'after' },
     });
     return signer.getSignedXml();
   }

@@ -16,6 +16,7 @@ const COMMANDS = [
   'projects rotate-secret',
   'public-tokens create',
   'public-tokens list',
+  'public-tokens revoke',
   'orgs list',
   'orgs get',
   'orgs create',
@@ -27,6 +28,7 @@ const COMMANDS = [
   'jobs errors',
   'jobs cancel',
   'emails list',
+  'events',
   'import',
 ];
 

@@ -1,36 +1,23 @@
-import { Queue, QueueEvents } from 'bullmq';
-import { Redis } from 'ioredis';
 import { startWorkers, Workers } from '../../workers';
-import { bullPrefix } from '../../src/queues/connection';
 import { parseId } from '../../src/ids';
 import { startTestApp, TestApp } from '../helpers/app';
 import { createMember, createOrganization, stytchError } from '../helpers/factories';
-
-const JOB_DEADLINE_MS = 20_000;
+import { MaintenanceQueue, openMaintenanceQueue } from '../helpers/maintenance-queue';
 
 describe('purging deleted organizations', () => {
   let app: TestApp;
   let workers: Workers;
-  let connection: Redis;
-  let queue: Queue;
-  let events: QueueEvents;
+  let maintenance: MaintenanceQueue;
 
   beforeAll(async () => {
     app = await startTestApp();
-    const { redisUrl, queuePrefix } = app.container.config;
-    connection = new Redis(redisUrl, { maxRetriesPerRequest: null });
-    queue = new Queue('maintenance', { connection, prefix: bullPrefix(queuePrefix) });
-    events = new QueueEvents('maintenance', { connection: { url: redisUrl }, prefix: bullPrefix(queuePrefix) });
-    await events.waitUntilReady();
+    maintenance = await openMaintenanceQueue(app.container.config);
     workers = startWorkers(app.container);
   });
 
   afterAll(async () => {
     await workers?.close();
-    await events?.close();
-    await queue?.obliterate({ force: true });
-    await queue?.close();
-    connection?.disconnect();
+    await maintenance?.close();
     await app.close();
   });
 
@@ -39,9 +26,8 @@ describe('purging deleted organizations', () => {
   const memberRows = (id: string) => app.container.knex('members').where({ organization_id: uuidOf(id) });
 
   /** Adds the purge job and waits for the real worker to finish it. */
-  async function runPurge(): Promise<unknown> {
-    const job = await queue.add('organizations.purge-deleted', {});
-    return job.waitUntilFinished(events, JOB_DEADLINE_MS);
+  function runPurge(): Promise<unknown> {
+    return maintenance.run('organizations.purge-deleted');
   }
 
   /** An organization of the app's project with `count` members. */

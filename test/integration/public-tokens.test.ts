@@ -1,3 +1,4 @@
+import { formatId, uuidv7 } from '../../src/ids';
 import { useTestApp } from '../helpers/app';
 import { cliEnv, lines, runCli } from '../helpers/cli';
 
@@ -45,5 +46,43 @@ describe('roster public-tokens', () => {
     expect(run.stderr).toContain('project_not_found');
     const after = await ctx.app.container.knex('project_public_tokens').count<{ count: string }[]>('* as count');
     expect(after[0].count).toBe(before[0].count);
+  });
+
+  it('revokes a token at once: the SSO start URL refuses it, and concurrent revokes agree on when', async () => {
+    const created = await roster('public-tokens', 'create', '--json');
+    const token: string = JSON.parse(created.stdout).public_token.public_token;
+    const start = () =>
+      ctx.app.http(
+        'GET',
+        `/v1/public/sso/start?${new URLSearchParams({ public_token: token, connection_id: formatId('oidc-connection', 'test', uuidv7()) })}`,
+        { auth: null },
+      );
+    // Accepted: the start URL goes on to look for the (unknown) connection.
+    expect((await start()).body.error_type).toBe('sso_connection_not_found');
+
+    const revokes = await Promise.all([1, 2, 3].map(() => roster('public-tokens', 'revoke', token, '--json')));
+    for (const run of revokes) expect(run.code).toBe(0);
+    const revokedAt = revokes.map((run) => JSON.parse(run.stdout).public_token.revoked_at);
+    expect(revokedAt[0]).toEqual(expect.any(String));
+    expect(new Set(revokedAt).size).toBe(1);
+
+    const refused = await start();
+    expect(refused.status).toBe(400);
+    expect(refused.body.error_type).toBe('public_token_not_found');
+    const listed = await roster('public-tokens', 'list', '--json');
+    expect(JSON.parse(listed.stdout).public_tokens.find((t: { public_token: string }) => t.public_token === token).revoked_at).toBe(
+      revokedAt[0],
+    );
+  });
+
+  it('refuses to revoke an unknown or malformed token, changing nothing', async () => {
+    const kept = JSON.parse((await roster('public-tokens', 'create', '--json')).stdout).public_token.public_token;
+    for (const token of [formatId('public-token', 'test', uuidv7()), 'not-a-token', kept.replace('-test-', '-live-')]) {
+      const run = await roster('public-tokens', 'revoke', token);
+      expect(run.code).not.toBe(0);
+      expect(run.stderr).toContain('public_token_not_found');
+    }
+    const revoked = await ctx.app.container.knex('project_public_tokens').whereNotNull('revoked_at').pluck('id');
+    expect(revoked).not.toContain(kept.replace(/^public-token-test-/, ''));
   });
 });

@@ -1,5 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import type { SchemaObject } from 'ajv';
+import { formatId, parseProjectId } from '../../src/ids';
 import { RawRequest, RawResponse, useTestApp } from '../helpers/app';
 import { createMember, createOrganization } from '../helpers/factories';
 import { Route, routeTable } from '../helpers/routes';
@@ -110,6 +111,18 @@ describe('every route, walked with bad input', () => {
     const user = await scim('POST', '/Users', { schemas: [SCIM_USER], userName: `walk-${randomUUID()}@acme.com` });
     const group = await scim('POST', '/Groups', { displayName: `walk ${randomUUID()}`, members: [{ value: user.body.id }] });
     expect([user.status, group.status]).toEqual([201, 201]);
+    // A project may hold 100 webhook endpoints: reuse the one a previous route left, unless its DELETE consumed it.
+    const webhooks = await ctx.app.http('GET', '/v1/b2b/webhooks/endpoints');
+    const webhook =
+      webhooks.body.endpoints[0] ??
+      (await ctx.app.http('POST', '/v1/b2b/webhooks/endpoints', { body: { url: 'https://hooks.example.com/walk' } })).body.endpoint;
+    // An event of the project's audit log, recorded as a service records one.
+    const project = { id: parseProjectId(ctx.app.project.projectId)!.uuid, publicId: ctx.app.project.projectId, env: 'test' as const };
+    const [eventId] = await ctx.app.container.eventLog.record(ctx.app.container.knex, project, {
+      objectType: 'organization',
+      action: 'UPDATE',
+      objectId: organization.organization_id,
+    });
     return {
       organization_id: organization.organization_id,
       member_id: member.member_id,
@@ -124,6 +137,10 @@ describe('every route, walked with bad input', () => {
       // No SAML connection has these: the SSO certificate and key routes are walked to their 404s.
       certificate_id: randomUUID(),
       private_key_id: randomUUID(),
+      endpoint_id: webhook.endpoint_id,
+      // No delivery has this id: the delivery routes are walked to their 404s.
+      delivery_id: `webhook-delivery-test-${randomUUID()}`,
+      event_id: formatId('event', 'test', eventId),
     };
   }
 

@@ -1,5 +1,5 @@
 import { randomBytes, randomUUID } from 'node:crypto';
-import { Queue, QueueEvents } from 'bullmq';
+import { Queue } from 'bullmq';
 import { Redis } from 'ioredis';
 import { startWorkers, Workers } from '../../workers';
 import { parseId } from '../../src/ids';
@@ -10,26 +10,20 @@ import { startScheduler } from '../../src/scheduler';
 import { CredentialExpiry, TOKEN_RETENTION_SECONDS } from '../../src/services/maintenance/credential-expiry';
 import { startTestApp, TestApp } from '../helpers/app';
 import { createMember, createOrganization } from '../helpers/factories';
+import { MaintenanceQueue, openMaintenanceQueue } from '../helpers/maintenance-queue';
 import { deleteQueueKeys } from '../helpers/redis';
 
-const JOB_DEADLINE_MS = 20_000;
 const DAY = 24 * 3600;
 
 describe('scheduled maintenance jobs', () => {
   let app: TestApp;
   let workers: Workers;
-  let connection: Redis;
-  let queue: Queue;
-  let events: QueueEvents;
+  let maintenance: MaintenanceQueue;
   let projectId: string;
 
   beforeAll(async () => {
     app = await startTestApp();
-    const { redisUrl, queuePrefix } = app.container.config;
-    connection = new Redis(redisUrl, { maxRetriesPerRequest: null });
-    queue = new Queue('maintenance', { connection, prefix: bullPrefix(queuePrefix) });
-    events = new QueueEvents('maintenance', { connection: { url: redisUrl }, prefix: bullPrefix(queuePrefix) });
-    await events.waitUntilReady();
+    maintenance = await openMaintenanceQueue(app.container.config);
     // Workers without the outbox relay: only the scheduled sweep moves outbox entries here.
     workers = startWorkers(app.container);
     projectId = parseId('project', 'test', app.project.projectId)!;
@@ -37,20 +31,14 @@ describe('scheduled maintenance jobs', () => {
 
   afterAll(async () => {
     await workers?.close();
-    await events?.close();
-    await queue?.obliterate({ force: true });
-    await queue?.close();
-    connection?.disconnect();
+    await maintenance?.close();
     await app.close();
   });
 
   const knex = () => app.container.knex;
 
   /** Adds a maintenance job and waits for the real worker to finish it; answers the job's return value. */
-  async function run(name: string): Promise<Record<string, number>> {
-    const job = await queue.add(name, {});
-    return job.waitUntilFinished(events, JOB_DEADLINE_MS);
-  }
+  const run = (name: string) => maintenance.run(name);
 
   /** A member (bare ids) of a fresh organization of the app's project. */
   async function newMember(fields: Record<string, unknown> = {}) {
@@ -304,7 +292,7 @@ describe('scheduled maintenance jobs', () => {
 
     expect(outcome.relayed).toBeGreaterThanOrEqual(1);
     expect(await knex()('outbox').where({ queue_job_id: queueJobId }).first()).toBeUndefined();
-    const relayed = await queue.getJob(queueJobId);
+    const relayed = await maintenance.queue.getJob(queueJobId);
     expect(relayed?.name).toBe('jobs.sweep');
   });
 });

@@ -180,6 +180,9 @@ describe('SSO sign-in over OIDC', () => {
     expect(member.sso_registrations[0].registration_id).toMatch(/^member-registration-test-/);
     const found = await ctx.client.organizations.members.search({ organization_ids: [organization.organization_id] });
     expect(found.members.map((m) => m.sso_registrations)).toEqual([[expect.objectContaining(registration)]]);
+    // So does sso.authenticate's answer: the registration the first sign-in made, and on the second the same one.
+    expect(session.member.sso_registrations).toEqual([expect.objectContaining(registration)]);
+    expect(again.member.sso_registrations).toEqual([expect.objectContaining(registration)]);
   });
 
   it('refuses a spent or unknown sso token', async () => {
@@ -223,6 +226,13 @@ describe('SSO sign-in over OIDC', () => {
     expect(session.member_id).toBe(member.member_id);
     const registrations = await knex()('sso_registrations').where({ member_id: member.member_id.replace(/^member-test-/, '') });
     expect(registrations).toEqual([expect.objectContaining({ external_id: 'subject-Grace@sso.example' })]);
+
+    // The IdP vouched for the address: the member's first SSO sign-in verifies it, an update with its event;
+    // a second sign-in changes nothing and writes none.
+    await ctx.client.sso.authenticate({ sso_token: (await signIn(connectionId, 'Grace@sso.example')).token });
+    const events = await knex()('events').where({ object_id: member.member_id }).orderBy('id');
+    expect(events.map((e) => e.name)).toEqual(['direct.member.create', 'direct.member.update']);
+    expect(events[1].payload.member).toMatchObject({ member_id: member.member_id, email_address_verified: true, status: 'active' });
   });
 
   it('refuses a callback without the browser cookie, a replayed one, and an ID token with another nonce', async () => {

@@ -1,8 +1,9 @@
-import { createHash, createVerify, randomBytes } from 'node:crypto';
+import { createHash, createVerify, generateKeyPairSync, randomBytes } from 'node:crypto';
 import { inflateRawSync } from 'node:zlib';
 import { formatId, uuidv7 } from '../../src/ids';
 import { TEST_REDIRECT_URLS, useTestApp } from '../helpers/app';
 import { loginByLink } from '../helpers/login';
+import { Secret, TOTP } from 'otpauth';
 import { encodeResponse, generateSigningKeys, SamlIdp, type AssertionInput } from '../helpers/saml-idp';
 
 // Workers and SMTP: a member of an SSO organization may also sign in by magic link.
@@ -22,10 +23,11 @@ beforeAll(async () => {
   publicToken = formatId('public-token', 'test', tokenId);
 });
 
-async function newOrganization() {
+async function newOrganization(settings: { mfa_policy?: string } = {}) {
   const { organization } = await ctx.client.organizations.create({
     organization_name: `SAML ${randomBytes(4).toString('hex')}`,
     sso_jit_provisioning: 'ALL_ALLOWED',
+    ...settings,
   });
   return organization;
 }
@@ -487,5 +489,255 @@ describe('SAML sign-in (SP-initiated, HTTP-Redirect AuthnRequest, POST binding A
     const garbage = await postResponse(connection, 'not xml at all');
     expect(garbage.status).toBe(400);
     expect(garbage.body.error_type).toBe('invalid_saml_response');
+  });
+});
+
+describe('SAML sign-in that needs MFA first', () => {
+  const claimedRoles = (jwt: string) =>
+    JSON.parse(Buffer.from(jwt.split('.')[1], 'base64url').toString())['https://stytch.com/session'].roles;
+
+  it('keeps the connection’s group roles through the intermediate session into the session TOTP completes', async () => {
+    const organization = await newOrganization({ mfa_policy: 'REQUIRED_FOR_ALL' });
+    const connection = await newConnection(organization.organization_id, {
+      groupRoles: [{ group: 'engineering', role_id: 'stytch_admin' }],
+    });
+    const { token } = await signIn(connection, 'mfa@saml.example', { attributes: { email: 'mfa@saml.example', groups: ['engineering'] } });
+
+    const first = await ctx.client.sso.authenticate({ sso_token: token });
+    expect(first.member_authenticated).toBe(false);
+    expect(first.mfa_required).toBeDefined();
+    const pending = await knex()('intermediate_sessions')
+      .where({ member_id: first.member_id.replace(/^member-test-/, '') })
+      .first();
+    expect(pending).toMatchObject({
+      sso_connection_id: connection.id,
+      sso_roles: [{ role_id: 'stytch_admin', connection_id: connection.publicId, group: 'engineering' }],
+    });
+
+    const totp = await ctx.client.totps.create({
+      organization_id: organization.organization_id,
+      member_id: first.member_id,
+      intermediate_session_token: first.intermediate_session_token,
+    });
+    const code = TOTP.generate({ secret: Secret.fromBase32(totp.secret) });
+    // Concurrent completions of one intermediate session: one session, holding the SSO roles.
+    const attempts = await Promise.allSettled(
+      [1, 2, 3].map(() =>
+        ctx.client.totps.authenticate({
+          organization_id: organization.organization_id,
+          member_id: first.member_id,
+          code,
+          intermediate_session_token: first.intermediate_session_token,
+        }),
+      ),
+    );
+    const sessions = attempts.flatMap((a) => (a.status === 'fulfilled' ? [a.value] : []));
+    expect(sessions).toHaveLength(1);
+    const [done] = sessions;
+    expect(done.member_session!.roles).toEqual(['stytch_member', 'stytch_admin']);
+    expect(claimedRoles(done.session_jwt)).toEqual(['stytch_member', 'stytch_admin']);
+    const checked = await ctx.client.sessions.authenticate({
+      session_token: done.session_token,
+      authorization_check: { organization_id: organization.organization_id, resource_id: 'stytch.organization', action: 'delete' },
+    });
+    expect(checked.verdict).toEqual({ authorized: true, granting_roles: ['stytch_admin'] });
+    const row = await knex()('member_sessions')
+      .where({ id: done.member_session!.member_session_id.replace(/^member-session-test-/, '') })
+      .first();
+    expect(row).toMatchObject({ sso_connection_id: connection.id });
+  });
+
+  it('carries the SSO roles through discovery’s exchange into the connection’s organization only', async () => {
+    const organization = await newOrganization({ mfa_policy: 'REQUIRED_FOR_ALL' });
+    const connection = await newConnection(organization.organization_id, {
+      groupRoles: [{ group: 'engineering', role_id: 'stytch_admin' }],
+    });
+    const other = await newOrganization();
+    const elsewhere = await ctx.client.organizations.members.create({
+      organization_id: other.organization_id,
+      email_address: 'x@saml.example',
+    });
+    const ssoIntermediate = async () => {
+      const { token } = await signIn(connection, 'x@saml.example', { attributes: { email: 'x@saml.example', groups: ['engineering'] } });
+      const pending = await ctx.client.sso.authenticate({ sso_token: token });
+      expect(pending.member_authenticated).toBe(false);
+      return pending.intermediate_session_token;
+    };
+
+    // Into another organization the SSO factor does not travel, nor do its roles.
+    const crossed = await ctx.client.discovery.intermediateSessions.exchange({
+      intermediate_session_token: await ssoIntermediate(),
+      organization_id: other.organization_id,
+    });
+    expect(crossed.member_authenticated).toBe(false);
+    const crossedRow = await knex()('intermediate_sessions')
+      .where({ member_id: elsewhere.member.member_id.replace(/^member-test-/, '') })
+      .first();
+    expect(crossedRow).toMatchObject({ sso_connection_id: null, sso_roles: [] });
+
+    // Into its own organization (whose MFA requirement was lifted meanwhile), the session holds them.
+    const token = await ssoIntermediate();
+    await ctx.client.organizations.update({ organization_id: organization.organization_id, mfa_policy: 'OPTIONAL' });
+    const entered = await ctx.client.discovery.intermediateSessions.exchange({
+      intermediate_session_token: token,
+      organization_id: organization.organization_id,
+    });
+    expect(entered.member_session!.roles).toEqual(['stytch_member', 'stytch_admin']);
+    expect(claimedRoles(entered.session_jwt)).toEqual(['stytch_member', 'stytch_admin']);
+  });
+
+  it('gives no SSO role to the session completing an intermediate session that no SSO sign-in started', async () => {
+    const organization = await newOrganization({ mfa_policy: 'REQUIRED_FOR_ALL' });
+    await newConnection(organization.organization_id, { groupRoles: [{ group: 'engineering', role_id: 'stytch_admin' }] });
+    await ctx.client.organizations.members.create({ organization_id: organization.organization_id, email_address: 'link@saml.example' });
+    const byLink = await loginByLink(ctx, organization.organization_id, 'link@saml.example');
+    expect(byLink.member_authenticated).toBe(false);
+    const totp = await ctx.client.totps.create({
+      organization_id: organization.organization_id,
+      member_id: byLink.member_id,
+      intermediate_session_token: byLink.intermediate_session_token,
+    });
+    const done = await ctx.client.totps.authenticate({
+      organization_id: organization.organization_id,
+      member_id: byLink.member_id,
+      code: TOTP.generate({ secret: Secret.fromBase32(totp.secret) }),
+      intermediate_session_token: byLink.intermediate_session_token,
+    });
+    expect(done.member_session!.roles).toEqual(['stytch_member']);
+  });
+});
+
+describe('SAML keys given to Roster: signing_private_key and encrypted assertions', () => {
+  /** An RSA key as Stytch takes it: PKCS#1 PEM. */
+  const pkcs1Key = () =>
+    generateKeyPairSync('rsa', {
+      modulusLength: 2048,
+      privateKeyEncoding: { type: 'pkcs1', format: 'pem' },
+      publicKeyEncoding: { type: 'spki', format: 'pem' },
+    }).privateKey;
+  /** A PEM's base64 body, to look for in answers that must not carry it. */
+  const keyBody = (pem: string) => pem.split('\n').slice(1, -2).join('');
+  const addEncryptionKey = (organizationId: string, connection: Connection, key: string) =>
+    ctx.client.sso.saml.updateConnection({
+      organization_id: organizationId,
+      connection_id: connection.publicId,
+      saml_encryption_private_key: key,
+    });
+
+  /** A whole SP-initiated sign-in whose assertion the IdP encrypts to `certificate`. */
+  async function signInEncrypted(connection: Connection, email: string, certificate: string) {
+    const started = await startSignIn(connection);
+    const xml = await idp.encryptedResponse(assertionFor(connection, email, started), certificate);
+    expect(xml).toContain('EncryptedAssertion');
+    expect(xml).not.toContain(email);
+    return postResponse(connection, xml, started.relayState);
+  }
+
+  it('accepts an assertion encrypted to the connection’s encryption key, and never shows the key', async () => {
+    const organization = await newOrganization();
+    const connection = await newConnection(organization.organization_id);
+    const key = pkcs1Key();
+    const updated = await addEncryptionKey(organization.organization_id, connection, key);
+    const [shown] = updated.connection!.encryption_private_keys;
+    expect(shown.private_key).toMatch(/^-----BEGIN CERTIFICATE-----/);
+    const listed = await ctx.client.sso.getConnections({ organization_id: organization.organization_id });
+    for (const answer of [updated, listed]) expect(JSON.stringify(answer)).not.toContain(keyBody(key).slice(0, 64));
+
+    const posted = await signInEncrypted(connection, 'secret@saml.example', shown.private_key);
+    expect(posted.status).toBe(302);
+    const session = await ctx.client.sso.authenticate({ sso_token: posted.location!.searchParams.get('token')! });
+    expect(session.member.email_address).toBe('secret@saml.example');
+    expect(session.member_authenticated).toBe(true);
+  });
+
+  it('decrypts with an older key during a rotation, and refuses an assertion encrypted to a key it does not hold', async () => {
+    const organization = await newOrganization();
+    const connection = await newConnection(organization.organization_id);
+    // Without any key, an encrypted assertion cannot be read.
+    const outsider = await generateSigningKeys('Someone else');
+    const unreadable = await signInEncrypted(connection, 'r@saml.example', outsider.certificatePem);
+    expect(unreadable.status).toBe(400);
+    expect(unreadable.body.error_type).toBe('invalid_saml_response');
+
+    const older = (await addEncryptionKey(organization.organization_id, connection, pkcs1Key())).connection!.encryption_private_keys;
+    const both = (await addEncryptionKey(organization.organization_id, connection, pkcs1Key())).connection!.encryption_private_keys;
+    expect(both).toHaveLength(2);
+    const posted = await signInEncrypted(connection, 'r@saml.example', older[0].private_key);
+    expect(posted.status).toBe(302);
+
+    const refused = await signInEncrypted(connection, 'r@saml.example', outsider.certificatePem);
+    expect(refused.status).toBe(400);
+    expect(refused.body.error_type).toBe('invalid_saml_response');
+    expect(await tokenCount(connection)).toBe(1);
+  });
+
+  it('adds every key of concurrent updates, each answer a 200', async () => {
+    const organization = await newOrganization();
+    const connection = await newConnection(organization.organization_id);
+    const keys = [pkcs1Key(), pkcs1Key(), pkcs1Key()];
+    const answers = await Promise.all(keys.map((key) => addEncryptionKey(organization.organization_id, connection, key)));
+    for (const answer of answers) expect(answer.status_code).toBe(200);
+    const stored = await knex()('sso_certificates').where({ connection_id: connection.id, purpose: 'encryption' }).pluck('private_key');
+    expect(stored).toHaveLength(3);
+    const { saml_connections } = await ctx.client.sso.getConnections({ organization_id: organization.organization_id });
+    expect(saml_connections[0].encryption_private_keys).toHaveLength(3);
+  });
+
+  it('signs AuthnRequests with a signing_private_key given, replacing Roster’s own signing certificate', async () => {
+    const organization = await newOrganization();
+    const created = await ctx.client.sso.saml.createConnection({ organization_id: organization.organization_id, display_name: 'Own key' });
+    const connectionId = created.connection!.connection_id;
+    const key = pkcs1Key();
+    const updated = await ctx.client.sso.saml.updateConnection({
+      organization_id: organization.organization_id,
+      connection_id: connectionId,
+      idp_entity_id: idp.entityId,
+      idp_sso_url: IDP_SSO_URL,
+      x509_certificate: idp.keys.certificatePem,
+      signing_private_key: key,
+    });
+    const signing = updated.connection!.signing_certificates;
+    expect(signing).toHaveLength(1);
+    expect(signing[0].certificate_id).not.toBe(created.connection!.signing_certificates[0].certificate_id);
+    expect(JSON.stringify(updated)).not.toContain(keyBody(key).slice(0, 64));
+
+    const connection = {
+      id: connectionId.replace(/^saml-connection-test-/, ''),
+      publicId: connectionId,
+      acsUrl: updated.connection!.acs_url,
+    };
+    const { location } = await startSignIn(connection);
+    const [signedPart, signature] = location.search.slice(1).split('&Signature=');
+    const verify = (certificate: string) =>
+      createVerify('RSA-SHA256').update(signedPart).verify(certificate, decodeURIComponent(signature), 'base64');
+    expect(verify(signing[0].certificate)).toBe(true);
+    expect(verify(created.connection!.signing_certificates[0].certificate)).toBe(false);
+  });
+
+  it('refuses a key that is not an RSA private key, changing nothing', async () => {
+    const organization = await newOrganization();
+    const connection = await newConnection(organization.organization_id);
+    const ec = generateKeyPairSync('ec', {
+      namedCurve: 'P-256',
+      privateKeyEncoding: { type: 'pkcs8', format: 'pem' },
+      publicKeyEncoding: { type: 'spki', format: 'pem' },
+    });
+    for (const [field, value] of [
+      ['saml_encryption_private_key', 'not a key'],
+      ['saml_encryption_private_key', ec.privateKey],
+      ['signing_private_key', idp.keys.certificatePem],
+    ]) {
+      await expect(
+        ctx.client.sso.saml.updateConnection({
+          organization_id: organization.organization_id,
+          connection_id: connection.publicId,
+          display_name: 'changed',
+          [field]: value,
+        }),
+      ).rejects.toMatchObject({ status_code: 400, error_type: 'invalid_private_key' });
+    }
+    const row = await knex()('sso_connections').where({ id: connection.id }).first();
+    expect(row.display_name).toBe('Test SAML IdP');
+    expect(await knex()('sso_certificates').where({ connection_id: connection.id }).pluck('purpose')).toEqual(['verification']);
   });
 });

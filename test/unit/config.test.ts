@@ -48,7 +48,11 @@ describe('loadConfig', () => {
       shutdownGraceMs: 25_000,
       ssoAllowInsecureLoopback: false,
       eventsRetentionDays: 90,
-      webhooks: { allowPrivateAddresses: false, timeoutMs: 15_000 },
+      webhooks: {
+        allowPrivateAddresses: false,
+        timeoutMs: 15_000,
+        retryScheduleMs: [0, 5_000, 300_000, 1_800_000, 7_200_000, 18_000_000, 36_000_000, 36_000_000],
+      },
     });
   });
 
@@ -152,6 +156,10 @@ describe('loadConfig', () => {
     });
   });
 
+  it('reads the webhook retry schedule as durations', () => {
+    expect(loadConfig({ WEBHOOK_RETRY_SCHEDULE: '0,200ms,1s,2m,1h' }).webhooks.retryScheduleMs).toEqual([0, 200, 1000, 120_000, 3600_000]);
+  });
+
   it('returns a frozen object', () => {
     expect(Object.isFrozen(loadConfig({}))).toBe(true);
   });
@@ -169,6 +177,7 @@ describe('loadConfig', () => {
     ['a PUBLIC_URL that is not http(s)', 'PUBLIC_URL', { PUBLIC_URL: 'ftp://roster.example.com' }],
     ['an SMTP_URL that is not smtp', 'SMTP_URL', { SMTP_URL: 'http://mail:25' }],
     ['a LOG_LEVEL that does not exist', 'LOG_LEVEL', { LOG_LEVEL: 'loud' }],
+    ['a WEBHOOK_RETRY_SCHEDULE with a bad duration', 'WEBHOOK_RETRY_SCHEDULE', { WEBHOOK_RETRY_SCHEDULE: '0,5s,soon' }],
     ['ROSTER_PROJECT_ID without a secret', 'ROSTER_PROJECT_SECRET', { ROSTER_PROJECT_ID: PROJECT_ID }],
     ['ROSTER_PROJECT_SECRET without an id', 'ROSTER_PROJECT_ID', { ROSTER_PROJECT_SECRET: SECRET }],
     ['a malformed ROSTER_PROJECT_ID', 'ROSTER_PROJECT_ID', { ROSTER_PROJECT_ID: 'project-prod-123', ROSTER_PROJECT_SECRET: SECRET }],

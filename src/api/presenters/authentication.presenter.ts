@@ -23,7 +23,12 @@ export function presentLoginOrSignup(env: ProjectEnv, sent: SentEmail) {
  * otherwise an intermediate session and what it still needs.
  */
 export function presentAuthentication(env: ProjectEnv, outcome: AuthOutcome) {
-  const member = presentMember(env, { member: outcome.member, organization: outcome.organization, retiredEmails: [] });
+  const member = presentMember(env, {
+    member: outcome.member,
+    organization: outcome.organization,
+    retiredEmails: [],
+    ssoRegistrations: outcome.ssoRegistrations,
+  });
   return {
     member_id: member.member_id,
     organization_id: member.organization_id,

@@ -44,7 +44,11 @@ export function presentOidcConnection(publicUrl: string, record: SsoConnectionRe
   };
 }
 
-/** Stytch's SAMLConnection; Roster's signing certificates are shown without their private keys. */
+/**
+ * Stytch's SAMLConnection. Roster's signing certificates are shown without
+ * their private keys, and each encryption key as the certificate made for it:
+ * a private key given to Roster is never shown again.
+ */
 export function presentSamlConnection(publicUrl: string, record: SsoConnectionRecord): SamlConnectionWire {
   const c = record.connection;
   const s = c.saml!;

@@ -1,4 +1,4 @@
-import type { Router } from 'express';
+import type { Response, Router } from 'express';
 import { B2B } from '../../contracts/common';
 import * as api from '../../contracts/jobs';
 import type { JobRowError } from '../../jobs';
@@ -19,6 +19,20 @@ export function csvField(value: string | number | null): string {
 }
 
 const csvLine = (error: JobRowError) => CSV_COLUMNS.map((c) => csvField(error[c])).join(',') + '\r\n';
+
+/**
+ * A job's rejected rows as a CSV download (the API's and the console's). The
+ * first page is read before the headers go out, so an unknown job still fails as the caller's 404.
+ */
+export async function sendRowErrorsCsv(res: Response, pages: AsyncGenerator<JobRowError[]>): Promise<void> {
+  const first = await pages.next();
+  res.status(200).type('text/csv').setHeader('Content-Disposition', 'attachment; filename="errors.csv"');
+  res.write(CSV_COLUMNS.join(',') + '\r\n');
+  for (let page = first; !page.done; page = await pages.next()) {
+    if (!res.write(page.value.map(csvLine).join(''))) await new Promise((resolve) => res.once('drain', resolve));
+  }
+  res.end();
+}
 
 /** Roster's caller-visible jobs. */
 export function jobRoutes(jobs: JobService): Router {
@@ -45,15 +59,7 @@ export function jobRoutes(jobs: JobService): Router {
   route(router, api.getJobErrors, async (req, res) => {
     const jobId = req.params.job_id;
     if (req.accepts(['application/json', 'text/csv']) === 'text/csv') {
-      const pages = jobs.allRowErrors(req.project, jobId);
-      // The first page is read before the headers go out, so an unknown job still gets a JSON 404.
-      const first = await pages.next();
-      res.status(200).type('text/csv').setHeader('Content-Disposition', 'attachment; filename="errors.csv"');
-      res.write(CSV_COLUMNS.join(',') + '\r\n');
-      for (let page = first; !page.done; page = await pages.next()) {
-        if (!res.write(page.value.map(csvLine).join(''))) await new Promise((resolve) => res.once('drain', resolve));
-      }
-      res.end();
+      await sendRowErrorsCsv(res, jobs.allRowErrors(req.project, jobId));
       return SENT;
     }
     const { cursor, limit } = req.query;

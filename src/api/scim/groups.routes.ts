@@ -55,12 +55,12 @@ export function scimGroupRoutes(groups: ScimGroupService, publicUrl: string): Ro
   // RFC 7644 §3.5.2 allows 200 with the resource or 204: 204 keeps a PATCH of a 50,000-member group from echoing them all.
   scimRoute(router, patchScimGroupContract, async (req) => {
     await groups.patch(req.scim, req.params.group_id, req.body);
-    return { status: 204 };
+    return {};
   });
 
   scimRoute(router, deleteScimGroupContract, async (req) => {
     await groups.delete(req.scim, req.params.group_id);
-    return { status: 204 };
+    return {};
   });
 
   return router;

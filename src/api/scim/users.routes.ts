@@ -46,7 +46,7 @@ export function scimUserRoutes(users: ScimUserService, publicUrl: string): Route
 
   scimRoute(router, deleteScimUserContract, async (req) => {
     await users.delete(req.scim, req.params.user_id);
-    return { status: 204 };
+    return {};
   });
 
   return router;

@@ -23,7 +23,9 @@ function projectOf(ctx: CliContext, options: { project?: string }): string {
 export function registerPublicTokens(program: Command, ctx: CliContext): void {
   const tokens = program
     .command('public-tokens')
-    .description("create and list projects' public tokens (public-token-test-…, for browser-facing URLs such as the SSO start URL)");
+    .description(
+      "create, list and revoke projects' public tokens (public-token-test-…, for browser-facing URLs such as the SSO start URL)",
+    );
 
   tokens
     .command('create')
@@ -58,6 +60,24 @@ export function registerPublicTokens(program: Command, ctx: CliContext): void {
             ['public_token', 'created_at', 'revoked_at'],
             list.map((t) => [t.publicToken, t.createdAt, t.revokedAt ?? '']),
           ),
+        );
+      }),
+    );
+
+  tokens
+    .command('revoke <public_token>')
+    .description('revoke a public token: URLs carrying it stop working at once (revoking it again keeps the first time)')
+    .addOption(jsonOption())
+    .action(
+      action(ctx, async (publicToken: string, options: { json?: boolean }) => {
+        const token = await ctx.withPublicTokens((t) => t.revoke(publicToken));
+        if (options.json) return ctx.printJson({ public_token: tokenJson(token) });
+        ctx.print(
+          fields([
+            ['public_token', token.publicToken],
+            ['project_id', token.projectId],
+            ['revoked_at', token.revokedAt],
+          ]),
         );
       }),
     );

@@ -1,3 +1,4 @@
+import { MemberModel } from '../../models/member.model';
 import type { Db } from '../db';
 import { uniqueViolation } from '../pg-errors';
 import { stagingTable, useBulkSettings } from './staging';
@@ -23,6 +24,14 @@ export interface SliceWork {
   dryRun: boolean;
   /** Columns the file has: an update changes only these. */
   columns: string[];
+  /** Answer the members written (for their per-member events, when an endpoint wants them); counts only otherwise. */
+  returnMembers?: boolean;
+}
+
+/** The members a slice wrote, as stored after it. */
+export interface SliceMembers {
+  created: MemberModel[];
+  updated: MemberModel[];
 }
 
 /**
@@ -92,11 +101,11 @@ export class ImportChunkRepository {
    * out, inserts (or updates) members with one multi-row statement, and
    * records the slice's rejected rows. Returns the slice's counts.
    */
-  async applySlice(db: Db, work: SliceWork): Promise<SliceCounts> {
+  async applySlice(db: Db, work: SliceWork): Promise<SliceCounts & { members?: SliceMembers }> {
     const table = stagingTable(work.jobId);
     await useBulkSettings(db);
     const range = [work.firstLine, work.lastLine];
-    let written: { created: number; updated: number } | undefined;
+    let written: { created: number; updated: number; members?: SliceMembers } | undefined;
     for (let attempt = 0; !written; attempt++) {
       await this.rejectTakenIdentities(db, work);
       try {
@@ -150,11 +159,12 @@ export class ImportChunkRepository {
     );
   }
 
-  private async writeSlice(db: Db, work: SliceWork): Promise<{ created: number; updated: number }> {
+  private async writeSlice(db: Db, work: SliceWork): Promise<{ created: number; updated: number; members?: SliceMembers }> {
     const table = stagingTable(work.jobId);
     // Both statements see one snapshot, so the UPDATE touches only members
     // that existed before this slice, never the ones it has just inserted.
     const update = work.onConflict === 'update' && updateAssignments(work.columns).length > 0;
+    const returned = work.returnMembers ? 'members.*' : '1';
     const { rows } = await db.raw(
       `WITH valid AS (
          SELECT * FROM ${table} WHERE line BETWEEN ? AND ? AND error_type IS NULL
@@ -167,21 +177,31 @@ export class ImportChunkRepository {
          FROM valid
          ORDER BY organization_id, email_normalized
          ON CONFLICT (organization_id, email_normalized) WHERE status <> 'deleted' DO NOTHING
-         RETURNING 1
+         RETURNING ${returned}
        )${
          update
            ? `, updated AS (
          UPDATE members m SET ${updateAssignments(work.columns).join(', ')}, updated_at = now()
          FROM valid v
          WHERE m.organization_id = v.organization_id AND m.email_normalized = v.email_normalized AND m.status <> 'deleted'
-         RETURNING 1
+         RETURNING ${work.returnMembers ? 'm.*' : '1'}
        )`
            : ''
        }
-       SELECT (SELECT count(*) FROM inserted) AS created, ${update ? '(SELECT count(*) FROM updated)' : '0'} AS updated`,
+       SELECT (SELECT count(*) FROM inserted) AS created, ${update ? '(SELECT count(*) FROM updated)' : '0'} AS updated${
+         work.returnMembers
+           ? `, (SELECT coalesce(json_agg(i), '[]') FROM inserted i) AS created_rows,
+              ${update ? `(SELECT coalesce(json_agg(u), '[]') FROM updated u)` : `'[]'::json`} AS updated_rows`
+           : ''
+       }`,
       [work.firstLine, work.lastLine, work.projectId],
     );
-    return { created: Number(rows[0].created), updated: Number(rows[0].updated) };
+    const [row] = rows;
+    return {
+      created: Number(row.created),
+      updated: Number(row.updated),
+      ...(work.returnMembers && { members: { created: row.created_rows.map(memberOf), updated: row.updated_rows.map(memberOf) } }),
+    };
   }
 
   /** A dry run's counts: what writeSlice would do, writing nothing. */
@@ -198,6 +218,13 @@ export class ImportChunkRepository {
     return { created: Number(rows[0].created), updated: updates ? Number(rows[0].existing) : 0 };
   }
 }
+
+/** A member row as json_agg wrote it (timestamps as text). */
+const memberOf = (row: Record<string, unknown>): MemberModel =>
+  MemberModel.fromJson(
+    { ...row, created_at: new Date(row.created_at as string), updated_at: new Date(row.updated_at as string) },
+    { skipValidation: true },
+  );
 
 /** `SET` clauses for on_conflict=update: only the columns the file has; empty cells keep what is stored. */
 function updateAssignments(columns: string[]): string[] {

@@ -7,6 +7,7 @@ import type { Db } from '../../repositories/db';
 import type { Entered } from '../../repositories/discovery.repository';
 import type { IntermediateSessionRow } from '../../repositories/intermediate-session.repository';
 import type { AuthenticationFactor, SessionRow, SessionSso } from '../../repositories/session.repository';
+import type { MemberSsoRegistrationRow } from '../../repositories/sso-sign-in.repository';
 import { decideAuthentication } from '../authentication-policy';
 import type { ProjectContext } from '../project-context';
 import type { IssuedSession, SessionKey, SessionService, StartedSession } from '../sessions/session.service';
@@ -62,6 +63,8 @@ export interface AuthOutcome {
   intermediate?: StartedIntermediateSession;
   mfaRequired?: MfaRequired;
   primaryRequired?: { allowed_auth_methods: string[] };
+  /** The member's SSO registrations, when the factor read them (sso.authenticate): its answer's member shows them. */
+  ssoRegistrations?: MemberSsoRegistrationRow[];
 }
 
 export interface FlowOptions<C = undefined> {
@@ -111,6 +114,9 @@ type Prior =
   { kind: 'intermediate'; token: string; row?: IntermediateSessionRow } | { kind: 'session'; key: SessionKey } | { kind: 'none' };
 
 type Decided = { outcome: Omit<AuthOutcome, 'session'>; started?: StartedSession };
+
+/** The SSO sign-in an intermediate session carries: its roles pass only to a session of the same member (the connection's organization). */
+const ssoOf = (row: IntermediateSessionRow): SessionSso => ({ sso_connection_id: row.sso_connection_id, sso_roles: row.sso_roles });
 
 const intermediateProof = (row: IntermediateSessionRow): PriorProof => ({
   kind: 'intermediate',
@@ -201,11 +207,13 @@ export class AuthenticationFlow {
     if (token ? sessions !== 0 : sessions !== 1) return undefined; // the full flow names what is wrong
     let proof: PriorProof;
     let entered: Entered;
+    let sso: SessionSso | undefined;
     if (token) {
       const found = await this.intermediates.findEntering(this.knex, project, token, organizationId);
       if (!found) return undefined;
       ({ entered } = found);
       proof = intermediateProof(found.row);
+      sso = ssoOf(found.row);
     } else {
       const found = await this.sessions.findEntering(project, await this.sessions.identify(project, input), organizationId);
       if (!found) return undefined;
@@ -221,7 +229,7 @@ export class AuthenticationFlow {
     if (decideAuthentication(organization, member, proved).grant !== 'session') return undefined;
     const { session_duration_minutes: minutes, session_custom_claims: claims } = input;
     const started = token
-      ? await this.sessions.startSpending(project, token, member, organization, proved, minutes, claims)
+      ? await this.sessions.startSpending(project, token, member, organization, proved, minutes, claims, sameMember ? sso : undefined)
       : await this.sessions.start(this.knex, project, member, organization, proved, minutes, claims);
     if (!started) return undefined;
     return { member, organization, session: await this.sessions.issue(project, started) };
@@ -306,10 +314,14 @@ export class AuthenticationFlow {
     const base = { member, organization };
     const sameMember = found?.proof.memberId === member.id;
     let carried: AuthenticationFactor[] = [];
+    // This factor's SSO sign-in, else the one an intermediate session of this member carries.
+    let grantedSso = sso;
     if (found?.intermediate) {
       // Taken (spent) by find, in this transaction.
-      if (sameMember) carried = found.proof.factors;
-      else if (found.proof.memberId === null || options.crossing) carried = this.travelling(found.proof, member);
+      if (sameMember) {
+        carried = found.proof.factors;
+        grantedSso ??= ssoOf(found.intermediate);
+      } else if (found.proof.memberId === null || options.crossing) carried = this.travelling(found.proof, member);
       else throw priorMismatch();
     } else if (found?.session) {
       // A live session of this member met this organization's requirements when it was granted: the factor joins it.
@@ -332,7 +344,7 @@ export class AuthenticationFlow {
         proved,
         input.session_duration_minutes,
         input.session_custom_claims,
-        sso,
+        grantedSso,
       );
       return { outcome: base, started };
     }
@@ -341,6 +353,7 @@ export class AuthenticationFlow {
       project,
       { email: member.email, organizationId: organization.id, memberId: member.id },
       proved,
+      grantedSso,
     );
     if (decision.grant === 'primary_required') {
       return { outcome: { ...base, intermediate, primaryRequired: { allowed_auth_methods: decision.allowedAuthMethods } } };

@@ -3,7 +3,7 @@ import type { Knex } from 'knex';
 import type { Db } from '../../repositories/db';
 import type { Entered } from '../../repositories/discovery.repository';
 import type { IntermediateSessionRepository, IntermediateSessionRow } from '../../repositories/intermediate-session.repository';
-import type { AuthenticationFactor } from '../../repositories/session.repository';
+import { type AuthenticationFactor, NO_SSO, type SessionSso } from '../../repositories/session.repository';
 import { uuidv7 } from '../../ids';
 import { hashSecret, newSecret } from '../../secrets';
 import { normalizeEmail } from '../../email-rules';
@@ -32,12 +32,17 @@ export const intermediateSessionNotFound = () =>
 export class IntermediateSessions {
   constructor(private readonly rows: IntermediateSessionRepository) {}
 
-  /** In the caller's transaction: a discovery session (an email only) or a member's (organization and member). */
+  /**
+   * In the caller's transaction: a discovery session (an email only) or a
+   * member's (organization and member); `sso` is the SSO sign-in among its
+   * factors, whose roles the session it leads to will hold.
+   */
   async start(
     trx: Db,
     project: ProjectContext,
     holder: { email: string; organizationId?: string; memberId?: string },
     proved: AuthenticationFactor[],
+    sso: SessionSso = NO_SSO,
   ): Promise<StartedIntermediateSession> {
     const token = newSecret();
     const expiresAt = await this.rows.insert(trx, {
@@ -48,6 +53,7 @@ export class IntermediateSessions {
       email: holder.email,
       email_normalized: normalizeEmail(holder.email),
       authentication_factors: proved,
+      ...sso,
       token_hash: hashSecret(token),
       minutes: INTERMEDIATE_SESSION_MINUTES,
     });

@@ -72,10 +72,7 @@ export class MembershipEntry {
     }
     if (this.entersAsIs(proof, member)) return { organization, member };
     // The address is proven: an invite is accepted, a pending sign-up completes, the email counts as verified.
-    return {
-      organization,
-      member: await this.members.update(trx, organization.id, member.id, { status: 'active', email_address_verified: true }),
-    };
+    return { organization, member: await this.memberService.activateOnSignIn(trx, project, organization, member) };
   }
 
   /** Whether the person enters as `member` is, with nothing to write: an active, verified member, or a proof that does not cover the address. */
@@ -105,6 +102,6 @@ export class MembershipEntry {
       );
     }
     const inserted = await this.memberService.insertIn(trx, project, organization, { email_address: proof.email, status: 'active' });
-    return this.members.update(trx, organization.id, inserted.id, { email_address_verified: true });
+    return this.memberService.activateOnSignIn(trx, project, organization, inserted);
   }
 }

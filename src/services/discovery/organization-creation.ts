@@ -4,7 +4,6 @@ import { looksLikeId } from '../../ids';
 import type { OrganizationModel } from '../../models/organization.model';
 import type { Db } from '../../repositories/db';
 import type { DiscoveryRepository } from '../../repositories/discovery.repository';
-import type { MemberRepository } from '../../repositories/member.repository';
 import type { OrganizationRepository } from '../../repositories/organization.repository';
 import type { AuthenticationFlow, AuthOutcome, PriorProof } from '../auth/authentication-flow';
 import { domainOf } from '../invite.service';
@@ -49,7 +48,6 @@ export class DiscoveryOrganizationCreation {
     private readonly organizationService: OrganizationService,
     private readonly organizations: OrganizationRepository,
     private readonly memberService: MemberService,
-    private readonly members: MemberRepository,
     private readonly rows: DiscoveryRepository,
   ) {}
 
@@ -70,7 +68,7 @@ export class DiscoveryOrganizationCreation {
           status: verified ? 'active' : 'pending',
           roles: [ADMIN_ROLE],
         });
-        const member = verified ? await this.members.update(trx, organization.id, inserted.id, { email_address_verified: true }) : inserted;
+        const member = verified ? await this.memberService.activateOnSignIn(trx, project, organization, inserted) : inserted;
         return { organization, member };
       },
       // The intermediate session may be another organization's (its member's unmet requirements): what travels comes along.

@@ -3,7 +3,7 @@ import type { Db } from '../../repositories/db';
 import type { EventRepository, EventRow } from '../../repositories/event.repository';
 import type { OutboxRepository } from '../../repositories/outbox.repository';
 import type { ProjectContext } from '../project-context';
-import { eventName, SYSTEM_ACTOR, type EventInput, type EventPayload } from './event-types';
+import { eventName, OPT_IN_EVENT_PREFIX, SYSTEM_ACTOR, type EventInput, type EventPayload } from './event-types';
 
 /**
  * Records changes as events, in the caller's transaction: a change that rolls
@@ -16,13 +16,23 @@ export class EventLog {
     private readonly outbox: OutboxRepository,
   ) {}
 
-  /** Writes the events and their dispatch; returns the bare event ids. */
+  /**
+   * Writes the events and their dispatch, all in one INSERT however many there are; returns the bare event
+   * ids. Bulk jobs' per-member events (`migration.member.*`) are written only when an enabled endpoint of the
+   * project names them: a million-row import makes no million events nobody asked for.
+   */
   async record(db: Db, project: ProjectContext, inputs: EventInput | EventInput[]): Promise<string[]> {
-    const list = Array.isArray(inputs) ? inputs : [inputs];
-    if (list.length === 0) return [];
     const actor = project.actor ?? SYSTEM_ACTOR;
+    const named = (Array.isArray(inputs) ? inputs : [inputs]).map((input) => ({
+      input,
+      name: input.name ?? eventName(actor.source, input.objectType, input.action),
+    }));
+    const optIn = [...new Set(named.map(({ name }) => name).filter(isOptIn))];
+    const wanted = await this.events.namedByEnabledEndpoints(db, project.id, optIn);
+    const list = named.filter(({ name }) => !isOptIn(name) || wanted.has(name));
+    if (list.length === 0) return [];
     const now = new Date();
-    const rows: EventRow[] = list.map((input) => {
+    const rows: EventRow[] = list.map(({ input, name }) => {
       const id = uuidv7(now.getTime());
       const payload: EventPayload = {
         project_id: project.publicId,
@@ -39,7 +49,7 @@ export class EventLog {
         id,
         project_id: project.id,
         organization_id: input.organizationId ?? null,
-        name: input.name ?? eventName(actor.source, input.objectType, input.action),
+        name,
         source: actor.source,
         action: input.action,
         object_type: input.objectType,
@@ -55,4 +65,15 @@ export class EventLog {
     await this.outbox.add(db, 'events.dispatch', { eventIds }, `events.dispatch.${eventIds[0]}`);
     return eventIds;
   }
+
+  /**
+   * Which of these event names would be written for the project: every name but a bulk job's per-member
+   * events no enabled endpoint names. Bulk work asks first, so it reads and presents its rows only when wanted.
+   */
+  async wanted(db: Db, project: ProjectContext, names: string[]): Promise<Set<string>> {
+    const named = await this.events.namedByEnabledEndpoints(db, project.id, names.filter(isOptIn));
+    return new Set(names.filter((name) => !isOptIn(name) || named.has(name)));
+  }
 }
+
+const isOptIn = (name: string) => name.startsWith(OPT_IN_EVENT_PREFIX);

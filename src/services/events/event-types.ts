@@ -72,3 +72,21 @@ export interface EventPayload {
 export function eventName(source: EventSource, objectType: EventObjectType, action: EventAction): string {
   return `${source.toLowerCase()}.${objectType}.${action.toLowerCase()}`;
 }
+
+/**
+ * Bulk jobs' per-member events (`migration.member.create`, …): an endpoint gets them only when it names them,
+ * so an endpoint subscribed to everything (empty event_types) is not sent a million-row import row by row.
+ */
+export const OPT_IN_EVENT_PREFIX = 'migration.member.';
+
+/**
+ * Every event name a webhook endpoint may subscribe to: each source × object type × action (jobs excepted:
+ * their events carry Roster's own names), then the job events.
+ */
+export function webhookEventTypes(): string[] {
+  const objectTypes = EVENT_OBJECT_TYPES.filter((type) => type !== 'job');
+  const stytchStyle = EVENT_SOURCES.flatMap((source) =>
+    objectTypes.flatMap((objectType) => EVENT_ACTIONS.map((action) => eventName(source, objectType, action))),
+  );
+  return [...stytchStyle, ...JOB_EVENT_NAMES];
+}

@@ -7,6 +7,7 @@ import type { ImportChunkRepository, SliceCounts } from '../../repositories/memb
 import { useBulkSettings, type StagingRepository } from '../../repositories/member-import/staging';
 import type { ImportValidationRepository } from '../../repositories/member-import/validation';
 import { paramsOf, type JobProducer } from '../../jobs';
+import type { MigrationMemberEvents } from '../events/migration-events';
 import { jobError } from '../job-failure';
 import { abandonImport, EMPTY_PROGRESS, importResult, MEMBER_IMPORT_JOB_TYPE } from './import-job';
 
@@ -41,6 +42,7 @@ export class MemberImportProcessing {
     private readonly chunks: ImportChunkRepository,
     private readonly producer: JobProducer,
     private readonly chunkRows: number,
+    private readonly memberEvents: MigrationMemberEvents,
   ) {}
 
   /**
@@ -138,7 +140,8 @@ export class MemberImportProcessing {
     } else {
       const firstLine = chunk.next_line ?? chunk.first_line;
       const lastLine = Math.min(chunk.last_line, firstLine + lines - 1);
-      counts = await this.chunks.applySlice(trx, {
+      const wanted = await this.memberEvents.wanted(trx, job);
+      const { members, ...applied } = await this.chunks.applySlice(trx, {
         projectId: job.project_id,
         jobId,
         firstLine,
@@ -146,7 +149,10 @@ export class MemberImportProcessing {
         onConflict: params.on_conflict,
         dryRun: params.dry_run,
         columns: params.columns,
+        returnMembers: wanted.create || wanted.update,
       });
+      counts = applied;
+      if (members) await this.memberEvents.record(trx, wanted, members);
       chunkDone = lastLine === chunk.last_line;
       const rowsDone = chunk.rows_done + counts.total;
       if (chunkDone && rowsDone !== chunk.row_count) {

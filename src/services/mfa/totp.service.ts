@@ -201,6 +201,7 @@ export class TotpService {
         await this.totps.linkMember(trx, project.id, member.id, null);
         const patch: MemberPatch = member.default_mfa_method === 'totp' ? { default_mfa_method: '' } : {};
         member = await this.members.update(trx, organization.id, member.id, patch);
+        await this.memberService.recordUpdate(trx, project, organization, member);
       }
       return this.record(trx, target, member);
     });

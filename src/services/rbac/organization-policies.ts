@@ -1,5 +1,6 @@
 import type { Knex } from 'knex';
 import { organizationNotFound } from '../../errors';
+import { formatId } from '../../ids';
 import type { CustomRole } from '../../models/organization.model';
 import type { RbacRepository } from '../../repositories/rbac.repository';
 import type { OrganizationService } from '../organization.service';
@@ -49,6 +50,9 @@ export class OrganizationPolicies {
       const organization = await this.organizations.resolve(trx, project, organizationRef);
       checkOrganizationRoles(roles, await this.policies.policy(trx, project.id));
       if (!(await this.rows.setOrganizationRoles(trx, project.id, organization.id, roles))) throw organizationNotFound();
+      // The organization's custom_roles changed: an organization update, with the organization as it is now.
+      const updated = await this.organizations.resolve(trx, project, formatId('organization', project.env, organization.id));
+      await this.organizations.updated(trx, project, updated);
     });
     return { roles };
   }

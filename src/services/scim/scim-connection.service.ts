@@ -11,6 +11,7 @@ import type {
   ScimRoleAssignmentRow,
 } from '../../repositories/scim-connection.repository';
 import { hashSecret, newSecret } from '../../secrets';
+import type { ChangeEvents } from '../events/change-events';
 import type { OrganizationService } from '../organization.service';
 import type { ProjectContext } from '../project-context';
 import { assignableRoleIds } from '../roles';
@@ -54,22 +55,27 @@ export class ScimConnectionService {
     private readonly organizations: OrganizationService,
     private readonly connections: ScimConnectionRepository,
     private readonly roles: ScimRoles,
+    private readonly changes: ChangeEvents,
   ) {}
 
   async create(project: ProjectContext, organizationRef: string, input: CreateScimConnectionInput): Promise<ScimConnectionRecord> {
     const organization = await this.organizations.resolve(this.knex, project, organizationRef);
     const minted = mintToken();
-    // A second connection fails on scim_connections__organization_id__unique (scim_connection_already_exists).
-    const connection = await this.connections.insert(this.knex, {
-      id: uuidv7(),
-      project_id: project.id,
-      organization_id: organization.id,
-      display_name: input.display_name ?? '',
-      identity_provider: input.identity_provider ?? 'generic',
-      bearer_token_hash: minted.hash,
-      bearer_token_last_four: minted.lastFour,
+    return this.knex.transaction(async (trx) => {
+      // A second connection fails on scim_connections__organization_id__unique (scim_connection_already_exists).
+      const connection = await this.connections.insert(trx, {
+        id: uuidv7(),
+        project_id: project.id,
+        organization_id: organization.id,
+        display_name: input.display_name ?? '',
+        identity_provider: input.identity_provider ?? 'generic',
+        bearer_token_hash: minted.hash,
+        bearer_token_last_four: minted.lastFour,
+      });
+      const record: ScimConnectionRecord = { connection, assignments: [] };
+      await this.changes.scimConnection(trx, project, 'CREATE', record);
+      return { ...record, bearerToken: minted.token };
     });
-    return { connection, assignments: [], bearerToken: minted.token };
   }
 
   /** The organization's connection, or undefined when it has none (Stytch answers 200 without one). */
@@ -99,7 +105,7 @@ export class ScimConnectionService {
       const updated = Object.keys(patch).length > 0 ? await this.connections.update(trx, connection.id, patch) : connection;
       // Members' roles follow in the background (a group may hold 50,000 members); the outbox entry commits with the change.
       if (assignmentsChanged) await this.roles.refreshConnection(trx, project.id, connection.id);
-      return { connection: updated, assignments: await this.connections.roleAssignments(trx, connection.id) };
+      return this.updated(trx, project, updated);
     });
   }
 
@@ -109,6 +115,7 @@ export class ScimConnectionService {
       const { organization, connection } = await this.locked(trx, project, organizationRef, connectionRef);
       await this.connections.delete(trx, connection.id);
       await this.roles.clearConnection(trx, organization.id, connection.id);
+      await this.changes.scimConnection(trx, project, 'DELETE', { connection, assignments: [] });
       return connection.id;
     });
   }
@@ -163,9 +170,15 @@ export class ScimConnectionService {
   ): Promise<ScimConnectionRecord> {
     return this.knex.transaction(async (trx) => {
       const { connection } = await this.locked(trx, project, organizationRef, connectionRef);
-      const updated = await this.connections.update(trx, connection.id, patchOf(connection));
-      return { connection: updated, assignments: await this.connections.roleAssignments(trx, connection.id) };
+      return this.updated(trx, project, await this.connections.update(trx, connection.id, patchOf(connection)));
     });
+  }
+
+  /** The connection as it is now, its update recorded as an event (token rotations included, never the tokens). */
+  private async updated(trx: Db, project: ProjectContext, connection: ScimConnectionRow): Promise<ScimConnectionRecord> {
+    const record = { connection, assignments: await this.connections.roleAssignments(trx, connection.id) };
+    await this.changes.scimConnection(trx, project, 'UPDATE', record);
+    return record;
   }
 
   /** The organization and its connection named by the request, locked; another organization's connection is not found. */

@@ -88,7 +88,7 @@ export class ScimUserService {
         attributes: fields.attributes,
       });
       // A directory may create a user already inactive: the member exists, without access.
-      if (!fields.active) member = await this.memberService.deactivateIn(trx, ctx.project.id, member);
+      if (!fields.active) member = await this.memberService.deactivateIn(trx, ctx.project, member);
       return { user, member, groups: [] };
     });
   }
@@ -102,9 +102,9 @@ export class ScimUserService {
       ...(fields.memberExternalId === null ? {} : { external_id: fields.memberExternalId }),
     });
     // The directory vouches for the person: an invited or pending member becomes active.
-    return fields.active && updated.status !== 'active'
-      ? this.members.update(trx, organization.id, member.id, { status: 'active' })
-      : updated;
+    if (!fields.active || updated.status === 'active') return updated;
+    const activated = await this.members.update(trx, organization.id, member.id, { status: 'active' });
+    return this.memberService.recordUpdate(trx, ctx.project, organization, activated);
   }
 
   private insertMember(trx: Db, ctx: ScimContext, organization: OrganizationModel, fields: ScimUserFields): Promise<MemberModel> {
@@ -162,7 +162,7 @@ export class ScimUserService {
       const user = await this.scimUsers.findById(trx, ctx.connection.id, id, true);
       if (!user) throw userNotFound(id);
       const member = await this.members.findById(trx, user.organization_id, user.member_id, true);
-      if (member && member.status !== 'deleted') await this.memberService.deactivateIn(trx, ctx.project.id, member);
+      if (member && member.status !== 'deleted') await this.memberService.deactivateIn(trx, ctx.project, member);
       await this.scimUsers.delete(trx, ctx.connection.id, user);
     });
   }
@@ -196,13 +196,15 @@ export class ScimUserService {
   /** The member follows its SCIM user: reactivation first (it reclaims the email), then details, then deactivation. */
   private async updateMember(trx: Db, ctx: ScimContext, organization: OrganizationModel, member: MemberModel, fields: ScimUserFields) {
     let current = member;
-    if (fields.active && current.status === 'deleted') current = await this.memberService.reactivateIn(trx, current);
+    if (fields.active && current.status === 'deleted') {
+      current = await this.memberService.reactivateIn(trx, ctx.project, organization, current);
+    }
     current = await this.memberService.updateIn(trx, ctx.project, organization, current, {
       ...(fields.name === undefined ? {} : { name: fields.name }),
       ...(fields.memberExternalId === null ? {} : { external_id: fields.memberExternalId }),
       ...(fields.email === current.email ? {} : { email_address: fields.email }),
     });
-    if (!fields.active && current.status !== 'deleted') await this.memberService.deactivateIn(trx, ctx.project.id, current);
+    if (!fields.active && current.status !== 'deleted') await this.memberService.deactivateIn(trx, ctx.project, current);
   }
 
   /** SCIM's `uniqueness`: userName (any case) and externalId are unique within the connection. */

@@ -19,6 +19,7 @@ import { mergeMetadata } from '../organization-rules';
 import type { ProjectContext } from '../project-context';
 import { sessionRoleIds } from '../roles';
 import { withFactor } from '../auth/factors';
+import type { ChangeEvents } from '../events/change-events';
 import type { SessionToucher } from './session-toucher';
 import type { SigningKeys } from './signing-keys';
 
@@ -68,6 +69,7 @@ export class SessionService {
     private readonly keys: SigningKeys,
     private readonly toucher: SessionToucher,
     private readonly issuer: string,
+    private readonly changes: ChangeEvents,
   ) {}
 
   /**
@@ -92,8 +94,9 @@ export class SessionService {
   /**
    * Starts a session in exchange for an intermediate session, spending it in
    * the same statement (on the pool, no transaction); undefined when it was
-   * spent or expired meanwhile. No SSO sign-in is part of it: an exchange
-   * carries no connection's roles into another organization.
+   * spent or expired meanwhile. `sso` is the SSO sign-in the intermediate
+   * session carries, passed only when the session is the same member's: an
+   * exchange carries no connection's roles into another organization.
    */
   async startSpending(
     project: ProjectContext,
@@ -103,8 +106,9 @@ export class SessionService {
     proved: AuthenticationFactor[],
     durationMinutes = DEFAULT_SESSION_MINUTES,
     customClaims: Record<string, unknown> = {},
+    sso: SessionSso = NO_SSO,
   ): Promise<StartedSession | undefined> {
-    const { token, row } = this.newSession(project, member, organization, proved, durationMinutes, customClaims, NO_SSO);
+    const { token, row } = this.newSession(project, member, organization, proved, durationMinutes, customClaims, sso);
     const session = await this.sessions.insertSpending(this.knex, row, hashSecret(intermediateToken));
     return session && { session, token, member, organization };
   }
@@ -283,13 +287,20 @@ export class SessionService {
       const memberId = parseId('member', project.env, input.member_id);
       const member = memberId ? await this.members.findInProject(this.knex, project.id, memberId) : undefined;
       if (!member) throw memberNotFound();
-      await this.sessions.revoke(this.knex, project.id, { member_id: member.id });
+      await this.knex.transaction(async (trx) =>
+        this.changes.sessionsEnded(trx, project, await this.sessions.revoke(trx, project.id, { member_id: member.id })),
+      );
       return;
     }
-    let sessionId: string | undefined;
-    if (input.member_session_id) sessionId = parseId('member-session', project.env, input.member_session_id);
-    else sessionId = (await this.find(this.knex, project, input)).id;
-    if (!sessionId || (await this.sessions.revoke(this.knex, project.id, { id: sessionId })) === 0) throw sessionNotFound();
+    const sessionId = input.member_session_id
+      ? parseId('member-session', project.env, input.member_session_id)
+      : (await this.find(this.knex, project, input)).id;
+    if (!sessionId) throw sessionNotFound();
+    await this.knex.transaction(async (trx) => {
+      const ended = await this.sessions.revoke(trx, project.id, { id: sessionId });
+      if (ended.length === 0) throw sessionNotFound();
+      await this.changes.sessionsEnded(trx, project, ended);
+    });
   }
 
   async jwks(projectId: string): Promise<PublishedJwk[]> {

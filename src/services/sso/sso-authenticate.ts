@@ -10,7 +10,7 @@ import type { MemberRepository } from '../../repositories/member.repository';
 import type { OrganizationRepository } from '../../repositories/organization.repository';
 import type { SessionSso } from '../../repositories/session.repository';
 import type { SsoConnectionRepository, SsoConnectionWithProject } from '../../repositories/sso-connection.repository';
-import type { SsoSignInRepository, SsoTokenRow } from '../../repositories/sso-sign-in.repository';
+import type { MemberSsoRegistrationRow, SsoSignInRepository, SsoTokenRow } from '../../repositories/sso-sign-in.repository';
 import { hashSecret } from '../../secrets';
 import type { AuthenticationFlow, AuthOutcome } from '../auth/authentication-flow';
 import { factors } from '../auth/factors';
@@ -87,7 +87,8 @@ export class SsoAuthenticate {
   ) {}
 
   async authenticate(project: ProjectContext, input: AuthenticateSsoInput): Promise<AuthOutcome> {
-    return this.flow.run(project, input, async (trx) => {
+    let ssoRegistrations: MemberSsoRegistrationRow[] = [];
+    const outcome = await this.flow.run(project, input, async (trx) => {
       const token = await this.tokens.takeToken(trx, project.id, hashSecret(input.sso_token));
       if (!token) throw ssoTokenNotFound();
       checkPkce(token, input.pkce_code_verifier);
@@ -101,8 +102,11 @@ export class SsoAuthenticate {
         provider_id: connectionPublicId(project.env, connection),
         external_id: token.external_id,
       });
+      // Read in the transaction that attached it: the answer's member shows the registration just made.
+      ssoRegistrations = await this.tokens.registrationsOf(trx, [member.id]);
       return { organization, member, factor, sso: ssoGrants(project.env, connection, token.groups) };
     });
+    return { ...outcome, ssoRegistrations };
   }
 
   /**
@@ -123,7 +127,7 @@ export class SsoAuthenticate {
     let member = registration && (await this.members.findById(trx, organization.id, registration.member_id));
     if (registration && member && member.status !== 'deleted') {
       await this.tokens.updateAttributes(trx, registration.id, token.attributes);
-      return { member: await this.activate(trx, member), registrationId: registration.id };
+      return { member: await this.memberService.activateOnSignIn(trx, project, organization, member), registrationId: registration.id };
     }
     if (registration) await this.tokens.deleteRegistration(trx, registration.id); // its member was deleted: the subject starts afresh
     member = await this.members.findByEmail(trx, organization.id, address);
@@ -144,12 +148,6 @@ export class SsoAuthenticate {
     if (!attached || attached.member_id !== member.id) {
       throw new AppError('sso_registration_conflict', 409, 'The member is registered at this SSO connection with another identity.');
     }
-    return { member: await this.activate(trx, member), registrationId: attached.id };
-  }
-
-  /** The IdP vouched for the address: an invited or pending member becomes active and verified, as a magic link makes them. */
-  private async activate(trx: Db, member: MemberModel): Promise<MemberModel> {
-    if (member.status === 'active' && member.email_address_verified) return member;
-    return this.members.update(trx, member.organization_id, member.id, { status: 'active', email_address_verified: true });
+    return { member: await this.memberService.activateOnSignIn(trx, project, organization, member), registrationId: attached.id };
   }
 }

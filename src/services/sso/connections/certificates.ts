@@ -1,6 +1,6 @@
 // @peculiar/x509 builds on tsyringe, which needs the Reflect metadata API loaded before it.
 import 'reflect-metadata';
-import { randomBytes, webcrypto } from 'node:crypto';
+import { createPrivateKey, createPublicKey, type KeyObject, randomBytes, webcrypto } from 'node:crypto';
 import * as x509 from '@peculiar/x509';
 import { badRequest } from '../../../errors';
 
@@ -19,6 +19,40 @@ export interface ParsedCertificate {
 /** A self-signed RSA-2048 certificate and its PKCS#8 private key, both PEM: Roster's signing identity for one SAML connection. */
 export async function newSigningCertificate(subject: string): Promise<ParsedCertificate & { privateKey: string }> {
   const keys = (await webcrypto.subtle.generateKey(SIGNING_ALGORITHM, true, ['sign', 'verify'])) as webcrypto.CryptoKeyPair;
+  return selfSigned(subject, keys);
+}
+
+/**
+ * A self-signed certificate for an RSA private key the caller supplies
+ * (Stytch's `signing_private_key` / `saml_encryption_private_key`: PKCS#1
+ * PEM, PKCS#8 accepted too), with the key as PKCS#8 PEM. The certificate is
+ * what the connection shows and the IdP trusts or encrypts to; the key is
+ * never shown again. Anything but an RSA private key is a 400 naming `field`.
+ */
+export async function certificateForKey(
+  subject: string,
+  privateKeyPem: string,
+  field: string,
+): Promise<ParsedCertificate & { privateKey: string }> {
+  let key: KeyObject;
+  try {
+    key = createPrivateKey(privateKeyPem);
+  } catch {
+    throw badRequest('invalid_private_key', `${field} is not a PEM-encoded RSA private key.`);
+  }
+  if (key.asymmetricKeyType !== 'rsa' || (key.asymmetricKeyDetails?.modulusLength ?? 0) < 2048) {
+    throw badRequest('invalid_private_key', `${field} must be an RSA private key of at least 2048 bits.`);
+  }
+  const pkcs8 = key.export({ type: 'pkcs8', format: 'der' });
+  const spki = createPublicKey(key).export({ type: 'spki', format: 'der' });
+  const keys = {
+    privateKey: await webcrypto.subtle.importKey('pkcs8', pkcs8, SIGNING_ALGORITHM, true, ['sign']),
+    publicKey: await webcrypto.subtle.importKey('spki', spki, SIGNING_ALGORITHM, true, ['verify']),
+  };
+  return selfSigned(subject, keys);
+}
+
+async function selfSigned(subject: string, keys: webcrypto.CryptoKeyPair): Promise<ParsedCertificate & { privateKey: string }> {
   const notBefore = new Date();
   const notAfter = new Date(notBefore);
   notAfter.setUTCFullYear(notAfter.getUTCFullYear() + SIGNING_CERTIFICATE_YEARS);

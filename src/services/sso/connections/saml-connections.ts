@@ -1,8 +1,8 @@
 import type { CreateSsoConnectionInput } from '../../../contracts/sso';
 import type { UpdateSamlConnectionInput } from '../../../contracts/sso-saml';
-import type { SamlSettings } from '../../../repositories/sso-connection.repository';
+import type { SamlSettings, SsoCertificateRow } from '../../../repositories/sso-connection.repository';
 import type { ProjectContext } from '../../project-context';
-import { newSigningCertificate, parseCertificate } from './certificates';
+import { certificateForKey, newSigningCertificate, parseCertificate, type ParsedCertificate } from './certificates';
 import { checkIdpUrl, fetchIdpDocument } from './idp-url';
 import { parseIdpMetadata } from './saml-metadata';
 import type { SsoConnectionChange, SsoConnectionRecord, SsoConnectionService } from './sso-connection.service';
@@ -17,6 +17,15 @@ const EMPTY: SamlSettings = {
   idp_initiated_auth_disabled: false,
 };
 
+/** A certificate as sso_certificates keeps it, with the private key Roster holds for it (its own signing and encryption keys). */
+const stored = (purpose: SsoCertificateRow['purpose'], c: ParsedCertificate & { privateKey?: string }) => ({
+  purpose,
+  certificate: c.certificate,
+  private_key: c.privateKey ?? null,
+  issuer: c.issuer,
+  expires_at: c.expiresAt,
+});
+
 /** Stytch's `sso.saml` endpoints. */
 export class SamlConnections {
   constructor(
@@ -29,15 +38,7 @@ export class SamlConnections {
     const signing = await newSigningCertificate('Roster SAML SP');
     return this.connections.create(project, organizationRef, 'saml', input, {
       saml: EMPTY,
-      certificates: [
-        {
-          purpose: 'signing',
-          certificate: signing.certificate,
-          private_key: signing.privateKey,
-          issuer: signing.issuer,
-          expires_at: signing.expiresAt,
-        },
-      ],
+      certificates: [stored('signing', signing)],
     });
   }
 
@@ -58,6 +59,15 @@ export class SamlConnections {
       ...(input.idp_initiated_auth_disabled !== undefined && { idp_initiated_auth_disabled: input.idp_initiated_auth_disabled }),
     };
     const certificate = input.x509_certificate ? parseCertificate(input.x509_certificate) : undefined;
+    // Certified before the transaction (CPU work); each key is kept beside its certificate, shown without it.
+    const signing =
+      input.signing_private_key === undefined
+        ? undefined
+        : await certificateForKey('Roster SAML SP', input.signing_private_key, 'signing_private_key');
+    const encryption =
+      input.saml_encryption_private_key === undefined
+        ? undefined
+        : await certificateForKey('Roster SAML SP encryption', input.saml_encryption_private_key, 'saml_encryption_private_key');
     return this.connections.change(project, organizationRef, connectionRef, 'saml', async (connection, organization, trx) => {
       const roleIds = [
         ...(input.saml_connection_implicit_role_assignments ?? []).map((a) => a.role_id),
@@ -76,9 +86,13 @@ export class SamlConnections {
             group_role_assignments: input.saml_group_implicit_role_assignments.map(({ group, role_id }) => ({ group, role_id })),
           }),
         },
-        certificates: certificate && [
-          { purpose: 'verification', certificate: certificate.certificate, issuer: certificate.issuer, expires_at: certificate.expiresAt },
+        certificates: [
+          ...(certificate ? [stored('verification', certificate)] : []),
+          ...(signing ? [stored('signing', signing)] : []),
+          ...(encryption ? [stored('encryption', encryption)] : []),
         ],
+        // A connection has one signing identity (its AuthnRequests); encryption keys add up, for rotation.
+        replaces: signing ? ['signing'] : [],
       };
       const trusts = certificate !== undefined || (await this.connections.hasVerificationCertificate(trx, connection.id));
       return this.withSettings(connection.saml, settings, change, trusts);

@@ -11,6 +11,7 @@ import type {
   SsoConnectionRepository,
   SsoConnectionRow,
 } from '../../../repositories/sso-connection.repository';
+import type { ChangeEvents } from '../../events/change-events';
 import type { OrganizationService } from '../../organization.service';
 import type { ProjectContext } from '../../project-context';
 import { assignableRoleIds } from '../../roles';
@@ -43,6 +44,7 @@ export class SsoConnectionService {
     private readonly knex: Knex,
     private readonly organizations: OrganizationService,
     private readonly connections: SsoConnectionRepository,
+    private readonly changes: ChangeEvents,
   ) {}
 
   async list(project: ProjectContext, organizationRef: string): Promise<SsoConnectionRecord[]> {
@@ -83,7 +85,9 @@ export class SsoConnectionService {
         trx,
         (extra.certificates ?? []).map((c) => ({ ...c, id: uuidv7(), connection_id: connection.id })),
       );
-      return this.record(trx, project, connection);
+      const record = await this.record(trx, project, connection);
+      await this.changes.ssoConnection(trx, project, 'CREATE', record);
+      return record;
     });
   }
 
@@ -118,7 +122,9 @@ export class SsoConnectionService {
       );
       const updated = Object.keys(change.patch).length > 0 ? await this.connections.update(trx, connection.id, change.patch) : connection;
       await this.syncOrganization(trx, project, organization.id);
-      return this.record(trx, project, updated);
+      const record = await this.record(trx, project, updated);
+      await this.changes.ssoConnection(trx, project, 'UPDATE', record);
+      return record;
     });
   }
 
@@ -129,6 +135,7 @@ export class SsoConnectionService {
       const { organization, connection } = await this.locked(trx, project, organizationRef, connectionRef, parsed?.kind ?? 'oidc');
       await this.connections.delete(trx, connection.id);
       await this.syncOrganization(trx, project, organization.id, connectionPublicId(project.env, connection));
+      await this.changes.ssoConnection(trx, project, 'DELETE', { connection, certificates: [], env: project.env });
       return connectionPublicId(project.env, connection);
     });
   }

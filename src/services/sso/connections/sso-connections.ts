@@ -10,6 +10,8 @@ export interface SsoConnectionForSignIn {
   verificationCertificates: SsoCertificateRow[];
   /** Roster's own signing certificate for this connection (SAML AuthnRequests), with its private key. */
   signingCertificate?: SsoCertificateRow;
+  /** The private keys an IdP may have encrypted assertions to (SAML), newest first. */
+  decryptionKeys?: string[];
 }
 
 const KINDS: Record<SsoConnectionWithProject['kind'], IdKind> = { oidc: 'oidc-connection', saml: 'saml-connection' };
@@ -70,11 +72,17 @@ export class SsoConnections {
     const connection = parsed && (await this.connections.findForSignIn(this.knex, projectId, parsed.id));
     if (!connection || connection.kind !== parsed.kind) throw ssoConnectionNotFound();
     if (connection.kind === 'oidc') return { connection, verificationCertificates: [] };
-    const [verificationCertificates, signing] = await Promise.all([
+    const [verificationCertificates, signing, encryption] = await Promise.all([
       this.connections.certificates(this.knex, connection.id, 'verification'),
       this.connections.certificates(this.knex, connection.id, 'signing'),
+      this.connections.certificates(this.knex, connection.id, 'encryption'),
     ]);
-    return { connection, verificationCertificates, signingCertificate: signing[signing.length - 1] };
+    return {
+      connection,
+      verificationCertificates,
+      signingCertificate: signing[signing.length - 1],
+      decryptionKeys: encryption.flatMap((c) => c.private_key ?? []).reverse(),
+    };
   }
 
   /** The SAML Assertion Consumer Service URL of a connection. */

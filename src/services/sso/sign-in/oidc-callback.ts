@@ -1,9 +1,7 @@
 import type { Knex } from 'knex';
 import * as oidc from 'openid-client';
 import { badRequest } from '../../../errors';
-import { cleanEmail, normalizeEmail } from '../../../email-rules';
-import type { MemberRepository } from '../../../repositories/member.repository';
-import type { SsoSignInRepository } from '../../../repositories/sso-sign-in.repository';
+import { cleanEmail } from '../../../email-rules';
 import { secretMatches, hashSecret } from '../../../secrets';
 import type { SsoConnections } from '../connections/sso-connections';
 import type { OidcRelyingParty } from './oidc-relying-party';
@@ -64,8 +62,6 @@ export class OidcCallback {
     private readonly connections: SsoConnections,
     private readonly relyingParty: OidcRelyingParty,
     private readonly signIns: SsoSignIns,
-    private readonly registrations: SsoSignInRepository,
-    private readonly members: MemberRepository,
   ) {}
 
   async complete(connectionRef: string, query: OidcCallbackQuery, cookieState: string | undefined): Promise<string> {
@@ -125,9 +121,6 @@ export class OidcCallback {
       groups,
       pkceCodeChallenge: flow.pkce_code_challenge,
     });
-    const known =
-      (await this.registrations.findRegistration(this.knex, connection.id, claims.sub)) ??
-      (await this.members.findByEmail(this.knex, connection.organization_id, normalizeEmail(email)));
-    return redirectAfterSignIn(flow, token, !known);
+    return redirectAfterSignIn(flow, token, await this.signIns.isNewPerson(this.knex, connection, claims.sub, email));
   }
 }

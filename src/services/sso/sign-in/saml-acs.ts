@@ -2,17 +2,22 @@ import type { Knex } from 'knex';
 import { SamlStatusError, type Profile } from '@node-saml/node-saml';
 // node-saml's own XML reader (xml2js, namespace prefixes stripped), for the one unsigned field it leaves unread.
 import { parseXml2JsFromString } from '@node-saml/node-saml/lib/xml';
-import { cleanEmail, normalizeEmail } from '../../../email-rules';
-import { badRequest } from '../../../errors';
+import { cleanEmail } from '../../../email-rules';
+import { AppError, badRequest } from '../../../errors';
 import { formatId, parseId } from '../../../ids';
-import type { MemberRepository } from '../../../repositories/member.repository';
 import type { SamlAssertionRepository } from '../../../repositories/saml-assertion.repository';
-import type { SsoSignInRepository } from '../../../repositories/sso-sign-in.repository';
 import type { SsoConnectionWithProject } from '../../../repositories/sso-connection.repository';
 import type { RedirectUrls } from '../../redirect-urls';
-import { ssoConnectionNotFound, type SsoConnections } from '../connections/sso-connections';
+import { ssoConnectionNotFound, type SsoConnectionForSignIn, type SsoConnections } from '../connections/sso-connections';
 import { redirectAfterSignIn } from './sign-in-redirect';
-import { acceptedAcsUrls, assertSamlConnectionReady, SAML_CLOCK_SKEW_MS, samlServiceProvider, samlSettingsOf } from './saml-sp';
+import {
+  acceptedAcsUrls,
+  assertSamlConnectionReady,
+  SAML_CLOCK_SKEW_MS,
+  type SamlEndpoints,
+  samlServiceProvider,
+  samlSettingsOf,
+} from './saml-sp';
 import type { SsoFlow, SsoSignIns } from './sso-tokens';
 
 /** The POST binding's form fields (their shape checked by the route's contract). */
@@ -57,8 +62,6 @@ export class SamlAssertionConsumer {
     private readonly signIns: SsoSignIns,
     private readonly assertions: SamlAssertionRepository,
     private readonly redirectUrls: RedirectUrls,
-    private readonly registrations: SsoSignInRepository,
-    private readonly members: MemberRepository,
   ) {}
 
   /** Consumes one POST to the connection's ACS URL; answers where to send the browser. */
@@ -73,7 +76,7 @@ export class SamlAssertionConsumer {
     assertSamlConnectionReady(connection, verificationCertificates, 'response');
 
     const endpoints = { acsUrl: this.connections.acsUrl(connection) };
-    const profile = await this.validate(samlServiceProvider(connection, found, endpoints), samlResponse);
+    const profile = await this.validate(found, endpoints, samlResponse);
     const assertion = (profile.getAssertion?.() as { Assertion?: XmlNode } | undefined)?.Assertion;
     if (!assertion) throw invalidResponse('it carries no assertion.');
     this.checkIssuer(connection, assertion);
@@ -103,24 +106,31 @@ export class SamlAssertionConsumer {
       return { token: minted, target: flow ?? idpInitiated! };
     });
     // Someone the organization does not know yet lands on the signup redirect URL, as with OIDC.
-    const known =
-      (await this.registrations.findRegistration(this.knex, connection.id, identity.externalId)) ??
-      (await this.members.findByEmail(this.knex, connection.organization_id, normalizeEmail(identity.email)));
-    return redirectAfterSignIn(target, token, !known);
+    return redirectAfterSignIn(target, token, await this.signIns.isNewPerson(this.knex, connection, identity.externalId, identity.email));
   }
 
-  /** node-saml's verdict; its refusals become invalid_saml_response (never a 500: the input is the IdP's, not ours). */
-  private async validate(sp: ReturnType<typeof samlServiceProvider>, samlResponse: string): Promise<Profile> {
-    let result: Awaited<ReturnType<typeof sp.validatePostResponseAsync>>;
-    try {
-      result = await sp.validatePostResponseAsync({ SAMLResponse: samlResponse });
-    } catch (error) {
-      if (error instanceof SamlStatusError)
-        throw badRequest('saml_idp_error', `The identity provider refused the sign-in: ${error.message}`);
-      throw invalidResponse(error instanceof Error ? error.message : 'it could not be read.');
+  /**
+   * node-saml's verdict; its refusals become invalid_saml_response (never a
+   * 500: the input is the IdP's, not ours). With several encryption keys (a
+   * rotation), each is tried, newest first; the newest one's refusal is told.
+   */
+  private async validate(found: SsoConnectionForSignIn, endpoints: SamlEndpoints, samlResponse: string): Promise<Profile> {
+    const keys = found.decryptionKeys?.length ? found.decryptionKeys : [undefined];
+    let refusal: unknown;
+    for (const decryptionKey of keys) {
+      const sp = samlServiceProvider(found.connection, { ...found, decryptionKey }, endpoints);
+      try {
+        const result = await sp.validatePostResponseAsync({ SAMLResponse: samlResponse });
+        if (!result.profile) throw invalidResponse('it is not a sign-in response.');
+        return result.profile;
+      } catch (error) {
+        if (error instanceof SamlStatusError)
+          throw badRequest('saml_idp_error', `The identity provider refused the sign-in: ${error.message}`);
+        if (error instanceof AppError) throw error;
+        refusal ??= error;
+      }
     }
-    if (!result.profile) throw invalidResponse('it is not a sign-in response.');
-    return result.profile;
+    throw invalidResponse(refusal instanceof Error ? refusal.message : 'it could not be read.');
   }
 
   /** The signed Assertion's Issuer must be the connection's IdP. */

@@ -38,11 +38,12 @@ export const newSamlRequestId = (): string => `_${randomBytes(20).toString('hex'
  * certificates (a signed Response alone is not enough — Stytch requires signed
  * assertions), audience and timestamps are checked with a small skew.
  * InResponseTo is checked by the ACS against the flow the RelayState names,
- * so node-saml's own request cache is off.
+ * so node-saml's own request cache is off. With a decryption key, an
+ * encrypted assertion is accepted too (a plain one still is).
  */
 export function samlServiceProvider(
   connection: SsoConnectionWithProject,
-  certificates: { verificationCertificates: SsoCertificateRow[]; signingCertificate?: SsoCertificateRow },
+  certificates: { verificationCertificates: SsoCertificateRow[]; signingCertificate?: SsoCertificateRow; decryptionKey?: string },
   endpoints: SamlEndpoints,
   requestId?: string,
 ): SAML {
@@ -61,6 +62,8 @@ export function samlServiceProvider(
     validateInResponseTo: ValidateInResponseTo.never,
     authnRequestBinding: 'HTTP-Redirect',
     ...(signingKey ? { privateKey: signingKey, signatureAlgorithm: 'sha256' as const } : {}),
+    // An EncryptedAssertion is decrypted with it (xml-encryption), then its signature checked as any assertion's.
+    ...(certificates.decryptionKey ? { decryptionPvk: certificates.decryptionKey } : {}),
     ...(requestId ? { generateUniqueId: () => requestId } : {}),
   });
 }

@@ -1,5 +1,7 @@
+import { normalizeEmail } from '../../../email-rules';
 import { uuidv7 } from '../../../ids';
 import type { Db } from '../../../repositories/db';
+import type { MemberRepository } from '../../../repositories/member.repository';
 import type { SsoFlowRow, SsoSignInRepository } from '../../../repositories/sso-sign-in.repository';
 import { hashSecret, newSecret } from '../../../secrets';
 
@@ -43,7 +45,10 @@ const minutesFromNow = (minutes: number) => new Date(Date.now() + minutes * 60_0
  * callback mints for sso.authenticate (hashed too, shown once in the redirect).
  */
 export class SsoSignIns {
-  constructor(private readonly rows: SsoSignInRepository) {}
+  constructor(
+    private readonly rows: SsoSignInRepository,
+    private readonly members: MemberRepository,
+  ) {}
 
   async startFlow(db: Db, input: StartFlowInput): Promise<{ state: string }> {
     const state = newSecret();
@@ -83,5 +88,17 @@ export class SsoSignIns {
       expires_at: minutesFromNow(SSO_TOKEN_MINUTES),
     });
     return token;
+  }
+
+  /**
+   * Whether the connection's organization does not know the person yet — no
+   * registration for the IdP subject, no member with the address — so that
+   * the callback sends the browser to the signup redirect URL, as Stytch does.
+   */
+  async isNewPerson(db: Db, connection: { id: string; organization_id: string }, externalId: string, email: string): Promise<boolean> {
+    const known =
+      (await this.rows.findRegistration(db, connection.id, externalId)) ??
+      (await this.members.findByEmail(db, connection.organization_id, normalizeEmail(email)));
+    return !known;
   }
 }
