@@ -34,8 +34,21 @@ export type IdKind = (typeof ID_KINDS)[number];
 const UUID = '[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}';
 const PUBLIC_ID = new RegExp(`^(${ID_KINDS.join('|')})-(test|live)-(${UUID})$`);
 
+// RFC 9562 §6.2 method 1: a 12-bit counter in rand_a keeps ids minted in one
+// millisecond in minting order, so events of one object sort as they happened.
+let lastMs = -1;
+let counter = 0;
+
 export function uuidv7(now: number = Date.now()): string {
   const bytes = randomBytes(16);
+  if (now > lastMs) {
+    lastMs = now;
+    counter = bytes.readUInt16BE(6) & 0x7ff; // random start, its top bit clear so the millisecond has room to count
+  } else if (now === lastMs && counter < 0xfff) {
+    counter += 1;
+  }
+  // An explicit earlier time (a backdated record), or a millisecond's counter spent: random, as before.
+  if (now === lastMs) bytes.writeUInt16BE(counter, 6);
   bytes.writeUIntBE(now, 0, 6);
   bytes[6] = (bytes[6] & 0x0f) | 0x70;
   bytes[8] = (bytes[8] & 0x3f) | 0x80;

@@ -1,6 +1,7 @@
 import { parseId } from '../../src/ids';
 import { OTP_MAX_ATTEMPTS } from '../../src/services/auth/otp-codes';
 import { useTestApp } from '../helpers/app';
+import { allowAnotherEmail } from '../helpers/login';
 import { expectStytchError } from '../helpers/assertions';
 import { eventuallyValue } from '../helpers/eventually';
 import { createMember, createOrganization, stytchError, unique } from '../helpers/factories';
@@ -42,11 +43,7 @@ describe('email OTP', () => {
       { what: `the emails to ${to} handled`, timeoutMs: 10_000 },
     );
   const codeRows = (to: string) => knex()('otp_codes').where({ destination: to.toLowerCase() }).orderBy('created_at');
-  /** Moves earlier sends to `to` out of the one-second rate-limit window. */
-  const allowAnotherSend = (to: string) =>
-    knex()('emails')
-      .where({ to_normalized: to.toLowerCase() })
-      .update({ created_at: knex().raw("created_at - interval '1 minute'") });
+  const allowAnotherSend = (to: string) => allowAnotherEmail(ctx, to);
   const findMember = (organization_id: string, email_address: string) =>
     client()
       .organizations.members.get({ organization_id, email_address })

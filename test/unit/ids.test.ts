@@ -20,6 +20,12 @@ describe('uuidv7', () => {
     expect(earlier < later).toBe(true);
   });
 
+  it('sorts in minting order within one millisecond', () => {
+    const now = Date.now() + 60_000; // a millisecond no other test has minted in
+    const ids = Array.from({ length: 500 }, () => uuidv7(now));
+    expect([...ids].sort()).toEqual(ids);
+  });
+
   it('never repeats within the same millisecond', () => {
     const now = Date.now();
     const ids = new Set(Array.from({ length: 1000 }, () => uuidv7(now)));
