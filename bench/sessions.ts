@@ -4,6 +4,8 @@
  * In one run, at the same concurrency, against one fresh database:
  *  (a) the raw baseline: a plain node:http process doing one primary-key
  *      lookup and one RS256 signature per request (bench/sessions-baseline.ts);
+ *  (a′) the raw baseline of an exchange, in the same process: the same lookup,
+ *      one autocommitted INSERT of a session row, one RS256 signature;
  *  (b) Roster's `sessions.authenticate` by opaque session token;
  *  (c) Roster's `sessions.authenticate` by session JWT;
  *  (d) a burst of 40 simultaneous `magic_links.authenticate` with distinct links;
@@ -14,7 +16,9 @@
  *      (a fixed number of requests, --exchanges; one process).
  * Roster runs as its own `web` role, as in production: once as one process,
  * once with WEB_CONCURRENCY=2 (one process per core of this machine). Prints
- * req/s, p50 and p99 latency and the ratios to the baseline. Gates nothing.
+ * req/s, p50 and p99 latency and the ratios to (a); the exchanges (e, f),
+ * which must write and commit a session where (a) only reads, also to (a′).
+ * Gates nothing.
  */
 import { ChildProcess, fork } from 'node:child_process';
 import { once } from 'node:events';
@@ -118,7 +122,11 @@ async function load(name: string, url: string, headers: Record<string, string>, 
   return { name, rps: result.requests.average, p50: result.latency.p50, p99: result.latency.p99, non2xx: result.non2xx + result.errors };
 }
 
-/** Each body sent once (single-use tokens): a warm-up set, then the measured set. */
+/**
+ * Each body sent once (single-use tokens): a warm-up set, then the measured
+ * set. Its rate is the count over the wall time: autocannon's per-second
+ * average over a fixed amount only knows whole seconds.
+ */
 async function loadEach(name: string, url: string, headers: Record<string, string>, warmUp: string[], bodies: string[]): Promise<Measured> {
   const run = (list: string[]) => {
     let next = 0;
@@ -132,8 +140,16 @@ async function loadEach(name: string, url: string, headers: Record<string, strin
     });
   };
   await run(warmUp);
+  const started = performance.now();
   const result = await run(bodies);
-  return { name, rps: result.requests.average, p50: result.latency.p50, p99: result.latency.p99, non2xx: result.non2xx + result.errors };
+  const seconds = (performance.now() - started) / 1000;
+  return {
+    name,
+    rps: result.requests.total / seconds,
+    p50: result.latency.p50,
+    p99: result.latency.p99,
+    non2xx: result.non2xx + result.errors,
+  };
 }
 
 async function main(): Promise<void> {
@@ -209,7 +225,14 @@ async function main(): Promise<void> {
       {},
       sessions.map((s) => JSON.stringify({ session_id: s.session.id })),
     );
-    const results = [floor];
+    const writeFloor = await load(
+      '(a′) baseline: + INSERT session (autocommit)',
+      'http://127.0.0.1:3901/write',
+      {},
+      sessions.map((s) => JSON.stringify({ session_id: s.session.id })),
+    );
+    const results = [floor, writeFloor];
+    const writing = new Set<Measured>();
     let burst: { ok: number; ms: number } | undefined;
     for (const processes of [1, 2]) {
       const roster = await startChild(
@@ -239,24 +262,22 @@ async function main(): Promise<void> {
           ),
         );
         if (processes === 1) {
-          results.push(
-            await load(
-              '(e) sessions.exchange, one web process',
-              'http://127.0.0.1:3902/v1/b2b/sessions/exchange',
-              auth,
-              sessions.map((s) => JSON.stringify({ organization_id: betaId, session_token: s.token })),
-            ),
+          const exchanged = await load(
+            '(e) sessions.exchange, one web process',
+            'http://127.0.0.1:3902/v1/b2b/sessions/exchange',
+            auth,
+            sessions.map((s) => JSON.stringify({ organization_id: betaId, session_token: s.token })),
           );
           const bodies = discoveryTokens.map((t) => JSON.stringify({ intermediate_session_token: t, organization_id: betaId }));
-          results.push(
-            await loadEach(
-              `(f) discovery IST exchange ×${EXCHANGES}, one process`,
-              'http://127.0.0.1:3902/v1/b2b/discovery/intermediate_sessions/exchange',
-              auth,
-              bodies.slice(0, warmUpExchanges),
-              bodies.slice(warmUpExchanges),
-            ),
+          const entered = await loadEach(
+            `(f) discovery IST exchange ×${EXCHANGES}, one process`,
+            'http://127.0.0.1:3902/v1/b2b/discovery/intermediate_sessions/exchange',
+            auth,
+            bodies.slice(0, warmUpExchanges),
+            bodies.slice(warmUpExchanges),
           );
+          results.push(exchanged, entered);
+          writing.add(exchanged).add(entered);
         }
       } finally {
         roster.kill('SIGTERM');
@@ -266,9 +287,11 @@ async function main(): Promise<void> {
     console.log(
       `bench:sessions — ${CONNECTIONS} connections, ${DURATION} s each, ${SESSIONS} sessions: sessions.authenticate (b, c), exchanges (e, f)`,
     );
+    const against = (r: Measured, base: Measured, name: string) =>
+      `${(r.rps / base.rps).toFixed(2)}× ${name} req/s, p99 ${(r.p99 / base.p99).toFixed(2)}× ${name} p99`;
     for (const r of results) {
-      const ratio =
-        r === floor ? '' : `  → ${(r.rps / floor.rps).toFixed(2)}× baseline req/s, p99 ${(r.p99 / floor.p99).toFixed(2)}× baseline p99`;
+      let ratio = r === floor || r === writeFloor ? '' : `  → ${against(r, floor, '(a)')}`;
+      if (writing.has(r)) ratio += `; ${against(r, writeFloor, '(a′)')}`;
       console.log(
         `${r.name.padEnd(46)} ${r.rps.toFixed(0).padStart(6)} req/s  p50 ${String(r.p50).padStart(4)} ms  p99 ${String(r.p99).padStart(4)} ms  non-2xx ${r.non2xx}${ratio}`,
       );

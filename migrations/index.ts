@@ -26,6 +26,7 @@ import * as createEventsWebhooks from './20261231000001_create_events_webhooks';
 import * as intermediateSessionsSso from './20261231000200_intermediate_sessions_sso';
 import * as createConsoleSessions from './20261231000300_create_console_sessions';
 import * as indexEventsOrganization from './20261231000400_index_events_organization';
+import * as trackEventDispatch from './20261231000500_track_event_dispatch';
 
 /**
  * Migrations are listed here instead of discovered on disk so that the same
@@ -60,6 +61,7 @@ const MIGRATIONS: Record<string, Knex.Migration> = {
   '20261231000200_intermediate_sessions_sso': intermediateSessionsSso,
   '20261231000300_create_console_sessions': createConsoleSessions,
   '20261231000400_index_events_organization': indexEventsOrganization,
+  '20261231000500_track_event_dispatch': trackEventDispatch,
 };
 
 export const migrationSource: Knex.MigrationSource<string> = {

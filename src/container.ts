@@ -294,7 +294,7 @@ export function createContainer(config: Readonly<Config>, overrides: ContainerOv
   const outboxWritten = () => relay.poke();
   const invites = new InviteService(knex, organizations, members, memberRepository, redirectUrls, emails, outboxWritten);
   const intermediateSessions = new IntermediateSessions(new IntermediateSessionRepository());
-  const authenticationFlow = new AuthenticationFlow(knex, sessions, intermediateSessions);
+  const authenticationFlow = new AuthenticationFlow(knex, sessions, intermediateSessions, ssoSignInRepository);
   const loginOrSignup = new LoginOrSignup(knex, organizations, members, memberRepository, emails, outboxWritten);
   const magicLinks = new MagicLinkService(
     knex,
@@ -329,7 +329,7 @@ export function createContainer(config: Readonly<Config>, overrides: ContainerOv
   });
   const totpRepository = new TotpRepository();
   const totpGuard = new TotpGuard(knex, totpRepository, organizations, members, authenticationFlow);
-  const recoveryCodes = new RecoveryCodes(knex, totpRepository, memberRepository, totpGuard, authenticationFlow);
+  const recoveryCodes = new RecoveryCodes(knex, totpRepository, memberRepository, members, totpGuard, authenticationFlow);
   const totps = new TotpService(
     knex,
     totpRepository,
@@ -357,7 +357,7 @@ export function createContainer(config: Readonly<Config>, overrides: ContainerOv
     intermediateSessions,
     authenticationFlow,
     discoveryRepository,
-    new DiscoveredOrganizations(discoveryRepository),
+    new DiscoveredOrganizations(discoveryRepository, members),
   );
   const organizationExchange = new OrganizationExchange(
     authenticationFlow,
@@ -379,7 +379,7 @@ export function createContainer(config: Readonly<Config>, overrides: ContainerOv
   const oidcRelyingParty = new OidcRelyingParty(ssoConnections, ssoSignIns, knex, config.ssoAllowInsecureLoopback);
   const scimAuth = new ScimAuthenticator(knex, scimConnectionRepository);
   const scimRoles = new ScimRoles(knex, new ScimRoleRepository(), outboxRepository);
-  const scimGroups = new ScimGroupService(knex, new ScimGroupRepository(), scimRoles);
+  const scimGroups = new ScimGroupService(knex, new ScimGroupRepository(), scimRoles, members);
   const scimReconcileRepository = new ScimReconcileRepository();
   const jobs = new JobService(knex, jobRepository);
   const scimReconcileRun = new ScimReconcileRun(knex, jobRepository, scimReconcileRepository, producer);
@@ -393,7 +393,7 @@ export function createContainer(config: Readonly<Config>, overrides: ContainerOv
     new ImportChunkRepository(),
     producer,
     config.migrationChunkRows,
-    new MigrationMemberEvents(eventLog, eventObjects, projectRepository, organizationRepository, memberRepository),
+    new MigrationMemberEvents(eventLog, eventObjects, projectRepository, organizationRepository, members),
   );
   const deduplication = new DeduplicationService(
     knex,

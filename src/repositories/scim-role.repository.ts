@@ -1,4 +1,5 @@
 import type { Knex } from 'knex';
+import type { MemberModel } from '../models/member.model';
 import type { Db } from './db';
 
 /**
@@ -24,15 +25,15 @@ export interface RoleRefreshScope {
 
 /** The materialized SCIM group roles of members (members.scim_group_roles). */
 export class ScimRoleRepository {
-  /** Recomputes the members' SCIM group roles in one UPDATE that writes only the rows whose value changes; returns how many changed. */
-  async refresh(db: Db, memberIds: string[]): Promise<number> {
-    if (memberIds.length === 0) return 0;
+  /** Recomputes the members' SCIM group roles in one UPDATE that writes only the rows whose value changes; returns those. */
+  async refresh(db: Db, memberIds: string[]): Promise<MemberModel[]> {
+    if (memberIds.length === 0) return [];
     return this.recompute(db, 'm.id = ANY(?::uuid[])', [memberIds]);
   }
 
-  /** Recomputes the SCIM group roles of a group's current members, in one UPDATE. */
+  /** Recomputes the SCIM group roles of a group's current members, in one UPDATE; returns how many changed. */
   async refreshGroupMembers(db: Db, groupId: string): Promise<number> {
-    return this.recompute(db, 'm.id IN (SELECT member_id FROM scim_group_members WHERE group_id = ?)', [groupId]);
+    return (await this.recompute(db, 'm.id IN (SELECT member_id FROM scim_group_members WHERE group_id = ?)', [groupId])).length;
   }
 
   /**
@@ -40,7 +41,11 @@ export class ScimRoleRepository {
    * this group or connection (after it is deleted, or they left it).
    */
   async refreshHolders(db: Db, organizationId: string, grant: { connection_id: string } | { group_id: string }): Promise<number> {
-    return this.recompute(db, 'm.organization_id = ? AND m.scim_group_roles @> ?::jsonb', [organizationId, JSON.stringify([grant])]);
+    const changed = await this.recompute(db, 'm.organization_id = ? AND m.scim_group_roles @> ?::jsonb', [
+      organizationId,
+      JSON.stringify([grant]),
+    ]);
+    return changed.length;
   }
 
   /**
@@ -49,15 +54,16 @@ export class ScimRoleRepository {
    * every membership change committed by whoever held them; computing
    * first would let a stale value overwrite a fresher one.
    */
-  private async recompute(db: Db, where: string, bindings: Knex.RawBinding[]): Promise<number> {
+  private async recompute(db: Db, where: string, bindings: Knex.RawBinding[]): Promise<MemberModel[]> {
     await db.raw(`SELECT 1 FROM members m WHERE ${where} ORDER BY m.id FOR UPDATE`, bindings);
     const result = await db.raw(
       `UPDATE members AS t SET scim_group_roles = x.expected, updated_at = now()
          FROM (SELECT m.id, ${EXPECTED_ROLES} AS expected FROM members m WHERE ${where}) AS x
-        WHERE t.id = x.id AND t.scim_group_roles IS DISTINCT FROM x.expected`,
+        WHERE t.id = x.id AND t.scim_group_roles IS DISTINCT FROM x.expected
+        RETURNING t.*`,
       bindings,
     );
-    return result.rowCount ?? 0;
+    return (result as { rows: MemberModel[] }).rows;
   }
 
   /** The group's connection and organization, or undefined once it is deleted. */

@@ -4,6 +4,7 @@ import type { MemberModel } from '../models/member.model';
 import type { OrganizationModel } from '../models/organization.model';
 import { type Db, isTransaction, queryPrepared } from './db';
 import { type Entered, enteredOf, type EnteredRow, withEnteredOrganization } from './discovery.repository';
+import { type MemberSsoRegistrationRow, registrationsFromJson, registrationsJson } from './sso-sign-in.repository';
 
 /** One factor a member proved, as Stytch's session objects list it. */
 export interface AuthenticationFactor {
@@ -88,6 +89,11 @@ export interface OwnedSession {
   organization: OrganizationModel;
 }
 
+/** A live session as sessions.authenticate answers it: its member shows its SSO registrations. */
+export interface AnsweredSession extends OwnedSession {
+  ssoRegistrations: MemberSsoRegistrationRow[];
+}
+
 const SESSION_COLUMNS = [
   'id',
   'project_id',
@@ -109,6 +115,7 @@ function withDates<T extends { created_at: Date; updated_at: Date }>(row: T): T 
 }
 
 type OwnedRow = SessionRow & { member: MemberModel; organization: OrganizationModel };
+type AnsweredRow = OwnedRow & { sso_registrations: MemberSsoRegistrationRow[] };
 
 /** A live session, by its id or token hash, with its live member and organization: the join both forms of findOwned use. */
 const ownedBy = (by: 'id' | 'token_hash', project: string, key: string) =>
@@ -116,9 +123,10 @@ const ownedBy = (by: 'id' | 'token_hash', project: string, key: string) =>
    AND s.project_id = ${project} AND s.${by} = ${key} AND s.revoked_at IS NULL AND s.expires_at > now()`;
 
 const OWNED_COLUMNS = `${SESSION_COLUMNS.map((c) => `s.${c}`).join(', ')}, row_to_json(m) AS member, row_to_json(o) AS organization`;
+const ANSWERED_COLUMNS = `${OWNED_COLUMNS}, ${registrationsJson('m.id')} AS sso_registrations`;
 
-const ownedSessionBy = (by: 'id' | 'token_hash', project: string, key: string) =>
-  `SELECT ${OWNED_COLUMNS} FROM member_sessions s, members m, organizations o WHERE ${ownedBy(by, project, key)}`;
+const ownedSessionBy = (by: 'id' | 'token_hash', project: string, key: string, columns = OWNED_COLUMNS) =>
+  `SELECT ${columns} FROM member_sessions s, members m, organizations o WHERE ${ownedBy(by, project, key)}`;
 
 /** A live session as an exchange's prior: its member's address, and what the exchange enters (withEnteredOrganization). */
 export interface EnteringSession {
@@ -157,13 +165,20 @@ function owned(row: OwnedRow | undefined): OwnedSession | undefined {
   return { session, member: withDates(member), organization: withDates(organization) };
 }
 
+function answered(row: AnsweredRow | undefined): AnsweredSession | undefined {
+  if (!row) return undefined;
+  const { sso_registrations, ...rest } = row;
+  return { ...owned(rest)!, ssoRegistrations: registrationsFromJson(sso_registrations) };
+}
+
 /** Member sessions and the keys that sign session JWTs. */
 export class SessionRepository {
   /**
    * The hot path of every integration: one statement finds a live session
    * (by token hash or id) with its live member and organization, and applies
    * any change asked for (new expiry, custom claims merged in) in the same
-   * statement, so concurrent changes never overwrite each other.
+   * statement, so concurrent changes never overwrite each other; the
+   * member's SSO registrations come in the same statement, for the answer.
    * Plain authentications change nothing here: their touch is coalesced.
    */
   async findOwned(
@@ -171,12 +186,13 @@ export class SessionRepository {
     projectId: string,
     where: { id?: string; token_hash?: Buffer },
     change: { durationMinutes?: number; claimsPatch?: Record<string, unknown> } = {},
-  ): Promise<OwnedSession | undefined> {
+  ): Promise<AnsweredSession | undefined> {
     const by = where.token_hash ? 'token_hash' : 'id';
     const key: Knex.Value = where.token_hash ?? where.id ?? null;
     if (change.durationMinutes === undefined && change.claimsPatch === undefined && !isTransaction(db)) {
-      const [row] = await queryPrepared<OwnedRow>(db, `session-owned-by-${by}`, ownedSessionBy(by, '$1', '$2'), [projectId, key]);
-      return owned(row);
+      const text = ownedSessionBy(by, '$1', '$2', ANSWERED_COLUMNS);
+      const [row] = await queryPrepared<AnsweredRow>(db, `session-owned-by-${by}`, text, [projectId, key]);
+      return answered(row);
     }
     const sets = ['last_accessed_at = now()'];
     const bindings: Knex.Value[] = [];
@@ -193,10 +209,10 @@ export class SessionRepository {
     }
     const { rows } = await db.raw(
       `UPDATE member_sessions s SET ${sets.join(', ')} FROM members m, organizations o WHERE ${ownedBy(by, '?', '?')}
-       RETURNING ${OWNED_COLUMNS}`,
+       RETURNING ${ANSWERED_COLUMNS}`,
       [...bindings, projectId, key],
     );
-    return owned(rows[0]);
+    return answered(rows[0]);
   }
 
   /** A live session with its live member and organization, read only (in any transaction): what an authentication's prior is. */

@@ -48,6 +48,21 @@ export interface SsoRegistrationRow {
 /** A registration with its connection's kind, which its public id is spelled by (Member.sso_registrations). */
 export type MemberSsoRegistrationRow = SsoRegistrationRow & { connection_kind: 'oidc' | 'saml' };
 
+/**
+ * The registrations of the member whose id is the SQL expression `memberId`,
+ * as one JSON array shaped like registrationsOf's rows (oldest first; empty
+ * for no member): a correlated subquery on sso_registrations__member_id__index
+ * that statements answering a member fold in, so the session hot path reads
+ * them without a round trip of its own. Read back with registrationsFromJson.
+ */
+export const registrationsJson = (memberId: string): string =>
+  `(SELECT coalesce(json_agg(to_jsonb(r) || jsonb_build_object('connection_kind', c.kind) ORDER BY r.created_at), '[]')
+      FROM sso_registrations r JOIN sso_connections c ON c.id = r.connection_id WHERE r.member_id = ${memberId})`;
+
+/** JSON rows carry timestamps as text; callers expect Dates. */
+export const registrationsFromJson = (rows: MemberSsoRegistrationRow[]): MemberSsoRegistrationRow[] =>
+  rows.map((r) => ({ ...r, created_at: new Date(r.created_at), updated_at: new Date(r.updated_at) }));
+
 export type NewSsoFlow = Omit<SsoFlowRow, 'used_at' | 'created_at'>;
 export type NewSsoToken = Omit<SsoTokenRow, 'used_at' | 'created_at'>;
 

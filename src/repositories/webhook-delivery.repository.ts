@@ -47,6 +47,11 @@ export interface DeliveryRef {
   attempt_count: number;
 }
 
+/** A chain head found after a fan-out, with the event it delivers. */
+export interface ChainHead extends DeliveryRef {
+  event_id: string;
+}
+
 /** How one attempt ended, to be recorded with its consequences. */
 export interface AttemptRecord {
   deliveryId: string;
@@ -67,41 +72,65 @@ const NO_EARLIER_PENDING = `NOT EXISTS (
    WHERE earlier.endpoint_id = d.endpoint_id AND earlier.object_id = d.object_id
      AND earlier.status = 'pending' AND earlier.event_id < d.event_id)`;
 
+// ...and while an earlier event of the object has no deliveries yet: two events of one object are fanned out by
+// concurrent jobs, and the later one's may commit first (events__project_id_object_id_id__undispatched).
+const NO_EARLIER_UNFANNED = `NOT EXISTS (
+  SELECT 1 FROM events unfanned
+   WHERE unfanned.project_id = d.project_id AND unfanned.object_id = d.object_id
+     AND unfanned.dispatched_at IS NULL AND unfanned.id < d.event_id)`;
+
 const ENDPOINT_ENABLED = `EXISTS (SELECT 1 FROM webhook_endpoints w WHERE w.id = d.endpoint_id AND w.status = 'enabled')`;
+
+/** A pending delivery `d` that may be attempted now, as far as ordering goes. */
+const HEADS_CHAIN = `${NO_EARLIER_PENDING} AND ${NO_EARLIER_UNFANNED}`;
 
 /** Deliveries, their attempts, and the endpoint state delivery drives (failing_since, disabling). */
 export class WebhookDeliveryRepository {
   /**
    * Creates the deliveries of these events for every enabled endpoint of
    * their project that takes them, in one statement: an endpoint with no
-   * event types takes every event except bulk jobs' per-member ones (sent
-   * only when named). An endpoint gets only events that happened after it
+   * event types takes every event except the opt-in ones (bulk jobs'
+   * per-member events, `optIn`: sent only when named). An endpoint gets only events that happened after it
    * was created, however late the dispatch runs. A repeat inserts nothing.
+   * The same statement marks the events fanned out, so no delivery of their
+   * objects sees them neither pending nor waiting (NO_EARLIER_UNFANNED).
    */
-  async insertForEvents(db: Db, eventIds: string[]): Promise<number> {
+  async insertForEvents(db: Db, eventIds: string[], optIn: { actor_type: string; object_type: string }): Promise<number> {
     const result = await db.raw(
-      `INSERT INTO webhook_deliveries (id, project_id, endpoint_id, event_id, object_id, next_attempt_at)
-       SELECT roster_uuidv7(), e.project_id, w.id, e.id, e.object_id, now()
-         FROM events e
-         JOIN webhook_endpoints w ON w.project_id = e.project_id AND w.status = 'enabled' AND w.created_at <= e.created_at
-        WHERE e.id = ANY(?::uuid[])
-          AND (e.name = ANY(w.event_types)
-               OR (cardinality(w.event_types) = 0 AND NOT (e.source = 'MIGRATION' AND e.object_type = 'member')))
-        ORDER BY e.id
-       ON CONFLICT ON CONSTRAINT webhook_deliveries__endpoint_id_event_id__unique DO NOTHING`,
-      [eventIds],
+      `WITH fanned AS (
+         UPDATE events SET dispatched_at = now() WHERE id = ANY(:ids::uuid[]) AND dispatched_at IS NULL),
+       created AS (
+         INSERT INTO webhook_deliveries (id, project_id, endpoint_id, event_id, object_id, next_attempt_at)
+         SELECT roster_uuidv7(), e.project_id, w.id, e.id, e.object_id, now()
+           FROM events e
+           JOIN webhook_endpoints w ON w.project_id = e.project_id AND w.status = 'enabled' AND w.created_at <= e.created_at
+          WHERE e.id = ANY(:ids::uuid[])
+            AND (e.name = ANY(w.event_types)
+                 OR (cardinality(w.event_types) = 0 AND NOT (e.actor_type = :optInActor AND e.object_type = :optInObject)))
+          ORDER BY e.id
+         ON CONFLICT ON CONSTRAINT webhook_deliveries__endpoint_id_event_id__unique DO NOTHING
+         RETURNING 1)
+       SELECT count(*)::int AS created FROM created`,
+      { ids: eventIds, optInActor: optIn.actor_type, optInObject: optIn.object_type },
     );
-    return (result as { rowCount: number }).rowCount;
+    return (result as { rows: { created: number }[] }).rows[0].created;
   }
 
-  /** The pending deliveries of these events that head their (endpoint, object) chain. */
-  async chainHeadsOfEvents(db: Db, eventIds: string[]): Promise<DeliveryRef[]> {
+  /**
+   * The pending deliveries heading their (endpoint, object) chain, for every
+   * object these events are about: a fan-out re-checks them all, since a
+   * later event's delivery may have been waiting for these events.
+   */
+  async chainHeadsOfObjects(db: Db, eventIds: string[]): Promise<ChainHead[]> {
     const result = await db.raw(
-      `SELECT d.id, d.attempt_count FROM webhook_deliveries d
-        WHERE d.event_id = ANY(?::uuid[]) AND d.status = 'pending' AND ${ENDPOINT_ENABLED} AND ${NO_EARLIER_PENDING}`,
+      `SELECT d.id, d.attempt_count, d.event_id
+         FROM (SELECT DISTINCT project_id, object_id FROM events WHERE id = ANY(?::uuid[])) o
+         JOIN webhook_endpoints w ON w.project_id = o.project_id AND w.status = 'enabled'
+         JOIN webhook_deliveries d ON d.endpoint_id = w.id AND d.object_id = o.object_id AND d.status = 'pending'
+        WHERE ${HEADS_CHAIN}`,
       [eventIds],
     );
-    return (result as { rows: DeliveryRef[] }).rows;
+    return (result as { rows: ChainHead[] }).rows;
   }
 
   /** The pending delivery that now heads the chain a finished delivery belonged to, if any. */
@@ -131,7 +160,7 @@ export class WebhookDeliveryRepository {
          UPDATE webhook_deliveries d
             SET next_attempt_at = now() + make_interval(secs => ?), updated_at = now()
           WHERE d.id = ? AND d.status = 'pending' AND d.next_attempt_at <= now() + make_interval(secs => ?)
-            AND ${ENDPOINT_ENABLED} AND ${NO_EARLIER_PENDING}
+            AND ${ENDPOINT_ENABLED} AND ${HEADS_CHAIN}
           RETURNING d.*)
        SELECT claimed.*, w.url, e.payload
          FROM claimed
@@ -206,7 +235,7 @@ export class WebhookDeliveryRepository {
   async dueChainHeads(db: Db, limit: number): Promise<DeliveryRef[]> {
     const result = await db.raw(
       `SELECT d.id, d.attempt_count FROM webhook_deliveries d
-        WHERE d.status = 'pending' AND d.next_attempt_at <= now() AND ${ENDPOINT_ENABLED} AND ${NO_EARLIER_PENDING}
+        WHERE d.status = 'pending' AND d.next_attempt_at <= now() AND ${ENDPOINT_ENABLED} AND ${HEADS_CHAIN}
         ORDER BY d.next_attempt_at
         LIMIT ?`,
       [limit],

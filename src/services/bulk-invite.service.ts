@@ -6,7 +6,7 @@ import { paramsOf, type BulkInvitee, type BulkInviteJobParams, type JobProducer,
 import { logger } from '../logger';
 import type { JobModel } from '../models/job.model';
 import type { BulkInviteRepository } from '../repositories/bulk-invite.repository';
-import type { JobRepository } from '../repositories/job.repository';
+import type { EventedJobRepository } from './events/job-events';
 import type { OutboxRepository } from '../repositories/outbox.repository';
 import type { ProjectRepository } from '../repositories/project.repository';
 import { emailProblem, normalizeEmail } from '../email-rules';
@@ -75,7 +75,7 @@ function screen(rows: InviteeRow[], seen: Set<string>): { accepted: InviteeRow[]
 export class BulkInviteService {
   constructor(
     private readonly knex: Knex,
-    private readonly jobs: JobRepository,
+    private readonly jobs: EventedJobRepository,
     private readonly invitees: BulkInviteRepository,
     private readonly projects: ProjectRepository,
     private readonly outbox: OutboxRepository,
@@ -100,14 +100,18 @@ export class BulkInviteService {
     const id = uuidv7();
     const job = await this.knex
       .transaction(async (trx) => {
-        const created = await this.jobs.insert(trx, {
-          id,
-          project_id: project.id,
-          type: BULK_INVITE_JOB_TYPE,
-          phase: 'queued',
-          params,
-          progress: { total_rows: input.invitees.length, processed_rows: 0, invited: 0, failed: 0 },
-        });
+        const created = await this.jobs.insert(
+          trx,
+          {
+            id,
+            project_id: project.id,
+            type: BULK_INVITE_JOB_TYPE,
+            phase: 'queued',
+            params,
+            progress: { total_rows: input.invitees.length, processed_rows: 0, invited: 0, failed: 0 },
+          },
+          project,
+        );
         await this.invitees.addInvitees(trx, id, input.invitees);
         await this.outbox.add(trx, 'invites.send', { jobId: id }, `invites.${id}`);
         return created;

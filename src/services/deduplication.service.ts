@@ -7,7 +7,7 @@ import { formatId, ProjectEnv, uuidv7 } from '../ids';
 import type { JobModel } from '../models/job.model';
 import type { MemberModel } from '../models/member.model';
 import type { DeduplicationRepository, EmailVariantRule } from '../repositories/deduplication.repository';
-import type { JobRepository } from '../repositories/job.repository';
+import type { EventedJobRepository } from './events/job-events';
 import type { MemberRepository } from '../repositories/member.repository';
 import type { ProjectRepository } from '../repositories/project.repository';
 import { paramsOf, type JobProducer, type JobParams, type MergeJobParams, type ScanJobParams } from '../jobs';
@@ -28,7 +28,7 @@ export class DeduplicationService {
     private readonly knex: Knex,
     private readonly dedup: DeduplicationRepository,
     private readonly members: MemberRepository,
-    private readonly jobs: JobRepository,
+    private readonly jobs: EventedJobRepository,
     private readonly organizations: OrganizationService,
     private readonly memberService: MemberService,
     private readonly projects: ProjectRepository,
@@ -77,7 +77,11 @@ export class DeduplicationService {
     type: T,
     params: JobParams<T>,
   ): Promise<JobModel> {
-    const job = await this.jobs.insert(this.knex, { id: uuidv7(), project_id: project.id, type, phase: 'queued', params, progress: {} });
+    const job = await this.jobs.insert(
+      this.knex,
+      { id: uuidv7(), project_id: project.id, type, phase: 'queued', params, progress: {} },
+      project,
+    );
     await this.resume(job);
     return job;
   }

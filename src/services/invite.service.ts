@@ -8,7 +8,7 @@ import type { Db } from '../repositories/db';
 import type { MemberRepository, NewMember } from '../repositories/member.repository';
 import { cleanEmail, normalizeEmail } from '../email-rules';
 import { tooSoon, type EmailService } from './email/email.service';
-import type { MemberService } from './member.service';
+import type { MemberRecord, MemberService } from './member.service';
 import { newMemberRow } from './new-member';
 import type { OrganizationService } from './organization.service';
 import { checkMetadataSize, mergeMetadata } from './organization-rules';
@@ -18,10 +18,14 @@ import { checkDirectRoles } from './roles';
 
 export const INVITE_EXPIRATION_MINUTES = 10_080;
 
-/** A member an email was queued for. */
-export interface SentEmail {
+/** A member an email was queued for, as members.get answers it. */
+export interface SentEmail extends MemberRecord {
+  memberCreated: boolean;
+}
+
+/** An invitee's member, before its record is read. */
+interface Invited {
   member: MemberModel;
-  organization: OrganizationModel;
   memberCreated: boolean;
 }
 
@@ -112,7 +116,7 @@ export class InviteService {
     const named = invitees.flatMap((i) => i.roles ?? []);
     const definedRoles = await this.organizations.definedRoleIds(trx, project.id, organization, named);
 
-    const outcomes: (SentEmail | AppError | NewMember)[] = [];
+    const outcomes: (Invited | AppError | NewMember)[] = [];
     for (const [index, invitee] of invitees.entries()) {
       try {
         const email = normalized[index];
@@ -140,7 +144,7 @@ export class InviteService {
               ? { untrusted_metadata: mergeMetadata(current.untrusted_metadata, invitee.untrusted_metadata) }
               : {}),
           });
-          outcomes.push({ member, organization, memberCreated: false });
+          outcomes.push({ member, memberCreated: false });
         } else {
           if (retired.has(email)) {
             throw badRequest(
@@ -167,22 +171,26 @@ export class InviteService {
 
     const fresh = outcomes.filter((o): o is NewMember => !(o instanceof AppError) && !('member' in o));
     const inserted = new Map((await this.members.insertMany(trx, fresh)).map((m) => [m.id, m]));
-    const final = outcomes.map((o): SentEmail | AppError => {
+    const settled = outcomes.map((o): Invited | AppError => {
       if (o instanceof AppError || 'member' in o) return o;
       const member = inserted.get(o.id);
       // A concurrent writer took the email between our read and our insert.
       return member
-        ? { member, organization, memberCreated: true }
+        ? { member, memberCreated: true }
         : badRequest('duplicate_member_email', 'A member with this email was created meanwhile.');
     });
-    const sent = final.filter((o): o is SentEmail => !(o instanceof AppError));
+    const sent = settled.filter((o): o is Invited => !(o instanceof AppError));
     // Bulk invites act as their job (MIGRATION): their migration.member.* events are written only when subscribed.
-    await this.memberService.recordMany(
+    const records = await this.memberService.recordMany(
       trx,
       project,
       organization,
       sent.filter((s) => s.memberCreated).map((s) => s.member),
       sent.filter((s) => !s.memberCreated).map((s) => s.member),
+    );
+    const recordOf = new Map(records.map((r) => [r.member.id, r]));
+    const final = settled.map((o): SentEmail | AppError =>
+      o instanceof AppError ? o : { ...recordOf.get(o.member.id)!, memberCreated: o.memberCreated },
     );
     await this.emails.queueMany(
       trx,

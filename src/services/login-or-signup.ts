@@ -66,7 +66,11 @@ export class LoginOrSignup {
             to_address: member.email,
             job_id: null,
           });
-          return { member, organization, memberCreated: joined.created };
+          // A member who was there already answers with what it has registered (SSO, SCIM) and retired.
+          const record = joined.created
+            ? { member, organization, retiredEmails: [] }
+            : await this.memberService.record(trx, member, organization);
+          return { ...record, memberCreated: joined.created };
         })
         .finally(this.outboxWritten);
     } catch (err) {

@@ -42,19 +42,11 @@ export class MemberFactorsService {
       const found = await this.memberService.resolveLive(trx, project, organization, memberRef);
       const member = await this.members.findById(trx, organization.id, found.id, true);
       if (!member || member.status === 'deleted') throw memberNotFound();
-      if (!member.mfa_phone_number && !member.mfa_phone_number_verified) {
-        return { member, organization, retiredEmails: await this.members.retiredEmails(trx, [member.id]) };
-      }
+      if (!member.mfa_phone_number && !member.mfa_phone_number_verified) return this.memberService.record(trx, member, organization);
       const patch: MemberPatch = { mfa_phone_number: '', mfa_phone_number_verified: false };
       if (member.default_mfa_method === 'sms_otp') patch.default_mfa_method = '';
       if (member.mfa_phone_number) await this.sms.voidCodes(trx, project.id, organization.id, member.mfa_phone_number);
-      const updated = await this.memberService.recordUpdate(
-        trx,
-        project,
-        organization,
-        await this.members.update(trx, organization.id, member.id, patch),
-      );
-      return { member: updated, organization, retiredEmails: await this.members.retiredEmails(trx, [member.id]) };
+      return this.memberService.recordChange(trx, project, organization, await this.members.update(trx, organization.id, member.id, patch));
     });
   }
 
@@ -78,8 +70,7 @@ export class MemberFactorsService {
       if (emailNormalized !== undefined) await this.members.lockEmail(trx, organization.id, emailNormalized);
       const removed = await this.factors.deleteRetiredEmail(trx, member.id, { id, emailNormalized });
       if (!removed) throw retiredEmailNotFound();
-      await this.memberService.recordUpdate(trx, project, organization, member);
-      return { member, organization, retiredEmails: await this.members.retiredEmails(trx, [member.id]) };
+      return this.memberService.recordChange(trx, project, organization, member);
     });
   }
 }

@@ -1,10 +1,11 @@
+import { isDeepStrictEqual } from 'node:util';
 import type { Knex } from 'knex';
 import type { CreateMemberInput, GetMemberQuery, SearchMembersInput, UpdateMemberInput } from '../contracts/members';
 import { AppError, badRequest, memberNotFound, organizationNotFound } from '../errors';
 import { formatId, looksLikeId, parseId, uuidv7 } from '../ids';
 import type { MemberModel, MemberRetiredEmailModel } from '../models/member.model';
 import type { OrganizationModel } from '../models/organization.model';
-import type { Db } from '../repositories/db';
+import { isTransaction, type Db } from '../repositories/db';
 import { MEMBER_FILTERS, MemberPatch, MemberRepository } from '../repositories/member.repository';
 import type { MagicLinkRepository } from '../repositories/magic-link.repository';
 import type { ScimUserRepository, ScimUserRow } from '../repositories/scim-user.repository';
@@ -85,13 +86,43 @@ export class MemberService {
     return this.resolveMember(db, project, organization, ref);
   }
 
-  private async record(db: Db, member: MemberModel, organization: OrganizationModel): Promise<MemberRecord> {
-    const [retiredEmails, [scimRegistration], ssoRegistrations] = await Promise.all([
-      this.members.retiredEmails(db, [member.id]),
-      this.scimUsers.registrationsOf(db, [member.id]),
-      this.ssoRegistrations.registrationsOf(db, [member.id]),
-    ]);
-    return { member, organization, retiredEmails, scimRegistration, ssoRegistrations };
+  /**
+   * Members as members.get answers them (registrations and retired emails, one query each whatever their number),
+   * read on `db`: a change's transaction for its event and answer, so they show what it wrote.
+   */
+  async records(db: Db, members: MemberModel[], organizations: OrganizationModel[]): Promise<MemberRecord[]> {
+    if (members.length === 0) return [];
+    const byId = new Map(organizations.map((o) => [o.id, o]));
+    const memberIds = members.map((m) => m.id);
+    const [retired, registrations, ssoRegistrations] = await this.recordParts(db, memberIds);
+    const registrationOf = new Map(registrations.map((r) => [r.member_id, r]));
+    return members.map((member) => ({
+      member,
+      organization: byId.get(member.organization_id)!,
+      retiredEmails: retired.filter((r) => r.member_id === member.id),
+      scimRegistration: registrationOf.get(member.id),
+      ssoRegistrations: ssoRegistrations.filter((r) => r.member_id === member.id),
+    }));
+  }
+
+  /** One member as members.get answers it, read on `db` (see records). */
+  async record(db: Db, member: MemberModel, organization: OrganizationModel): Promise<MemberRecord> {
+    const [record] = await this.records(db, [member], [organization]);
+    return record;
+  }
+
+  /**
+   * The three reads a record adds to its members: at once on the pool (a connection each), one after
+   * another in a transaction, whose one connection runs one query at a time (pg@9 refuses overlapping ones).
+   */
+  private async recordParts(db: Db, memberIds: string[]) {
+    const reads = [
+      () => this.members.retiredEmails(db, memberIds),
+      () => this.scimUsers.registrationsOf(db, memberIds),
+      () => this.ssoRegistrations.registrationsOf(db, memberIds),
+    ] as const;
+    if (!isTransaction(db)) return Promise.all([reads[0](), reads[1](), reads[2]()]);
+    return [await reads[0](), await reads[1](), await reads[2]()] as const;
   }
 
   /**
@@ -138,7 +169,13 @@ export class MemberService {
    * metadata and that its email is free (unique violations propagate: see
    * nameHolder).
    */
-  async insertIn(trx: Db, project: ProjectContext, organization: OrganizationModel, fields: NewMemberFields): Promise<MemberModel> {
+  async insertIn(
+    trx: Db,
+    project: ProjectContext,
+    organization: OrganizationModel,
+    fields: NewMemberFields,
+    register?: (member: MemberModel) => Promise<void>,
+  ): Promise<MemberModel> {
     const named = fields.roles ?? [];
     const roles = checkDirectRoles(named, await this.organizationService.definedRoleIds(trx, project.id, organization, named));
     checkMetadataSize('trusted_metadata', fields.trusted_metadata ?? {});
@@ -146,8 +183,11 @@ export class MemberService {
     const row = newMemberRow(project.id, organization.id, { ...fields, roles });
     await this.claimEmail(trx, organization.id, undefined, row.email_normalized);
     const member = await this.members.insert(trx, row);
-    // The Member a create answers: nothing registered, nothing retired yet.
-    await this.changes.member(trx, project, 'CREATE', { member, organization, retiredEmails: [] });
+    // A registration made with the member (SCIM) comes before its event, which shows the Member as members.get
+    // will; without one, the Member a create answers has nothing registered and nothing retired yet.
+    if (register) await register(member);
+    const record = register ? await this.record(trx, member, organization) : { member, organization, retiredEmails: [] };
+    await this.changes.member(trx, project, 'CREATE', record);
     return member;
   }
 
@@ -186,7 +226,8 @@ export class MemberService {
     try {
       return await this.knex.transaction(async (trx) => {
         const current = await this.resolveMember(trx, project, organization, memberRef, { forUpdate: true });
-        return this.record(trx, await this.updateIn(trx, project, organization, current, input), organization);
+        // A change's record is read once, for its event and the answer alike.
+        return (await this.applyUpdate(trx, project, organization, current, input)) ?? this.record(trx, current, organization);
       });
     } catch (err) {
       throw await this.nameHolder(err, project, organization.id, input.email_address);
@@ -204,6 +245,17 @@ export class MemberService {
     current: MemberModel,
     input: UpdateMemberInput,
   ): Promise<MemberModel> {
+    return (await this.applyUpdate(trx, project, organization, current, input))?.member ?? current;
+  }
+
+  /** updateIn's work: the Member recorded with its event, or undefined when the input changes nothing. */
+  private async applyUpdate(
+    trx: Db,
+    project: ProjectContext,
+    organization: OrganizationModel,
+    current: MemberModel,
+    input: UpdateMemberInput,
+  ): Promise<MemberRecord | undefined> {
     const patch: MemberPatch = {};
     if (input.name !== undefined) patch.name = input.name.trim();
     if (input.is_breakglass !== undefined) patch.is_breakglass = input.is_breakglass;
@@ -225,8 +277,8 @@ export class MemberService {
       }
     }
     if (input.email_address !== undefined) await this.changeEmail(trx, current, input, patch);
-    if (Object.keys(patch).length === 0) return current;
-    return this.recordUpdate(trx, project, organization, await this.members.update(trx, organization.id, current.id, patch));
+    if (Object.keys(patch).length === 0) return undefined;
+    return this.recordChange(trx, project, organization, await this.members.update(trx, organization.id, current.id, patch));
   }
 
   /**
@@ -283,9 +335,14 @@ export class MemberService {
    * index). Its roles, SCIM group roles included, are as they were.
    */
   async reactivateIn(trx: Db, project: ProjectContext, organization: OrganizationModel, member: MemberModel): Promise<MemberModel> {
+    return (await this.reactivated(trx, project, organization, member)).member;
+  }
+
+  /** reactivateIn's work: the Member recorded with its event. */
+  private async reactivated(trx: Db, project: ProjectContext, organization: OrganizationModel, member: MemberModel): Promise<MemberRecord> {
     await this.claimEmail(trx, member.organization_id, member.id, member.email_normalized);
     const reactivated = await this.members.update(trx, member.organization_id, member.id, { status: 'active' });
-    return this.recordUpdate(trx, project, organization, reactivated);
+    return this.recordChange(trx, project, organization, reactivated);
   }
 
   /**
@@ -300,25 +357,70 @@ export class MemberService {
   }
 
   /**
-   * Records members one statement created or updated together (invites) as their events, in one INSERT;
-   * updated members' retired emails are read in one query.
+   * Records members one statement created or updated together (invites) as their events, in one INSERT; the
+   * records the events show (created first, then updated): the updated members' read set-based, the created
+   * ones' with nothing registered or retired yet.
    */
-  async recordMany(trx: Db, project: ProjectContext, organization: OrganizationModel, created: MemberModel[], updated: MemberModel[]) {
-    const updatedIds = updated.map((m) => m.id);
-    const retired = updatedIds.length > 0 ? await this.members.retiredEmails(trx, updatedIds) : [];
+  async recordMany(
+    trx: Db,
+    project: ProjectContext,
+    organization: OrganizationModel,
+    created: MemberModel[],
+    updated: MemberModel[],
+  ): Promise<MemberRecord[]> {
+    const fresh = created.map((member): MemberRecord => ({ member, organization, retiredEmails: [] }));
+    const changed = updated.length > 0 ? await this.records(trx, updated, [organization]) : [];
     await this.changes.members(trx, project, [
-      ...created.map((member) => ({ action: 'CREATE' as const, record: { member, organization, retiredEmails: [] } })),
-      ...updated.map((member) => ({
-        action: 'UPDATE' as const,
-        record: { member, organization, retiredEmails: retired.filter((r) => r.member_id === member.id) },
-      })),
+      ...fresh.map((record) => ({ action: 'CREATE' as const, record })),
+      ...changed.map((record) => ({ action: 'UPDATE' as const, record })),
     ]);
+    return [...fresh, ...changed];
+  }
+
+  /**
+   * Records updates of members of one organization that one statement made (SCIM group roles recomputed), each
+   * with the Member as members.get would answer it now, in one INSERT.
+   */
+  async recordUpdates(trx: Db, project: ProjectContext, organizationId: string, members: MemberModel[]): Promise<void> {
+    if (members.length === 0) return;
+    const organization = await this.organizations.findById(trx, project.id, organizationId);
+    if (!organization) throw organizationNotFound();
+    const records = await this.records(trx, members, [organization]);
+    await this.changes.members(
+      trx,
+      project,
+      records.map((record) => ({ action: 'UPDATE' as const, record })),
+    );
   }
 
   /** Records a member's update as its event, with the Member object as members.get would answer it now. */
   async recordUpdate(trx: Db, project: ProjectContext, organization: OrganizationModel, member: MemberModel): Promise<MemberModel> {
-    await this.changes.member(trx, project, 'UPDATE', await this.record(trx, member, organization));
-    return member;
+    return (await this.recordChange(trx, project, organization, member)).member;
+  }
+
+  /**
+   * Applies a patch to a member the caller has locked and records the update, when the patch changes something
+   * (or `changed` says the caller changed the Member already, e.g. linked a factor): an authentication that only
+   * earns a session writes nothing. The member as it is now.
+   */
+  async patchIn(
+    trx: Db,
+    project: ProjectContext,
+    organization: OrganizationModel,
+    current: MemberModel,
+    patch: MemberPatch,
+    changed = false,
+  ): Promise<MemberModel> {
+    const differs = (Object.keys(patch) as (keyof MemberPatch)[]).some((field) => !isDeepStrictEqual(current[field], patch[field]));
+    if (!changed && !differs) return current;
+    return this.recordUpdate(trx, project, organization, await this.members.update(trx, organization.id, current.id, patch));
+  }
+
+  /** Records a member's update as its event; the record it shows, for callers answering the Member too. */
+  async recordChange(trx: Db, project: ProjectContext, organization: OrganizationModel, member: MemberModel): Promise<MemberRecord> {
+    const record = await this.record(trx, member, organization);
+    await this.changes.member(trx, project, 'UPDATE', record);
+    return record;
   }
 
   async reactivate(project: ProjectContext, organizationRef: string, memberRef: string): Promise<MemberRecord> {
@@ -329,7 +431,7 @@ export class MemberService {
         if (member.status !== 'deleted') {
           throw badRequest('no_deleted_member_found_for_reactivation', 'The Member is not deleted, so it cannot be reactivated.');
         }
-        return this.record(trx, await this.reactivateIn(trx, project, organization, member), organization);
+        return this.reactivated(trx, project, organization, member);
       });
     } catch (err) {
       // The email is taken now: by a live member (the unique index) or as another member's retired email.
@@ -348,8 +450,12 @@ export class MemberService {
     const organization = await this.organizationService.resolve(this.knex, project, organizationRef);
     return this.knex.transaction(async (trx) => {
       const member = await this.resolveMember(trx, project, organization, memberRef, { forUpdate: true });
-      const updated = await this.members.update(trx, organization.id, member.id, { external_id: null });
-      return this.record(trx, await this.recordUpdate(trx, project, organization, updated), organization);
+      return this.recordChange(
+        trx,
+        project,
+        organization,
+        await this.members.update(trx, organization.id, member.id, { external_id: null }),
+      );
     });
   }
 
@@ -368,21 +474,7 @@ export class MemberService {
       decodeCursor(input.cursor),
       checkLimit(input.limit),
     );
-    const byId = new Map(organizations.map((o) => [o.id, o]));
-    const memberIds = page.rows.map((m) => m.id);
-    const [retired, registrations, ssoRegistrations] = await Promise.all([
-      this.members.retiredEmails(this.knex, memberIds),
-      this.scimUsers.registrationsOf(this.knex, memberIds),
-      this.ssoRegistrations.registrationsOf(this.knex, memberIds),
-    ]);
-    const registrationOf = new Map(registrations.map((r) => [r.member_id, r]));
-    const members = page.rows.map((member) => ({
-      member,
-      organization: byId.get(member.organization_id)!,
-      retiredEmails: retired.filter((r) => r.member_id === member.id),
-      scimRegistration: registrationOf.get(member.id),
-      ssoRegistrations: ssoRegistrations.filter((r) => r.member_id === member.id),
-    }));
+    const members = await this.records(this.knex, page.rows, organizations);
     const returnedOrgIds = new Set(page.rows.map((m) => m.organization_id));
     return {
       members,

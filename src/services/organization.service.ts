@@ -209,6 +209,24 @@ export class OrganizationService {
     });
   }
 
+  /** The organization by bare id as the API shows it (with its connections), locked for the rest of trx if asked. */
+  async byId(db: Db, project: ProjectContext, id: string, forUpdate = false): Promise<OrganizationModel> {
+    const organization = forUpdate
+      ? await this.organizations.findByIdForUpdate(db, project.id, id)
+      : await this.organizations.findById(db, project.id, id);
+    if (!organization) throw organizationNotFound();
+    return organization;
+  }
+
+  /**
+   * Records an update of the organization when a change to something it shows (its SSO and SCIM connections)
+   * changed the Organization object: `before` is the organization as trx read it before the change.
+   */
+  async recordIfChanged(trx: Db, project: ProjectContext, before: OrganizationModel): Promise<void> {
+    const after = await this.organizations.findById(trx, project.id, before.id);
+    if (after) await this.changes.organizationIfChanged(trx, project, before, after);
+  }
+
   /** Records an organization's update as its event (callers changing it elsewhere, like its RBAC policy, too). */
   async updated(trx: Db, project: ProjectContext, organization: OrganizationModel): Promise<OrganizationModel> {
     await this.changes.organization(trx, project, 'UPDATE', organization);

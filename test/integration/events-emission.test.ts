@@ -1,3 +1,5 @@
+import { Secret, TOTP } from 'otpauth';
+import { newSigningCertificate } from '../../src/services/sso/connections/certificates';
 import { parseProjectId, uuidv7 } from '../../src/ids';
 import type { EventRow as StoredEvent } from '../../src/repositories/event.repository';
 import { useTestApp } from '../helpers/app';
@@ -401,5 +403,233 @@ describe('job events', () => {
     } finally {
       await knex()('webhook_endpoints').where({ id: endpointId }).delete();
     }
+  });
+});
+
+describe('MFA factor events', () => {
+  /** The member as members.get answers it now. */
+  const memberNow = async (organization_id: string, member_id: string) =>
+    (await client().organizations.members.get({ organization_id, member_id })).member;
+
+  it('a migrated TOTP links the member: one direct.member.update with the Member members.get answers', async () => {
+    const organization = await createOrganization(client());
+    const member = await createMember(client(), organization.organization_id);
+    const secret = new Secret({ size: 20 }).base32;
+    await client().totps.migrate({
+      organization_id: organization.organization_id,
+      member_id: member.member_id,
+      secret,
+      recovery_codes: [],
+    });
+    const events = await eventsOf(member.member_id);
+    expect(events.map((e) => e.name)).toEqual(['direct.member.create', 'direct.member.update']);
+    const now = await memberNow(organization.organization_id, member.member_id);
+    expect(now.totp_registration_id).not.toBe('');
+    expect(events[1].payload.member).toEqual(now);
+  });
+
+  it('a pending TOTP changes no Member (no event); its first code verifies it (one update); a later sign-in writes none', async () => {
+    const organization = await createOrganization(client(), {
+      email_jit_provisioning: 'RESTRICTED',
+      email_allowed_domains: ['totp.example.com'],
+    });
+    const email = `${unique('totp')}@totp.example.com`;
+    const signedIn = await loginByLink(ctx, organization.organization_id, email, { session_duration_minutes: 60 });
+    const ids = { organization_id: organization.organization_id, member_id: signedIn.member_id };
+    const before = await namesOf(signedIn.member_id);
+    const { secret } = await client().totps.create(ids);
+    expect(await namesOf(signedIn.member_id)).toEqual(before);
+
+    const code = new TOTP({ secret: Secret.fromBase32(secret) }).generate();
+    await client().totps.authenticate({ ...ids, code, session_token: signedIn.session_token });
+    const events = await eventsOf(signedIn.member_id);
+    expect(events.map((e) => e.name)).toEqual([...before, 'direct.member.update']);
+    const now = await memberNow(organization.organization_id, signedIn.member_id);
+    expect(now).toMatchObject({ default_mfa_method: 'totp', totp_registration_id: expect.stringMatching(/^member-totp-test-/) });
+    expect(events[events.length - 1].payload.member).toEqual(now);
+
+    await loginByLink(ctx, organization.organization_id, email);
+    expect(await namesOf(signedIn.member_id)).toEqual([...before, 'direct.member.update']);
+  });
+
+  it('otps.sms.send giving the member its number writes a direct.member.update with the Member it answered', async () => {
+    const organization = await createOrganization(client());
+    const member = await createMember(client(), organization.organization_id);
+    const number = `+1555${String(Math.floor(Math.random() * 1e7)).padStart(7, '0')}`;
+    const sent = await client().otps.sms.send({
+      organization_id: organization.organization_id,
+      member_id: member.member_id,
+      mfa_phone_number: number,
+    });
+    const events = await eventsOf(member.member_id);
+    expect(events.map((e) => e.name)).toEqual(['direct.member.create', 'direct.member.update']);
+    expect(events[1].payload.member).toEqual(sent.member);
+    expect(sent.member).toMatchObject({ mfa_phone_number: number, mfa_phone_number_verified: false });
+  });
+});
+
+describe('side effects recorded as events', () => {
+  it('members.update reads the Member once for its answer and its event', async () => {
+    const organization = await createOrganization(client());
+    const member = await createMember(client(), organization.organization_id);
+    const reads: string[] = [];
+    const onQuery = (query: { sql: string }) => {
+      if (/from "member_retired_emails"/i.test(query.sql)) reads.push(query.sql);
+    };
+    knex().on('query', onQuery);
+    try {
+      await client().organizations.members.update({
+        organization_id: organization.organization_id,
+        member_id: member.member_id,
+        name: 'Once',
+      });
+    } finally {
+      knex().off('query', onQuery);
+    }
+    expect(reads).toHaveLength(1);
+  });
+
+  it('job.queued is credited to the caller that started the job; later job events to the job', async () => {
+    const organization = await createOrganization(client());
+    const response = await ctx.app.http('POST', `/v1/b2b/organizations/${organization.organization_id}/invites`, {
+      body: { invitees: [{ email_address: `${unique('credited')}@acme.com` }] },
+    });
+    const job = await waitForJob(ctx.app, response.body.job.job_id);
+    const [queued, ...later] = await eventsOf(job.job_id);
+    expect(queued).toMatchObject({ name: 'job.queued', source: 'DIRECT', actor_type: 'api_key', actor_id: ctx.app.project.projectId });
+    expect(later.map((e) => e.name)).toEqual(['job.started', 'job.completed']);
+    for (const event of later) expect(event).toMatchObject({ source: 'MIGRATION', actor_type: 'job', actor_id: job.job_id });
+  });
+
+  it("a SCIM-created member's scim.member.create carries the Member with its scim_registration, as members.get answers it", async () => {
+    const organization = await createOrganization(client());
+    const directory = await connectDirectory(ctx, organization.organization_id);
+    const email = `${unique('registered')}@acme.com`;
+    expect((await directory.request('POST', '/Users', oktaUser(email))).status).toBe(201);
+    const { member } = await client().organizations.members.get({ organization_id: organization.organization_id, email_address: email });
+    expect(member.scim_registration).toBeDefined();
+    const events = await eventsOf(member.member_id);
+    expect(events.map((e) => e.name)).toEqual(['scim.member.create']);
+    expect(events[0].payload.member).toEqual(member);
+  });
+
+  it("a SCIM user linking an existing member records the member's update with its new scim_registration", async () => {
+    const organization = await createOrganization(client());
+    const existing = await createMember(client(), organization.organization_id);
+    const directory = await connectDirectory(ctx, organization.organization_id);
+    expect((await directory.request('POST', '/Users', oktaUser(existing.email_address, { name: undefined }))).status).toBe(201);
+    const { member } = await client().organizations.members.get({
+      organization_id: organization.organization_id,
+      member_id: existing.member_id,
+    });
+    const events = await eventsOf(member.member_id);
+    expect(events[0].name).toBe('direct.member.create');
+    expect(events[events.length - 1]).toMatchObject({ name: 'scim.member.update', actor_type: 'scim_connection' });
+    expect(events[events.length - 1].payload.member).toEqual(member);
+  });
+
+  it("a SCIM connection created, rotated and deleted records its organization's update each time its scim_active_connection changes", async () => {
+    const organization = await createOrganization(client());
+    const organization_id = organization.organization_id;
+    await client().scim.connection.create({ organization_id, display_name: 'Okta' });
+    const { organization: withConnection } = await client().organizations.get({ organization_id });
+    const connection_id = withConnection.scim_active_connection!.connection_id;
+    await client().scim.connection.rotateStart({ organization_id, connection_id });
+    // The next token is not shown by the organization: no organization event.
+    expect((await eventsOf(organization_id)).map((e) => e.name)).toEqual(['direct.organization.create', 'direct.organization.update']);
+    await client().scim.connection.rotateComplete({ organization_id, connection_id });
+    const { organization: rotated } = await client().organizations.get({ organization_id });
+    await client().scim.connection.delete({ organization_id, connection_id });
+    const { organization: without } = await client().organizations.get({ organization_id });
+
+    const events = await eventsOf(organization_id);
+    expect(events.map((e) => e.name)).toEqual([
+      'direct.organization.create',
+      'direct.organization.update',
+      'direct.organization.update',
+      'direct.organization.update',
+    ]);
+    expect(events[1].payload.organization).toEqual(withConnection);
+    expect(events[2].payload.organization).toEqual(rotated);
+    expect(events[3].payload.organization).toEqual(without);
+  });
+
+  it('a SCIM group granting a role: adding a member writes its scim.member.update with the role, in the request', async () => {
+    const organization = await createOrganization(client());
+    const organization_id = organization.organization_id;
+    const directory = await connectDirectory(ctx, organization_id);
+    const email = `${unique('grouped')}@acme.com`;
+    const user = await directory.request('POST', '/Users', oktaUser(email));
+    const group = await directory.request('POST', '/Groups', {
+      schemas: ['urn:ietf:params:scim:schemas:core:2.0:Group'],
+      displayName: 'Admins',
+    });
+    expect(group.status).toBe(201);
+    await client().scim.connection.update({
+      organization_id,
+      connection_id: directory.connectionId,
+      scim_group_implicit_role_assignments: [{ group_id: group.body.id, role_id: 'stytch_admin', group_name: '' }],
+    });
+    const { member: before } = await client().organizations.members.get({ organization_id, email_address: email });
+    const beforeNames = await namesOf(before.member_id);
+
+    const patched = await directory.request('PATCH', `/Groups/${group.body.id}`, {
+      schemas: [SCIM_PATCH_OP],
+      Operations: [{ op: 'add', path: 'members', value: [{ value: user.body.id }] }],
+    });
+    expect(patched.status).toBeLessThan(300);
+    const { member } = await client().organizations.members.get({ organization_id, email_address: email });
+    expect(member.roles.map((r) => r.role_id)).toContain('stytch_admin');
+    const events = await eventsOf(member.member_id);
+    expect(events.map((e) => e.name)).toEqual([...beforeNames, 'scim.member.update']);
+    expect(events[events.length - 1]).toMatchObject({ actor_type: 'scim_connection', actor_id: directory.connectionId });
+    expect(events[events.length - 1].payload.member).toEqual(member);
+  });
+
+  it('a migration creating organizations writes migration.organization.create for each, always, with the Organization', async () => {
+    const slug = unique('migrated-org');
+    const job = await migrate(ctx.app, csv(['organization_slug', 'email_address'], [[slug, `${unique('m')}@acme.com`]]), {
+      create_organizations: 'true',
+    });
+    expect(job.status).toBe('completed');
+    const { organization } = await client().organizations.get({ organization_id: slug });
+    const events = await eventsOf(organization.organization_id);
+    expect(events).toHaveLength(1);
+    expect(events[0]).toMatchObject({ source: 'MIGRATION', actor_type: 'job', actor_id: job.job_id });
+    expectStytchEvent(events[0], {
+      name: 'migration.organization.create',
+      action: 'CREATE',
+      objectType: 'organization',
+      source: 'MIGRATION',
+      id: organization.organization_id,
+      object: organization,
+    });
+  });
+});
+
+describe('organization events of SSO connection changes', () => {
+  it('a SAML connection becoming active, then deleted, records the organization each time its default and active connections change', async () => {
+    const organization = await createOrganization(client());
+    const organization_id = organization.organization_id;
+    const { connection } = await client().sso.saml.createConnection({ organization_id, display_name: 'SAML' });
+    // A pending connection is not shown by the organization: no organization event.
+    expect(await namesOf(organization_id)).toEqual(['direct.organization.create']);
+    const x509_certificate = (await newSigningCertificate('Events IdP')).certificate;
+    await client().sso.saml.updateConnection({
+      organization_id,
+      connection_id: connection!.connection_id,
+      idp_entity_id: 'https://idp.example.com/entity',
+      idp_sso_url: 'https://idp.example.com/sso',
+      x509_certificate,
+    });
+    const { organization: active } = await client().organizations.get({ organization_id });
+    expect(active.sso_default_connection_id).toBe(connection!.connection_id);
+    await client().sso.deleteConnection({ organization_id, connection_id: connection!.connection_id });
+    const { organization: without } = await client().organizations.get({ organization_id });
+
+    const events = await eventsOf(organization_id);
+    expect(events.map((e) => e.name)).toEqual(['direct.organization.create', 'direct.organization.update', 'direct.organization.update']);
+    expect(events[1].payload.organization).toEqual(active);
+    expect(events[2].payload.organization).toEqual(without);
   });
 });

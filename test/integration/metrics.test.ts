@@ -110,6 +110,8 @@ describe('GET /metrics', () => {
   it('reports the age of the oldest outbox entry not yet relayed, and 0 once the outbox is empty', async () => {
     const { knex } = ctx.app.container;
     await ctx.app.container.relay.stop();
+    // Entries earlier tests' changes wrote (their events' dispatch) would otherwise be the oldest.
+    await ctx.app.container.relay.drain();
     try {
       const [{ id }] = await knex('outbox')
         .insert({

@@ -1,9 +1,10 @@
 import { spawn, type ChildProcess } from 'node:child_process';
-import { createHash, randomBytes } from 'node:crypto';
+import { createHash, randomBytes, randomInt } from 'node:crypto';
 import path from 'node:path';
 import { formatId, uuidv7 } from '../../src/ids';
 import { useTestApp } from '../helpers/app';
-import { loginByLink } from '../helpers/login';
+import { discoveryProofs } from '../helpers/discovery';
+import { allowAnotherEmail, loginByLink } from '../helpers/login';
 
 // Workers and SMTP: a person may hold a magic-link session before signing in through SSO.
 const ctx = useTestApp({ SSO_ALLOW_INSECURE_LOOPBACK: 'true' }, { workers: true, smtp: true });
@@ -291,6 +292,118 @@ describe('SSO sign-in over OIDC', () => {
     );
     expect(offList.body.error_type).toBe('no_match_for_provided_sso_url');
     expect(await count(knex()('sso_flows').where({ login_redirect_url: 'https://evil.example/' }).count())).toBe(0);
+  });
+
+  it("shows the member's SSO registration in every later authentication's answer, whatever the factor", async () => {
+    const home = await newOrganization();
+    const away = await newOrganization();
+    const email = 'reg@sso.example';
+    const registrationAt = async (organizationId: string) => {
+      const connection_id = await newConnection(organizationId);
+      const signedIn = await ctx.client.sso.authenticate({ sso_token: (await signIn(connection_id, email)).token });
+      const registration_id = signedIn.member_session!.authentication_factors[0].oidc_sso_factor!.id;
+      return [expect.objectContaining({ connection_id, registration_id, external_id: `subject-${email}` })];
+    };
+    const atHome = await registrationAt(home.organization_id);
+    const atAway = await registrationAt(away.organization_id);
+
+    const byLink = await loginByLink(ctx, home.organization_id, email);
+    expect(byLink.member.sso_registrations).toEqual(atHome);
+
+    const sent = ctx.smtp.messages.filter((m) => m.to.includes(email)).length;
+    await allowAnotherEmail(ctx, email);
+    await ctx.client.otps.email.loginOrSignup({ organization_id: home.organization_id, email_address: email });
+    const { code } = await ctx.smtp.nthMessageTo(email, sent + 1);
+    const byCode = await ctx.client.otps.email.authenticate({ organization_id: home.organization_id, email_address: email, code });
+    expect(byCode.member.sso_registrations).toEqual(atHome);
+
+    // The session hot path: by token and by JWT, plain and extending the session (the UPDATE form of the read).
+    for (const presented of [{ session_token: byLink.session_token }, { session_jwt: byLink.session_jwt }]) {
+      expect((await ctx.client.sessions.authenticate(presented)).member.sso_registrations).toEqual(atHome);
+      expect((await ctx.client.sessions.authenticate({ ...presented, session_duration_minutes: 30 })).member.sso_registrations).toEqual(
+        atHome,
+      );
+    }
+
+    // An exchange answered by the one-statement path (the email factor earns the session), then by the full flow (MFA missing).
+    const exchanged = await ctx.client.sessions.exchange({ organization_id: away.organization_id, session_token: byLink.session_token });
+    expect(exchanged.member_authenticated).toBe(true);
+    expect(exchanged.member.sso_registrations).toEqual(atAway);
+    await ctx.client.organizations.update({ organization_id: away.organization_id, mfa_policy: 'REQUIRED_FOR_ALL' });
+    const unmet = await ctx.client.sessions.exchange({ organization_id: away.organization_id, session_jwt: byLink.session_jwt });
+    expect(unmet.member_authenticated).toBe(false);
+    expect(unmet.member.sso_registrations).toEqual(atAway);
+
+    // Discovery's intermediate session entering an organization, directly and through the full flow.
+    const proofs = discoveryProofs(ctx);
+    const toHome = await ctx.client.discovery.intermediateSessions.exchange({
+      intermediate_session_token: (await proofs.proveByLink(email)).intermediate_session_token,
+      organization_id: home.organization_id,
+    });
+    expect(toHome.member_authenticated).toBe(true);
+    expect(toHome.member.sso_registrations).toEqual(atHome);
+    const toAway = await ctx.client.discovery.intermediateSessions.exchange({
+      intermediate_session_token: (await proofs.proveByLink(email)).intermediate_session_token,
+      organization_id: away.organization_id,
+    });
+    expect(toAway.member_authenticated).toBe(false);
+    expect(toAway.member.sso_registrations).toEqual(atAway);
+  });
+
+  it("shows the member's SSO registration in its factors', emails', discovery's and events' Member objects", async () => {
+    const organization = await newOrganization({ email_invites: 'ALL_ALLOWED' });
+    const { organization_id } = organization;
+    const connection_id = await newConnection(organization_id);
+    const email = 'kit@sso.example';
+    const signedIn = await ctx.client.sso.authenticate({ sso_token: (await signIn(connection_id, email)).token });
+    const registration_id = signedIn.member_session!.authentication_factors[0].oidc_sso_factor!.id;
+    const registered = [expect.objectContaining({ connection_id, registration_id, external_id: `subject-${email}` })];
+    const ref = { organization_id, member_id: signedIn.member_id };
+
+    // MFA factors added and removed: each answer is the Member as members.get answers it.
+    const number = `+1555${randomInt(1_000_000, 9_999_999)}`;
+    expect((await ctx.client.otps.sms.send({ ...ref, mfa_phone_number: number })).member.sso_registrations).toEqual(registered);
+    expect((await ctx.client.totps.create(ref)).member.sso_registrations).toEqual(registered);
+    expect((await ctx.client.organizations.members.deleteTOTP(ref)).member.sso_registrations).toEqual(registered);
+    expect((await ctx.client.organizations.members.deleteMFAPhoneNumber(ref)).member.sso_registrations).toEqual(registered);
+    const renamed = 'kit.renamed@sso.example';
+    await ctx.client.organizations.members.update({ ...ref, email_address: renamed });
+    const unlinked = await ctx.client.organizations.members.unlinkRetiredEmail({ ...ref, email_address: email });
+    expect(unlinked.member.retired_email_addresses).toEqual([]);
+    expect(unlinked.member.sso_registrations).toEqual(registered);
+
+    // Emails sent to the existing member.
+    await allowAnotherEmail(ctx, renamed);
+    const byLink = await ctx.client.magicLinks.email.loginOrSignup({ organization_id, email_address: renamed });
+    expect(byLink.member_created).toBe(false);
+    expect(byLink.member.sso_registrations).toEqual(registered);
+    await allowAnotherEmail(ctx, renamed);
+    const byCode = await ctx.client.otps.email.loginOrSignup({ organization_id, email_address: renamed });
+    expect(byCode.member.sso_registrations).toEqual(registered);
+    // An invite goes only to a member not active yet: this one is made pending again, its registration kept.
+    await knex()('members')
+      .where({ id: signedIn.member_id.replace(/^member-test-/, '') })
+      .update({ status: 'pending' });
+    await allowAnotherEmail(ctx, renamed);
+    const invited = await ctx.client.magicLinks.email.invite({ organization_id, email_address: renamed });
+    expect(invited.member.status).toBe('invited');
+    expect(invited.member.sso_registrations).toEqual(registered);
+
+    // Discovery's membership in the organization, as discovery authenticates and as it lists.
+    const membershipIn = (found: {
+      discovered_organizations: { organization?: { organization_id: string }; membership?: { member?: unknown } }[];
+    }) => found.discovered_organizations.find((o) => o.organization?.organization_id === organization_id)?.membership?.member;
+    const discovered = await discoveryProofs(ctx).proveByLink(renamed);
+    expect(membershipIn(discovered)).toMatchObject({ member_id: ref.member_id, sso_registrations: registered });
+    const listed = await ctx.client.discovery.organizations.list({ intermediate_session_token: discovered.intermediate_session_token });
+    expect(membershipIn(listed)).toMatchObject({ member_id: ref.member_id, sso_registrations: registered });
+
+    // Every member update event since the registration carries it: the factors', the invite's and a later update's.
+    await ctx.client.organizations.members.update({ ...ref, name: 'Kit' });
+    const updates = await knex()('events').where({ object_id: ref.member_id, action: 'UPDATE' }).orderBy('id');
+    expect(updates.length).toBeGreaterThanOrEqual(6);
+    for (const event of updates) expect(event.payload.member.sso_registrations).toEqual(registered);
+    expect(updates.at(-1).payload.member).toMatchObject({ name: 'Kit', sso_registrations: registered });
   });
 
   it('makes one member of concurrent first sign-ins of one person', async () => {

@@ -202,6 +202,58 @@ describe('webhook delivery', () => {
     ).toEqual([...bEvents].sort());
   });
 
+  describe('when the later event of an object is fanned out first', () => {
+    /** Records an event whose dispatch the test runs itself: its outbox entry is dropped before the change commits. */
+    async function recordUndispatched(objectId: string, input: Partial<EventInput> = {}): Promise<string> {
+      return knex().transaction(async (trx) => {
+        const [id] = await ctx.app.container.eventLog.record(
+          trx,
+          { ...project, actor: DIRECT },
+          { objectType: 'member', action: 'UPDATE', objectId, object: { member_id: objectId }, ...input },
+        );
+        await trx('outbox')
+          .where({ queue_job_id: `events.dispatch.${id}` })
+          .delete();
+        return id;
+      });
+    }
+    const dispatch = (eventId: string) => ctx.app.container.webhookDelivery.fanOut([eventId]);
+    const publicId = (id: string) => formatId('event', 'test', id);
+
+    it('holds its delivery until the earlier event is fanned out, then sends both in event order', async () => {
+      const endpoint = await newEndpoint({ eventTypes: ['direct.member.update'] });
+      const member = memberId();
+      const earlier = await recordUndispatched(member);
+      const later = await recordUndispatched(member);
+
+      expect(await dispatch(later)).toMatchObject({ queued: 0 });
+      const waiting = await deliveryOf(endpoint.id, publicId(later));
+      expect(await ctx.app.container.webhookDelivery.deliver(waiting.id)).toEqual({ attempted: false });
+      expect(await knex()('webhook_attempts').where({ delivery_id: waiting.id })).toHaveLength(0);
+
+      await dispatch(earlier);
+      await settled(endpoint.id, publicId(later), 'succeeded');
+      expect(receiver.requests(endpoint.path).map((r) => eventOf(r).event_id)).toEqual([publicId(earlier), publicId(later)]);
+    });
+
+    it('sends the waiting delivery once the earlier event is fanned out, though that event goes nowhere', async () => {
+      const endpoint = await newEndpoint({ eventTypes: ['direct.member.update'] });
+      const member = memberId();
+      const created = await recordUndispatched(member, { action: 'CREATE' });
+      const updated = await recordUndispatched(member);
+
+      await dispatch(updated);
+      const waiting = await deliveryOf(endpoint.id, publicId(updated));
+      expect(await ctx.app.container.webhookDelivery.deliver(waiting.id)).toEqual({ attempted: false });
+
+      // No delivery of its own for this endpoint: the fan-out re-checks the object's chains, so no sweep is needed.
+      await dispatch(created);
+      expect(await deliveryOf(endpoint.id, publicId(created))).toBeUndefined();
+      await settled(endpoint.id, publicId(updated), 'succeeded');
+      expect(receiver.requests(endpoint.path).map((r) => eventOf(r).event_id)).toEqual([publicId(updated)]);
+    });
+  });
+
   it('follows no redirect and keeps only the first KiB of an answer', async () => {
     const endpoint = await newEndpoint();
     const elsewhere = receiver.newPath();

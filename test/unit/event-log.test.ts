@@ -103,10 +103,25 @@ describe('EventLog.record', () => {
     expect(outbox.entries).toEqual([]);
   });
 
-  it('wanted answers which names would be written', async () => {
+  it("wanted answers which names would be written: a job's member events only when named, a request's always", async () => {
     const { eventLog } = log(['migration.member.create']);
-    const names = ['migration.member.create', 'migration.member.update', 'direct.member.create'];
-    expect(await eventLog.wanted(db, project, names)).toEqual(new Set(['migration.member.create', 'direct.member.create']));
+    const job = jobContext(project, { id: '0190a6b0-0000-7000-8000-000000000005', type: 'migration.members' });
+    const names = ['migration.member.create', 'migration.member.update'];
+    expect(await eventLog.wanted(db, job, 'member', names)).toEqual(new Set(['migration.member.create']));
+    expect(await eventLog.wanted(db, job, 'organization', ['migration.organization.create'])).toEqual(
+      new Set(['migration.organization.create']),
+    );
+    expect(await eventLog.wanted(db, project, 'member', ['direct.member.create'])).toEqual(new Set(['direct.member.create']));
+  });
+
+  it("the rule is the actor's, not the name's: a reconcile's scim.member.update is opt-in, a SCIM request's is not", async () => {
+    const { events, eventLog } = log();
+    const reconcile = jobContext(project, { id: '0190a6b0-0000-7000-8000-000000000006', type: 'scim.reconcile' });
+    const directory: ProjectContext = { ...project, actor: { source: 'SCIM', type: 'scim_connection', id: 'scim-connection-test-1' } };
+    const input = { objectType: 'member' as const, action: 'UPDATE' as const, objectId: 'member-test-1', object: member };
+    await eventLog.record(db, reconcile, input);
+    await eventLog.record(db, directory, input);
+    expect(events.rows.map((r) => [r.name, r.actor_type])).toEqual([['scim.member.update', 'scim_connection']]);
   });
 });
 

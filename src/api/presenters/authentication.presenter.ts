@@ -8,7 +8,7 @@ import { timestamp } from './wire';
 
 /** Stytch's answer to a login-or-signup send (magic links and email passcodes alike). */
 export function presentLoginOrSignup(env: ProjectEnv, sent: SentEmail) {
-  const member = presentMember(env, { ...sent, retiredEmails: [] });
+  const member = presentMember(env, sent);
   return {
     member_id: member.member_id,
     member_created: sent.memberCreated,

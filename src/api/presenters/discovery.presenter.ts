@@ -16,11 +16,11 @@ export function presentDiscoveredOrganization(env: ProjectEnv, found: Discovered
     membership: {
       type: found.type,
       details: found.domain === undefined ? undefined : { domain: found.domain },
-      member: member && presentMember(env, { member, organization, retiredEmails: [] }),
+      member: member && presentMember(env, member),
     },
     primary_required: decision.grant === 'primary_required' ? { allowed_auth_methods: decision.allowedAuthMethods } : undefined,
     // One eligible to join by domain has no member yet, hence no factors to name.
-    mfa_required: decision.grant === 'mfa_required' ? (member ? { member_options: mfaOptionsOf(env, member) } : {}) : undefined,
+    mfa_required: decision.grant === 'mfa_required' ? (member ? { member_options: mfaOptionsOf(env, member.member) } : {}) : undefined,
   };
 }
 

@@ -15,7 +15,7 @@ export function magicLinkRoutes(magicLinks: MagicLinkService, invites: InviteSer
 
   route(router, api.inviteByEmail, async (req) => {
     const sent = await invites.invite(req.project, req.body);
-    const member = presentMember(req.project.env, { ...sent, retiredEmails: [] });
+    const member = presentMember(req.project.env, sent);
     return { member_id: member.member_id, member, organization: presentOrganization(req.project.env, sent.organization) };
   });
 

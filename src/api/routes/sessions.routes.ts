@@ -6,7 +6,7 @@ import type { AuthenticateSessionInput } from '../../contracts/sessions';
 import type { ProjectContext } from '../../services/project-context';
 import type { OrganizationService } from '../../services/organization.service';
 import type { Authorization, AuthorizationVerdict } from '../../services/rbac/authorization';
-import type { IssuedSession, SessionService } from '../../services/sessions/session.service';
+import type { AuthenticatedSession, SessionService } from '../../services/sessions/session.service';
 import { presentMember } from '../presenters/member.presenter';
 import { presentOrganization } from '../presenters/organization.presenter';
 import { presentSession } from '../presenters/session.presenter';
@@ -43,7 +43,7 @@ export function sessionRoutes(sessions: SessionService, organizations: Organizat
 export function authenticateSession(sessions: SessionService, authorization: Authorization) {
   return async (project: ProjectContext, body: AuthenticateSessionInput): Promise<ResponseOf<typeof api.authenticateSession>> => {
     const check = body.authorization_check;
-    let issued: IssuedSession;
+    let issued: AuthenticatedSession;
     let verdict: AuthorizationVerdict | undefined;
     if (check && (body.session_duration_minutes !== undefined || body.session_custom_claims !== undefined)) {
       const current = await sessions.authenticate(project, { session_token: body.session_token, session_jwt: body.session_jwt });
@@ -57,7 +57,12 @@ export function authenticateSession(sessions: SessionService, authorization: Aut
       member_session: presentSession(project.env, issued),
       session_token: issued.token,
       session_jwt: issued.jwt,
-      member: presentMember(project.env, { member: issued.member, organization: issued.organization, retiredEmails: [] }),
+      member: presentMember(project.env, {
+        member: issued.member,
+        organization: issued.organization,
+        retiredEmails: [],
+        ssoRegistrations: issued.ssoRegistrations,
+      }),
       organization: presentOrganization(project.env, issued.organization),
       verdict,
     };

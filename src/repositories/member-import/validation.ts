@@ -1,3 +1,4 @@
+import type { OrganizationModel } from '../../models/organization.model';
 import type { Db } from '../db';
 import { stagingTable } from './staging';
 
@@ -23,10 +24,11 @@ export class ImportValidationRepository {
    * Creates the organizations that rows still valid name by a slug no organization has.
    * A slug that has an id's shape or is another organization's external id would make
    * references ambiguous (the organizations trigger refuses it): its rows stay
-   * unresolved and are reported as unknown organizations.
+   * unresolved and are reported as unknown organizations. Answers those it created
+   * (as inserted: no connections yet).
    */
-  async createMissingOrganizations(db: Db, projectId: string, jobId: string): Promise<void> {
-    await db.raw(
+  async createMissingOrganizations(db: Db, projectId: string, jobId: string): Promise<OrganizationModel[]> {
+    const result = await db.raw(
       `INSERT INTO organizations (id, project_id, name, slug)
        SELECT roster_uuidv7(), ?, slug, slug
        FROM (SELECT DISTINCT ON (lower(organization_slug)) organization_slug AS slug
@@ -35,9 +37,11 @@ export class ImportValidationRepository {
        WHERE NOT roster_looks_like_organization_id(slug)
          AND NOT EXISTS (SELECT 1 FROM organizations o
                          WHERE o.project_id = ? AND o.deleted_at IS NULL AND lower(o.external_id) = lower(wanted.slug))
-       ON CONFLICT DO NOTHING`,
+       ON CONFLICT DO NOTHING
+       RETURNING *`,
       [projectId, projectId],
     );
+    return (result as { rows: OrganizationModel[] }).rows;
   }
 
   /**

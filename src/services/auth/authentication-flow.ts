@@ -7,7 +7,7 @@ import type { Db } from '../../repositories/db';
 import type { Entered } from '../../repositories/discovery.repository';
 import type { IntermediateSessionRow } from '../../repositories/intermediate-session.repository';
 import type { AuthenticationFactor, SessionRow, SessionSso } from '../../repositories/session.repository';
-import type { MemberSsoRegistrationRow } from '../../repositories/sso-sign-in.repository';
+import type { MemberSsoRegistrationRow, SsoSignInRepository } from '../../repositories/sso-sign-in.repository';
 import { decideAuthentication } from '../authentication-policy';
 import type { ProjectContext } from '../project-context';
 import type { IssuedSession, SessionKey, SessionService, StartedSession } from '../sessions/session.service';
@@ -63,8 +63,8 @@ export interface AuthOutcome {
   intermediate?: StartedIntermediateSession;
   mfaRequired?: MfaRequired;
   primaryRequired?: { allowed_auth_methods: string[] };
-  /** The member's SSO registrations, when the factor read them (sso.authenticate): its answer's member shows them. */
-  ssoRegistrations?: MemberSsoRegistrationRow[];
+  /** The member's SSO registrations, read with the member: its answer's member shows them. */
+  ssoRegistrations: MemberSsoRegistrationRow[];
 }
 
 export interface FlowOptions<C = undefined> {
@@ -113,7 +113,7 @@ const noSecondaryFactors: SecondaryFactorHooks = {
 type Prior =
   { kind: 'intermediate'; token: string; row?: IntermediateSessionRow } | { kind: 'session'; key: SessionKey } | { kind: 'none' };
 
-type Decided = { outcome: Omit<AuthOutcome, 'session'>; started?: StartedSession };
+type Decided = { outcome: Omit<AuthOutcome, 'session' | 'ssoRegistrations'>; started?: StartedSession };
 
 /** The SSO sign-in an intermediate session carries: its roles pass only to a session of the same member (the connection's organization). */
 const ssoOf = (row: IntermediateSessionRow): SessionSso => ({ sso_connection_id: row.sso_connection_id, sso_roles: row.sso_roles });
@@ -153,6 +153,7 @@ export class AuthenticationFlow {
     private readonly knex: Knex,
     private readonly sessions: SessionService,
     private readonly intermediates: IntermediateSessions,
+    private readonly ssoRegistrations: SsoSignInRepository,
   ) {}
 
   /** Called by the composition root: the MFA services are built after the flow they plug into, each adding its hook. */
@@ -162,9 +163,10 @@ export class AuthenticationFlow {
 
   /**
    * Runs `prove` (which redeems the factor and finds the member) in one
-   * transaction with everything the outcome writes; the JWT is signed after
-   * commit. `prove` sees what the caller proved before, if anything, and what
-   * `options.before` checked on the pool.
+   * transaction with everything the outcome writes, and reads the member's
+   * SSO registrations there (a registration `prove` attached included); the
+   * JWT is signed after commit. `prove` sees what the caller proved before,
+   * if anything, and what `options.before` checked on the pool.
    */
   async run<C = undefined>(
     project: ProjectContext,
@@ -176,13 +178,16 @@ export class AuthenticationFlow {
     const prior = await this.identify(project, input, options.before !== undefined);
     if (options.requireSession && prior.kind === 'none') throw options.requireSession();
     const checked = (await options.before?.()) as C;
-    const decided = await this.knex.transaction(async (trx): Promise<Decided> => {
+    const { decided, ssoRegistrations } = await this.knex.transaction(async (trx) => {
       const found = await this.find(trx, project, prior, true);
       const proven = await prove(trx, found?.proof, checked);
-      return this.decide(trx, project, input, proven, found, options);
+      return {
+        decided: await this.decide(trx, project, input, proven, found, options),
+        ssoRegistrations: await this.ssoRegistrations.registrationsOf(trx, [proven.member.id]),
+      };
     });
-    if (!decided.started) return decided.outcome;
-    return { ...decided.outcome, session: await this.sessions.issue(project, decided.started) };
+    if (!decided.started) return { ...decided.outcome, ssoRegistrations };
+    return { ...decided.outcome, ssoRegistrations, session: await this.sessions.issue(project, decided.started) };
   }
 
   /**
@@ -220,7 +225,7 @@ export class AuthenticationFlow {
       ({ entered } = found);
       proof = sessionProof(found.session, found.holder);
     }
-    const { organization, member } = entered;
+    const { organization, member, ssoRegistrations } = entered;
     if (!organization || !member || !admits(proof, member)) return undefined;
     const sameMember = proof.memberId === member.id;
     if (sameMember && proof.kind === 'session') return undefined;
@@ -232,7 +237,7 @@ export class AuthenticationFlow {
       ? await this.sessions.startSpending(project, token, member, organization, proved, minutes, claims, sameMember ? sso : undefined)
       : await this.sessions.start(this.knex, project, member, organization, proved, minutes, claims);
     if (!started) return undefined;
-    return { member, organization, session: await this.sessions.issue(project, started) };
+    return { member, organization, ssoRegistrations, session: await this.sessions.issue(project, started) };
   }
 
   /**

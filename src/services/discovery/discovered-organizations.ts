@@ -1,4 +1,3 @@
-import type { MemberModel } from '../../models/member.model';
 import type { OrganizationModel } from '../../models/organization.model';
 import type { Db } from '../../repositories/db';
 import type { DiscoveryRepository } from '../../repositories/discovery.repository';
@@ -7,6 +6,7 @@ import type { PriorProof } from '../auth/authentication-flow';
 import { transfersAcrossOrganizations } from '../auth/factors';
 import { type AuthenticationDecision, decideAuthentication, type PolicyMember } from '../authentication-policy';
 import { domainOf } from '../invite.service';
+import type { MemberService, MemberRecord } from '../member.service';
 import type { ProjectContext } from '../project-context';
 
 export type MembershipType = 'active_member' | 'pending_member' | 'invited_member' | 'eligible_to_join_by_email_domain';
@@ -15,8 +15,8 @@ export type MembershipType = 'active_member' | 'pending_member' | 'invited_membe
 export interface DiscoveredOrganization {
   organization: OrganizationModel;
   type: MembershipType;
-  /** The person's member there; none when they would join by email domain. */
-  member?: MemberModel;
+  /** The person's member there, as members.get answers it; none when they would join by email domain. */
+  member?: MemberRecord;
   /** The domain that makes them eligible to join. */
   domain?: string;
   decision: AuthenticationDecision;
@@ -55,7 +55,10 @@ export const factorsFor = (proof: PriorProof, memberId: string | undefined): Aut
  * a query per organization.
  */
 export class DiscoveredOrganizations {
-  constructor(private readonly rows: DiscoveryRepository) {}
+  constructor(
+    private readonly rows: DiscoveryRepository,
+    private readonly memberService: MemberService,
+  ) {}
 
   /**
    * `byDomain`: include organizations the address may join by its domain
@@ -66,12 +69,17 @@ export class DiscoveredOrganizations {
     // Joining by domain takes a proof that the person holds the address.
     const domain = byDomain && travelling.some(provesEmailAddress) ? domainOf(proof.emailNormalized) : undefined;
     const { memberships, eligible } = await this.rows.discover(db, project.id, proof.emailNormalized, domain);
+    const records = await this.memberService.records(
+      db,
+      memberships.map((m) => m.member),
+      memberships.map((m) => m.organization),
+    );
     return [
-      ...memberships.map(({ member, organization }) => ({
-        organization,
-        type: MEMBERSHIP[member.status],
-        member,
-        decision: decideAuthentication(organization, member, factorsFor(proof, member.id)),
+      ...records.map((record) => ({
+        organization: record.organization,
+        type: MEMBERSHIP[record.member.status],
+        member: record,
+        decision: decideAuthentication(record.organization, record.member, factorsFor(proof, record.member.id)),
       })),
       ...eligible.map((organization) => ({
         organization,

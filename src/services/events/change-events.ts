@@ -1,3 +1,4 @@
+import { isDeepStrictEqual } from 'node:util';
 import { formatId } from '../../ids';
 import type { MemberModel } from '../../models/member.model';
 import type { OrganizationModel } from '../../models/organization.model';
@@ -64,6 +65,12 @@ export class ChangeEvents {
       organizationId: organization.id,
       object: action === 'DELETE' ? undefined : this.objects.organization(project.env, organization),
     });
+  }
+
+  /** An organization update when the Organization object differs from before (a side effect of another change). */
+  async organizationIfChanged(db: Db, project: ProjectContext, before: OrganizationModel, after: OrganizationModel): Promise<void> {
+    if (isDeepStrictEqual(this.objects.organization(project.env, before), this.objects.organization(project.env, after))) return;
+    await this.organization(db, project, 'UPDATE', after);
   }
 
   async ssoConnection(db: Db, project: ProjectContext, action: EventAction, record: SsoConnectionRecord): Promise<void> {

@@ -3,7 +3,7 @@ import type { Db } from '../../repositories/db';
 import type { EventRepository, EventRow } from '../../repositories/event.repository';
 import type { OutboxRepository } from '../../repositories/outbox.repository';
 import type { ProjectContext } from '../project-context';
-import { eventName, OPT_IN_EVENT_PREFIX, SYSTEM_ACTOR, type EventInput, type EventPayload } from './event-types';
+import { eventName, isOptInEvent, SYSTEM_ACTOR, type EventInput, type EventObjectType, type EventPayload } from './event-types';
 
 /**
  * Records changes as events, in the caller's transaction: a change that rolls
@@ -18,18 +18,19 @@ export class EventLog {
 
   /**
    * Writes the events and their dispatch, all in one INSERT however many there are; returns the bare event
-   * ids. Bulk jobs' per-member events (`migration.member.*`) are written only when an enabled endpoint of the
-   * project names them: a million-row import makes no million events nobody asked for.
+   * ids. Opt-in events (bulk jobs' per-member ones, OPT_IN_EVENTS) are written only when an enabled endpoint
+   * of the project names them: a million-row import makes no million events nobody asked for.
    */
   async record(db: Db, project: ProjectContext, inputs: EventInput | EventInput[]): Promise<string[]> {
     const actor = project.actor ?? SYSTEM_ACTOR;
     const named = (Array.isArray(inputs) ? inputs : [inputs]).map((input) => ({
       input,
       name: input.name ?? eventName(actor.source, input.objectType, input.action),
+      optIn: isOptInEvent(actor.type, input.objectType),
     }));
-    const optIn = [...new Set(named.map(({ name }) => name).filter(isOptIn))];
+    const optIn = [...new Set(named.filter((event) => event.optIn).map(({ name }) => name))];
     const wanted = await this.events.namedByEnabledEndpoints(db, project.id, optIn);
-    const list = named.filter(({ name }) => !isOptIn(name) || wanted.has(name));
+    const list = named.filter(({ name, optIn }) => !optIn || wanted.has(name));
     if (list.length === 0) return [];
     const now = new Date();
     const rows: EventRow[] = list.map(({ input, name }) => {
@@ -67,13 +68,11 @@ export class EventLog {
   }
 
   /**
-   * Which of these event names would be written for the project: every name but a bulk job's per-member
-   * events no enabled endpoint names. Bulk work asks first, so it reads and presents its rows only when wanted.
+   * Which of these names of events of `objectType` would be written for the project: all, but opt-in events
+   * no enabled endpoint names. Bulk work asks first, so it reads and presents its rows only when wanted.
    */
-  async wanted(db: Db, project: ProjectContext, names: string[]): Promise<Set<string>> {
-    const named = await this.events.namedByEnabledEndpoints(db, project.id, names.filter(isOptIn));
-    return new Set(names.filter((name) => !isOptIn(name) || named.has(name)));
+  async wanted(db: Db, project: ProjectContext, objectType: EventObjectType, names: string[]): Promise<Set<string>> {
+    if (!isOptInEvent((project.actor ?? SYSTEM_ACTOR).type, objectType)) return new Set(names);
+    return this.events.namedByEnabledEndpoints(db, project.id, names);
   }
 }
-
-const isOptIn = (name: string) => name.startsWith(OPT_IN_EVENT_PREFIX);

@@ -74,10 +74,20 @@ export function eventName(source: EventSource, objectType: EventObjectType, acti
 }
 
 /**
- * Bulk jobs' per-member events (`migration.member.create`, …): an endpoint gets them only when it names them,
- * so an endpoint subscribed to everything (empty event_types) is not sent a million-row import row by row.
+ * The opt-in events: a bulk job's per-member events (a member import's `migration.member.create`, a directory
+ * reconcile's `scim.member.update`, …), those of a member acted on by a job. They are written only when an
+ * enabled endpoint names them, and an endpoint subscribed to everything (empty event_types) is not sent them: a
+ * million-row import makes no million HTTP calls by default. The same name from a request (a SCIM PATCH's
+ * `scim.member.update`) is not opt-in. The one statement of the rule: EventLog checks it, and the webhook
+ * fan-out's SQL takes these values.
  */
-export const OPT_IN_EVENT_PREFIX = 'migration.member.';
+export const OPT_IN_EVENTS = { actor_type: 'job', object_type: 'member' } as const satisfies {
+  actor_type: ActorType;
+  object_type: EventObjectType;
+};
+
+export const isOptInEvent = (actorType: ActorType, objectType: EventObjectType): boolean =>
+  actorType === OPT_IN_EVENTS.actor_type && objectType === OPT_IN_EVENTS.object_type;
 
 /**
  * Every event name a webhook endpoint may subscribe to: each source × object type × action (jobs excepted:

@@ -44,10 +44,14 @@ export class EventedJobRepository extends JobRepository {
     super();
   }
 
-  override insert<T extends JobType>(db: Db, row: NewJob<T>): Promise<JobModel> {
+  /**
+   * `caller`, the request's context, is credited with job.queued: starting the job is its act. The job's own
+   * state changes after that are the job's. Without a caller (work nobody asked for), the job is credited.
+   */
+  override insert<T extends JobType>(db: Db, row: NewJob<T>, caller?: ProjectContext): Promise<JobModel> {
     return inTransaction(db, async (trx) => {
       const job = await super.insert(trx, row);
-      await this.record(trx, job.id, 'job.queued');
+      await this.record(trx, job.id, 'job.queued', caller);
       return job;
     });
   }
@@ -70,10 +74,10 @@ export class EventedJobRepository extends JobRepository {
   }
 
   /** The job's event, with the job as GET /v1/b2b/jobs/:job_id answers it now. */
-  private async record(trx: Db, id: string, name: JobEventName): Promise<void> {
+  private async record(trx: Db, id: string, name: JobEventName, caller?: ProjectContext): Promise<void> {
     const job = (await this.findForWork(trx, id))!;
-    const project = (await this.projects.findById(trx, job.project_id))!;
-    await this.log.record(trx, jobContext(project, job), {
+    const project = caller ?? (await this.projects.findById(trx, job.project_id))!;
+    await this.log.record(trx, caller ?? jobContext(project, job), {
       objectType: 'job',
       action: name === 'job.queued' ? 'CREATE' : 'UPDATE',
       objectId: formatId('job', project.env, job.id),

@@ -86,7 +86,8 @@ export class MemberImportProcessing {
     await this.validation.rejectDuplicatesInFile(trx, job.id);
     await this.validation.rejectUnknownRoles(trx, job.project_id, job.id);
     if (params.create_organizations && !params.dry_run) {
-      await this.validation.createMissingOrganizations(trx, job.project_id, job.id);
+      const created = await this.validation.createMissingOrganizations(trx, job.project_id, job.id);
+      await this.memberEvents.organizationsCreated(trx, job, created);
       await this.validation.resolveSlugs(trx, job.project_id, job.id);
     }
     await this.validation.rejectUnknownOrganizations(trx, job.project_id, job.id, params.create_organizations && params.dry_run);

@@ -7,7 +7,7 @@ import type { UploadLimits } from '../../config';
 import { AppError, badRequest } from '../../errors';
 import { formatId, uuidv7 } from '../../ids';
 import type { JobModel } from '../../models/job.model';
-import type { JobRepository } from '../../repositories/job.repository';
+import type { EventedJobRepository } from '../events/job-events';
 import { toCopyLine, type StagingRepository } from '../../repositories/member-import/staging';
 import type { JobProducer, MigrationJobParams } from '../../jobs';
 import type { OrganizationService } from '../organization.service';
@@ -83,7 +83,7 @@ export class MemberImportUploads {
 
   constructor(
     private readonly knex: Knex,
-    private readonly jobs: JobRepository,
+    private readonly jobs: EventedJobRepository,
     private readonly staging: StagingRepository,
     private readonly organizations: OrganizationService,
     private readonly producer: JobProducer,
@@ -170,14 +170,18 @@ export class MemberImportUploads {
       columns: IMPORT_COLUMNS.filter((c) => header.index[c] !== undefined),
       ignored_columns: header.ignored,
     };
-    const job = await this.jobs.insert(this.knex, {
-      id: uuidv7(),
-      project_id: project.id,
-      type: MEMBER_IMPORT_JOB_TYPE,
-      phase: 'uploading',
-      params,
-      progress: { ...EMPTY_PROGRESS },
-    });
+    const job = await this.jobs.insert(
+      this.knex,
+      {
+        id: uuidv7(),
+        project_id: project.id,
+        type: MEMBER_IMPORT_JOB_TYPE,
+        phase: 'uploading',
+        params,
+        progress: { ...EMPTY_PROGRESS },
+      },
+      project,
+    );
 
     const heartbeat = setInterval(() => void this.jobs.touch(this.knex, job.id).catch(() => undefined), UPLOAD_HEARTBEAT_MS);
     try {

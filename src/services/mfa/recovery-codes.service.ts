@@ -9,7 +9,7 @@ import type { TotpRepository, TotpRow } from '../../repositories/totp.repository
 import { hashSecret } from '../../secrets';
 import type { AuthenticationFlow, AuthOutcome } from '../auth/authentication-flow';
 import { factors } from '../auth/factors';
-import type { MemberRecord } from '../member.service';
+import type { MemberRecord, MemberService } from '../member.service';
 import type { ProjectContext } from '../project-context';
 import { noRecoveryFactor, TotpGuard } from './totp-guard';
 
@@ -68,6 +68,7 @@ export class RecoveryCodes {
     private readonly knex: Knex,
     private readonly totps: TotpRepository,
     private readonly members: MemberRepository,
+    private readonly memberService: MemberService,
     private readonly guard: TotpGuard,
     private readonly flow: AuthenticationFlow,
   ) {}
@@ -94,8 +95,7 @@ export class RecoveryCodes {
     const registration = await this.guard.verified(this.knex, project, target.member);
     const key = sealingKey(registration);
     const codes = (await this.totps.unusedRecoveryCodes(this.knex, registration.id)).map((row) => unseal(key, row.code_sealed));
-    const retiredEmails = await this.members.retiredEmails(this.knex, [target.member.id]);
-    return { record: { ...target, retiredEmails }, codes };
+    return { record: await this.memberService.record(this.knex, target.member, target.organization), codes };
   }
 
   /** Stytch's recovery_codes.rotate: ten new codes; the old ones stop working in the same transaction. */
@@ -107,8 +107,7 @@ export class RecoveryCodes {
       if (!registration) throw noRecoveryFactor();
       await this.totps.deleteRecoveryCodes(trx, registration.id);
       const codes = await this.issue(trx, project, registration);
-      const retiredEmails = await this.members.retiredEmails(trx, [target.member.id]);
-      return { record: { ...target, retiredEmails }, codes };
+      return { record: await this.memberService.record(trx, target.member, target.organization), codes };
     });
   }
 

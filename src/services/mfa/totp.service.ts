@@ -117,7 +117,7 @@ export class TotpService {
       await this.totps.retire(trx, project.id, member.id, true);
       const registration = await this.totps.insert(trx, { ...this.owner(project, member), secret, pendingMinutes: null });
       await this.totps.linkMember(trx, project.id, member.id, registration.id);
-      const linked = await this.members.update(trx, target.organization.id, member.id, {});
+      const linked = await this.memberService.patchIn(trx, project, target.organization, member, {}, true);
       const recoveryCodes = await this.recoveryCodes.issue(trx, project, registration, given?.length ? given : undefined);
       return { record: await this.record(trx, target, linked), registration, recoveryCodes };
     });
@@ -176,7 +176,8 @@ export class TotpService {
         }
         // A first MFA method becomes the default, as in Stytch; set_default_mfa makes it so whatever came before.
         if (input.set_default_mfa || member.default_mfa_method === '') patch.default_mfa_method = 'totp';
-        const updated = await this.members.update(trx, target.organization.id, member.id, patch);
+        // Verifying the registration links it to the Member: a change even when the patch changes nothing.
+        const updated = await this.memberService.patchIn(trx, project, target.organization, member, patch, !spent.wasVerified);
         return { organization: target.organization, member: updated, factor };
       },
       { requireSession: TotpGuard.primaryFirst },
@@ -200,8 +201,7 @@ export class TotpService {
         await this.totps.deleteRecoveryCodes(trx, retired);
         await this.totps.linkMember(trx, project.id, member.id, null);
         const patch: MemberPatch = member.default_mfa_method === 'totp' ? { default_mfa_method: '' } : {};
-        member = await this.members.update(trx, organization.id, member.id, patch);
-        await this.memberService.recordUpdate(trx, project, organization, member);
+        member = await this.memberService.patchIn(trx, project, organization, member, patch, true);
       }
       return this.record(trx, target, member);
     });
@@ -219,6 +219,6 @@ export class TotpService {
   }
 
   private async record(db: Db, { organization }: MfaTarget, member: MemberModel): Promise<MemberRecord> {
-    return { member, organization, retiredEmails: await this.members.retiredEmails(db, [member.id]) };
+    return this.memberService.record(db, member, organization);
   }
 }

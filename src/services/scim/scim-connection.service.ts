@@ -62,6 +62,8 @@ export class ScimConnectionService {
     const organization = await this.organizations.resolve(this.knex, project, organizationRef);
     const minted = mintToken();
     return this.knex.transaction(async (trx) => {
+      // A concurrent create fails on the unique index: nothing else changes the connection this organization shows.
+      const before = await this.organizations.byId(trx, project, organization.id);
       // A second connection fails on scim_connections__organization_id__unique (scim_connection_already_exists).
       const connection = await this.connections.insert(trx, {
         id: uuidv7(),
@@ -74,6 +76,7 @@ export class ScimConnectionService {
       });
       const record: ScimConnectionRecord = { connection, assignments: [] };
       await this.changes.scimConnection(trx, project, 'CREATE', record);
+      await this.organizations.recordIfChanged(trx, project, before);
       return { ...record, bearerToken: minted.token };
     });
   }
@@ -105,7 +108,7 @@ export class ScimConnectionService {
       const updated = Object.keys(patch).length > 0 ? await this.connections.update(trx, connection.id, patch) : connection;
       // Members' roles follow in the background (a group may hold 50,000 members); the outbox entry commits with the change.
       if (assignmentsChanged) await this.roles.refreshConnection(trx, project.id, connection.id);
-      return this.updated(trx, project, updated);
+      return this.updated(trx, project, organization, updated);
     });
   }
 
@@ -116,6 +119,7 @@ export class ScimConnectionService {
       await this.connections.delete(trx, connection.id);
       await this.roles.clearConnection(trx, organization.id, connection.id);
       await this.changes.scimConnection(trx, project, 'DELETE', { connection, assignments: [] });
+      await this.organizations.recordIfChanged(trx, project, organization);
       return connection.id;
     });
   }
@@ -169,30 +173,43 @@ export class ScimConnectionService {
     patchOf: (connection: ScimConnectionRow) => Parameters<ScimConnectionRepository['update']>[2],
   ): Promise<ScimConnectionRecord> {
     return this.knex.transaction(async (trx) => {
-      const { connection } = await this.locked(trx, project, organizationRef, connectionRef);
-      return this.updated(trx, project, await this.connections.update(trx, connection.id, patchOf(connection)));
+      const { organization, connection } = await this.locked(trx, project, organizationRef, connectionRef);
+      return this.updated(trx, project, organization, await this.connections.update(trx, connection.id, patchOf(connection)));
     });
   }
 
-  /** The connection as it is now, its update recorded as an event (token rotations included, never the tokens). */
-  private async updated(trx: Db, project: ProjectContext, connection: ScimConnectionRow): Promise<ScimConnectionRecord> {
+  /**
+   * The connection as it is now, its update recorded as an event (token rotations included, never the tokens),
+   * and its organization's when the organization's scim_active_connection changed with it.
+   */
+  private async updated(
+    trx: Db,
+    project: ProjectContext,
+    before: OrganizationModel,
+    connection: ScimConnectionRow,
+  ): Promise<ScimConnectionRecord> {
     const record = { connection, assignments: await this.connections.roleAssignments(trx, connection.id) };
     await this.changes.scimConnection(trx, project, 'UPDATE', record);
+    await this.organizations.recordIfChanged(trx, project, before);
     return record;
   }
 
-  /** The organization and its connection named by the request, locked; another organization's connection is not found. */
+  /**
+   * The connection named by the request, locked, and its organization as it shows the connection before this
+   * change (read after the lock, so a concurrent write of the connection is not taken for this one's);
+   * another organization's connection is not found.
+   */
   private async locked(
     trx: Db,
     project: ProjectContext,
     organizationRef: string,
     connectionRef: string,
   ): Promise<{ organization: OrganizationModel; connection: ScimConnectionRow }> {
-    const organization = await this.organizations.resolve(trx, project, organizationRef);
+    const resolved = await this.organizations.resolve(trx, project, organizationRef);
     const id = parseId('scim-connection', project.env, connectionRef);
-    const connection = id && (await this.connections.findForUpdate(trx, project.id, organization.id, id));
+    const connection = id && (await this.connections.findForUpdate(trx, project.id, resolved.id, id));
     if (!connection) throw connectionNotFound();
-    return { organization, connection };
+    return { organization: await this.organizations.byId(trx, project, resolved.id), connection };
   }
 
   /** Each group must be one of this connection's, each role one this organization's members may hold. */

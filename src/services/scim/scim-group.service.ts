@@ -9,6 +9,7 @@ import { applyPatch, parsePatchRequest, splitOps, type PatchOperation } from './
 import { GROUP_SCHEMAS, canonicalize } from './schemas';
 import type { ScimContext } from './scim-auth';
 import { scimBadRequest, scimNotFound } from './scim-error';
+import type { MemberService } from '../member.service';
 import type { ScimRoles } from './scim-roles';
 
 /** A group as the SCIM API shows it; `members` only when the caller wants them (big groups leave them out). */
@@ -84,6 +85,7 @@ export class ScimGroupService {
     private readonly knex: Knex,
     private readonly groups: ScimGroupRepository,
     private readonly roles: ScimRoles,
+    private readonly memberService: MemberService,
   ) {}
 
   async create(scim: ScimContext, body: Record<string, unknown>, withMembers: boolean): Promise<ScimGroupRecord> {
@@ -230,13 +232,14 @@ export class ScimGroupService {
   }
 
   /**
-   * A small change is refreshed here; a big one by the connection-wide job,
-   * which also reaches members that left the group (refreshGroup would
-   * only walk the members it still has when it has few).
+   * A small change is refreshed here, each member whose roles changed with its scim.member.update in this
+   * transaction; a big one by the connection-wide job, which also reaches members that left the group
+   * (refreshGroup would only walk the members it still has when it has few).
    */
   private async refreshChanged(trx: Db, scim: ScimContext, change: MembershipChange): Promise<void> {
-    if (change.memberIds) await this.roles.refreshMembers(trx, change.memberIds);
-    else await this.roles.refreshConnection(trx, scim.project.id, scim.connection.id);
+    if (!change.memberIds) return this.roles.refreshConnection(trx, scim.project.id, scim.connection.id);
+    const changed = await this.roles.refreshMembers(trx, change.memberIds);
+    await this.memberService.recordUpdates(trx, scim.project, scim.connection.organization_id, changed);
   }
 
   private async find(db: Db, scim: ScimContext, id: string, forUpdate = false): Promise<ScimGroupRow> {

@@ -2,6 +2,7 @@ import type { Knex } from 'knex';
 import { uuidv7 } from '../../ids';
 import type { JobPayloads } from '../../jobs';
 import { logger } from '../../logger';
+import type { MemberModel } from '../../models/member.model';
 import type { Db } from '../../repositories/db';
 import type { OutboxRepository } from '../../repositories/outbox.repository';
 import type { RoleRefreshScope, ScimRoleRepository } from '../../repositories/scim-role.repository';
@@ -25,9 +26,9 @@ export class ScimRoles {
     private readonly outbox: OutboxRepository,
   ) {}
 
-  /** Recomputes these members' SCIM group roles in trx: one set-based UPDATE (only rows whose value changes). */
-  async refreshMembers(trx: Db, memberIds: string[]): Promise<void> {
-    await this.roles.refresh(trx, memberIds);
+  /** Recomputes these members' SCIM group roles in trx: one set-based UPDATE (only rows whose value changes); returns those. */
+  refreshMembers(trx: Db, memberIds: string[]): Promise<MemberModel[]> {
+    return this.roles.refresh(trx, memberIds);
   }
 
   /**
@@ -78,7 +79,7 @@ export class ScimRoles {
     for (let after: string | null = null; ;) {
       const ids = await this.roles.nextInScope(this.knex, organizationId, scope, after, BATCH);
       if (ids.length === 0) break;
-      refreshed += await this.knex.transaction((trx) => this.roles.refresh(trx, ids));
+      refreshed += (await this.knex.transaction((trx) => this.roles.refresh(trx, ids))).length;
       after = ids[ids.length - 1];
     }
     return { refreshed };
@@ -96,7 +97,7 @@ export class ScimRoles {
       const ids = await this.roles.nextWithScimRoles(this.knex, after, BATCH);
       if (ids.length === 0) break;
       checked += ids.length;
-      repaired += await this.knex.transaction((trx) => this.roles.refresh(trx, ids));
+      repaired += (await this.knex.transaction((trx) => this.roles.refresh(trx, ids))).length;
       after = ids[ids.length - 1];
     }
     if (repaired > 0) logger.warn({ checked, repaired }, 'SCIM group roles had drifted from group memberships; repaired');

@@ -73,47 +73,72 @@ export class ScimUserService {
       await this.members.lockEmail(trx, organization.id, email);
       await this.checkUnique(trx, ctx, fields);
       const [existing] = await this.members.lockLiveByEmails(trx, organization.id, [email]);
+      // The registration is written before the member's event, so the event's Member shows it as members.get does.
+      const registered: { user?: ScimUserRow } = {};
+      const register = async (member: MemberModel) => {
+        registered.user = await this.scimUsers.insert(trx, {
+          id: uuidv7(),
+          project_id: ctx.project.id,
+          organization_id: organization.id,
+          connection_id: ctx.connection.id,
+          member_id: member.id,
+          user_name: fields.userName,
+          external_id: fields.externalId,
+          active: fields.active,
+          attributes: fields.attributes,
+        });
+      };
       let member = existing
-        ? await this.link(trx, ctx, organization, existing, fields)
-        : await this.insertMember(trx, ctx, organization, fields);
-      const user = await this.scimUsers.insert(trx, {
-        id: uuidv7(),
-        project_id: ctx.project.id,
-        organization_id: organization.id,
-        connection_id: ctx.connection.id,
-        member_id: member.id,
-        user_name: fields.userName,
-        external_id: fields.externalId,
-        active: fields.active,
-        attributes: fields.attributes,
-      });
+        ? await this.link(trx, ctx, organization, existing, fields, register)
+        : await this.insertMember(trx, ctx, organization, fields, register);
       // A directory may create a user already inactive: the member exists, without access.
       if (!fields.active) member = await this.memberService.deactivateIn(trx, ctx.project, member);
-      return { user, member, groups: [] };
+      return { user: registered.user!, member, groups: [] };
     });
   }
 
   /** The person is already a member (invited, signed up, imported): the SCIM user becomes its registration. */
-  private async link(trx: Db, ctx: ScimContext, organization: OrganizationModel, member: MemberModel, fields: ScimUserFields) {
+  private async link(
+    trx: Db,
+    ctx: ScimContext,
+    organization: OrganizationModel,
+    member: MemberModel,
+    fields: ScimUserFields,
+    register: (member: MemberModel) => Promise<void>,
+  ) {
     const registered = await this.scimUsers.findByMember(trx, member.id);
     if (registered) throw scimConflict(`The member with this email address is already the SCIM user "${registered.id}".`);
+    await register(member);
     const updated = await this.memberService.updateIn(trx, ctx.project, organization, member, {
       ...(fields.name === undefined ? {} : { name: fields.name }),
       ...(fields.memberExternalId === null ? {} : { external_id: fields.memberExternalId }),
     });
-    // The directory vouches for the person: an invited or pending member becomes active.
-    if (!fields.active || updated.status === 'active') return updated;
-    const activated = await this.members.update(trx, organization.id, member.id, { status: 'active' });
-    return this.memberService.recordUpdate(trx, ctx.project, organization, activated);
+    // The directory vouches for the person: an invited or pending member becomes active. Its new registration
+    // alone changes the Member, so an event is recorded even when nothing else changes.
+    const activate = fields.active && updated.status !== 'active';
+    if (!activate && updated !== member) return updated;
+    return this.memberService.patchIn(trx, ctx.project, organization, updated, activate ? { status: 'active' } : {}, true);
   }
 
-  private insertMember(trx: Db, ctx: ScimContext, organization: OrganizationModel, fields: ScimUserFields): Promise<MemberModel> {
-    return this.memberService.insertIn(trx, ctx.project, organization, {
-      email_address: fields.email,
-      status: 'active',
-      ...(fields.name === undefined ? {} : { name: fields.name }),
-      ...(fields.memberExternalId === null ? {} : { external_id: fields.memberExternalId }),
-    });
+  private insertMember(
+    trx: Db,
+    ctx: ScimContext,
+    organization: OrganizationModel,
+    fields: ScimUserFields,
+    register: (member: MemberModel) => Promise<void>,
+  ): Promise<MemberModel> {
+    return this.memberService.insertIn(
+      trx,
+      ctx.project,
+      organization,
+      {
+        email_address: fields.email,
+        status: 'active',
+        ...(fields.name === undefined ? {} : { name: fields.name }),
+        ...(fields.memberExternalId === null ? {} : { external_id: fields.memberExternalId }),
+      },
+      register,
+    );
   }
 
   async get(ctx: ScimContext, id: string): Promise<ScimUserView> {

@@ -6,6 +6,7 @@ import type { OrganizationModel } from '../../models/organization.model';
 import type { Db } from '../../repositories/db';
 import type { MemberRepository } from '../../repositories/member.repository';
 import type {
+  AnsweredSession,
   AuthenticationFactor,
   EnteringSession,
   PublishedJwk,
@@ -45,6 +46,9 @@ export interface SessionKey {
 export interface IssuedSession extends StartedSession {
   jwt: string;
 }
+
+/** sessions.authenticate's session: its member's SSO registrations were read with it, for the answer. */
+export type AuthenticatedSession = IssuedSession & Pick<AnsweredSession, 'ssoRegistrations'>;
 
 const sessionNotFound = () =>
   new AppError('session_not_found', 404, 'Session could not be found (it expired, was revoked, or never existed).');
@@ -251,7 +255,7 @@ export class SessionService {
       session_duration_minutes?: number;
       session_custom_claims?: Record<string, unknown>;
     },
-  ): Promise<IssuedSession> {
+  ): Promise<AuthenticatedSession> {
     checkCustomClaims(input.session_custom_claims);
     const { where } = await this.identify(project, input);
     const found = await this.sessions.findOwned(this.knex, project.id, where, {
@@ -264,7 +268,8 @@ export class SessionService {
       this.toucher.touch(found.session.id, now);
     const session = { ...found.session, last_accessed_at: now };
     // The opaque token is never stored in clear, so only a caller that sent it gets it back.
-    return this.issue(project, { session, token: input.session_token ?? '', member: found.member, organization: found.organization });
+    const { member, organization, ssoRegistrations } = found;
+    return { ...(await this.issue(project, { session, token: input.session_token ?? '', member, organization })), ssoRegistrations };
   }
 
   async list(

@@ -10,7 +10,7 @@ import type { MemberRepository } from '../../repositories/member.repository';
 import type { OrganizationRepository } from '../../repositories/organization.repository';
 import type { SessionSso } from '../../repositories/session.repository';
 import type { SsoConnectionRepository, SsoConnectionWithProject } from '../../repositories/sso-connection.repository';
-import type { MemberSsoRegistrationRow, SsoSignInRepository, SsoTokenRow } from '../../repositories/sso-sign-in.repository';
+import type { SsoSignInRepository, SsoTokenRow } from '../../repositories/sso-sign-in.repository';
 import { hashSecret } from '../../secrets';
 import type { AuthenticationFlow, AuthOutcome } from '../auth/authentication-flow';
 import { factors } from '../auth/factors';
@@ -87,8 +87,7 @@ export class SsoAuthenticate {
   ) {}
 
   async authenticate(project: ProjectContext, input: AuthenticateSsoInput): Promise<AuthOutcome> {
-    let ssoRegistrations: MemberSsoRegistrationRow[] = [];
-    const outcome = await this.flow.run(project, input, async (trx) => {
+    return this.flow.run(project, input, async (trx) => {
       const token = await this.tokens.takeToken(trx, project.id, hashSecret(input.sso_token));
       if (!token) throw ssoTokenNotFound();
       checkPkce(token, input.pkce_code_verifier);
@@ -102,11 +101,8 @@ export class SsoAuthenticate {
         provider_id: connectionPublicId(project.env, connection),
         external_id: token.external_id,
       });
-      // Read in the transaction that attached it: the answer's member shows the registration just made.
-      ssoRegistrations = await this.tokens.registrationsOf(trx, [member.id]);
       return { organization, member, factor, sso: ssoGrants(project.env, connection, token.groups) };
     });
-    return { ...outcome, ssoRegistrations };
   }
 
   /**

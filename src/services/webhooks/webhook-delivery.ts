@@ -10,6 +10,7 @@ import type {
 } from '../../repositories/webhook-delivery.repository';
 import type { WebhookEndpointRepository } from '../../repositories/webhook-endpoint.repository';
 import { postWebhook, type AttemptOutcome } from './http-sender';
+import { OPT_IN_EVENTS } from '../events/event-types';
 import { nextRetryDelayMs, parseRetryAfter } from './retry-schedule';
 import { signedHeaders } from './signing';
 
@@ -48,14 +49,26 @@ export class WebhookDelivery {
     private readonly random: () => number = Math.random,
   ) {}
 
-  /** Creates the deliveries of these events for every subscribed, enabled endpoint, and queues the ones that may go now. */
+  /**
+   * Creates the deliveries of these events for every subscribed, enabled
+   * endpoint, and queues the ones that may go now — those of other events of
+   * the same objects included: a later event's delivery that waited for these
+   * events to be fanned out goes now rather than at the next sweep.
+   */
   async fanOut(eventIds: string[]): Promise<{ deliveries: number; queued: number }> {
-    const created = await this.deliveries.insertForEvents(this.knex, eventIds);
+    const created = await this.deliveries.insertForEvents(this.knex, eventIds, OPT_IN_EVENTS);
     // Heads are looked up whether or not this run inserted them: a retried job re-queues what a crashed run left.
-    const heads = await this.deliveries.chainHeadsOfEvents(this.knex, eventIds);
+    const heads = await this.deliveries.chainHeadsOfObjects(this.knex, eventIds);
+    const own = new Set(eventIds);
     await this.producer.enqueueMany(
-      heads.map((ref) => ({ name: 'webhooks.deliver', payload: { deliveryId: ref.id }, jobId: deliverJobId(ref) })),
+      heads
+        .filter((ref) => own.has(ref.event_id))
+        .map((ref) => ({ name: 'webhooks.deliver', payload: { deliveryId: ref.id }, jobId: deliverJobId(ref) })),
     );
+    // A waiting delivery's entry may have run already (and refused): ensure replaces a finished entry.
+    for (const ref of heads.filter((head) => !own.has(head.event_id))) {
+      await this.producer.ensure('webhooks.deliver', { deliveryId: ref.id }, deliverJobId(ref));
+    }
     return { deliveries: created, queued: heads.length };
   }
 

@@ -107,9 +107,12 @@ export class SmsOtpService {
         }
         const holder = member.mfa_phone_number
           ? member
-          : await this.members.update(trx, organization.id, member.id, { mfa_phone_number: number, mfa_phone_number_verified: false });
+          : await this.memberService.patchIn(trx, project, organization, member, {
+              mfa_phone_number: number,
+              mfa_phone_number_verified: false,
+            });
         if (!(await this.queue(trx, project, organization, holder, number, input.locale))) throw smsTooSoon();
-        return { member: holder, organization, retiredEmails: await this.members.retiredEmails(trx, [holder.id]) };
+        return this.memberService.record(trx, holder, organization);
       })
       .finally(this.outboxWritten);
     return record;
@@ -202,7 +205,7 @@ export class SmsOtpService {
         }
         // A first MFA method becomes the default, as in Stytch; set_default_mfa makes it so whatever came before.
         if (input.set_default_mfa || locked.default_mfa_method === '') patch.default_mfa_method = 'sms_otp';
-        const updated = await this.members.update(trx, organization.id, locked.id, patch);
+        const updated = await this.memberService.patchIn(trx, project, organization, locked, patch);
         return { organization, member: updated, factor };
       },
       { before: redeem, requireSession: primaryFirst },

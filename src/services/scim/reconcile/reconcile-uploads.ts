@@ -5,7 +5,7 @@ import { AppError, badRequest, notFound } from '../../../errors';
 import { parseId, uuidv7 } from '../../../ids';
 import type { JobProducer } from '../../../jobs';
 import type { JobModel } from '../../../models/job.model';
-import type { JobRepository } from '../../../repositories/job.repository';
+import type { EventedJobRepository } from '../../events/job-events';
 import { uniqueViolation } from '../../../repositories/pg-errors';
 import {
   SNAPSHOT_DUPLICATE_CONSTRAINTS,
@@ -35,7 +35,7 @@ const RECONCILE_IN_PROGRESS = 'jobs__scim_reconcile_connection__unfinished';
 export class ScimReconcileUploads {
   constructor(
     private readonly knex: Knex,
-    private readonly jobs: JobRepository,
+    private readonly jobs: EventedJobRepository,
     private readonly snapshots: ScimReconcileRepository,
     private readonly organizations: OrganizationService,
     private readonly producer: JobProducer,
@@ -58,14 +58,18 @@ export class ScimReconcileUploads {
     const rows = input.format === 'json' ? jsonRows(input.users) : undefined;
 
     const job = await this.jobs
-      .insert(this.knex, {
-        id: uuidv7(),
-        project_id: project.id,
-        type: SCIM_RECONCILE_JOB_TYPE,
-        phase: 'uploading',
-        params: { organization_id: organization.id, connection_id: connectionId, dry_run: dryRun },
-        progress: { total_users: 0 },
-      })
+      .insert(
+        this.knex,
+        {
+          id: uuidv7(),
+          project_id: project.id,
+          type: SCIM_RECONCILE_JOB_TYPE,
+          phase: 'uploading',
+          params: { organization_id: organization.id, connection_id: connectionId, dry_run: dryRun },
+          progress: { total_users: 0 },
+        },
+        project,
+      )
       .catch((err) => {
         if (uniqueViolation(err) !== RECONCILE_IN_PROGRESS) throw err;
         throw new AppError(

@@ -1,6 +1,6 @@
 import type { Knex } from 'knex';
 import type { CreateSsoConnectionInput } from '../../../contracts/sso';
-import { badRequest, organizationNotFound } from '../../../errors';
+import { badRequest } from '../../../errors';
 import { ProjectEnv, uuidv7 } from '../../../ids';
 import type { OrganizationModel } from '../../../models/organization.model';
 import type { Db } from '../../../repositories/db';
@@ -121,7 +121,7 @@ export class SsoConnectionService {
         (change.certificates ?? []).map((c) => ({ ...c, id: uuidv7(), connection_id: connection.id })),
       );
       const updated = Object.keys(change.patch).length > 0 ? await this.connections.update(trx, connection.id, change.patch) : connection;
-      await this.syncOrganization(trx, project, organization.id);
+      await this.syncOrganization(trx, project, organization);
       const record = await this.record(trx, project, updated);
       await this.changes.ssoConnection(trx, project, 'UPDATE', record);
       return record;
@@ -134,7 +134,7 @@ export class SsoConnectionService {
       const parsed = parseConnectionId(project.env, connectionRef);
       const { organization, connection } = await this.locked(trx, project, organizationRef, connectionRef, parsed?.kind ?? 'oidc');
       await this.connections.delete(trx, connection.id);
-      await this.syncOrganization(trx, project, organization.id, connectionPublicId(project.env, connection));
+      await this.syncOrganization(trx, project, organization, connectionPublicId(project.env, connection));
       await this.changes.ssoConnection(trx, project, 'DELETE', { connection, certificates: [], env: project.env });
       return connectionPublicId(project.env, connection);
     });
@@ -171,8 +171,9 @@ export class SsoConnectionService {
   }
 
   private async locked(trx: Db, project: ProjectContext, organizationRef: string, connectionRef: string, kind: SsoConnectionRow['kind']) {
-    const organization = await this.organizations.resolve(trx, project, organizationRef);
-    if (!(await this.connections.lockOrganization(trx, project.id, organization.id))) throw organizationNotFound();
+    const resolved = await this.organizations.resolve(trx, project, organizationRef);
+    // Read again under the lock: the organization as it was before this change, for syncOrganization's event.
+    const organization = await this.organizations.byId(trx, project, resolved.id, true);
     const parsed = parseConnectionId(project.env, connectionRef);
     const connection =
       parsed?.kind === kind ? await this.connections.findForUpdate(trx, project.id, organization.id, parsed.id) : undefined;
@@ -184,9 +185,12 @@ export class SsoConnectionService {
    * The organization's default connection must be one of its active
    * connections: a deleted or no longer active default is dropped, and with
    * none, the first active connection becomes the default. A deleted
-   * connection also leaves the JIT-provisioning list.
+   * connection also leaves the JIT-provisioning list. The organization's
+   * update is recorded when its object changed (these fields, its active
+   * connections); `before` is the organization locked before the change.
    */
-  private async syncOrganization(trx: Db, project: ProjectContext, organizationId: string, deletedId?: string): Promise<void> {
+  private async syncOrganization(trx: Db, project: ProjectContext, before: OrganizationModel, deletedId?: string): Promise<void> {
+    const organizationId = before.id;
     const current = await this.connections.lockOrganization(trx, project.id, organizationId);
     const active = (await this.connections.listByOrganization(trx, project.id, organizationId))
       .filter((c) => c.status === 'active')
@@ -202,6 +206,7 @@ export class SsoConnectionService {
     ) {
       await this.connections.updateOrganizationSso(trx, organizationId, next);
     }
+    await this.organizations.recordIfChanged(trx, project, before);
   }
 
   private async record(db: Db, project: ProjectContext, connection: SsoConnectionRow): Promise<SsoConnectionRecord> {
