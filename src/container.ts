@@ -53,6 +53,7 @@ import { EventLog } from './services/events/event-log';
 import { ChangeEvents } from './services/events/change-events';
 import { EventedJobRepository } from './services/events/job-events';
 import { MigrationMemberEvents } from './services/events/migration-events';
+import { ScimJobMemberEvents } from './services/events/scim-job-events';
 import { presenterEventObjects } from './api/presenters/event-objects';
 import { EventQueryRepository } from './repositories/event-query.repository';
 import { EventQueryService } from './services/events/event-query';
@@ -378,11 +379,19 @@ export function createContainer(config: Readonly<Config>, overrides: ContainerOv
   const ssoSignIns = new SsoSignIns(ssoSignInRepository, memberRepository);
   const oidcRelyingParty = new OidcRelyingParty(ssoConnections, ssoSignIns, knex, config.ssoAllowInsecureLoopback);
   const scimAuth = new ScimAuthenticator(knex, scimConnectionRepository);
-  const scimRoles = new ScimRoles(knex, new ScimRoleRepository(), outboxRepository);
-  const scimGroups = new ScimGroupService(knex, new ScimGroupRepository(), scimRoles, members);
   const scimReconcileRepository = new ScimReconcileRepository();
+  const scimJobMemberEvents = new ScimJobMemberEvents(
+    eventLog,
+    eventObjects,
+    projectRepository,
+    organizationRepository,
+    members,
+    scimReconcileRepository,
+  );
+  const scimRoles = new ScimRoles(knex, new ScimRoleRepository(), outboxRepository, scimJobMemberEvents);
+  const scimGroups = new ScimGroupService(knex, new ScimGroupRepository(), scimRoles, members);
   const jobs = new JobService(knex, jobRepository);
-  const scimReconcileRun = new ScimReconcileRun(knex, jobRepository, scimReconcileRepository, producer);
+  const scimReconcileRun = new ScimReconcileRun(knex, jobRepository, scimReconcileRepository, producer, scimJobMemberEvents);
   const importStaging = new StagingRepository(config.databaseUrl);
   const memberImportUploads = new MemberImportUploads(knex, jobRepository, importStaging, organizations, producer, config.uploads);
   const memberImports = new MemberImportProcessing(

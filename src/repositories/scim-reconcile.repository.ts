@@ -1,3 +1,4 @@
+import type { MemberModel } from '../models/member.model';
 import type { Db } from './db';
 
 /** One user of a directory snapshot, as staged. */
@@ -22,6 +23,16 @@ export interface ReconcileScope {
 }
 
 export type ChangeKind = 'create' | 'link' | 'update' | 'deactivate' | 'reactivate';
+
+/** What a reconcile's change was to its member, in events' terms. */
+export type ReconciledAction = 'CREATE' | 'UPDATE' | 'DELETE';
+
+/** A member an applied reconcile changed, as it is now, with what the change was to it. */
+export interface ReconciledMember {
+  seq: number;
+  action: ReconciledAction;
+  member: MemberModel;
+}
 
 /** One line of a reconcile's report. */
 export interface ReconcileChange {
@@ -227,6 +238,37 @@ export class ScimReconcileRepository {
         WHERE c.job_id = ? AND c.kind = 'deactivate' AND u.member_id = c.member_id AND u.connection_id = ? AND u.active`,
       [jobId, connectionId],
     );
+  }
+
+  /**
+   * The next `limit` members (by report line, after `afterSeq`) an applied reconcile changed whose event action is
+   * among `actions`: a member who lost access was deleted; a created one created; any other change (a link, a
+   * reactivation) is an update.
+   */
+  async reconciledMembers(
+    db: Db,
+    jobId: string,
+    actions: ReconciledAction[],
+    afterSeq: number,
+    limit: number,
+  ): Promise<ReconciledMember[]> {
+    const changes: { rows: { seq: number; action: ReconciledAction; member_id: string }[] } = await db.raw(
+      `SELECT * FROM (
+         SELECT c.seq, c.member_id,
+                CASE WHEN ${LOSES_ACCESS} THEN 'DELETE' WHEN c.kind = 'create' THEN 'CREATE' ELSE 'UPDATE' END AS action
+           FROM scim_reconcile_changes c
+          WHERE c.job_id = ? AND c.seq > ?
+       ) x
+       WHERE x.action = ANY (?::text[])
+       ORDER BY x.seq LIMIT ?`,
+      [jobId, afterSeq, actions, limit],
+    );
+    if (changes.rows.length === 0) return [];
+    const members: { rows: MemberModel[] } = await db.raw(`SELECT * FROM members WHERE id = ANY (?::uuid[])`, [
+      changes.rows.map((c) => c.member_id),
+    ]);
+    const byId = new Map(members.rows.map((m) => [m.id, m]));
+    return changes.rows.map(({ seq, action, member_id }) => ({ seq, action, member: byId.get(member_id)! }));
   }
 
   /** A page of the report, in order, after `afterSeq`. */

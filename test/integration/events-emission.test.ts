@@ -7,7 +7,9 @@ import { createMember, createOrganization, stytchError, unique } from '../helper
 import { signInNewMember } from '../helpers/member-sessions';
 import { loginByLink } from '../helpers/login';
 import { csv, getJob, migrate, waitForJob } from '../helpers/migrations';
-import { connectDirectory, oktaUser, SCIM_PATCH_OP } from '../helpers/scim-users';
+import { connectDirectory, oktaUser, SCIM_PATCH_OP, type ScimDirectory } from '../helpers/scim-users';
+import { eventually } from '../helpers/eventually';
+import { insertEndpoint } from '../helpers/webhook-receiver';
 
 /**
  * Every change writes its event in the change's transaction, in Stytch's payload shape with the object exactly
@@ -296,6 +298,161 @@ describe('SSO connection events', () => {
     const samlBase = { objectType: 'saml_connection', source: 'DIRECT', id: saml!.connection_id };
     expectStytchEvent(samlEvents[0], { ...samlBase, name: 'direct.saml_connection.create', action: 'CREATE', object: saml });
     expectStytchEvent(samlEvents[1], { ...samlBase, name: 'direct.saml_connection.delete', action: 'DELETE' });
+  });
+});
+
+describe("SCIM bulk jobs' per-member events (opt-in)", () => {
+  const project = () => ({ id: parseProjectId(ctx.app.project.projectId)!.uuid, env: 'test' as const });
+
+  /** Runs `work` with an enabled endpoint naming `eventTypes` (loopback: delivery refuses it, nothing leaves). */
+  async function withEndpointNaming(eventTypes: string[], work: () => Promise<void>): Promise<void> {
+    const endpoint = await insertEndpoint(knex(), project(), 'http://127.0.0.1:9/hook', { eventTypes });
+    try {
+      await work();
+    } finally {
+      await knex()('webhook_endpoints').where({ id: endpoint.id }).delete();
+    }
+  }
+
+  const directoryUser = (email: string, name: string, active = true) => ({
+    userName: email,
+    externalId: `ext-${email}`,
+    email,
+    givenName: name.split(' ')[0],
+    familyName: name.split(' ')[1],
+    active,
+  });
+
+  async function reconcile(organizationId: string, directory: ScimDirectory, users: unknown[], dryRun = false) {
+    const response = await ctx.app.http('POST', `/v1/b2b/scim/${organizationId}/connection/${directory.connectionId}/reconcile`, {
+      body: { users, dry_run: dryRun },
+    });
+    expect(response.status).toBe(202);
+    const job = await waitForJob(ctx.app, response.body.job.job_id);
+    expect(job.status).toBe('completed');
+    return job;
+  }
+
+  /** The member events a job wrote, oldest first. */
+  const jobMemberEvents = (organizationId: string, actor: string | null): Promise<EventRow[]> =>
+    knex()('events')
+      .where({ organization_id: organizationId.slice(-36), object_type: 'member', actor_type: 'job', actor_id: actor })
+      .orderBy('id');
+
+  const memberOf = async (organization_id: string, email_address: string) =>
+    (await client().organizations.members.get({ organization_id, email_address })).member;
+
+  it('a reconcile that changes members writes only its job events when no endpoint names scim.member.*', async () => {
+    const organization = await createOrganization(client());
+    const organizationId = organization.organization_id;
+    const directory = await connectDirectory(ctx, organizationId);
+    const linda = await createMember(client(), organizationId, { email_address: `${unique('linda')}@acme.com`, name: 'Linda Old' });
+    const ann = `${unique('ann')}@acme.com`;
+    const first = await reconcile(organizationId, directory, [
+      directoryUser(ann, 'Ann Lee'),
+      directoryUser(linda.email_address, 'Linda New'),
+    ]);
+    expect(first.result).toMatchObject({ created: 1, linked: 1 });
+    const second = await reconcile(organizationId, directory, [directoryUser(ann, 'Ann Ray')]);
+    expect(second.result).toMatchObject({ updated: 1, deactivated: 1 });
+
+    for (const job of [first, second]) {
+      expect(await namesOf(job.job_id)).toEqual(['job.queued', 'job.started', 'job.completed']);
+      expect(await jobMemberEvents(organizationId, job.job_id)).toEqual([]);
+    }
+    expect(await namesOf(linda.member_id)).toEqual(['direct.member.create']);
+  });
+
+  it('with an enabled endpoint naming scim.member.*, a reconcile writes one event per changed member with the Member', async () => {
+    await withEndpointNaming(['scim.member.create', 'scim.member.update', 'scim.member.delete'], async () => {
+      const organization = await createOrganization(client());
+      const organizationId = organization.organization_id;
+      const directory = await connectDirectory(ctx, organizationId);
+      const linda = await createMember(client(), organizationId, { email_address: `${unique('linda')}@acme.com`, name: 'Linda Old' });
+      const ann = `${unique('ann')}@acme.com`;
+      const unchanged = `${unique('same')}@acme.com`;
+      const users = [directoryUser(ann, 'Ann Lee'), directoryUser(linda.email_address, 'Linda New'), directoryUser(unchanged, 'Sam Same')];
+
+      const dry = await reconcile(organizationId, directory, users, true);
+      expect(dry.result).toMatchObject({ dry_run: true, created: 2, linked: 1 });
+      expect(await jobMemberEvents(organizationId, dry.job_id)).toEqual([]);
+
+      const first = await reconcile(organizationId, directory, users);
+      const created = await memberOf(organizationId, ann);
+      const linked = await memberOf(organizationId, linda.email_address);
+      const same = await memberOf(organizationId, unchanged);
+      const firstEvents = await jobMemberEvents(organizationId, first.job_id);
+      expect(firstEvents.map((e) => [e.name, e.object_id])).toEqual([
+        ['scim.member.create', created.member_id],
+        ['scim.member.update', linked.member_id],
+        ['scim.member.create', same.member_id],
+      ]);
+      const base = { objectType: 'member', source: 'SCIM' };
+      expectStytchEvent(firstEvents[0], { ...base, name: 'scim.member.create', action: 'CREATE', id: created.member_id, object: created });
+      expectStytchEvent(firstEvents[1], { ...base, name: 'scim.member.update', action: 'UPDATE', id: linked.member_id, object: linked });
+      expect(linked.scim_registration).toBeDefined();
+      for (const event of firstEvents) expect(event).toMatchObject({ source: 'SCIM', actor_type: 'job', actor_id: first.job_id });
+
+      // Ann renamed, Sam unchanged, Linda no longer listed.
+      const second = await reconcile(organizationId, directory, [directoryUser(ann, 'Ann Ray'), directoryUser(unchanged, 'Sam Same')]);
+      expect(second.result).toMatchObject({ updated: 1, deactivated: 1, unchanged: 1 });
+      const renamed = await memberOf(organizationId, ann);
+      expect(renamed.name).toBe('Ann Ray');
+      const secondEvents = await jobMemberEvents(organizationId, second.job_id);
+      expect(secondEvents.map((e) => [e.name, e.object_id])).toEqual([
+        ['scim.member.update', created.member_id],
+        ['scim.member.delete', linked.member_id],
+      ]);
+      expectStytchEvent(secondEvents[0], { ...base, name: 'scim.member.update', action: 'UPDATE', id: created.member_id, object: renamed });
+      expectStytchEvent(secondEvents[1], { ...base, name: 'scim.member.delete', action: 'DELETE', id: linked.member_id });
+      expect((await namesOf(second.job_id)).filter((name) => name === 'job.completed')).toHaveLength(1);
+    });
+  });
+
+  it('a group → role mapping change run by scim.roles-refresh writes scim.member.update only when an endpoint names it', async () => {
+    const organization = await createOrganization(client());
+    const organization_id = organization.organization_id;
+    const directory = await connectDirectory(ctx, organization_id);
+    const email = `${unique('grouped')}@acme.com`;
+    const user = await directory.request('POST', '/Users', oktaUser(email));
+    const group = await directory.request('POST', '/Groups', {
+      schemas: ['urn:ietf:params:scim:schemas:core:2.0:Group'],
+      displayName: 'Admins',
+      members: [{ value: user.body.id }],
+    });
+    expect(group.status).toBe(201);
+    const { member_id } = await memberOf(organization_id, email);
+    const mapRole = (roles: { group_id: string; role_id: string; group_name: string }[]) =>
+      client().scim.connection.update({
+        organization_id,
+        connection_id: directory.connectionId,
+        scim_group_implicit_role_assignments: roles,
+      });
+    const rolesReach = (has: boolean) =>
+      eventually(async () => (await memberOf(organization_id, email)).roles.some((r) => r.role_id === 'stytch_admin') === has, {
+        what: `stytch_admin ${has ? 'reaches' : 'leaves'} the member`,
+      });
+
+    await mapRole([{ group_id: group.body.id, role_id: 'stytch_admin', group_name: '' }]);
+    await rolesReach(true);
+    expect(await jobMemberEvents(organization_id, null)).toEqual([]);
+
+    await withEndpointNaming(['scim.member.update'], async () => {
+      await mapRole([]);
+      await rolesReach(false);
+      const member = await memberOf(organization_id, email);
+      const events = await jobMemberEvents(organization_id, null);
+      expect(events).toHaveLength(1);
+      expect(events[0]).toMatchObject({ source: 'SCIM', actor_type: 'job', actor_id: null });
+      expectStytchEvent(events[0], {
+        name: 'scim.member.update',
+        action: 'UPDATE',
+        objectType: 'member',
+        source: 'SCIM',
+        id: member_id,
+        object: member,
+      });
+    });
   });
 });
 

@@ -6,6 +6,7 @@ import type { MemberModel } from '../../models/member.model';
 import type { Db } from '../../repositories/db';
 import type { OutboxRepository } from '../../repositories/outbox.repository';
 import type { RoleRefreshScope, ScimRoleRepository } from '../../repositories/scim-role.repository';
+import type { ScimJobMemberEvents } from '../events/scim-job-events';
 
 /** A group this size or smaller is refreshed in the caller's transaction; a bigger one by a job. */
 const IN_TRANSACTION_LIMIT = 1000;
@@ -24,6 +25,7 @@ export class ScimRoles {
     private readonly knex: Knex,
     private readonly roles: ScimRoleRepository,
     private readonly outbox: OutboxRepository,
+    private readonly memberEvents: ScimJobMemberEvents,
   ) {}
 
   /** Recomputes these members' SCIM group roles in trx: one set-based UPDATE (only rows whose value changes); returns those. */
@@ -75,11 +77,17 @@ export class ScimRoles {
     // A deleted connection's members were cleared in its deletion's transaction.
     if (!organizationId) return { refreshed: 0 };
     const scope: RoleRefreshScope = { connectionId: payload.connection_id, groupId: payload.group_id };
+    const context = await this.memberEvents.rolesRefreshContext(this.knex, payload.project_id);
     let refreshed = 0;
     for (let after: string | null = null; ;) {
       const ids = await this.roles.nextInScope(this.knex, organizationId, scope, after, BATCH);
       if (ids.length === 0) break;
-      refreshed += (await this.knex.transaction((trx) => this.roles.refresh(trx, ids))).length;
+      const changed = await this.knex.transaction(async (trx) => {
+        const members = await this.roles.refresh(trx, ids);
+        await this.memberEvents.rolesRefreshed(trx, context, members);
+        return members;
+      });
+      refreshed += changed.length;
       after = ids[ids.length - 1];
     }
     return { refreshed };

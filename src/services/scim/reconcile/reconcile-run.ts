@@ -6,6 +6,7 @@ import type { JobProducer } from '../../../jobs';
 import type { JobRepository } from '../../../repositories/job.repository';
 import { useBulkSettings } from '../../../repositories/member-import/staging';
 import type { ReconcileScope, ScimReconcileRepository } from '../../../repositories/scim-reconcile.repository';
+import type { ScimJobMemberEvents } from '../../events/scim-job-events';
 import { SCIM_RECONCILE_JOB_TYPE } from './reconcile-uploads';
 
 const KINDS = ['create', 'link', 'update', 'deactivate', 'reactivate'] as const;
@@ -22,6 +23,7 @@ export class ScimReconcileRun {
     private readonly jobs: JobRepository,
     private readonly snapshots: ScimReconcileRepository,
     private readonly producer: JobProducer,
+    private readonly memberEvents: ScimJobMemberEvents,
   ) {}
 
   /** For the sweep: an upload that stopped is given up; a queued or running job is queued again. */
@@ -54,7 +56,10 @@ export class ScimReconcileRun {
       await trx.raw('SELECT pg_advisory_xact_lock(hashtext(?))', [`scim-reconcile:${scope.connectionId}`]);
       await this.snapshots.resolve(trx, scope);
       await this.snapshots.report(trx, scope);
-      if (!params.dry_run) await this.snapshots.apply(trx, scope);
+      if (!params.dry_run) {
+        await this.snapshots.apply(trx, scope);
+        await this.memberEvents.reconciled(trx, job, scope);
+      }
       const counts = await this.snapshots.counts(trx, scope);
       const outcome: ScimReconcileJobResult = {
         dry_run: params.dry_run,
