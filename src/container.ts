@@ -438,7 +438,8 @@ export function createContainer(config: Readonly<Config>, overrides: ContainerOv
     },
     [() => memberImports.dropFinishedStaging(), () => emails.resumeStale(), () => smsDelivery.expireStale()],
   );
-  const projects = new ProjectService(knex, projectRepository, config.credentialCacheMs);
+  const consoleSessionRepository = new ConsoleSessionRepository();
+  const projects = new ProjectService(knex, projectRepository, consoleSessionRepository, config.credentialCacheMs);
   return {
     config,
     knex,
@@ -446,7 +447,7 @@ export function createContainer(config: Readonly<Config>, overrides: ContainerOv
     producer,
     projects,
     // Failed sign-ins are counted in memory, per process: 10 per 15 minutes per address and per project id.
-    consoleSessions: new ConsoleSessions(knex, new ConsoleSessionRepository(), projects, new SignInLimiter(10, 15 * 60_000)),
+    consoleSessions: new ConsoleSessions(knex, consoleSessionRepository, projects, new SignInLimiter(10, 15 * 60_000)),
     projectOverviews: new ProjectOverviews(knex, projectRepository, new ProjectOverviewRepository()),
     organizations,
     members,
@@ -517,7 +518,12 @@ export function createContainer(config: Readonly<Config>, overrides: ContainerOv
     eventRetention: new EventRetention(knex, new EventQueryRepository(), config.eventsRetentionDays),
     webhookDelivery: new WebhookDelivery(knex, webhookDeliveryRepository, new WebhookEndpointRepository(), producer, config.webhooks),
     webhookDeliveries: new WebhookDeliveries(knex, webhookDeliveryRepository, producer),
-    webhookEndpoints: new WebhookEndpointService(knex, new WebhookEndpointRepository(), config.webhooks.allowPrivateAddresses),
+    webhookEndpoints: new WebhookEndpointService(
+      knex,
+      new WebhookEndpointRepository(),
+      webhookDeliveryRepository,
+      config.webhooks.allowPrivateAddresses,
+    ),
     relay,
     metrics,
     async close() {

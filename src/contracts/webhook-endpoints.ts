@@ -16,7 +16,7 @@ const description = { type: 'string', maxLength: 500, text: 'line', errorType: '
 const eventTypes = {
   type: 'array',
   description:
-    "Event names to deliver (GET /v1/b2b/webhooks/event_types lists them). Empty: every event except bulk jobs' per-member events (migration.member.*), which go only to endpoints that name them.",
+    "Event names to deliver (GET /v1/b2b/webhooks/event_types lists them). Empty: every event except bulk jobs' per-member events (migration.member.*, and scim.member.* from SCIM reconciles and role refreshes), which go only to endpoints that name them.",
   maxItems: 500,
   items: { type: 'string', maxLength: 200, errorType: 'invalid_webhook_event_type' },
   errorType: 'invalid_webhook_event_type',

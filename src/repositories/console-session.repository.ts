@@ -34,6 +34,10 @@ export class ConsoleSessionRepository {
     return rows[0];
   }
 
+  async deleteByProject(db: Db, projectId: string): Promise<number> {
+    return db('console_sessions').where({ project_id: projectId }).delete();
+  }
+
   async deleteByTokenHash(db: Db, tokenHash: Buffer): Promise<number> {
     return db('console_sessions').where({ token_hash: tokenHash }).delete();
   }

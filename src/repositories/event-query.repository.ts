@@ -24,9 +24,10 @@ export interface EventFilter {
 /** Reads and purges the audit log (event.repository.ts writes it). */
 export class EventQueryRepository {
   /**
-   * A page of a project's events, newest first. Each filter is an equality on a column that leads an
-   * index after project_id (or a check on the rows such an index yields), in that index's `id DESC`
-   * order, so Postgres reads about `limit` rows instead of sorting the project's log. Several names are
+   * A page of a project's events, newest first. The name, object, organization and actor-id filters are
+   * equalities on a column that leads an index after project_id, walked in `id DESC` order, so Postgres
+   * reads about `limit` rows instead of sorting the project's log; `source` and `actor_type` alone are
+   * checks on the rows of the project's own index walk (a rare source reads far back). Several names are
    * one such index walk each, merged: `name IN (…)` would make Postgres fetch and sort every match.
    */
   listQuery(db: Db, projectId: string, filter: EventFilter, limit: number): Knex.QueryBuilder {

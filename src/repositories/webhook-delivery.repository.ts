@@ -209,12 +209,31 @@ export class WebhookDeliveryRepository {
     return this.disableEndpoints(db, 'failing_since < ?', [since], 'failing');
   }
 
+  /** Disables one endpoint by hand and stops its pending deliveries, as an automatic disable does. */
+  async disableManually(db: Db, endpointId: string): Promise<void> {
+    await this.disableEndpoints(db, 'id = ?', [endpointId], 'manual');
+  }
+
+  /**
+   * Events whose fan-out has not run though it is overdue (its queue job failed for good, or an older worker
+   * took it): until fanned out they hold back every later delivery of their object (HEADS_CHAIN).
+   */
+  async overdueUnfanned(db: Db, before: Date, limit: number): Promise<string[]> {
+    const rows: { id: string }[] = await db('events')
+      .select('id')
+      .whereNull('dispatched_at')
+      .where('created_at', '<', before)
+      .orderBy('id')
+      .limit(limit);
+    return rows.map((row) => row.id);
+  }
+
   /** Disables the enabled endpoints matching `condition` for `reason` and stops their pending deliveries. */
   private async disableEndpoints(
     db: Db,
     condition: string,
     bindings: (string | Date)[],
-    reason: 'gone' | 'failing',
+    reason: 'gone' | 'failing' | 'manual',
   ): Promise<{ id: string; project_id: string; url: string; failing_since: Date }[]> {
     const disabled = await db.raw(
       `WITH disabled AS (

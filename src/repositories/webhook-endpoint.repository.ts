@@ -56,16 +56,6 @@ export class WebhookEndpointRepository {
     return forUpdate ? query.forUpdate() : query;
   }
 
-  /** One endpoint, whatever its project (the delivery side holds ids from its own rows). */
-  async findById(db: Db, endpointId: string): Promise<WebhookEndpointRow | undefined> {
-    return db('webhook_endpoints').where({ id: endpointId }).first();
-  }
-
-  /** The project's endpoints that are sent events. */
-  async findEnabled(db: Db, projectId: string): Promise<WebhookEndpointRow[]> {
-    return db('webhook_endpoints').where({ project_id: projectId, status: 'enabled' }).orderBy('id');
-  }
-
   async update(db: Db, endpointId: string, patch: WebhookEndpointPatch): Promise<WebhookEndpointRow> {
     const [row] = await db('webhook_endpoints')
       .where({ id: endpointId })

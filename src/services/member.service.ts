@@ -40,6 +40,16 @@ export interface MemberPage {
   nextCursor: string | null;
 }
 
+/** Rows grouped by their member (Map.groupBy arrives with Node 21). */
+function byMember<T extends { member_id: string }>(rows: T[]): Map<string, T[]> {
+  const groups = new Map<string, T[]>();
+  for (const row of rows) {
+    const group = groups.get(row.member_id);
+    if (group) group.push(row);
+    else groups.set(row.member_id, [row]);
+  }
+  return groups;
+}
 export class MemberService {
   constructor(
     private readonly knex: Knex,
@@ -96,12 +106,15 @@ export class MemberService {
     const memberIds = members.map((m) => m.id);
     const [retired, registrations, ssoRegistrations] = await this.recordParts(db, memberIds);
     const registrationOf = new Map(registrations.map((r) => [r.member_id, r]));
+    // Grouped once: bulk jobs present a thousand members at a time.
+    const retiredOf = byMember(retired);
+    const ssoRegistrationsOf = byMember(ssoRegistrations);
     return members.map((member) => ({
       member,
       organization: byId.get(member.organization_id)!,
-      retiredEmails: retired.filter((r) => r.member_id === member.id),
+      retiredEmails: retiredOf.get(member.id) ?? [],
       scimRegistration: registrationOf.get(member.id),
-      ssoRegistrations: ssoRegistrations.filter((r) => r.member_id === member.id),
+      ssoRegistrations: ssoRegistrationsOf.get(member.id) ?? [],
     }));
   }
 

@@ -3,6 +3,7 @@ import { AppError, badRequest, notFound } from '../errors';
 import { formatId, parseProjectId, ProjectEnv, uuidv7 } from '../ids';
 import type { ProjectModel } from '../models/project.model';
 import type { ProjectRepository } from '../repositories/project.repository';
+import type { ConsoleSessionRepository } from '../repositories/console-session.repository';
 import { hashSecret, newSecret, secretMatches } from '../secrets';
 import { controlCharacterProblem, unstorableText } from '../text-rules';
 import type { ProjectContext } from './project-context';
@@ -80,6 +81,7 @@ export class ProjectService {
   constructor(
     private readonly knex: Knex,
     private readonly projects: ProjectRepository,
+    private readonly consoleSessions: ConsoleSessionRepository,
     private readonly cacheMs: number,
   ) {}
 
@@ -152,12 +154,18 @@ export class ProjectService {
 
   /**
    * Replaces a project's secret: the new one is returned here once and only its hash is kept.
-   * The old one stops working at once in this process, and within `cacheMs` in the others.
+   * The old one stops working at once in this process, and within `cacheMs` in the others; console sessions end.
    */
   async rotateSecret(publicId: string): Promise<{ projectId: string; secret: string }> {
     const project = await this.projectFor(publicId, (id) => this.projects.findById(this.knex, id));
     const secret = newSecret();
-    if (!(await this.projects.update(this.knex, project.id, { secret_hash: hashSecret(secret) }))) throw projectNotFound();
+    const rotated = await this.knex.transaction(async (trx) => {
+      if (!(await this.projects.update(trx, project.id, { secret_hash: hashSecret(secret) }))) return false;
+      // Console sign-ins were bought with the old secret: rotating it (after a leak) ends them too.
+      await this.consoleSessions.deleteByProject(trx, project.id);
+      return true;
+    });
+    if (!rotated) throw projectNotFound();
     this.known.delete(publicId);
     return { projectId: publicId, secret };
   }

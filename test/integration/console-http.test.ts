@@ -46,6 +46,20 @@ describe('admin console over HTTP', () => {
     expect((await client.get('/admin')).status).toBe(303);
   });
 
+  it("ends a project's console sessions when its secret is rotated, and no other project's", async () => {
+    const project = await ctx.app.newProject();
+    const client = await signedIn(project);
+    const bystander = await signedIn();
+    expect((await client.get('/admin')).status).toBe(200);
+
+    await ctx.app.container.projects.rotateSecret(project.projectId);
+
+    const after = await client.get('/admin');
+    expect(after.status).toBe(303);
+    expect(after.location).toBe('/admin/sign-in');
+    expect((await bystander.get('/admin')).status).toBe(200);
+  });
+
   it('stays out of the API router table: its HTML pages are not contracts of /openapi.json', async () => {
     const routes = routeTable(ctx.app.express);
     expect(routes.length).toBeGreaterThan(30);

@@ -252,6 +252,42 @@ describe('webhook delivery', () => {
       await settled(endpoint.id, publicId(updated), 'succeeded');
       expect(receiver.requests(endpoint.path).map((r) => eventOf(r).event_id)).toEqual([publicId(updated)]);
     });
+
+    it('the sweep fans out an event whose dispatch never ran, releasing the deliveries held behind it', async () => {
+      const endpoint = await newEndpoint({ eventTypes: ['direct.member.update'] });
+      const member = memberId();
+      const lost = await recordUndispatched(member);
+      const later = await recordUndispatched(member);
+      await dispatch(later);
+      // The lost event's dispatch job failed for good minutes ago.
+      await knex()('events')
+        .where({ id: lost })
+        .update({ created_at: knex().raw("now() - interval '10 minutes'") });
+      // An endpoint gets only events made after it: this one was there before.
+      await knex()('webhook_endpoints')
+        .where({ id: endpoint.id })
+        .update({ created_at: knex().raw("now() - interval '1 hour'") });
+
+      await ctx.app.container.webhookDelivery.sweep();
+      await settled(endpoint.id, publicId(later), 'succeeded');
+      expect(receiver.requests(endpoint.path).map((r) => eventOf(r).event_id)).toEqual([publicId(lost), publicId(later)]);
+    });
+
+    it('disabling an endpoint by hand fails its pending deliveries, so re-enabling it sends no backlog', async () => {
+      const endpoint = await newEndpoint({ eventTypes: ['direct.member.update'] });
+      const member = memberId();
+      await recordUndispatched(member); // not fanned out: the next event's delivery waits behind it, pending
+      const held = await recordUndispatched(member);
+      await dispatch(held);
+      const pending = await deliveryOf(endpoint.id, publicId(held));
+      expect(pending.status).toBe('pending');
+
+      const endpointId = formatId('webhook-endpoint', 'test', endpoint.id);
+      await ctx.app.container.webhookEndpoints.update({ ...project, actor: DIRECT }, endpointId, { status: 'disabled' });
+      expect(await deliveryOf(endpoint.id, publicId(held))).toMatchObject({ status: 'failed', next_attempt_at: null });
+      await ctx.app.container.webhookEndpoints.update({ ...project, actor: DIRECT }, endpointId, { status: 'enabled' });
+      expect(await deliveryOf(endpoint.id, publicId(held))).toMatchObject({ status: 'failed' });
+    });
   });
 
   it('follows no redirect and keeps only the first KiB of an answer', async () => {

@@ -42,7 +42,7 @@ function printEndpoint(ctx: CliContext, endpoint: WebhookEndpointWire): void {
       ['url', endpoint.url],
       ['description', endpoint.description],
       // An empty list subscribes to everything but bulk per-member events: say so rather than print "-".
-      ['event_types', endpoint.event_types.length > 0 ? endpoint.event_types : 'all (except migration.member.*)'],
+      ['event_types', endpoint.event_types.length > 0 ? endpoint.event_types : "all (except bulk jobs' per-member events)"],
       ['status', endpoint.status],
       ['disabled_reason', endpoint.disabled_reason],
       ['disabled_at', endpoint.disabled_at],
@@ -92,7 +92,7 @@ export function registerWebhooks(program: Command, ctx: CliContext): void {
     .addOption(jsonOption())
     .addHelpText(
       'after',
-      '\nWithout --event-type the endpoint gets every event except bulk per-member ones (migration.member.*).\n' +
+      "\nWithout --event-type the endpoint gets every event except bulk jobs' per-member ones (migration.member.*, and scim.member.* from SCIM reconciles and role refreshes).\n" +
         'Example:\n  roster webhooks create https://example.com/webhooks --event-type direct.member.create --event-type job.completed',
     )
     .action(

@@ -18,6 +18,8 @@ import { signedHeaders } from './signing';
 export const DISABLE_FAILING_AFTER_MS = 5 * 24 * 3600_000;
 /** How many due deliveries one sweep re-enqueues; the next sweep takes the rest. */
 const SWEEP_BATCH = 500;
+/** An event's fan-out job retries for about a minute; one still not fanned out after this is run by the sweep. */
+const FAN_OUT_OVERDUE_MS = 5 * 60_000;
 /** A queue entry may fire this far ahead of the database's clock and still claim its delivery. */
 const CLOCK_SLACK_MS = 1000;
 /** Beyond the attempt's own timeout, how long a claim holds before a crashed worker's delivery is taken up again. */
@@ -93,7 +95,8 @@ export class WebhookDelivery {
   }
 
   /**
-   * Disables endpoints failing for days (and reports them), then re-queues
+   * Disables endpoints failing for days (and reports them), fans out events
+   * whose dispatch is overdue, then re-queues
    * due deliveries whose queue entries were lost (Redis restarted, an enqueue
    * failed): an entry still pending makes `ensure` a no-op.
    */
@@ -105,6 +108,8 @@ export class WebhookDelivery {
         'webhook endpoint disabled: every delivery has failed for days',
       );
     }
+    const overdue = await this.deliveries.overdueUnfanned(this.knex, new Date(Date.now() - FAN_OUT_OVERDUE_MS), SWEEP_BATCH);
+    if (overdue.length > 0) await this.fanOut(overdue);
     const due = await this.deliveries.dueChainHeads(this.knex, SWEEP_BATCH);
     for (const ref of due) await this.producer.ensure('webhooks.deliver', { deliveryId: ref.id }, deliverJobId(ref));
     return { disabled: disabled.length, requeued: due.length };

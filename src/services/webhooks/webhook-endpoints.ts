@@ -3,6 +3,7 @@ import type { Knex } from 'knex';
 import type { CreateWebhookEndpointInput, UpdateWebhookEndpointInput } from '../../contracts/webhook-endpoints';
 import { badRequest, notFound } from '../../errors';
 import { parseId, uuidv7 } from '../../ids';
+import type { WebhookDeliveryRepository } from '../../repositories/webhook-delivery.repository';
 import type { WebhookEndpointPatch, WebhookEndpointRepository, WebhookEndpointRow } from '../../repositories/webhook-endpoint.repository';
 import { webhookEventTypes } from '../events/event-types';
 import type { ProjectContext } from '../project-context';
@@ -37,6 +38,7 @@ export class WebhookEndpointService {
   constructor(
     private readonly knex: Knex,
     private readonly endpoints: WebhookEndpointRepository,
+    private readonly deliveries: WebhookDeliveryRepository,
     /** config.webhooks.allowPrivateAddresses: development receivers on plain http are allowed too. */
     private readonly allowPlainHttp: boolean,
   ) {}
@@ -88,15 +90,14 @@ export class WebhookEndpointService {
     return this.knex.transaction(async (trx) => {
       // The row lock queues concurrent updates: each status change sees the state the previous one left.
       const current = (await this.endpoints.find(trx, project.id, id, true)) ?? throwNotFound();
-      if (input.status !== undefined && input.status !== current.status) {
-        Object.assign(
-          patch,
-          input.status === 'disabled'
-            ? { status: 'disabled', disabled_reason: 'manual', disabled_at: new Date() }
-            : { status: 'enabled', disabled_reason: null, disabled_at: null, failing_since: null },
-        );
+      const disabling = input.status === 'disabled' && current.status !== 'disabled';
+      // Disabled by hand, its pending deliveries fail as when Roster disables it: re-enabling sends no backlog.
+      if (disabling) await this.deliveries.disableManually(trx, id);
+      if (input.status === 'enabled' && current.status !== 'enabled') {
+        Object.assign(patch, { status: 'enabled', disabled_reason: null, disabled_at: null, failing_since: null });
       }
-      return Object.keys(patch).length > 0 ? this.endpoints.update(trx, id, patch) : current;
+      if (Object.keys(patch).length > 0) return this.endpoints.update(trx, id, patch);
+      return disabling ? ((await this.endpoints.find(trx, project.id, id)) ?? throwNotFound()) : current;
     });
   }
 
