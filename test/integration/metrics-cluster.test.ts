@@ -56,7 +56,15 @@ describe('GET /metrics with WEB_CONCURRENCY=2 (node:cluster)', () => {
       },
       { what: 'the server to be healthy', timeoutMs: 20_000, intervalMs: 100 },
     );
-  }, 30_000);
+    // Healthy means one web process answers; the tests below want every process up (a busy machine forks slowly).
+    await eventually(
+      async () => {
+        const samples = parseMetrics((await getOnNewConnection(`${baseUrl}/metrics`)).body);
+        return sampleValue(samples, 'roster_db_pool_max_connections') === (WEB_PROCESSES + 1) * POOL_MAX;
+      },
+      { what: 'every web process to be up', timeoutMs: 20_000, intervalMs: 100 },
+    );
+  }, 50_000);
 
   afterAll(async () => {
     if (server && server.exitCode === null && server.signalCode === null) {
