@@ -2,7 +2,6 @@ import type { Knex } from 'knex';
 import type { MemberModel } from '../models/member.model';
 import type { OrganizationModel } from '../models/organization.model';
 import type { Db } from './db';
-import { type MemberSsoRegistrationRow, registrationsFromJson, registrationsJson } from './sso-sign-in.repository';
 
 /** The organizations an email address can enter, as stored: its live memberships, and those it may join by domain. */
 export interface DiscoveryRows {
@@ -61,49 +60,6 @@ export function discoveryQuery(
     bindings.push(projectId, domain, domain);
   }
   return { sql, bindings };
-}
-
-/**
- * One statement that reads an exchange's prior and what it enters: `prior`
- * (a one-row SELECT with an email_normalized column) with the live
- * organization `organization` names in the project and the live member there
- * holding prior's address, as entered_organization / entered_member (null
- * when there is none) with that member's SSO registrations, for the answer.
- * Placeholders are the caller's ($n for a prepared statement).
- */
-export const withEnteredOrganization = (prior: string, project: string, organization: string): string =>
-  `WITH prior AS (${prior})
-   SELECT prior.*, row_to_json(o) AS entered_organization, row_to_json(m) AS entered_member,
-          ${registrationsJson('m.id')} AS entered_sso_registrations
-     FROM prior
-     LEFT JOIN organizations o ON o.id = ${organization} AND o.project_id = ${project} AND o.deleted_at IS NULL
-     LEFT JOIN members m ON m.organization_id = o.id AND m.email_normalized = prior.email_normalized AND m.status <> 'deleted'`;
-
-/** What an exchange enters, as withEnteredOrganization read it. */
-export interface Entered {
-  organization: OrganizationModel | undefined;
-  member: MemberModel | undefined;
-  /** The member's SSO registrations (none without a member). */
-  ssoRegistrations: MemberSsoRegistrationRow[];
-}
-
-export interface EnteredRow {
-  entered_organization: OrganizationModel | null;
-  entered_member: MemberModel | null;
-  entered_sso_registrations: MemberSsoRegistrationRow[];
-}
-
-/** Splits a withEnteredOrganization row into the prior's own columns and what it enters. */
-export function enteredOf<T extends EnteredRow>(row: T): { prior: Omit<T, keyof EnteredRow>; entered: Entered } {
-  const { entered_organization, entered_member, entered_sso_registrations, ...prior } = row;
-  return {
-    prior,
-    entered: {
-      organization: entered_organization ? withDates(entered_organization) : undefined,
-      member: entered_member ? withDates(entered_member) : undefined,
-      ssoRegistrations: registrationsFromJson(entered_sso_registrations),
-    },
-  };
 }
 
 /** The set-based reads of discovery: every query is scoped by project and skips deleted members and organizations. */

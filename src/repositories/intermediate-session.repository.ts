@@ -1,7 +1,15 @@
 import type { Knex } from 'knex';
 import { type Db, queryPrepared, spendToken } from './db';
-import { type Entered, enteredOf, type EnteredRow, withEnteredOrganization } from './discovery.repository';
-import type { AuthenticationFactor, SsoSessionRole } from './session.repository';
+import { type Entered, enteredOf, type EnteredRow, enterAndGrant } from './exchange-entry';
+import {
+  type AuthenticationFactor,
+  grantValues,
+  insertGranted,
+  type SessionGrant,
+  sessionFromJson,
+  type SessionRow,
+  type SsoSessionRole,
+} from './session.repository';
 
 export interface IntermediateSessionRow {
   id: string;
@@ -49,26 +57,33 @@ export class IntermediateSessionRepository {
 
   /**
    * A live intermediate session, not spent, with the organization an
-   * exchange enters and the member holding its address there: one prepared
-   * statement on the pool (the exchange spends it as it writes the session).
+   * exchange enters and the member holding its address there; when the
+   * statement may decide the exchange, it spends the intermediate session and
+   * inserts `grant` too: one prepared statement on the pool (enterAndGrant).
+   * Otherwise the exchange spends it as it writes the session.
    */
   async readEntering(
     knex: Knex,
     projectId: string,
     tokenHash: Buffer,
     organizationId: string,
-  ): Promise<{ row: IntermediateSessionRow; entered: Entered } | undefined> {
+    grant: SessionGrant,
+  ): Promise<{ row: IntermediateSessionRow; entered: Entered; granted: SessionRow | undefined } | undefined> {
     const prior = `SELECT * FROM intermediate_sessions
                     WHERE project_id = $1 AND token_hash = $2 AND used_at IS NULL AND expires_at > now()`;
+    // The same conditions again: a concurrent exchange that spent it first leaves nothing to update, hence no grant.
+    const spend = `UPDATE intermediate_sessions SET used_at = now()
+                    WHERE project_id = $1 AND token_hash = $2 AND used_at IS NULL AND expires_at > now()
+                      AND EXISTS (SELECT 1 FROM entered WHERE grant_allowed) RETURNING id`;
     const [found] = await queryPrepared<IntermediateSessionRow & EnteredRow>(
       knex,
       'intermediate-session-entering',
-      withEnteredOrganization(prior, '$1', '$3'),
-      [projectId, tokenHash, organizationId],
+      enterAndGrant({ prior, spend, grant: insertGranted }),
+      [projectId, tokenHash, organizationId, ...grantValues(grant)],
     );
     if (!found) return undefined;
-    const { prior: row, entered } = enteredOf(found);
-    return { row, entered };
+    const { prior: row, entered, granted } = enteredOf(found);
+    return { row, entered, granted: granted ? sessionFromJson(granted) : undefined };
   }
 
   /** Finds and spends a live intermediate session in one statement: exactly one of concurrent callers gets it. */

@@ -3,7 +3,7 @@ import type { Knex } from 'knex';
 import type { MemberModel } from '../models/member.model';
 import type { OrganizationModel } from '../models/organization.model';
 import { type Db, isTransaction, queryPrepared } from './db';
-import { type Entered, enteredOf, type EnteredRow, withEnteredOrganization } from './discovery.repository';
+import { type Entered, enteredOf, type EnteredRow, enterAndGrant } from './exchange-entry';
 import { type MemberSsoRegistrationRow, registrationsFromJson, registrationsJson } from './sso-sign-in.repository';
 
 /** One factor a member proved, as Stytch's session objects list it. */
@@ -128,11 +128,20 @@ const ANSWERED_COLUMNS = `${OWNED_COLUMNS}, ${registrationsJson('m.id')} AS sso_
 const ownedSessionBy = (by: 'id' | 'token_hash', project: string, key: string, columns = OWNED_COLUMNS) =>
   `SELECT ${columns} FROM member_sessions s, members m, organizations o WHERE ${ownedBy(by, project, key)}`;
 
-/** A live session as an exchange's prior: its member's address, and what the exchange enters (withEnteredOrganization). */
+/** A live session as an exchange's prior: its member's address, what the exchange enters, and the session granted at once, if it was (enterAndGrant). */
 export interface EnteringSession {
   session: SessionRow;
   holder: Pick<MemberModel, 'id' | 'email' | 'email_normalized'>;
   entered: Entered;
+  granted: SessionRow | undefined;
+}
+
+/** The session an exchange's statement inserts if it grants one (enterAndGrant): made ahead, in case. */
+export interface SessionGrant {
+  id: string;
+  token_hash: Buffer;
+  custom_claims: Record<string, unknown>;
+  duration_minutes: number;
 }
 
 type NewSession = Omit<SessionRow, 'started_at' | 'last_accessed_at' | 'revoked_at' | 'expires_at'> & {
@@ -158,6 +167,32 @@ const INSERT_SESSION = `INSERT INTO member_sessions
   (id, project_id, organization_id, member_id, token_hash, authentication_factors, custom_claims, sso_connection_id, sso_roles, expires_at)`;
 const NEW_SESSION_VALUES = `$1::uuid, $2::uuid, $3::uuid, $4::uuid, $5::bytea, $6::jsonb, $7::jsonb, $8::uuid, $9::jsonb,
   now() + make_interval(mins => $10::int)`;
+
+/**
+ * enterAndGrant's INSERT: the grant's own values at $4–$7 (id, token hash,
+ * custom claims, duration), the rest from `from`'s grant columns. An exchange
+ * into another member carries no SSO connection's roles.
+ */
+export const insertGranted = (from: string) =>
+  `${INSERT_SESSION} SELECT $4::uuid, $1::uuid, grant_organization_id, grant_member_id, $5::bytea, grant_factors, $6::jsonb,
+     NULL, '[]'::jsonb, now() + make_interval(mins => $7::int)
+     FROM ${from} RETURNING ${SESSION_COLUMNS.join(', ')}`;
+
+export const grantValues = (grant: SessionGrant): unknown[] => [
+  grant.id,
+  grant.token_hash,
+  JSON.stringify(grant.custom_claims),
+  grant.duration_minutes,
+];
+
+/** A session row read as JSON (row_to_json): its timestamps as Dates. */
+export const sessionFromJson = (row: SessionRow): SessionRow => ({
+  ...row,
+  started_at: new Date(row.started_at),
+  last_accessed_at: new Date(row.last_accessed_at),
+  expires_at: new Date(row.expires_at),
+  revoked_at: row.revoked_at && new Date(row.revoked_at),
+});
 
 function owned(row: OwnedRow | undefined): OwnedSession | undefined {
   if (!row) return undefined;
@@ -223,15 +258,17 @@ export class SessionRepository {
   }
 
   /**
-   * An exchange's prior session (live, with its live member and organization)
-   * and the organization `organizationId` with the member holding the same
-   * address there: one prepared statement on the pool.
+   * An exchange's prior session (live, with its live member and organization),
+   * the organization `organizationId` with the member holding the same address
+   * there, and `grant` inserted when the statement may decide it: one prepared
+   * statement on the pool (enterAndGrant).
    */
   async readEntering(
     knex: Knex,
     projectId: string,
     where: { id?: string; token_hash?: Buffer },
     organizationId: string,
+    grant: SessionGrant,
   ): Promise<EnteringSession | undefined> {
     const by = where.token_hash ? 'token_hash' : 'id';
     const prior = `SELECT ${SESSION_COLUMNS.map((c) => `s.${c}`).join(', ')}, m.email, m.email_normalized
@@ -239,13 +276,18 @@ export class SessionRepository {
     const [row] = await queryPrepared<SessionRow & Pick<MemberModel, 'email' | 'email_normalized'> & EnteredRow>(
       knex,
       `session-entering-by-${by}`,
-      withEnteredOrganization(prior, '$1', '$3'),
-      [projectId, where.token_hash ?? where.id ?? null, organizationId],
+      enterAndGrant({ prior, grant: insertGranted }),
+      [projectId, where.token_hash ?? where.id ?? null, organizationId, ...grantValues(grant)],
     );
     if (!row) return undefined;
-    const { prior: found, entered } = enteredOf(row);
+    const { prior: found, entered, granted } = enteredOf(row);
     const { email, email_normalized, ...session } = found;
-    return { session, holder: { id: session.member_id, email, email_normalized }, entered };
+    return {
+      session,
+      holder: { id: session.member_id, email, email_normalized },
+      entered,
+      granted: granted ? sessionFromJson(granted) : undefined,
+    };
   }
 
   /**

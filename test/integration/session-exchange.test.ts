@@ -347,4 +347,107 @@ describe('entering organizations: intermediate-session exchange and sessions.exc
       expect(rows[0].status).toBe('active');
     });
   });
+
+  /**
+   * Someone who entered an organization before (active, address verified)
+   * enters again: the statement that reads the prior grants the session
+   * itself (GRANTS_CROSSING). Same answers, same rules as the full flow.
+   */
+  describe('the common case, decided in one statement', () => {
+    /** The person's second visit to `open`: its first verified the address there. */
+    async function returning() {
+      const people = await person();
+      const first = await sessionIn(people.email, people.open.organization_id);
+      return { ...people, first };
+    }
+
+    it('is taken for a returning member, and not where the organization asks for more', async () => {
+      const { email, mfa, first } = await returning();
+      const other = await createOrganization(client());
+      await createMember(client(), other.organization_id, { email_address: email });
+      // The first exchange into `other` verifies the address there, through the full flow.
+      await client().sessions.exchange({ organization_id: other.organization_id, session_token: first.session_token });
+      const project = await ctx.app.container.projects.authenticate(ctx.app.project.projectId, ctx.app.project.secret);
+      const sessions = ctx.app.container.sessions;
+      const key = await sessions.identify(project, { session_token: first.session_token });
+      const enter = async (organizationId: string) =>
+        sessions.findEntering(project, key, parseId('organization', 'test', organizationId)!, sessions.prepareGrant({})!.grant);
+
+      const again = await enter(other.organization_id);
+      expect(again?.granted).toMatchObject({ member_id: again!.entered.member!.id, sso_connection_id: null, sso_roles: [] });
+      expect(again?.granted?.authentication_factors.map((f) => f.type)).toEqual(['magic_link']);
+      // An organization requiring MFA: read, nothing written, the full flow decides.
+      const before = await knex()('member_sessions').count({ n: '*' }).first();
+      const intoMfa = await enter(mfa.organization_id);
+      expect(intoMfa?.entered.member?.email).toBe(email);
+      expect(intoMfa?.granted).toBeUndefined();
+      expect(await knex()('member_sessions').count({ n: '*' }).first()).toEqual(before);
+    });
+
+    it('grants the duration and custom claims asked for, and spends the intermediate session', async () => {
+      const { email, open } = await returning();
+      const { intermediate_session_token } = await proveByLink(email);
+      const entered = await exchangeIst(intermediate_session_token, open.organization_id, {
+        session_duration_minutes: 120,
+        session_custom_claims: { team: 'green' },
+      });
+      expect(entered.member_authenticated).toBe(true);
+      expect(entered.member_session).toMatchObject({ organization_id: open.organization_id, custom_claims: { team: 'green' } });
+      expect(entered.member_session!.authentication_factors.map((f) => f.type)).toEqual(['magic_link']);
+      const minutes = (Date.parse(entered.member_session!.expires_at) - Date.now()) / 60_000;
+      expect(minutes).toBeGreaterThan(118);
+      expect(minutes).toBeLessThanOrEqual(120);
+      expect(entered.member.member_id).toBe(entered.member_id);
+      const authenticated = await client().sessions.authenticate({ session_jwt: entered.session_jwt });
+      expect(authenticated.member_session.custom_claims).toEqual({ team: 'green' });
+      await expectStytchError(exchangeIst(intermediate_session_token, open.organization_id), 404, 'intermediate_session_not_found');
+      // Custom claims the project may not set are refused as the full flow refuses them.
+      const { intermediate_session_token: next } = await proveByLink(email);
+      await expectStytchError(
+        exchangeIst(next, open.organization_id, { session_custom_claims: { 'https://stytch.com/session': {} } }),
+        400,
+        'stytch_claims_in_custom_claims',
+      );
+    });
+
+    it('enters exactly once when ten requests race with one intermediate session', async () => {
+      const { email, open } = await returning();
+      const [member] = await membersWith(email).where({ organization_id: parseId('organization', 'test', open.organization_id) });
+      const { intermediate_session_token } = await proveByLink(email);
+      const results = await Promise.allSettled(
+        Array.from({ length: 10 }, () => exchangeIst(intermediate_session_token, open.organization_id)),
+      );
+      expect(results.filter((r) => r.status === 'fulfilled')).toHaveLength(1);
+      for (const r of results.filter((r) => r.status === 'rejected')) {
+        expect((r as PromiseRejectedResult).reason.error_type).toBe('intermediate_session_not_found');
+      }
+      // The first visit's session and this one.
+      expect(await knex()('member_sessions').where({ member_id: member.id })).toHaveLength(2);
+    });
+
+    it('moves a session on by JWT, carrying only the factors that travel, one session per racer', async () => {
+      const { email, open, first } = await returning();
+      const other = await createOrganization(client());
+      await createMember(client(), other.organization_id, { email_address: email });
+      await client().sessions.exchange({ organization_id: other.organization_id, session_token: first.session_token });
+      // A session in `open` holding a magic link and a TOTP: only the magic link travels.
+      const project = await ctx.app.container.projects.authenticate(ctx.app.project.projectId, ctx.app.project.secret);
+      const openRow = await OrganizationModel.query(knex()).findById(parseId('organization', 'test', open.organization_id)!);
+      const member = await MemberModel.query(knex()).findById(parseId('member', 'test', first.member_id)!);
+      const sessions = ctx.app.container.sessions;
+      const { jwt } = await sessions.issue(
+        project,
+        await sessions.start(knex(), project, member!, openRow!, [factors.magicLink('email-x', email), factors.totp('member-totp-x')]),
+      );
+      const moved = await Promise.all(
+        Array.from({ length: 5 }, () => client().sessions.exchange({ organization_id: other.organization_id, session_jwt: jwt })),
+      );
+      expect(new Set(moved.map((m) => m.session_token)).size).toBe(5);
+      for (const m of moved) {
+        expect(m.member_authenticated).toBe(true);
+        expect(m.organization.organization_id).toBe(other.organization_id);
+        expect(m.member_session!.authentication_factors.map((f) => f.type)).toEqual(['magic_link']);
+      }
+    });
+  });
 });

@@ -4,7 +4,7 @@ import { formatId, type ProjectEnv } from '../../ids';
 import type { MemberModel } from '../../models/member.model';
 import type { OrganizationModel } from '../../models/organization.model';
 import type { Db } from '../../repositories/db';
-import type { Entered } from '../../repositories/discovery.repository';
+import type { Entered } from '../../repositories/exchange-entry';
 import type { IntermediateSessionRow } from '../../repositories/intermediate-session.repository';
 import type { AuthenticationFactor, SessionRow, SessionSso } from '../../repositories/session.repository';
 import type { MemberSsoRegistrationRow, SsoSignInRepository } from '../../repositories/sso-sign-in.repository';
@@ -193,9 +193,11 @@ export class AuthenticationFlow {
   /**
    * An exchange's common case, without a transaction: one statement reads
    * the prior (a session, or an intermediate session) with the organization
-   * entered and the address's member there; when `admits` takes that member
-   * as it is and the factors that travel earn a session, one statement writes
-   * it (spending the intermediate session in the same statement). Anything
+   * entered and the address's member there, and grants the session itself
+   * when the case is simple enough to decide in SQL (GRANTS_CROSSING). Else,
+   * when `admits` takes that member as it is and the factors that travel earn
+   * a session, a second statement writes it (spending the intermediate
+   * session in the same statement). Anything
    * else — no such member, one to change (an invite accepted) or provision,
    * requirements unmet, the member's own session (which the full flow
    * extends), the prior gone or spent meanwhile — answers undefined, having
@@ -210,22 +212,31 @@ export class AuthenticationFlow {
     const token = input.intermediate_session_token;
     const sessions = Number(input.session_token !== undefined) + Number(input.session_jwt !== undefined);
     if (token ? sessions !== 0 : sessions !== 1) return undefined; // the full flow names what is wrong
+    const prepared = this.sessions.prepareGrant(input);
+    if (!prepared) return undefined;
     let proof: PriorProof;
     let entered: Entered;
+    let granted: SessionRow | undefined;
     let sso: SessionSso | undefined;
     if (token) {
-      const found = await this.intermediates.findEntering(this.knex, project, token, organizationId);
+      const found = await this.intermediates.findEntering(this.knex, project, token, organizationId, prepared.grant);
       if (!found) return undefined;
-      ({ entered } = found);
+      ({ entered, granted } = found);
       proof = intermediateProof(found.row);
       sso = ssoOf(found.row);
     } else {
-      const found = await this.sessions.findEntering(project, await this.sessions.identify(project, input), organizationId);
+      const key = await this.sessions.identify(project, input);
+      const found = await this.sessions.findEntering(project, key, organizationId, prepared.grant);
       if (!found) return undefined;
-      ({ entered } = found);
+      ({ entered, granted } = found);
       proof = sessionProof(found.session, found.holder);
     }
     const { organization, member, ssoRegistrations } = entered;
+    if (granted && organization && member) {
+      // The statement decided it (GRANTS_CROSSING): one round trip for the common case.
+      const started = { session: granted, token: prepared.token, member, organization };
+      return { member, organization, ssoRegistrations, session: await this.sessions.issue(project, started) };
+    }
     if (!organization || !member || !admits(proof, member)) return undefined;
     const sameMember = proof.memberId === member.id;
     if (sameMember && proof.kind === 'session') return undefined;

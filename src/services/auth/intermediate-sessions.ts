@@ -1,9 +1,15 @@
 import { AppError } from '../../errors';
 import type { Knex } from 'knex';
 import type { Db } from '../../repositories/db';
-import type { Entered } from '../../repositories/discovery.repository';
+import type { Entered } from '../../repositories/exchange-entry';
 import type { IntermediateSessionRepository, IntermediateSessionRow } from '../../repositories/intermediate-session.repository';
-import { type AuthenticationFactor, NO_SSO, type SessionSso } from '../../repositories/session.repository';
+import {
+  type AuthenticationFactor,
+  NO_SSO,
+  type SessionGrant,
+  type SessionRow,
+  type SessionSso,
+} from '../../repositories/session.repository';
 import { uuidv7 } from '../../ids';
 import { hashSecret, newSecret } from '../../secrets';
 import { normalizeEmail } from '../../email-rules';
@@ -67,14 +73,19 @@ export class IntermediateSessions {
     return row;
   }
 
-  /** An exchange's read, on the pool: the live intermediate session a token names with what `organizationId` holds for its address. */
+  /**
+   * An exchange's read, on the pool: the live intermediate session a token
+   * names with what `organizationId` holds for its address — spent, and the
+   * session `grant` inserted, if the statement could grant it.
+   */
   async findEntering(
     knex: Knex,
     project: ProjectContext,
     token: string,
     organizationId: string,
-  ): Promise<{ row: IntermediateSessionRow; entered: Entered } | undefined> {
-    return this.rows.readEntering(knex, project.id, hashSecret(token), organizationId);
+    grant: SessionGrant,
+  ): Promise<{ row: IntermediateSessionRow; entered: Entered; granted: SessionRow | undefined } | undefined> {
+    return this.rows.readEntering(knex, project.id, hashSecret(token), organizationId, grant);
   }
 
   /** Finds and spends it at once, in the caller's transaction (which rolls the spending back if it fails). */

@@ -10,6 +10,7 @@ import type {
   AuthenticationFactor,
   EnteringSession,
   PublishedJwk,
+  SessionGrant,
   SessionRepository,
   SessionRow,
   SessionSso,
@@ -53,15 +54,27 @@ export type AuthenticatedSession = IssuedSession & Pick<AnsweredSession, 'ssoReg
 const sessionNotFound = () =>
   new AppError('session_not_found', 404, 'Session could not be found (it expired, was revoked, or never existed).');
 
-function checkCustomClaims(claims: Record<string, unknown> | undefined): void {
+function customClaimsProblem(claims: Record<string, unknown> | undefined): AppError | undefined {
   const keys = Object.keys(claims ?? {});
   const stytch = keys.find((k) => k.startsWith('https://stytch.com/'));
-  if (stytch) throw badRequest('stytch_claims_in_custom_claims', `session_custom_claims cannot set Stytch's claim "${stytch}".`);
+  if (stytch) return badRequest('stytch_claims_in_custom_claims', `session_custom_claims cannot set Stytch's claim "${stytch}".`);
   const reserved = keys.find((k) => RESERVED_CLAIMS.has(k));
-  if (reserved) throw badRequest('reserved_claims_in_custom_claims', `session_custom_claims cannot set the reserved claim "${reserved}".`);
+  if (reserved) return badRequest('reserved_claims_in_custom_claims', `session_custom_claims cannot set the reserved claim "${reserved}".`);
   if (Buffer.byteLength(JSON.stringify(claims ?? {})) > 4096) {
-    throw badRequest('custom_claims_too_large', 'session_custom_claims must be at most 4096 bytes as JSON.');
+    return badRequest('custom_claims_too_large', 'session_custom_claims must be at most 4096 bytes as JSON.');
   }
+  return undefined;
+}
+
+function checkCustomClaims(claims: Record<string, unknown> | undefined): void {
+  const problem = customClaimsProblem(claims);
+  if (problem) throw problem;
+}
+
+/** A session an exchange's read may insert at once (SessionRepository.readEntering), and the token it is handed out with. */
+export interface PreparedGrant {
+  token: string;
+  grant: SessionGrant;
 }
 
 /** Member sessions: opaque tokens (hashed at rest) and five-minute RS256 JWTs that name them. */
@@ -142,9 +155,35 @@ export class SessionService {
     return { token, row };
   }
 
-  /** An exchange's read, on the pool: the live session a key names, its member's address, and what `organizationId` holds for it. */
-  async findEntering(project: ProjectContext, key: SessionKey, organizationId: string): Promise<EnteringSession | undefined> {
-    return this.sessions.readEntering(this.knex, project.id, key.where, organizationId);
+  /**
+   * A session an exchange may be granted in the statement that reads its
+   * prior, made ahead; undefined when the custom claims asked for are not
+   * allowed (the full flow then refuses them where it always did).
+   */
+  prepareGrant(input: { session_duration_minutes?: number; session_custom_claims?: Record<string, unknown> }): PreparedGrant | undefined {
+    if (customClaimsProblem(input.session_custom_claims)) return undefined;
+    const token = newSecret();
+    const grant = {
+      id: uuidv7(),
+      token_hash: hashSecret(token),
+      custom_claims: input.session_custom_claims ?? {},
+      duration_minutes: input.session_duration_minutes ?? DEFAULT_SESSION_MINUTES,
+    };
+    return { token, grant };
+  }
+
+  /**
+   * An exchange's read, on the pool: the live session a key names, its
+   * member's address, what `organizationId` holds for it, and the session
+   * `grant` if the statement could grant it (SessionRepository.readEntering).
+   */
+  async findEntering(
+    project: ProjectContext,
+    key: SessionKey,
+    organizationId: string,
+    grant: SessionGrant,
+  ): Promise<EnteringSession | undefined> {
+    return this.sessions.readEntering(this.knex, project.id, key.where, organizationId, grant);
   }
 
   /** The live session a key names with its live member, in one statement; session_not_found when there is none. */
