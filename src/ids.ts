@@ -1,4 +1,4 @@
-import { randomBytes } from 'node:crypto';
+import { randomBytesPooled } from './secrets';
 
 /**
  * Ids at the API edge follow Stytch's shape (`member-test-<uuid>`); inside,
@@ -40,7 +40,7 @@ let lastMs = -1;
 let counter = 0;
 
 export function uuidv7(now: number = Date.now()): string {
-  const bytes = randomBytes(16);
+  const bytes = randomBytesPooled(16);
   if (now > lastMs) {
     lastMs = now;
     counter = bytes.readUInt16BE(6) & 0x7ff; // random start, its top bit clear so the millisecond has room to count

@@ -40,11 +40,12 @@ export class NestedConnectionError extends Error {
 
 /**
  * Makes "no code path waits for a second pooled connection while holding
- * one" structural: a transaction's callback runs in an async context that
+ * one" checkable: a transaction's callback runs in an async context that
  * remembers it, and the pool refuses to hand that context another
  * connection. With a pool of N, N such requests would otherwise wait on each
- * other until the acquire timeout; this fails the first one at once, in
- * tests and in production alike.
+ * other until the acquire timeout; this fails the first one at once. The
+ * tests run with it (every path they take is checked); production leaves it
+ * off by default, as on Node 20 the context tracking taxes every promise.
  */
 function guardNestedAcquisition(knex: Knex): void {
   const holding = new AsyncLocalStorage<true>();

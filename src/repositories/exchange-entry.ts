@@ -8,16 +8,19 @@ import { type MemberSsoRegistrationRow, registrationsFromJson, registrationsJson
  * (transfersAcrossOrganizations), in SQL over `prior.authentication_factors`,
  * in their order.
  */
-export const TRAVELLING_FACTORS = `coalesce((
-  SELECT jsonb_agg(t.f ORDER BY t.n) FROM jsonb_array_elements(prior.authentication_factors) WITH ORDINALITY AS t(f, n)
-   WHERE t.f->>'type' IN ('magic_link', 'oauth') OR (t.f->>'type' = 'otp' AND t.f->>'delivery_method' = 'email')), '[]'::jsonb)`;
+export const TRAVELLING_FACTORS = `jsonb_path_query_array(prior.authentication_factors,
+  '$[*] ? (@.type == "magic_link" || @.type == "oauth" || (@.type == "otp" && @.delivery_method == "email"))')`;
+
+/** Whether the organization `o` accepts the primary method `method` from the member `m` (decideAuthentication's rule). */
+const accepts = (method: string) => `(o.auth_methods <> 'RESTRICTED' OR m.is_breakglass OR '${method}' = ANY (o.allowed_auth_methods))`;
 
 /**
  * An exchange's common case, decided in SQL so that one statement can read
  * and grant: another member's proof (not the member's own) enters an active
  * member with a verified address, whom no MFA requirement binds, with an email
  * factor (magic link, email OTP) the organization accepts. Over the aliases
- * `prior`, `o` and `m`.
+ * `prior`, `o` and `m`; jsonpath tests, not subqueries, keep the plan small
+ * (an exchange pays for every plan node at each execution).
  *
  * It is a strict subset of what the TypeScript policy grants a crossing
  * (MembershipEntry.entersAsIs holds, and decideAuthentication gives the
@@ -28,11 +31,17 @@ export const TRAVELLING_FACTORS = `coalesce((
 export const GRANTS_CROSSING = `(
   m.status = 'active' AND m.email_address_verified AND m.id IS DISTINCT FROM prior.member_id
   AND o.mfa_policy <> 'REQUIRED_FOR_ALL' AND NOT m.mfa_enrolled
-  AND EXISTS (
-    SELECT 1 FROM jsonb_array_elements(prior.authentication_factors) AS t(f),
-           LATERAL (SELECT CASE WHEN t.f->>'type' = 'magic_link' THEN 'magic_link'
-                                WHEN t.f->>'type' = 'otp' AND t.f->>'delivery_method' = 'email' THEN 'email_otp' END AS method) p
-     WHERE p.method IS NOT NULL AND (o.auth_methods <> 'RESTRICTED' OR m.is_breakglass OR p.method = ANY (o.allowed_auth_methods))))`;
+  AND ((${accepts('magic_link')} AND prior.authentication_factors @? '$[*] ? (@.type == "magic_link")')
+    OR (${accepts('email_otp')} AND prior.authentication_factors @? '$[*] ? (@.type == "otp" && @.delivery_method == "email")')))`;
+
+/** Where a granted session's values come from, as SQL: a FROM clause and expressions over it. */
+export interface GrantSource {
+  from: string;
+  organizationId: string;
+  memberId: string;
+  /** The factors that travel (TRAVELLING_FACTORS). */
+  factors: string;
+}
 
 /** Parts of an exchange's statement its repositories supply. */
 export interface EntryStatement {
@@ -40,8 +49,8 @@ export interface EntryStatement {
   prior: string;
   /** Spends the prior when the grant is made (a statement over `entered`), for a single-use prior. */
   spend?: string;
-  /** The INSERT … SELECT of the granted session from `from` (entered's grant_* columns), RETURNING the session. */
-  grant: (from: string) => string;
+  /** The INSERT … SELECT of the granted session from `source`, RETURNING the session. */
+  grant: (source: GrantSource) => string;
 }
 
 /**
@@ -56,14 +65,18 @@ export const enterAndGrant = ({ prior, spend, grant }: EntryStatement): string =
   `WITH prior AS (${prior}),
    entered AS (
      SELECT prior.*, row_to_json(o) AS entered_organization, row_to_json(m) AS entered_member,
-            ${registrationsJson('m.id')} AS entered_sso_registrations,
-            o.id AS grant_organization_id, m.id AS grant_member_id,
-            coalesce(${GRANTS_CROSSING}, false) AS grant_allowed, ${TRAVELLING_FACTORS} AS grant_factors
+            ${registrationsJson('m.id')} AS entered_sso_registrations, coalesce(${GRANTS_CROSSING}, false) AS grant_allowed
        FROM prior
        LEFT JOIN organizations o ON o.id = $3 AND o.project_id = $1 AND o.deleted_at IS NULL
        LEFT JOIN members m ON m.organization_id = o.id AND m.email_normalized = prior.email_normalized AND m.status <> 'deleted'),
-   spent AS (${spend ?? 'SELECT 1'}),
-   granted AS (${grant('entered, spent WHERE entered.grant_allowed')})
+   ${spend ? `spent AS (${spend}),` : ''}
+   granted AS (${grant({
+     // entered has the prior's columns, which TRAVELLING_FACTORS reads as prior.*; the answer needs no more columns.
+     from: `entered AS prior${spend ? ', spent' : ''} WHERE prior.grant_allowed`,
+     organizationId: "(prior.entered_organization->>'id')::uuid",
+     memberId: "(prior.entered_member->>'id')::uuid",
+     factors: TRAVELLING_FACTORS,
+   })})
    SELECT entered.*, (SELECT row_to_json(granted) FROM granted) AS granted FROM entered`;
 
 /** What an exchange enters, as enterAndGrant read it. */
@@ -79,10 +92,7 @@ export interface EnteredRow {
   entered_organization: OrganizationModel | null;
   entered_member: MemberModel | null;
   entered_sso_registrations: MemberSsoRegistrationRow[];
-  grant_organization_id: string | null;
-  grant_member_id: string | null;
   grant_allowed: boolean;
-  grant_factors: unknown;
   /** The inserted session as JSON (timestamps as text: see sessionFromJson), when the statement granted one. */
   granted: SessionRow | null;
 }
@@ -98,17 +108,7 @@ const withDates = <T extends { created_at: Date; updated_at: Date }>(row: T): T 
 export function enteredOf<T extends EnteredRow>(
   row: T,
 ): { prior: Omit<T, keyof EnteredRow>; entered: Entered; granted: SessionRow | null } {
-  const {
-    entered_organization,
-    entered_member,
-    entered_sso_registrations,
-    grant_organization_id: _organization,
-    grant_member_id: _member,
-    grant_allowed: _allowed,
-    grant_factors: _factors,
-    granted,
-    ...prior
-  } = row;
+  const { entered_organization, entered_member, entered_sso_registrations, grant_allowed: _allowed, granted, ...prior } = row;
   return {
     prior,
     entered: {

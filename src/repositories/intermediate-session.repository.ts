@@ -28,6 +28,24 @@ export interface IntermediateSessionRow {
   used_at: Date | null;
 }
 
+/** What an exchange reads of its prior intermediate session: what it proved, as whom, and the SSO sign-in it carries. */
+export type EnteringIntermediateSession = Omit<IntermediateSessionRow, 'id' | 'project_id' | 'expires_at' | 'used_at'>;
+
+/**
+ * The exchange statement of an intermediate session, built once. It spends
+ * the intermediate session when it grants: the same conditions again, so a
+ * concurrent exchange that spent it first leaves nothing to update, hence no
+ * grant. Otherwise the exchange spends it as it writes the session.
+ */
+const ENTERING = enterAndGrant({
+  prior: `SELECT organization_id, member_id, email, email_normalized, authentication_factors, sso_connection_id, sso_roles
+            FROM intermediate_sessions WHERE project_id = $1 AND token_hash = $2 AND used_at IS NULL AND expires_at > now()`,
+  spend: `UPDATE intermediate_sessions SET used_at = now()
+           WHERE project_id = $1 AND token_hash = $2 AND used_at IS NULL AND expires_at > now()
+             AND EXISTS (SELECT 1 FROM entered WHERE grant_allowed) RETURNING id`,
+  grant: insertGranted,
+});
+
 /** Intermediate sessions: primary authentication passed, no organization's session granted yet. */
 export class IntermediateSessionRepository {
   async insert(
@@ -68,19 +86,13 @@ export class IntermediateSessionRepository {
     tokenHash: Buffer,
     organizationId: string,
     grant: SessionGrant,
-  ): Promise<{ row: IntermediateSessionRow; entered: Entered; granted: SessionRow | undefined } | undefined> {
-    const prior = `SELECT * FROM intermediate_sessions
-                    WHERE project_id = $1 AND token_hash = $2 AND used_at IS NULL AND expires_at > now()`;
-    // The same conditions again: a concurrent exchange that spent it first leaves nothing to update, hence no grant.
-    const spend = `UPDATE intermediate_sessions SET used_at = now()
-                    WHERE project_id = $1 AND token_hash = $2 AND used_at IS NULL AND expires_at > now()
-                      AND EXISTS (SELECT 1 FROM entered WHERE grant_allowed) RETURNING id`;
-    const [found] = await queryPrepared<IntermediateSessionRow & EnteredRow>(
-      knex,
-      'intermediate-session-entering',
-      enterAndGrant({ prior, spend, grant: insertGranted }),
-      [projectId, tokenHash, organizationId, ...grantValues(grant)],
-    );
+  ): Promise<{ row: EnteringIntermediateSession; entered: Entered; granted: SessionRow | undefined } | undefined> {
+    const [found] = await queryPrepared<EnteringIntermediateSession & EnteredRow>(knex, 'intermediate-session-entering', ENTERING, [
+      projectId,
+      tokenHash,
+      organizationId,
+      ...grantValues(grant),
+    ]);
     if (!found) return undefined;
     const { prior: row, entered, granted } = enteredOf(found);
     return { row, entered, granted: granted ? sessionFromJson(granted) : undefined };

@@ -3,7 +3,7 @@ import type { Knex } from 'knex';
 import type { MemberModel } from '../models/member.model';
 import type { OrganizationModel } from '../models/organization.model';
 import { type Db, isTransaction, queryPrepared } from './db';
-import { type Entered, enteredOf, type EnteredRow, enterAndGrant } from './exchange-entry';
+import { type Entered, enteredOf, type EnteredRow, enterAndGrant, type GrantSource } from './exchange-entry';
 import { type MemberSsoRegistrationRow, registrationsFromJson, registrationsJson } from './sso-sign-in.repository';
 
 /** One factor a member proved, as Stytch's session objects list it. */
@@ -128,9 +128,12 @@ const ANSWERED_COLUMNS = `${OWNED_COLUMNS}, ${registrationsJson('m.id')} AS sso_
 const ownedSessionBy = (by: 'id' | 'token_hash', project: string, key: string, columns = OWNED_COLUMNS) =>
   `SELECT ${columns} FROM member_sessions s, members m, organizations o WHERE ${ownedBy(by, project, key)}`;
 
+/** What an exchange reads of its prior session: what the session proved, and as whom. */
+export type EnteringPrior = Pick<SessionRow, 'member_id' | 'organization_id' | 'authentication_factors'>;
+
 /** A live session as an exchange's prior: its member's address, what the exchange enters, and the session granted at once, if it was (enterAndGrant). */
 export interface EnteringSession {
-  session: SessionRow;
+  session: EnteringPrior;
   holder: Pick<MemberModel, 'id' | 'email' | 'email_normalized'>;
   entered: Entered;
   granted: SessionRow | undefined;
@@ -170,13 +173,13 @@ const NEW_SESSION_VALUES = `$1::uuid, $2::uuid, $3::uuid, $4::uuid, $5::bytea, $
 
 /**
  * enterAndGrant's INSERT: the grant's own values at $4–$7 (id, token hash,
- * custom claims, duration), the rest from `from`'s grant columns. An exchange
- * into another member carries no SSO connection's roles.
+ * custom claims, duration), the rest from `source`. An exchange into another
+ * member carries no SSO connection's roles.
  */
-export const insertGranted = (from: string) =>
-  `${INSERT_SESSION} SELECT $4::uuid, $1::uuid, grant_organization_id, grant_member_id, $5::bytea, grant_factors, $6::jsonb,
+export const insertGranted = (source: GrantSource) =>
+  `${INSERT_SESSION} SELECT $4::uuid, $1::uuid, ${source.organizationId}, ${source.memberId}, $5::bytea, ${source.factors}, $6::jsonb,
      NULL, '[]'::jsonb, now() + make_interval(mins => $7::int)
-     FROM ${from} RETURNING ${SESSION_COLUMNS.join(', ')}`;
+     FROM ${source.from} RETURNING ${SESSION_COLUMNS.join(', ')}`;
 
 export const grantValues = (grant: SessionGrant): unknown[] => [
   grant.id,
@@ -193,6 +196,18 @@ export const sessionFromJson = (row: SessionRow): SessionRow => ({
   expires_at: new Date(row.expires_at),
   revoked_at: row.revoked_at && new Date(row.revoked_at),
 });
+
+/** The exchange statement by a session's id or token hash, built once: its prior is the live session and its member's address. */
+const ENTERING_BY = Object.fromEntries(
+  (['id', 'token_hash'] as const).map((by) => [
+    by,
+    enterAndGrant({
+      prior: `SELECT s.member_id, s.organization_id, s.authentication_factors, m.email, m.email_normalized
+                FROM member_sessions s, members m, organizations o WHERE ${ownedBy(by, '$1', '$2')}`,
+      grant: insertGranted,
+    }),
+  ]),
+) as Record<'id' | 'token_hash', string>;
 
 function owned(row: OwnedRow | undefined): OwnedSession | undefined {
   if (!row) return undefined;
@@ -271,12 +286,10 @@ export class SessionRepository {
     grant: SessionGrant,
   ): Promise<EnteringSession | undefined> {
     const by = where.token_hash ? 'token_hash' : 'id';
-    const prior = `SELECT ${SESSION_COLUMNS.map((c) => `s.${c}`).join(', ')}, m.email, m.email_normalized
-                     FROM member_sessions s, members m, organizations o WHERE ${ownedBy(by, '$1', '$2')}`;
-    const [row] = await queryPrepared<SessionRow & Pick<MemberModel, 'email' | 'email_normalized'> & EnteredRow>(
+    const [row] = await queryPrepared<EnteringPrior & Pick<MemberModel, 'email' | 'email_normalized'> & EnteredRow>(
       knex,
       `session-entering-by-${by}`,
-      enterAndGrant({ prior, grant: insertGranted }),
+      ENTERING_BY[by],
       [projectId, where.token_hash ?? where.id ?? null, organizationId, ...grantValues(grant)],
     );
     if (!row) return undefined;

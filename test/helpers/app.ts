@@ -71,6 +71,8 @@ export async function startTestApp(env: Record<string, string> = {}): Promise<Te
     LOG_LEVEL: 'silent',
     // Every response is held to its contract: a mismatch is a 500 that fails the test.
     ROSTER_CHECK_RESPONSES: 'true',
+    // And no code path may take a second pooled connection inside a transaction: it fails at once.
+    DATABASE_GUARD_NESTED: 'true',
     ...env,
   });
   const container = createContainer(config);

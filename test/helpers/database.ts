@@ -56,7 +56,7 @@ export function useScratchDatabase(): () => Knex {
   let knex: Knex | undefined;
   beforeAll(async () => {
     name = await createTestDatabase();
-    knex = createKnex(databaseUrl(name), { ...loadConfig({}).database, poolMax: 2 });
+    knex = createKnex(databaseUrl(name), { ...loadConfig({}).database, poolMax: 2, guardNested: true });
   });
   afterAll(async () => {
     await knex?.destroy();

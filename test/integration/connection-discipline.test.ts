@@ -12,7 +12,7 @@ describe('connection discipline', () => {
     let knex: Knex;
     beforeAll(async () => {
       name = await createTestDatabase();
-      knex = createKnex(databaseUrl(name), { ...loadConfig({}).database, poolMax: 2, acquireTimeoutMs: 2000 });
+      knex = createKnex(databaseUrl(name), { ...loadConfig({}).database, poolMax: 2, acquireTimeoutMs: 2000, guardNested: true });
     });
     afterAll(async () => {
       await knex.destroy();

@@ -1,4 +1,5 @@
 import { randomUUID } from 'node:crypto';
+import { queryPrepared } from '../../src/repositories/db';
 import { GRANTS_CROSSING, TRAVELLING_FACTORS } from '../../src/repositories/exchange-entry';
 import type { AuthenticationFactor } from '../../src/repositories/session.repository';
 import { decideAuthentication } from '../../src/services/authentication-policy';
@@ -76,17 +77,20 @@ describe('the exchange grant decided in SQL', () => {
   async function decidedInSql(all: Case[]): Promise<Map<number, { allowed: boolean; carried: AuthenticationFactor[] }>> {
     const memberId = randomUUID();
     const rows = all.map((c) => ({ ...c, prior_factors: FACTOR_SETS[c.factors], prior_member: c.same_member ? memberId : randomUUID() }));
-    const { rows: decided } = await knex().raw(
+    // On a pg connection, as the repositories run them: jsonpath's `?` is no binding there.
+    const decided = await queryPrepared<{ n: number; allowed: boolean; carried: AuthenticationFactor[] }>(
+      knex(),
+      'exchange-grant-cases',
       `SELECT c.n, coalesce(${GRANTS_CROSSING}, false) AS allowed, ${TRAVELLING_FACTORS} AS carried
-         FROM jsonb_to_recordset(?::jsonb) AS c(n int, prior_factors jsonb, prior_member uuid, auth_methods text,
+         FROM jsonb_to_recordset($1::jsonb) AS c(n int, prior_factors jsonb, prior_member uuid, auth_methods text,
               allowed_auth_methods text[], mfa_policy text, status text, email_address_verified boolean, mfa_enrolled boolean,
               is_breakglass boolean),
          LATERAL (SELECT c.prior_factors AS authentication_factors, c.prior_member AS member_id) prior,
          LATERAL (SELECT c.auth_methods, c.allowed_auth_methods, c.mfa_policy) o,
-         LATERAL (SELECT ?::uuid AS id, c.status, c.email_address_verified, c.mfa_enrolled, c.is_breakglass) m`,
+         LATERAL (SELECT $2::uuid AS id, c.status, c.email_address_verified, c.mfa_enrolled, c.is_breakglass) m`,
       [JSON.stringify(rows), memberId],
     );
-    return new Map(decided.map((d: { n: number; allowed: boolean; carried: AuthenticationFactor[] }) => [d.n, d]));
+    return new Map(decided.map((d) => [d.n, d]));
   }
 
   /** What TypeScript decides for the same case as a crossing (AuthenticationFlow.enterDirectly with MembershipEntry.entersAsIs). */

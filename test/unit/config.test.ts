@@ -38,7 +38,7 @@ describe('loadConfig', () => {
         statementTimeoutMs: 60_000,
         lockTimeoutMs: 10_000,
         idleInTransactionTimeoutMs: 60_000,
-        guardNested: true,
+        guardNested: false,
       },
       credentialCacheMs: 5_000,
       uploads: { perProject: 2, total: 8, idleMs: 30_000 },

@@ -5,7 +5,7 @@ import type { MemberModel } from '../../models/member.model';
 import type { OrganizationModel } from '../../models/organization.model';
 import type { Db } from '../../repositories/db';
 import type { Entered } from '../../repositories/exchange-entry';
-import type { IntermediateSessionRow } from '../../repositories/intermediate-session.repository';
+import type { EnteringIntermediateSession, IntermediateSessionRow } from '../../repositories/intermediate-session.repository';
 import type { AuthenticationFactor, SessionRow, SessionSso } from '../../repositories/session.repository';
 import type { MemberSsoRegistrationRow, SsoSignInRepository } from '../../repositories/sso-sign-in.repository';
 import { decideAuthentication } from '../authentication-policy';
@@ -116,9 +116,9 @@ type Prior =
 type Decided = { outcome: Omit<AuthOutcome, 'session' | 'ssoRegistrations'>; started?: StartedSession };
 
 /** The SSO sign-in an intermediate session carries: its roles pass only to a session of the same member (the connection's organization). */
-const ssoOf = (row: IntermediateSessionRow): SessionSso => ({ sso_connection_id: row.sso_connection_id, sso_roles: row.sso_roles });
+const ssoOf = (row: SessionSso): SessionSso => ({ sso_connection_id: row.sso_connection_id, sso_roles: row.sso_roles });
 
-const intermediateProof = (row: IntermediateSessionRow): PriorProof => ({
+const intermediateProof = (row: EnteringIntermediateSession): PriorProof => ({
   kind: 'intermediate',
   email: row.email,
   emailNormalized: row.email_normalized,
@@ -127,7 +127,10 @@ const intermediateProof = (row: IntermediateSessionRow): PriorProof => ({
   factors: row.authentication_factors,
 });
 
-const sessionProof = (session: SessionRow, member: Pick<MemberModel, 'id' | 'email' | 'email_normalized'>): PriorProof => ({
+const sessionProof = (
+  session: Pick<SessionRow, 'organization_id' | 'authentication_factors'>,
+  member: Pick<MemberModel, 'id' | 'email' | 'email_normalized'>,
+): PriorProof => ({
   kind: 'session',
   email: member.email,
   emailNormalized: member.email_normalized,

@@ -2,7 +2,11 @@ import { AppError } from '../../errors';
 import type { Knex } from 'knex';
 import type { Db } from '../../repositories/db';
 import type { Entered } from '../../repositories/exchange-entry';
-import type { IntermediateSessionRepository, IntermediateSessionRow } from '../../repositories/intermediate-session.repository';
+import type {
+  EnteringIntermediateSession,
+  IntermediateSessionRepository,
+  IntermediateSessionRow,
+} from '../../repositories/intermediate-session.repository';
 import {
   type AuthenticationFactor,
   NO_SSO,
@@ -84,7 +88,7 @@ export class IntermediateSessions {
     token: string,
     organizationId: string,
     grant: SessionGrant,
-  ): Promise<{ row: IntermediateSessionRow; entered: Entered; granted: SessionRow | undefined } | undefined> {
+  ): Promise<{ row: EnteringIntermediateSession; entered: Entered; granted: SessionRow | undefined } | undefined> {
     return this.rows.readEntering(knex, project.id, hashSecret(token), organizationId, grant);
   }
 

@@ -102,13 +102,15 @@ export class SigningKeys {
 
   async sign(projectId: string, env: ProjectEnv, claims: JWTPayload & { sub: string }, issuer: string, audience: string): Promise<string> {
     const { kid, key } = await this.signer(projectId, env);
+    // Epoch seconds given as numbers: jose would parse '0s' and '300s' on every call.
+    const now = Math.floor(Date.now() / 1000);
     return new SignJWT(claims)
       .setProtectedHeader({ alg: 'RS256', kid, typ: 'JWT' })
       .setIssuer(issuer)
       .setAudience([audience])
-      .setIssuedAt()
-      .setNotBefore('0s')
-      .setExpirationTime(`${JWT_LIFETIME_SECONDS}s`)
+      .setIssuedAt(now)
+      .setNotBefore(now)
+      .setExpirationTime(now + JWT_LIFETIME_SECONDS)
       .sign(key);
   }
 
