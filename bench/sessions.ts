@@ -11,10 +11,12 @@
  *  (c) Roster's `sessions.authenticate` by session JWT;
  *  (d) a burst of 40 simultaneous `magic_links.authenticate` with distinct links;
  *  (e) `sessions.exchange`: a session of one organization exchanged for one in
- *      another organization where the same address is a member (one process);
+ *      another organization where the same address is a member who entered
+ *      it once before (one process);
  *  (f) `discovery.intermediate_sessions.exchange`: a discovery intermediate
- *      session (one email factor) entering an organization, each token once
- *      (a fixed number of requests, --exchanges; one process).
+ *      session (one email factor) entering that organization, each token once
+ *      (--exchanges of them after 3,000 to warm up, timed to the last answer;
+ *      one process).
  * Roster runs as its own `web` role, as in production: once as one process,
  * once with WEB_CONCURRENCY=2 (one process per core of this machine). Prints
  * req/s, p50 and p99 latency and the ratios to (a); the exchanges (e, f),
@@ -45,7 +47,7 @@ const { values } = parseArgs({
     duration: { type: 'string', default: '10' },
     sessions: { type: 'string', default: '1000' },
     database: { type: 'string', default: 'roster_bench_sessions' },
-    exchanges: { type: 'string', default: '8000' },
+    exchanges: { type: 'string', default: '16000' },
     only: { type: 'string', default: 'b,c,d,e,f' },
     'cpu-prof': { type: 'string' },
   },
@@ -218,7 +220,8 @@ async function main(): Promise<void> {
     );
   }
   // Discovery intermediate sessions, each redeemed once: a warm-up set, then the measured set.
-  const warmUpExchanges = Math.min(1000, EXCHANGES);
+  // About as long as the other lines' warm-up (2 s) and measurement (10 s) at this machine's rate.
+  const warmUpExchanges = Math.min(3000, EXCHANGES);
   const discoveryTokens: string[] = [];
   for (let i = 0; ONLY.has('f') && i < warmUpExchanges + EXCHANGES; i += 200) {
     const batch = await Promise.all(

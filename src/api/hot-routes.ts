@@ -77,11 +77,16 @@ function parseJson(raw: Buffer): unknown {
   throw new AppError('invalid_json', 400, 'The request body is not valid JSON.');
 }
 
+/** Headers as one flat list, written at once: setHeader validates and stores each in the response's header map first. */
 function send(res: ServerResponse, statusCode: number, requestId: string, json: string): void {
-  res.statusCode = statusCode;
-  res.setHeader('Content-Type', 'application/json; charset=utf-8');
-  res.setHeader('Content-Length', Buffer.byteLength(json));
-  res.setHeader('X-Request-Id', requestId);
+  res.writeHead(statusCode, [
+    'Content-Type',
+    'application/json; charset=utf-8',
+    'Content-Length',
+    String(Buffer.byteLength(json)),
+    'X-Request-Id',
+    requestId,
+  ]);
   res.end(json);
 }
 

@@ -65,7 +65,8 @@ export const enterAndGrant = ({ prior, spend, grant }: EntryStatement): string =
   `WITH prior AS (${prior}),
    entered AS (
      SELECT prior.*, row_to_json(o) AS entered_organization, row_to_json(m) AS entered_member,
-            ${registrationsJson('m.id')} AS entered_sso_registrations, coalesce(${GRANTS_CROSSING}, false) AS grant_allowed
+            ${registrationsJson('m.id')} AS entered_sso_registrations, o.id AS entered_organization_id, m.id AS entered_member_id,
+            coalesce(${GRANTS_CROSSING}, false) AS grant_allowed
        FROM prior
        LEFT JOIN organizations o ON o.id = $3 AND o.project_id = $1 AND o.deleted_at IS NULL
        LEFT JOIN members m ON m.organization_id = o.id AND m.email_normalized = prior.email_normalized AND m.status <> 'deleted'),
@@ -73,11 +74,12 @@ export const enterAndGrant = ({ prior, spend, grant }: EntryStatement): string =
    granted AS (${grant({
      // entered has the prior's columns, which TRAVELLING_FACTORS reads as prior.*; the answer needs no more columns.
      from: `entered AS prior${spend ? ', spent' : ''} WHERE prior.grant_allowed`,
-     organizationId: "(prior.entered_organization->>'id')::uuid",
-     memberId: "(prior.entered_member->>'id')::uuid",
+     organizationId: 'prior.entered_organization_id',
+     memberId: 'prior.entered_member_id',
      factors: TRAVELLING_FACTORS,
    })})
-   SELECT entered.*, (SELECT row_to_json(granted) FROM granted) AS granted FROM entered`;
+   -- Two JSON columns, not a column per field: the driver parses a row's description on every execution.
+   SELECT row_to_json(entered) AS entered, (SELECT row_to_json(granted) FROM granted) AS granted FROM entered`;
 
 /** What an exchange enters, as enterAndGrant read it. */
 export interface Entered {
@@ -87,13 +89,20 @@ export interface Entered {
   ssoRegistrations: MemberSsoRegistrationRow[];
 }
 
-/** enterAndGrant's own columns, beside the prior's. */
-export interface EnteredRow {
+/** enterAndGrant's own fields in its `entered` object, beside the prior's. */
+interface EnteredFields {
   entered_organization: OrganizationModel | null;
   entered_member: MemberModel | null;
   entered_sso_registrations: MemberSsoRegistrationRow[];
+  entered_organization_id: string | null;
+  entered_member_id: string | null;
   grant_allowed: boolean;
-  /** The inserted session as JSON (timestamps as text: see sessionFromJson), when the statement granted one. */
+}
+
+/** enterAndGrant's row: the prior's columns `P` with what it enters, and the inserted session if it granted one. */
+export interface EnteredRow<P> {
+  entered: P & EnteredFields;
+  /** The inserted session as JSON (timestamps as text: see sessionFromJson). */
   granted: SessionRow | null;
 }
 
@@ -105,12 +114,18 @@ const withDates = <T extends { created_at: Date; updated_at: Date }>(row: T): T 
 });
 
 /** Splits an enterAndGrant row into the prior's own columns, what it enters, and the grant made, if any. */
-export function enteredOf<T extends EnteredRow>(
-  row: T,
-): { prior: Omit<T, keyof EnteredRow>; entered: Entered; granted: SessionRow | null } {
-  const { entered_organization, entered_member, entered_sso_registrations, grant_allowed: _allowed, granted, ...prior } = row;
+export function enteredOf<P>({ entered: row, granted }: EnteredRow<P>): { prior: P; entered: Entered; granted: SessionRow | null } {
+  const {
+    entered_organization,
+    entered_member,
+    entered_sso_registrations,
+    entered_organization_id: _organizationId,
+    entered_member_id: _memberId,
+    grant_allowed: _allowed,
+    ...prior
+  } = row;
   return {
-    prior,
+    prior: prior as P,
     entered: {
       organization: entered_organization ? withDates(entered_organization) : undefined,
       member: entered_member ? withDates(entered_member) : undefined,

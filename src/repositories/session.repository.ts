@@ -286,7 +286,7 @@ export class SessionRepository {
     grant: SessionGrant,
   ): Promise<EnteringSession | undefined> {
     const by = where.token_hash ? 'token_hash' : 'id';
-    const [row] = await queryPrepared<EnteringPrior & Pick<MemberModel, 'email' | 'email_normalized'> & EnteredRow>(
+    const [row] = await queryPrepared<EnteredRow<EnteringPrior & Pick<MemberModel, 'email' | 'email_normalized'>>>(
       knex,
       `session-entering-by-${by}`,
       ENTERING_BY[by],
