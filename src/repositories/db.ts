@@ -68,6 +68,21 @@ export async function queryPrepared<T>(knex: Knex, name: string, text: string, v
 export const isTransaction = (db: Db): db is Knex.Transaction => (db as Knex.Transaction).isTransaction === true;
 
 /**
+ * Independent reads on `db`: at once on the pool (a connection each), one
+ * after another in a transaction, whose one connection runs one query at a
+ * time (pg warns of overlapping queries on a client; pg@9 refuses them).
+ */
+export async function independentReads<T extends readonly unknown[]>(
+  db: Db,
+  reads: { [K in keyof T]: () => Promise<T[K]> },
+): Promise<T> {
+  if (!isTransaction(db)) return (await Promise.all(reads.map((read) => read()))) as unknown as T;
+  const results: unknown[] = [];
+  for (const read of reads) results.push(await read());
+  return results as unknown as T;
+}
+
+/**
  * Spends a live single-use token (unused, unexpired) of a project in one
  * conditional UPDATE: of concurrent callers, exactly one gets the row.
  */

@@ -5,7 +5,7 @@ import { AppError, badRequest, memberNotFound, organizationNotFound } from '../e
 import { formatId, looksLikeId, parseId, uuidv7 } from '../ids';
 import type { MemberModel, MemberRetiredEmailModel } from '../models/member.model';
 import type { OrganizationModel } from '../models/organization.model';
-import { isTransaction, type Db } from '../repositories/db';
+import { independentReads, type Db } from '../repositories/db';
 import { MEMBER_FILTERS, MemberPatch, MemberRepository } from '../repositories/member.repository';
 import type { MagicLinkRepository } from '../repositories/magic-link.repository';
 import type { ScimUserRepository, ScimUserRow } from '../repositories/scim-user.repository';
@@ -124,18 +124,13 @@ export class MemberService {
     return record;
   }
 
-  /**
-   * The three reads a record adds to its members: at once on the pool (a connection each), one after
-   * another in a transaction, whose one connection runs one query at a time (pg@9 refuses overlapping ones).
-   */
+  /** The three reads a record adds to its members (independentReads: at once on the pool, in turn in a transaction). */
   private async recordParts(db: Db, memberIds: string[]) {
-    const reads = [
+    return independentReads(db, [
       () => this.members.retiredEmails(db, memberIds),
       () => this.scimUsers.registrationsOf(db, memberIds),
       () => this.ssoRegistrations.registrationsOf(db, memberIds),
-    ] as const;
-    if (!isTransaction(db)) return Promise.all([reads[0](), reads[1](), reads[2]()]);
-    return [await reads[0](), await reads[1](), await reads[2]()] as const;
+    ]);
   }
 
   /**

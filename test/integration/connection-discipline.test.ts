@@ -1,6 +1,7 @@
 import { loadConfig } from '../../src/config';
 import type { Knex } from 'knex';
 import { createKnex, NestedConnectionError } from '../../src/db/knex';
+import { independentReads } from '../../src/repositories/db';
 import { useTestApp } from '../helpers/app';
 import { expectErrorEnvelope } from '../helpers/assertions';
 import { createTestDatabase, databaseUrl, dropDatabase } from '../helpers/database';
@@ -54,6 +55,23 @@ describe('connection discipline', () => {
       expect((await knex.raw('SELECT 5 AS v')).rows[0].v).toBe(5);
       release();
       await transaction;
+    });
+
+    it('runs independent reads at once on the pool, and one after another in a transaction', async () => {
+      const spans: [number, number][] = [];
+      const read = (db: Knex) => async () => {
+        const started = performance.now();
+        await db.raw('SELECT pg_sleep(0.05)');
+        spans.push([started, performance.now()]);
+      };
+      const overlapping = () => spans[0][0] < spans[1][1] && spans[1][0] < spans[0][1];
+      await independentReads(knex, [read(knex), read(knex)]);
+      expect(overlapping()).toBe(true);
+      spans.length = 0;
+      // One connection runs one query at a time: the second read starts once the first has its answer.
+      await knex.transaction((trx) => independentReads(trx, [read(trx), read(trx)]));
+      expect(spans).toHaveLength(2);
+      expect(overlapping()).toBe(false);
     });
   });
 

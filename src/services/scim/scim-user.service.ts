@@ -3,7 +3,7 @@ import { normalizeEmail } from '../../email-rules';
 import { uuidv7 } from '../../ids';
 import type { MemberModel } from '../../models/member.model';
 import type { OrganizationModel } from '../../models/organization.model';
-import type { Db } from '../../repositories/db';
+import { independentReads, type Db } from '../../repositories/db';
 import type { MemberRepository } from '../../repositories/member.repository';
 import type { OrganizationRepository } from '../../repositories/organization.repository';
 import {
@@ -247,9 +247,10 @@ export class ScimUserService {
   }
 
   private async view(db: Db, ctx: ScimContext, user: ScimUserRow): Promise<ScimUserView> {
-    const [member, groups] = await Promise.all([
-      this.members.findById(db, user.organization_id, user.member_id),
-      this.scimUsers.groupsOf(db, ctx.connection.id, [user.member_id]),
+    // `db` is the request's transaction after a write: its reads go in turn.
+    const [member, groups] = await independentReads(db, [
+      () => this.members.findById(db, user.organization_id, user.member_id),
+      () => this.scimUsers.groupsOf(db, ctx.connection.id, [user.member_id]),
     ]);
     if (!member) throw userNotFound(user.id);
     return { user, member, groups };

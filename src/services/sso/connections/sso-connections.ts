@@ -72,11 +72,10 @@ export class SsoConnections {
     const connection = parsed && (await this.connections.findForSignIn(this.knex, projectId, parsed.id));
     if (!connection || connection.kind !== parsed.kind) throw ssoConnectionNotFound();
     if (connection.kind === 'oidc') return { connection, verificationCertificates: [] };
-    const [verificationCertificates, signing, encryption] = await Promise.all([
-      this.connections.certificates(this.knex, connection.id, 'verification'),
-      this.connections.certificates(this.knex, connection.id, 'signing'),
-      this.connections.certificates(this.knex, connection.id, 'encryption'),
-    ]);
+    // One read for every purpose (oldest first), not a pooled connection per purpose.
+    const certificates = await this.connections.certificatesOf(this.knex, [connection.id]);
+    const of = (purpose: SsoCertificateRow['purpose']) => certificates.filter((c) => c.purpose === purpose);
+    const [verificationCertificates, signing, encryption] = [of('verification'), of('signing'), of('encryption')];
     return {
       connection,
       verificationCertificates,
