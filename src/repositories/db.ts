@@ -72,10 +72,7 @@ export const isTransaction = (db: Db): db is Knex.Transaction => (db as Knex.Tra
  * after another in a transaction, whose one connection runs one query at a
  * time (pg warns of overlapping queries on a client; pg@9 refuses them).
  */
-export async function independentReads<T extends readonly unknown[]>(
-  db: Db,
-  reads: { [K in keyof T]: () => Promise<T[K]> },
-): Promise<T> {
+export async function independentReads<T extends readonly unknown[]>(db: Db, reads: { [K in keyof T]: () => Promise<T[K]> }): Promise<T> {
   if (!isTransaction(db)) return (await Promise.all(reads.map((read) => read()))) as unknown as T;
   const results: unknown[] = [];
   for (const read of reads) results.push(await read());
