@@ -8,7 +8,8 @@ let offset = 0;
  * Cryptographically random bytes, drawn from the CSPRNG 4 KiB at a time (as
  * crypto.randomUUID caches its entropy): a call into OpenSSL per token cost
  * the exchange path 2% of its CPU. Each byte is handed out once; the view
- * returned is the caller's own.
+ * returned is the caller's own, but its `.buffer` is the shared pool, with
+ * other callers' secrets: use the view, never its underlying ArrayBuffer.
  */
 export function randomBytesPooled(size: number): Buffer {
   if (offset + size > pool.length) {

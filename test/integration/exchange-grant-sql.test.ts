@@ -35,7 +35,8 @@ describe('the exchange grant decided in SQL', () => {
   interface Case {
     n: number;
     factors: string;
-    same_member: boolean;
+    /** The prior's member: another one, this one, or none (a discovery intermediate session). */
+    prior: 'other' | 'same' | 'none';
     auth_methods: string;
     allowed_auth_methods: string[];
     mfa_policy: string;
@@ -49,7 +50,7 @@ describe('the exchange grant decided in SQL', () => {
   function* cases(): Generator<Case> {
     let n = 0;
     for (const factorSet of Object.keys(FACTOR_SETS))
-      for (const same_member of [false, true])
+      for (const prior of ['other', 'same', 'none'] as const)
         for (const auth_methods of ['ALL_ALLOWED', 'RESTRICTED'])
           for (const allowed_auth_methods of ALLOWED)
             for (const mfa_policy of ['OPTIONAL', 'REQUIRED_FOR_ALL'])
@@ -61,7 +62,7 @@ describe('the exchange grant decided in SQL', () => {
                         yield {
                           n: n++,
                           factors: factorSet,
-                          same_member,
+                          prior,
                           auth_methods,
                           allowed_auth_methods,
                           mfa_policy,
@@ -76,7 +77,11 @@ describe('the exchange grant decided in SQL', () => {
   /** GRANTS_CROSSING and TRAVELLING_FACTORS of every case, in one statement over the aliases they expect. */
   async function decidedInSql(all: Case[]): Promise<Map<number, { allowed: boolean; carried: AuthenticationFactor[] }>> {
     const memberId = randomUUID();
-    const rows = all.map((c) => ({ ...c, prior_factors: FACTOR_SETS[c.factors], prior_member: c.same_member ? memberId : randomUUID() }));
+    const rows = all.map((c) => ({
+      ...c,
+      prior_factors: FACTOR_SETS[c.factors],
+      prior_member: { same: memberId, other: randomUUID(), none: null }[c.prior],
+    }));
     // On a pg connection, as the repositories run them: jsonpath's `?` is no binding there.
     const decided = await queryPrepared<{ n: number; allowed: boolean; carried: AuthenticationFactor[] }>(
       knex(),
@@ -114,7 +119,7 @@ describe('the exchange grant decided in SQL', () => {
       // Sound: never a session the policy would refuse, never into the proof's own member, an inactive or unverified one.
       if (inSql.allowed) {
         expect({ label, grants: inTs.grants }).toEqual({ label, grants: true });
-        expect({ label, same: c.same_member, status: c.status, verified: c.email_address_verified }).toEqual({
+        expect({ label, same: c.prior === 'same', status: c.status, verified: c.email_address_verified }).toEqual({
           label,
           same: false,
           status: 'active',
@@ -124,7 +129,7 @@ describe('the exchange grant decided in SQL', () => {
       }
       // Complete over its domain: another proof's email factors entering an active, verified member.
       const emailOnly = inTs.carried.length > 0 && inTs.carried.every((f) => f.type !== 'oauth');
-      if (!c.same_member && c.status === 'active' && c.email_address_verified && emailOnly) {
+      if (c.prior !== 'same' && c.status === 'active' && c.email_address_verified && emailOnly) {
         expect({ label, allowed: inSql.allowed }).toEqual({ label, allowed: inTs.grants });
       }
     }

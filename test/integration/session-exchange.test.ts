@@ -1,4 +1,5 @@
 import { parseId } from '../../src/ids';
+import { hashSecret } from '../../src/secrets';
 import { MemberModel } from '../../src/models/member.model';
 import { OrganizationModel } from '../../src/models/organization.model';
 import { factors } from '../../src/services/auth/factors';
@@ -361,27 +362,52 @@ describe('entering organizations: intermediate-session exchange and sessions.exc
       return { ...people, first };
     }
 
-    it('is taken for a returning member, and not where the organization asks for more', async () => {
+    it('is taken for a returning member, and never where the full flow would refuse or cannot see', async () => {
       const { email, mfa, first } = await returning();
-      const other = await createOrganization(client());
-      await createMember(client(), other.organization_id, { email_address: email });
-      // The first exchange into `other` verifies the address there, through the full flow.
-      await client().sessions.exchange({ organization_id: other.organization_id, session_token: first.session_token });
       const project = await ctx.app.container.projects.authenticate(ctx.app.project.projectId, ctx.app.project.secret);
       const sessions = ctx.app.container.sessions;
       const key = await sessions.identify(project, { session_token: first.session_token });
       const enter = async (organizationId: string) =>
         sessions.findEntering(project, key, parseId('organization', 'test', organizationId)!, sessions.prepareGrant({})!.grant);
+      /** An organization where the address's member is active and verified: what the statement may grant. */
+      const entered = async (c = client()) => {
+        const organization = await createOrganization(c);
+        const member = await createMember(c, organization.organization_id, { email_address: email });
+        await knex()('members')
+          .where({ id: parseId('member', 'test', member.member_id) })
+          .update({ email_address_verified: true });
+        return { organization, member };
+      };
+      const sessionCount = async () => (await knex()('member_sessions').count({ n: '*' }).first())!.n;
 
-      const again = await enter(other.organization_id);
+      const other = await entered();
+      const again = await enter(other.organization.organization_id);
       expect(again?.granted).toMatchObject({ member_id: again!.entered.member!.id, sso_connection_id: null, sso_roles: [] });
       expect(again?.granted?.authentication_factors.map((f) => f.type)).toEqual(['magic_link']);
-      // An organization requiring MFA: read, nothing written, the full flow decides.
-      const before = await knex()('member_sessions').count({ n: '*' }).first();
+
+      const before = await sessionCount();
+      // The same member verified in an organization requiring MFA: read, nothing written, the full flow decides.
+      await knex()('members')
+        .where({ organization_id: parseId('organization', 'test', mfa.organization_id), email_normalized: email.toLowerCase() })
+        .update({ email_address_verified: true });
       const intoMfa = await enter(mfa.organization_id);
-      expect(intoMfa?.entered.member?.email).toBe(email);
+      expect(intoMfa?.entered.member).toMatchObject({ email, status: 'active', email_address_verified: true });
       expect(intoMfa?.granted).toBeUndefined();
-      expect(await knex()('member_sessions').count({ n: '*' }).first()).toEqual(before);
+      // Another project's organization, with the same address verified there: not even found.
+      const theirs = await entered((await ctx.app.newProject()).client);
+      const intoTheirs = await enter(theirs.organization.organization_id);
+      expect(intoTheirs?.entered.organization).toBeUndefined();
+      expect(intoTheirs?.granted).toBeUndefined();
+      // A deleted organization, a deleted member.
+      const gone = await entered();
+      await client().organizations.delete({ organization_id: gone.organization.organization_id });
+      expect((await enter(gone.organization.organization_id))?.granted).toBeUndefined();
+      const left = await entered();
+      await client().organizations.members.delete({ organization_id: left.organization.organization_id, member_id: left.member.member_id });
+      const intoLeft = await enter(left.organization.organization_id);
+      expect(intoLeft?.entered.member).toBeUndefined();
+      expect(intoLeft?.granted).toBeUndefined();
+      expect(await sessionCount()).toEqual(before);
     });
 
     it('grants the duration and custom claims asked for, and spends the intermediate session', async () => {
@@ -401,6 +427,8 @@ describe('entering organizations: intermediate-session exchange and sessions.exc
       const authenticated = await client().sessions.authenticate({ session_jwt: entered.session_jwt });
       expect(authenticated.member_session.custom_claims).toEqual({ team: 'green' });
       await expectStytchError(exchangeIst(intermediate_session_token, open.organization_id), 404, 'intermediate_session_not_found');
+      // Spent by the statement, which deletes it (the full flow would have marked it used).
+      expect(await knex()('intermediate_sessions').where({ token_hash: hashSecret(intermediate_session_token) })).toEqual([]);
       // Custom claims the project may not set are refused as the full flow refuses them.
       const { intermediate_session_token: next } = await proveByLink(email);
       await expectStytchError(
@@ -439,9 +467,14 @@ describe('entering organizations: intermediate-session exchange and sessions.exc
         project,
         await sessions.start(knex(), project, member!, openRow!, [factors.magicLink('email-x', email), factors.totp('member-totp-x')]),
       );
+      const findEntering = jest.spyOn(sessions, 'findEntering');
       const moved = await Promise.all(
         Array.from({ length: 5 }, () => client().sessions.exchange({ organization_id: other.organization_id, session_jwt: jwt })),
       );
+      // Each answered by the one statement.
+      const reads = await Promise.all(findEntering.mock.results.map((r) => r.value));
+      findEntering.mockRestore();
+      expect(reads.map((read) => read?.granted !== undefined)).toEqual([true, true, true, true, true]);
       expect(new Set(moved.map((m) => m.session_token)).size).toBe(5);
       for (const m of moved) {
         expect(m.member_authenticated).toBe(true);
