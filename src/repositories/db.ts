@@ -65,6 +65,13 @@ export async function queryPrepared<T>(knex: Knex, name: string, text: string, v
   }
 }
 
+/** Rows read as JSON (row_to_json) carry timestamps as text; callers expect Dates. */
+export const withDates = <T extends { created_at: Date; updated_at: Date }>(row: T): T => ({
+  ...row,
+  created_at: new Date(row.created_at),
+  updated_at: new Date(row.updated_at),
+});
+
 export const isTransaction = (db: Db): db is Knex.Transaction => (db as Knex.Transaction).isTransaction === true;
 
 /**

@@ -1,7 +1,7 @@
 import type { Knex } from 'knex';
 import type { MemberModel } from '../models/member.model';
 import type { OrganizationModel } from '../models/organization.model';
-import type { Db } from './db';
+import { type Db, withDates } from './db';
 
 /** The organizations an email address can enter, as stored: its live memberships, and those it may join by domain. */
 export interface DiscoveryRows {
@@ -12,13 +12,6 @@ export interface DiscoveryRows {
 }
 
 type MembershipRow = MemberModel & { organization: OrganizationModel };
-
-/** Rows of row_to_json carry timestamps as text; callers expect Dates. */
-const withDates = <T extends { created_at: Date; updated_at: Date }>(row: T): T => ({
-  ...row,
-  created_at: new Date(row.created_at),
-  updated_at: new Date(row.updated_at),
-});
 
 /**
  * "May this domain join this organization by email?" in SQL, for an

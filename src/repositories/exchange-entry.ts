@@ -1,5 +1,6 @@
 import type { MemberModel } from '../models/member.model';
 import type { OrganizationModel } from '../models/organization.model';
+import { withDates } from './db';
 import type { SessionRow } from './session.repository';
 import { type MemberSsoRegistrationRow, registrationsFromJson, registrationsJson } from './sso-sign-in.repository';
 
@@ -89,6 +90,15 @@ export interface Entered {
   ssoRegistrations: MemberSsoRegistrationRow[];
 }
 
+/** A session row read as JSON (row_to_json): its timestamps as Dates. */
+const sessionFromJson = (row: SessionRow): SessionRow => ({
+  ...row,
+  started_at: new Date(row.started_at),
+  last_accessed_at: new Date(row.last_accessed_at),
+  expires_at: new Date(row.expires_at),
+  revoked_at: row.revoked_at && new Date(row.revoked_at),
+});
+
 /** enterAndGrant's own fields in its `entered` object, beside the prior's. */
 interface EnteredFields {
   entered_organization: OrganizationModel | null;
@@ -102,19 +112,12 @@ interface EnteredFields {
 /** enterAndGrant's row: the prior's columns `P` with what it enters, and the inserted session if it granted one. */
 export interface EnteredRow<P> {
   entered: P & EnteredFields;
-  /** The inserted session as JSON (timestamps as text: see sessionFromJson). */
+  /** The inserted session as JSON (timestamps as text). */
   granted: SessionRow | null;
 }
 
-/** Rows of row_to_json carry timestamps as text; callers expect Dates. */
-const withDates = <T extends { created_at: Date; updated_at: Date }>(row: T): T => ({
-  ...row,
-  created_at: new Date(row.created_at),
-  updated_at: new Date(row.updated_at),
-});
-
 /** Splits an enterAndGrant row into the prior's own columns, what it enters, and the grant made, if any. */
-export function enteredOf<P>({ entered: row, granted }: EnteredRow<P>): { prior: P; entered: Entered; granted: SessionRow | null } {
+export function enteredOf<P>({ entered: row, granted }: EnteredRow<P>): { prior: P; entered: Entered; granted: SessionRow | undefined } {
   const {
     entered_organization,
     entered_member,
@@ -131,6 +134,6 @@ export function enteredOf<P>({ entered: row, granted }: EnteredRow<P>): { prior:
       member: entered_member ? withDates(entered_member) : undefined,
       ssoRegistrations: registrationsFromJson(entered_sso_registrations),
     },
-    granted,
+    granted: granted ? sessionFromJson(granted) : undefined,
   };
 }

@@ -6,7 +6,6 @@ import {
   grantValues,
   insertGranted,
   type SessionGrant,
-  sessionFromJson,
   type SessionRow,
   type SsoSessionRole,
 } from './session.repository';
@@ -97,7 +96,7 @@ export class IntermediateSessionRepository {
     ]);
     if (!found) return undefined;
     const { prior: row, entered, granted } = enteredOf(found);
-    return { row, entered, granted: granted ? sessionFromJson(granted) : undefined };
+    return { row, entered, granted };
   }
 
   /** Finds and spends a live intermediate session in one statement: exactly one of concurrent callers gets it. */

@@ -2,7 +2,7 @@ import type { JWK } from 'jose';
 import type { Knex } from 'knex';
 import type { MemberModel } from '../models/member.model';
 import type { OrganizationModel } from '../models/organization.model';
-import { type Db, isTransaction, queryPrepared } from './db';
+import { type Db, isTransaction, queryPrepared, withDates } from './db';
 import { type Entered, enteredOf, type EnteredRow, enterAndGrant, type GrantSource } from './exchange-entry';
 import { type MemberSsoRegistrationRow, registrationsFromJson, registrationsJson } from './sso-sign-in.repository';
 
@@ -109,11 +109,6 @@ const SESSION_COLUMNS = [
   'revoked_at',
 ];
 
-/** Rows of row_to_json carry timestamps as text; callers expect Dates. */
-function withDates<T extends { created_at: Date; updated_at: Date }>(row: T): T {
-  return { ...row, created_at: new Date(row.created_at), updated_at: new Date(row.updated_at) };
-}
-
 type OwnedRow = SessionRow & { member: MemberModel; organization: OrganizationModel };
 type AnsweredRow = OwnedRow & { sso_registrations: MemberSsoRegistrationRow[] };
 
@@ -187,15 +182,6 @@ export const grantValues = (grant: SessionGrant): unknown[] => [
   JSON.stringify(grant.custom_claims),
   grant.duration_minutes,
 ];
-
-/** A session row read as JSON (row_to_json): its timestamps as Dates. */
-export const sessionFromJson = (row: SessionRow): SessionRow => ({
-  ...row,
-  started_at: new Date(row.started_at),
-  last_accessed_at: new Date(row.last_accessed_at),
-  expires_at: new Date(row.expires_at),
-  revoked_at: row.revoked_at && new Date(row.revoked_at),
-});
 
 /** The exchange statement by a session's id or token hash, built once: its prior is the live session and its member's address. */
 const ENTERING_BY = Object.fromEntries(
@@ -295,12 +281,7 @@ export class SessionRepository {
     if (!row) return undefined;
     const { prior: found, entered, granted } = enteredOf(row);
     const { email, email_normalized, ...session } = found;
-    return {
-      session,
-      holder: { id: session.member_id, email, email_normalized },
-      entered,
-      granted: granted ? sessionFromJson(granted) : undefined,
-    };
+    return { session, holder: { id: session.member_id, email, email_normalized }, entered, granted };
   }
 
   /**

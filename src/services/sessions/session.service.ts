@@ -71,6 +71,12 @@ function checkCustomClaims(claims: Record<string, unknown> | undefined): void {
   if (problem) throw problem;
 }
 
+/** A new session's token, and the values of its row made from it: id, token hash, claims, duration. */
+function freshSession(customClaims: Record<string, unknown>, durationMinutes: number): PreparedGrant {
+  const token = newSecret();
+  return { token, grant: { id: uuidv7(), token_hash: hashSecret(token), custom_claims: customClaims, duration_minutes: durationMinutes } };
+}
+
 /** A session an exchange's read may insert at once (SessionRepository.readEntering), and the token it is handed out with. */
 export interface PreparedGrant {
   token: string;
@@ -140,17 +146,14 @@ export class SessionService {
     sso: SessionSso,
   ) {
     checkCustomClaims(customClaims);
-    const token = newSecret();
+    const { token, grant } = freshSession(customClaims, durationMinutes);
     const row = {
-      id: uuidv7(),
+      ...grant,
       project_id: project.id,
       organization_id: organization.id,
       member_id: member.id,
-      token_hash: hashSecret(token),
       authentication_factors: proved,
-      custom_claims: customClaims,
       ...sso,
-      duration_minutes: durationMinutes,
     };
     return { token, row };
   }
@@ -162,14 +165,7 @@ export class SessionService {
    */
   prepareGrant(input: { session_duration_minutes?: number; session_custom_claims?: Record<string, unknown> }): PreparedGrant | undefined {
     if (customClaimsProblem(input.session_custom_claims)) return undefined;
-    const token = newSecret();
-    const grant = {
-      id: uuidv7(),
-      token_hash: hashSecret(token),
-      custom_claims: input.session_custom_claims ?? {},
-      duration_minutes: input.session_duration_minutes ?? DEFAULT_SESSION_MINUTES,
-    };
-    return { token, grant };
+    return freshSession(input.session_custom_claims ?? {}, input.session_duration_minutes ?? DEFAULT_SESSION_MINUTES);
   }
 
   /**
